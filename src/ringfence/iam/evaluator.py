@@ -1,0 +1,513 @@
+"""The decision: every policy type combined as AWS documents it, from matchers compiled once per policy set.
+
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
+1. An explicit ``Deny`` in any applicable policy (identity, boundary, session, SCP, RCP, resource, VPC
+   endpoint) decides.
+2. SCPs (principal's organisation): every level of the path, root to account, must allow. Service-linked
+   roles and the management account are exempt.
+3. RCPs (resource's organisation): ``RCPFullAWSAccess`` is attached at every level and cannot be detached,
+   so only their denies can decide; they apply to the services that support them, not to service-linked
+   roles or service principals.
+4. Same account: the identity-based policies (∩ permissions boundary ∩ session policy) *or* the resource
+   policy may allow. A resource-policy grant that names the IAM user, the role session, or everyone is
+   enough alone; one that names the role is still limited by its boundary and session policy; one that
+   names the account only delegates to IAM policies. Role trust policies and KMS key policies must allow
+   explicitly even in the same account.
+5. Cross account: both the identity side and the resource policy must allow.
+6. VPC endpoint policies, when the request goes through an endpoint, must allow too.
+
+Every stage is three-valued: a condition on a context value that is not known gives ``None``, and the
+decision's ``allowed`` is then ``None`` with the keys that made it so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ringfence.iam import patterns
+from ringfence.iam.conditions import UNKNOWN, Compiled, RequestContext, compile_condition
+from ringfence.iam.policy import VERSION_2008, Policy, Statement
+from ringfence.iam.principals import GrantKind, RequestPrincipal, match_entry, parse_principal
+
+DecisionKind = Literal["allow", "explicit_deny", "implicit_deny"]
+Stage = Literal["identity", "boundary", "session", "scp", "rcp", "resource", "vpc_endpoint"]
+Tri = bool | None
+
+
+# -- inputs ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PolicySet:
+    """Every policy that applies to requests of one principal (and, optionally, to one resource)."""
+
+    identity: tuple[Policy, ...] = ()
+    boundary: tuple[Policy, ...] = ()
+    session: tuple[Policy, ...] = ()
+    scps: tuple[tuple[Policy, ...], ...] = ()  # one tuple per level, organisation root first
+    rcps: tuple[tuple[Policy, ...], ...] = ()
+    resource: Policy | None = None
+    vpc_endpoint: tuple[Policy, ...] = ()
+    # The principal's account is the organisation's management account (SCPs do not apply to it).
+    management_account: bool = False
+    # The resource's account is the management account (RCPs do not apply to it).
+    resource_in_management_account: bool = False
+    # Force the "resource policy must allow explicitly" rule (None: decided from the action/resource).
+    resource_policy_required: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    principal: str
+    action: str
+    resource: str
+    resource_account: str | None = None
+    context: RequestContext = field(default_factory=RequestContext)
+
+
+# -- outputs --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    policy: str
+    policy_type: str
+    index: int
+    sid: str | None
+    effect: str
+    location: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"policy": self.policy, "sid": self.sid, "effect": self.effect}
+        out["policy_type"] = self.policy_type
+        if self.location:
+            out["location"] = self.location
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    decision: DecisionKind
+    allowed: bool | None
+    statements: tuple[StatementRef, ...] = ()
+    unknown: tuple[str, ...] = ()  # why the answer is not decided (condition keys without a value)
+    reasons: tuple[str, ...] = ()
+
+
+# -- compiled statements --------------------------------------------------------------------------------------
+ResourceFn = Callable[[str, RequestContext], Tri]
+PrincipalFn = Callable[[RequestPrincipal], "GrantKind | None"]
+
+
+class CompiledStatement:
+    __slots__ = ("actions", "conditions", "deny", "policy", "principal", "resource", "stage", "statement")
+
+    def __init__(self, policy: Policy, statement: Statement, stage: Stage) -> None:
+        self.policy = policy
+        self.statement = statement
+        self.stage = stage
+        self.deny = statement.effect == "Deny"
+        variables = policy.version != VERSION_2008
+        self.actions = _action_fn(statement)
+        self.resource: ResourceFn | None = _resource_fn(statement, variables)
+        self.principal: PrincipalFn | None = _principal_fn(statement) if stage in _PRINCIPAL_STAGES else None
+        conds = tuple(compile_condition(c, variables=variables) for c in statement.conditions)
+        self.conditions: tuple[Compiled, ...] = conds
+
+    def ref(self) -> StatementRef:
+        return StatementRef(
+            self.policy.name,
+            self.policy.policy_type,
+            self.statement.index,
+            self.statement.sid,
+            self.statement.effect,
+            self.policy.location(self.statement),
+        )
+
+
+_PRINCIPAL_STAGES = frozenset({"resource", "vpc_endpoint"})
+
+
+def _action_fn(statement: Statement) -> Callable[[str], bool]:
+    matchers = [patterns.glob_matcher(a.lower()) for a in statement.actions]
+    if statement.not_action:
+        return lambda action: not any(m(action) for m in matchers)
+    if len(matchers) == 1:
+        return matchers[0]
+    return lambda action: any(m(action) for m in matchers)
+
+
+def _resource_fn(statement: Statement, variables: bool) -> ResourceFn | None:
+    resources = statement.resources
+    if resources is None:
+        return None
+    negate = statement.not_resource
+    if "*" in resources:
+        return (lambda r, c: False) if negate else None
+    fixed = [r for r in resources if not (variables and patterns.has_variables(r))]
+    dynamic = [patterns.tokenize(r) for r in resources if variables and patterns.has_variables(r)]
+    rx = None
+    if fixed:
+        rx = patterns.compiled("|".join(f"(?:{patterns.arn_pattern_regex(r).pattern})" for r in fixed))
+    if not dynamic:
+        assert rx is not None
+        match = rx.fullmatch
+        if negate:
+            return lambda r, c: match(r) is None
+        return lambda r, c: match(r) is not None
+
+    def resource(r: str, ctx: RequestContext) -> Tri:
+        if rx is not None and rx.fullmatch(r) is not None:
+            return not negate
+        unknown = False
+        for toks in dynamic:
+            try:
+                parts = patterns.resolve(toks, ctx.get, UNKNOWN)
+            except patterns.Unresolved:
+                continue
+            except patterns.UnknownValue:
+                unknown = True
+                continue
+            if patterns.compiled(patterns.arn_regex(parts)).fullmatch(r) is not None:
+                return not negate
+        if unknown:
+            return None
+        return negate
+
+    return resource
+
+
+def _principal_fn(statement: Statement) -> PrincipalFn | None:
+    entries = statement.principals
+    if entries is None:
+        return None
+    if statement.not_principal:
+
+        def not_principal(who: RequestPrincipal) -> GrantKind | None:
+            return None if any(match_entry(e, who) is not None for e in entries) else "star"
+
+        return not_principal
+
+    def principal(who: RequestPrincipal) -> GrantKind | None:
+        best: GrantKind | None = None
+        for e in entries:
+            kind = match_entry(e, who)
+            if kind is not None and (best is None or _GRANT_RANK[kind] > _GRANT_RANK[best]):
+                best = kind
+        return best
+
+    return principal
+
+
+# A grant naming the requester precisely is worth more on its own than one naming its account.
+_GRANT_RANK: dict[str, int] = {
+    "account": 0,
+    "other": 1,
+    "role": 2,
+    "federated": 3,
+    "service": 3,
+    "star": 4,
+    "user": 5,
+    "session": 5,
+}
+
+
+# -- the per-action plan --------------------------------------------------------------------------------------
+class _Plan:
+    """The statements of each stage whose Action/NotAction matches one action (an index, not an answer)."""
+
+    __slots__ = ("boundary", "identity", "rcp", "resource", "scp", "session", "vpc_endpoint")
+
+    def __init__(self) -> None:
+        self.identity: tuple[CompiledStatement, ...] = ()
+        self.boundary: tuple[tuple[CompiledStatement, ...], ...] = ()
+        self.session: tuple[tuple[CompiledStatement, ...], ...] = ()
+        self.scp: tuple[tuple[CompiledStatement, ...], ...] = ()
+        self.rcp: tuple[CompiledStatement, ...] = ()
+        self.resource: tuple[CompiledStatement, ...] = ()
+        self.vpc_endpoint: tuple[tuple[CompiledStatement, ...], ...] = ()
+
+
+class _Outcome:
+    """Hits of one group of statements: definite and unknown, allows and denies."""
+
+    __slots__ = ("allow", "allow_unknown", "deny", "deny_unknown")
+
+    def __init__(self) -> None:
+        self.allow: list[tuple[CompiledStatement, GrantKind | None]] = []
+        self.allow_unknown: list[tuple[CompiledStatement, GrantKind | None]] = []
+        self.deny: list[CompiledStatement] = []
+        self.deny_unknown: list[CompiledStatement] = []
+
+    @property
+    def allows(self) -> Tri:
+        return True if self.allow else (None if self.allow_unknown else False)
+
+
+def _run(statements: Iterable[CompiledStatement], req: Request, who: RequestPrincipal, out: _Outcome) -> None:
+    resource = req.resource
+    ctx = req.context
+    for cs in statements:
+        state: Tri = True
+        if cs.resource is not None:
+            r = cs.resource(resource, ctx)
+            if r is False:
+                continue
+            if r is None:
+                state = None
+        grant: GrantKind | None = None
+        if cs.principal is not None:
+            grant = cs.principal(who)
+            if grant is None:
+                continue
+        for cond in cs.conditions:
+            c = cond(ctx)
+            if c is False:
+                state = False
+                break
+            if c is None:
+                state = None
+        if state is False:
+            continue
+        if cs.deny:
+            (out.deny if state else out.deny_unknown).append(cs)
+        else:
+            (out.allow if state else out.allow_unknown).append((cs, grant))
+
+
+def _and(*values: Tri) -> Tri:
+    if any(v is False for v in values):
+        return False
+    if any(v is None for v in values):
+        return None
+    return True
+
+
+def _or(*values: Tri) -> Tri:
+    if any(v is True for v in values):
+        return True
+    if any(v is None for v in values):
+        return None
+    return False
+
+
+def _not(value: Tri) -> Tri:
+    return None if value is None else not value
+
+
+class CompiledPolicySet:
+    """A :class:`PolicySet` with every statement compiled, and a per-action index built on demand."""
+
+    def __init__(self, policies: PolicySet, *, rcp_services: frozenset[str] | None = None) -> None:
+        self.policies = policies
+        self._rcp_services = rcp_services
+        self._identity = self._compile(policies.identity, "identity")
+        self._boundary = tuple(self._compile((p,), "boundary") for p in policies.boundary)
+        self._session = tuple(self._compile((p,), "session") for p in policies.session)
+        self._scp = tuple(self._compile(level, "scp") for level in policies.scps)
+        self._rcp = self._compile(tuple(p for level in policies.rcps for p in level), "rcp")
+        self._resource = self._compile((policies.resource,) if policies.resource else (), "resource")
+        self._vpce = tuple(self._compile((p,), "vpc_endpoint") for p in policies.vpc_endpoint)
+        self._plans: dict[str, _Plan] = {}
+
+    @staticmethod
+    def _compile(policies: Sequence[Policy], stage: Stage) -> tuple[CompiledStatement, ...]:
+        return tuple(CompiledStatement(p, s, stage) for p in policies for s in p.statements)
+
+    def _plan(self, action: str) -> _Plan:
+        plan = self._plans.get(action)
+        if plan is not None:
+            return plan
+
+        def pick(group: tuple[CompiledStatement, ...]) -> tuple[CompiledStatement, ...]:
+            return tuple(cs for cs in group if cs.actions(action))
+
+        plan = _Plan()
+        plan.identity = pick(self._identity)
+        plan.boundary = tuple(pick(g) for g in self._boundary)
+        plan.session = tuple(pick(g) for g in self._session)
+        plan.scp = tuple(pick(g) for g in self._scp)
+        plan.rcp = pick(self._rcp)
+        plan.resource = pick(self._resource)
+        plan.vpc_endpoint = tuple(pick(g) for g in self._vpce)
+        if len(self._plans) > 20000:
+            self._plans.clear()
+        self._plans[action] = plan
+        return plan
+
+    # -- the decision -----------------------------------------------------------------------------------------
+    def decide(self, req: Request, *, explain: bool = True) -> Decision:
+        action = req.action.lower()
+        plan = self._plan(action)
+        who = parse_principal(req.principal)
+        ps = self.policies
+
+        identity = _Outcome()
+        _run(plan.identity, req, who, identity)
+        boundaries = []
+        for group in plan.boundary:
+            o = _Outcome()
+            _run(group, req, who, o)
+            boundaries.append(o)
+        sessions = []
+        for group in plan.session:
+            o = _Outcome()
+            _run(group, req, who, o)
+            sessions.append(o)
+        scps: list[_Outcome] = []
+        if not (ps.management_account or who.exempt_from_scps):
+            for group in plan.scp:
+                o = _Outcome()
+                _run(group, req, who, o)
+                scps.append(o)
+        rcp = _Outcome()
+        if (
+            plan.rcp
+            and not (ps.resource_in_management_account or who.exempt_from_scps)
+            and self._rcp_applies(action)
+        ):
+            _run(plan.rcp, req, who, rcp)
+        resource = _Outcome()
+        _run(plan.resource, req, who, resource)
+        vpces = []
+        for group in plan.vpc_endpoint:
+            o = _Outcome()
+            _run(group, req, who, o)
+            vpces.append(o)
+
+        everything = [identity, *boundaries, *sessions, *scps, rcp, resource, *vpces]
+        denies = [cs for o in everything for cs in o.deny]
+        if denies:
+            refs = tuple(cs.ref() for cs in denies) if explain else ()
+            return Decision("explicit_deny", False, refs)
+        deny_maybe = any(o.deny_unknown for o in everything)
+
+        # Identity side: identity ∩ boundary ∩ session; the root user needs no identity policy.
+        identity_allows: Tri = True if who.kind == "root" else identity.allows
+        boundary_allows = _and(*(o.allows for o in boundaries))
+        session_allows = _and(*(o.allows for o in sessions))
+        chain = _and(identity_allows, boundary_allows, session_allows)
+        if who.kind in ("anonymous", "service", "federated"):
+            chain = False
+
+        same_account = self._same_account(req, who)
+        required = ps.resource_policy_required
+        if required is None:
+            required = _requires_resource_policy(action, req.resource)
+
+        def grant_value(kind: GrantKind | None) -> Tri:
+            if not same_account:
+                return False
+            if kind == "account":
+                return False
+            if kind == "role":
+                return _and(boundary_allows, session_allows)
+            if kind == "user":
+                return session_allows if who.kind != "root" else True
+            return True
+
+        res_grant = _or(
+            *(grant_value(k) for _, k in resource.allow),
+            *(_and(None, grant_value(k)) for _, k in resource.allow_unknown),
+        )
+        any_res_allow = resource.allows
+        account_grant = _or(
+            *(k == "account" for _, k in resource.allow),
+            *(None for _, k in resource.allow_unknown if k == "account"),
+        )
+        if same_account and not required:
+            allowed = _or(chain, res_grant)
+        elif same_account:
+            allowed = _or(res_grant, _and(chain, account_grant))
+        else:
+            allowed = _and(chain, any_res_allow)
+
+        scp_allows = _and(*(o.allows for o in scps))
+        vpce_allows = _and(*(o.allows for o in vpces))
+        final = _and(allowed, scp_allows, vpce_allows, _not(True if False else (None if deny_maybe else False)))
+
+        reasons: list[str] = []
+        if final is True:
+            refs: tuple[StatementRef, ...] = ()
+            if explain:
+                picked = [cs for cs, _ in identity.allow] if chain is True else []
+                picked += [cs for cs, _ in resource.allow]
+                refs = tuple(cs.ref() for cs in picked)
+            return Decision("allow", True, refs)
+        if final is False:
+            if explain:
+                reasons = self._why_not(chain, allowed, scp_allows, vpce_allows, scps, same_account, required)
+            return Decision("implicit_deny", False, (), (), tuple(reasons))
+        # Undecided: say what it would be if the unknown conditions did not hold, and why it is unknown.
+        unknown_statements = [cs for o in everything for cs in o.deny_unknown]
+        unknown_statements += [cs for o in everything for cs, _ in o.allow_unknown]
+        unknown = _unknown_keys(unknown_statements, req)
+        if allowed is True and scp_allows is True and vpce_allows is True:
+            lower: DecisionKind = "allow"
+        else:
+            lower = "implicit_deny"
+        refs = tuple(cs.ref() for cs in unknown_statements) if explain else ()
+        return Decision(lower, None, refs, unknown)
+
+    def _rcp_applies(self, action: str) -> bool:
+        if self._rcp_services is None:
+            from ringfence.iam.catalogue import rcp_services
+
+            self._rcp_services = rcp_services()
+        return action.split(":", 1)[0] in self._rcp_services
+
+    @staticmethod
+    def _same_account(req: Request, who: RequestPrincipal) -> bool:
+        account = req.resource_account
+        if account is None:
+            parts = req.resource.split(":", 5)
+            account = parts[4] if len(parts) == 6 and parts[4] else None
+        if account is None or who.account is None:
+            return who.kind not in ("anonymous", "service", "federated")
+        return account == who.account
+
+    @staticmethod
+    def _why_not(
+        chain: Tri,
+        allowed: Tri,
+        scp_allows: Tri,
+        vpce_allows: Tri,
+        scps: list[_Outcome],
+        same_account: bool,
+        required: bool,
+    ) -> list[str]:
+        out: list[str] = []
+        if scp_allows is False:
+            levels = [str(i) for i, o in enumerate(scps) if o.allows is False]
+            out.append(f"no SCP allows it at organisation level {', '.join(levels)}")
+        if vpce_allows is False:
+            out.append("the VPC endpoint policy does not allow it")
+        if allowed is False:
+            if required:
+                out.append("the resource policy (trust or key policy) does not allow it explicitly")
+            elif not same_account:
+                out.append("cross-account: the identity side and the resource policy must both allow it")
+            else:
+                out.append("no identity-based or resource-based policy allows it")
+        return out
+
+
+def _requires_resource_policy(action: str, resource: str) -> bool:
+    """Role trust (``sts:AssumeRole*`` on a role) and KMS key policies must allow explicitly."""
+    if action.startswith("sts:assumerole") and ":role/" in resource:
+        return True
+    return action.startswith("kms:") and ":key/" in resource
+
+
+def _unknown_keys(statements: Sequence[CompiledStatement], req: Request) -> tuple[str, ...]:
+    keys: dict[str, None] = {}
+    for cs in statements:
+        for cond, raw in zip(cs.conditions, cs.statement.conditions, strict=True):
+            if cond(req.context) is None:
+                keys[f"{raw.key} ({raw.operator} in {cs.policy.name})"] = None
+        if cs.resource is not None and cs.resource(req.resource, req.context) is None:
+            keys[f"policy variable in the Resource of {cs.policy.name}"] = None
+    return tuple(keys)
+
+
+def decide(policies: PolicySet, request: Request) -> Decision:
+    """One-off decision (compiles ``policies``); use :class:`CompiledPolicySet` for many requests."""
+    return CompiledPolicySet(policies).decide(request)

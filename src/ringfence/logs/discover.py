@@ -1,0 +1,82 @@
+"""Finding log files under the paths given and recognising their kind from their first bytes (never from
+their names, which users rename)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterable, Iterator
+from enum import Enum
+from pathlib import Path
+
+from ringfence.logs.schema import FLOW_FIELDS
+
+
+class Kind(Enum):
+    CLOUDTRAIL_RECORDS = "cloudtrail-records"  # {"Records": [...]} as AWS delivers it to S3
+    CLOUDTRAIL_ARRAY = "cloudtrail-array"  # [record, ...]
+    CLOUDTRAIL_LINES = "cloudtrail-lines"  # one event per line (CloudTrail Lake, EventBridge)
+    FLOW_TEXT = "flowlogs-text"
+    FLOW_PARQUET = "flowlogs-parquet"
+    UNKNOWN = "unknown"
+
+
+# Files that sit beside logs and are not logs: licences, notes, CloudTrail's digest files (hash chains,
+# not events), and the store's own files.
+_NOT_LOGS = re.compile(r"^(LICEN[CS]E|NOTICE|README|COPYING)(\..*)?$|\.(md|txt\.sha256|sha256)$", re.I)
+
+_RECORDS = re.compile(rb'^\s*\{\s*"Records"\s*:\s*\[')
+_FLOW_DEFAULT_LINE = re.compile(rb"^\d+ (\d{12}|unknown|-) \S+ ")
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Every candidate file under `paths` (files given explicitly are always candidates), sorted."""
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if not f.is_file():
+                    continue
+                rel = f.relative_to(p).parts
+                if any(part.startswith(".") for part in rel) or _NOT_LOGS.search(f.name):
+                    continue
+                if "CloudTrail-Digest" in rel or f.name in ("manifest.json", "manifest.json.tmp"):
+                    continue
+                yield f
+        else:
+            yield p
+
+
+def head(path: Path, size: int = 4096) -> bytes:
+    """The first `size` bytes of the file, decompressed when it is gzip."""
+    with path.open("rb") as fh:
+        start = fh.read(2)
+    if start == GZIP_MAGIC:
+        with gzip.open(path, "rb") as gz:
+            try:
+                return gz.read(size)
+            except (OSError, EOFError):
+                return b""
+    with path.open("rb") as fh:
+        return fh.read(size)
+
+
+def sniff(path: Path) -> Kind:
+    with path.open("rb") as fh:
+        if fh.read(4) == b"PAR1":
+            return Kind.FLOW_PARQUET
+    data = head(path)
+    stripped = data.lstrip()
+    if _RECORDS.match(data):
+        return Kind.CLOUDTRAIL_RECORDS
+    if stripped.startswith(b"["):
+        return Kind.CLOUDTRAIL_ARRAY
+    if stripped.startswith(b"{"):
+        return Kind.CLOUDTRAIL_LINES
+    first = stripped.split(b"\n", 1)[0].split()
+    if first and all(tok.decode("ascii", "replace") in FLOW_FIELDS for tok in first):
+        return Kind.FLOW_TEXT
+    if _FLOW_DEFAULT_LINE.match(stripped):
+        return Kind.FLOW_TEXT
+    return Kind.UNKNOWN

@@ -1,0 +1,105 @@
+"""The local log store: Parquet partitioned by account, region and day, plus a manifest of the files
+already ingested (so a second run over the same archive only reads what is new).
+
+Layout::
+
+    <store>/cloudtrail/account=<id>/region=<r>/day=<YYYY-MM-DD>/<batch>_<uuid>.parquet
+    <store>/flowlogs/account=<id>/region=<r>/day=<YYYY-MM-DD>/<batch>_<uuid>.parquet
+    <store>/manifest.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+TABLES = ("cloudtrail", "flowlogs")
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A file, or a record in it, that could not be read. `offset` is a byte offset into the (decompressed)
+    file, or a line number for line-oriented formats (`unit` says which)."""
+
+    path: str
+    offset: int
+    message: str
+    unit: str = "byte"
+
+    def as_json(self) -> dict[str, object]:
+        return {"path": self.path, "offset": self.offset, "unit": self.unit, "message": self.message}
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    size: int
+    mtime_ns: int
+    kind: str
+    events: int
+    errors: tuple[LoadError, ...] = ()
+
+
+@dataclass
+class Manifest:
+    files: dict[str, FileEntry] = field(default_factory=dict)
+
+    def is_current(self, path: Path) -> bool:
+        entry = self.files.get(str(path))
+        if entry is None:
+            return False
+        st = path.stat()
+        return entry.size == st.st_size and entry.mtime_ns == st.st_mtime_ns
+
+
+class Store:
+    """A folder holding the Parquet tables and the manifest."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def table_dir(self, table: str) -> Path:
+        return self.root / table
+
+    def has_table(self, table: str) -> bool:
+        d = self.table_dir(table)
+        return d.is_dir() and any(d.rglob("*.parquet"))
+
+    def parquet_glob(self, table: str) -> str:
+        return str(self.table_dir(table) / "**" / "*.parquet")
+
+    @staticmethod
+    def is_store(path: Path) -> bool:
+        return (path / MANIFEST).is_file()
+
+    def load_manifest(self) -> Manifest:
+        p = self.root / MANIFEST
+        if not p.is_file():
+            return Manifest()
+        data = json.loads(p.read_text())
+        files = {
+            name: FileEntry(
+                size=e["size"],
+                mtime_ns=e["mtime_ns"],
+                kind=e["kind"],
+                events=e["events"],
+                errors=tuple(LoadError(**x) for x in e.get("errors", [])),
+            )
+            for name, e in data.get("files", {}).items()
+        }
+        return Manifest(files)
+
+    def save_manifest(self, manifest: Manifest) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        data = {
+            "schema": "ringfence.logstore/1",
+            "files": {
+                name: {**asdict(e), "errors": [asdict(x) for x in e.errors]}
+                for name, e in sorted(manifest.files.items())
+            },
+        }
+        tmp = self.root / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(data, indent=1))
+        os.replace(tmp, self.root / MANIFEST)

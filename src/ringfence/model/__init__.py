@@ -1,0 +1,27 @@
+"""The estate model: typed, immutable, indifferent to where the data came from.
+
+It imports nothing of ringfence outside this package and nothing heavy.
+"""
+
+from ringfence.model.estate import DEFAULT_ACCOUNT_ID, Estate, InputError, merge
+from ringfence.model.relations import Relation
+from ringfence.model.resource import Provenance, Resource, SourceKind
+from ringfence.model.values import Ref, Unknown, as_bool, as_list, is_known, is_unknown, iter_refs
+
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "Estate",
+    "InputError",
+    "Provenance",
+    "Ref",
+    "Relation",
+    "Resource",
+    "SourceKind",
+    "Unknown",
+    "as_bool",
+    "as_list",
+    "is_known",
+    "is_unknown",
+    "iter_refs",
+    "merge",
+]

@@ -1,0 +1,133 @@
+"""The estate: every resource and relation read from one or more sources, and what was said about it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ringfence.model.relations import Relation
+from ringfence.model.resource import Resource
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True, slots=True)
+class InputError:
+    """Input that could not be read: reported, never fatal to the rest of the scan."""
+
+    path: str
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Estate:
+    """An immutable inventory. Indexes are built lazily on first use and cached."""
+
+    resources: tuple[Resource, ...]
+    relations: tuple[Relation, ...] = ()
+    account_id: str = DEFAULT_ACCOUNT_ID
+    partition: str = "aws"
+    region: str = "us-east-1"
+    # Things the output must say (assumed account id, unresolved module calls...), in order.
+    notes: tuple[str, ...] = ()
+    errors: tuple[InputError, ...] = ()
+    # Folder or file that was scanned; provenance paths are relative to it.
+    root_path: str = ""
+    organization_id: str | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    # -- look-ups -------------------------------------------------------------------------------------------
+    @cached_property
+    def by_address(self) -> Mapping[str, Resource]:
+        return {r.address: r for r in self.resources}
+
+    @cached_property
+    def _by_kind(self) -> Mapping[str, tuple[Resource, ...]]:
+        index: dict[str, list[Resource]] = defaultdict(list)
+        for r in self.resources:
+            index[r.kind].append(r)
+        return {k: tuple(v) for k, v in index.items()}
+
+    @cached_property
+    def _outgoing(self) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
+        index: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for rel in self.relations:
+            index[rel.source][rel.kind].append(rel.target)
+        return {s: {k: tuple(v) for k, v in kinds.items()} for s, kinds in index.items()}
+
+    @cached_property
+    def _incoming(self) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
+        index: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for rel in self.relations:
+            index[rel.target][rel.kind].append(rel.source)
+        return {t: {k: tuple(v) for k, v in kinds.items()} for t, kinds in index.items()}
+
+    def get(self, address: str) -> Resource | None:
+        return self.by_address.get(address)
+
+    def of_kind(self, *kinds: str) -> tuple[Resource, ...]:
+        if len(kinds) == 1:
+            return self._by_kind.get(kinds[0], ())
+        return tuple(r for k in kinds for r in self._by_kind.get(k, ()))
+
+    def targets(self, source: Resource | str, kind: str) -> tuple[Resource, ...]:
+        """Resources that ``source`` points to by relation ``kind``."""
+        address = source if isinstance(source, str) else source.address
+        found = self._outgoing.get(address, {}).get(kind, ())
+        return tuple(self.by_address[a] for a in found if a in self.by_address)
+
+    def target(self, source: Resource | str, kind: str) -> Resource | None:
+        found = self.targets(source, kind)
+        return found[0] if found else None
+
+    def sources(self, target: Resource | str, kind: str, of_kind: str | None = None) -> tuple[Resource, ...]:
+        """Resources that point to ``target`` by relation ``kind`` (optionally only of one resource kind)."""
+        address = target if isinstance(target, str) else target.address
+        found = self._incoming.get(address, {}).get(kind, ())
+        out = (self.by_address[a] for a in found if a in self.by_address)
+        return tuple(r for r in out if of_kind is None or r.kind == of_kind)
+
+    def incoming(self, target: Resource | str) -> Iterator[tuple[str, Resource]]:
+        """Every ``(relation kind, source resource)`` pointing at ``target``."""
+        address = target if isinstance(target, str) else target.address
+        for kind, sources in sorted(self._incoming.get(address, {}).items()):
+            for a in sources:
+                if a in self.by_address:
+                    yield kind, self.by_address[a]
+
+    def outgoing(self, source: Resource | str) -> Iterator[tuple[str, Resource]]:
+        address = source if isinstance(source, str) else source.address
+        for kind, targets in sorted(self._outgoing.get(address, {}).items()):
+            for a in targets:
+                if a in self.by_address:
+                    yield kind, self.by_address[a]
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources)
+
+
+def merge(estates: Iterable[Estate]) -> Estate:
+    """Several estates (one per Terraform root, stack, account) as one; addresses are already unique."""
+    items = list(estates)
+    if not items:
+        return Estate(resources=())
+    if len(items) == 1:
+        return items[0]
+    first = items[0]
+    return Estate(
+        resources=tuple(r for e in items for r in e.resources),
+        relations=tuple(r for e in items for r in e.relations),
+        account_id=first.account_id,
+        partition=first.partition,
+        region=first.region,
+        notes=tuple(dict.fromkeys(n for e in items for n in e.notes)),
+        errors=tuple(err for e in items for err in e.errors),
+        root_path=first.root_path,
+        organization_id=first.organization_id,
+    )

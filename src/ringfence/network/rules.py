@@ -1,0 +1,301 @@
+"""Security group and network ACL rules, read from every Terraform shape into one normalised form.
+
+Security groups (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html): allow-only and
+stateful, so a reply to an admitted request is always let back; a source or destination is a CIDR, a
+prefix list or another security group, meaning "any network interface that has that group".
+Network ACLs (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html): numbered rules evaluated
+from the lowest number, the first match decides, and a final ``*`` rule denies what nothing matched;
+stateless, so replies are evaluated again in the opposite direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ringfence.model import Ref, Resource, Unknown, as_bool, as_list
+from ringfence.network.addresses import ALL_ADDRESSES, to_cidrs
+from ringfence.network.intervals import IntervalSet
+from ringfence.network.region import (
+    ALL_PORTS,
+    ALL_PROTOCOLS,
+    ICMP,
+    ICMPV6,
+    PORTED,
+    Region,
+    parse_protocol,
+    protocol_name,
+)
+from ringfence.network.values import blocks, cidrs, text, to_int
+
+Direction = Literal["ingress", "egress"]
+# (value, owner) -> resolved address, or None with nothing known, or Unknown when it cannot be resolved.
+Resolver = Callable[[Any, Resource], "str | Unknown | None"]
+PrefixResolver = Callable[[Any, Resource], "IntervalSet | Unknown"]
+
+
+def _ports(protocols: IntervalSet, from_port: Any, to_port: Any) -> IntervalSet | None:
+    """Port axis of a rule. Ports only mean something for TCP and UDP (type for ICMP); -1 means all."""
+    numbers = {lo for lo, hi in protocols if lo == hi}
+    if protocols == ALL_PROTOCOLS or not numbers or not numbers <= PORTED | {ICMP, ICMPV6}:
+        return ALL_PORTS
+    lo, hi = to_int(from_port), to_int(to_port)
+    if numbers & {ICMP, ICMPV6}:
+        # For ICMP, from_port is the ICMP type and to_port the code; -1 is every type.
+        return ALL_PORTS if lo is None or lo < 0 else IntervalSet.of(lo)
+    if lo is None and hi is None:
+        return None
+    lo = 0 if lo is None or lo < 0 else lo
+    hi = 65535 if hi is None or hi < 0 else hi
+    return IntervalSet.of(lo, min(hi, 65535))
+
+
+def describe_traffic(protocols: IntervalSet, ports: IntervalSet) -> str:
+    if protocols == ALL_PROTOCOLS:
+        return "all traffic"
+    names = [protocol_name(n) for lo, hi in protocols for n in range(lo, min(hi, lo + 3) + 1)]
+    proto = ",".join(names)
+    if ports == ALL_PORTS:
+        return f"{proto} (all ports)" if any(n in PORTED for n in (to_int(x) for x in [])) else proto
+    return f"{proto}/{ports.describe()}"
+
+
+@dataclass(frozen=True, slots=True)
+class SgRule:
+    group: str  # the security group the rule belongs to
+    direction: Direction
+    protocols: IntervalSet
+    ports: IntervalSet
+    peers: IntervalSet  # CIDRs and resolved prefix lists
+    groups: tuple[str, ...]  # referenced security groups (members are admitted)
+    unknown: tuple[str, ...]  # parts of the rule that could not be resolved (unresolved peers)
+    origin: str  # address of the resource that declares the rule
+    label: str
+
+    def region(self) -> Region:
+        return Region.box(self.protocols, self.ports, self.peers)
+
+    def unknown_region(self) -> Region:
+        """Packets this rule may admit for all we know (its unresolved peers could be anything)."""
+        if not self.unknown:
+            return Region()
+        return Region.box(self.protocols, self.ports, ALL_ADDRESSES - self.peers)
+
+
+def _sg_label(direction: Direction, protocols: IntervalSet, ports: IntervalSet, peers: list[str]) -> str:
+    word = "from" if direction == "ingress" else "to"
+    return f"{direction} {describe_traffic(protocols, ports)} {word} {', '.join(peers) or 'nothing'}"
+
+
+def _make_sg_rule(
+    group: str,
+    direction: Direction,
+    protocol: Any,
+    from_port: Any,
+    to_port: Any,
+    cidr_values: list[Any],
+    group_values: list[Any],
+    prefix_values: list[Any],
+    self_ref: bool,
+    origin: Resource,
+    resolve_group: Resolver,
+    resolve_prefix: PrefixResolver,
+) -> SgRule:
+    unknown: list[str] = []
+    protocols = parse_protocol(protocol)
+    if protocols is None:
+        unknown.append(f"protocol {protocol!r} cannot be read")
+        protocols = ALL_PROTOCOLS
+    ports = _ports(protocols, from_port, to_port)
+    if ports is None:
+        unknown.append("port range cannot be read")
+        ports = ALL_PORTS
+    peers, bad = cidrs(cidr_values)
+    unknown += bad
+    shown = to_cidrs(peers) if peers else []
+    for value in prefix_values:
+        resolved = resolve_prefix(value, origin)
+        if isinstance(resolved, Unknown):
+            unknown.append(resolved.reason)
+            shown.append(str(value))
+        else:
+            peers = peers | resolved
+            shown.append(str(value))
+    refs: list[str] = []
+    for value in group_values:
+        found = resolve_group(value, origin)
+        if isinstance(found, Unknown):
+            unknown.append(found.reason)
+            shown.append(str(value))
+        elif found:
+            refs.append(found)
+            shown.append(found)
+    if self_ref:
+        refs.append(group)
+        shown.append("itself")
+    return SgRule(
+        group=group,
+        direction=direction,
+        protocols=protocols,
+        ports=ports,
+        peers=peers,
+        groups=tuple(dict.fromkeys(refs)),
+        unknown=tuple(unknown),
+        origin=origin.address,
+        label=_sg_label(direction, protocols, ports, shown),
+    )
+
+
+def inline_sg_rules(sg: Resource, resolve_group: Resolver, resolve_prefix: PrefixResolver) -> list[SgRule]:
+    out: list[SgRule] = []
+    for direction in ("ingress", "egress"):
+        for b in blocks(sg.get(direction)):
+            out.append(
+                _make_sg_rule(
+                    sg.address,
+                    direction,  # type: ignore[arg-type]
+                    b.get("protocol"),
+                    b.get("from_port"),
+                    b.get("to_port"),
+                    as_list(b.get("cidr_blocks")) + as_list(b.get("ipv6_cidr_blocks")),
+                    as_list(b.get("security_groups")),
+                    as_list(b.get("prefix_list_ids")),
+                    as_bool(b.get("self")) is True,
+                    sg,
+                    resolve_group,
+                    resolve_prefix,
+                )
+            )
+    return out
+
+
+def standalone_sg_rule(
+    rule: Resource, group: str, resolve_group: Resolver, resolve_prefix: PrefixResolver
+) -> SgRule | None:
+    """``aws_security_group_rule`` and ``aws_vpc_security_group_{ingress,egress}_rule``."""
+    if rule.kind == "aws_security_group_rule":
+        direction = text(rule.get("type"))
+        if direction not in ("ingress", "egress"):
+            return None
+        return _make_sg_rule(
+            group,
+            direction,  # type: ignore[arg-type]
+            rule.get("protocol"),
+            rule.get("from_port"),
+            rule.get("to_port"),
+            as_list(rule.get("cidr_blocks")) + as_list(rule.get("ipv6_cidr_blocks")),
+            as_list(rule.get("source_security_group_id")),
+            as_list(rule.get("prefix_list_ids")),
+            as_bool(rule.get("self")) is True,
+            rule,
+            resolve_group,
+            resolve_prefix,
+        )
+    direction = "ingress" if rule.kind == "aws_vpc_security_group_ingress_rule" else "egress"
+    return _make_sg_rule(
+        group,
+        direction,
+        rule.get("ip_protocol"),
+        rule.get("from_port"),
+        rule.get("to_port"),
+        as_list(rule.get("cidr_ipv4")) + as_list(rule.get("cidr_ipv6")),
+        as_list(rule.get("referenced_security_group_id")),
+        as_list(rule.get("prefix_list_id")),
+        False,
+        rule,
+        resolve_group,
+        resolve_prefix,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NaclRule:
+    acl: str
+    egress: bool
+    number: int
+    allow: bool
+    protocols: IntervalSet
+    ports: IntervalSet
+    peers: IntervalSet
+    unknown: str | None
+    origin: str
+
+    def region(self) -> Region:
+        return Region.box(self.protocols, self.ports, self.peers)
+
+    def span(self) -> Region:
+        """Every packet the rule could match whatever its unresolved CIDR turns out to be."""
+        return Region.box(self.protocols, self.ports)
+
+    @property
+    def label(self) -> str:
+        direction = "outbound" if self.egress else "inbound"
+        verb = "allows" if self.allow else "denies"
+        word = "to" if self.egress else "from"
+        peers = ", ".join(to_cidrs(self.peers)) if self.peers else "an unknown CIDR"
+        return f"{direction} rule {self.number} {verb} {describe_traffic(self.protocols, self.ports)} {word} {peers}"
+
+
+def _nacl_rule(
+    acl: str, origin: Resource, egress: bool, fields: Mapping[str, Any], number_key: str, action_key: str
+) -> NaclRule | None:
+    number = to_int(fields.get(number_key))
+    if number is None:
+        return None
+    protocols = parse_protocol(fields.get("protocol"))
+    unknown: str | None = None
+    if protocols is None:
+        unknown = f"protocol {fields.get('protocol')!r} cannot be read"
+        protocols = ALL_PROTOCOLS
+    numbers = {lo for lo, hi in protocols if lo == hi}
+    if numbers & {ICMP, ICMPV6}:
+        icmp_type = to_int(fields.get("icmp_type"))
+        ports = ALL_PORTS if icmp_type is None or icmp_type < 0 else IntervalSet.of(icmp_type)
+    else:
+        ports = _ports(protocols, fields.get("from_port"), fields.get("to_port")) or ALL_PORTS
+    peers, bad = cidrs(
+        as_list(fields.get("cidr_block")) + as_list(fields.get("ipv6_cidr_block"))
+    )
+    if bad:
+        unknown = "; ".join(bad)
+    action = text(fields.get(action_key)) or ""
+    return NaclRule(
+        acl=acl,
+        egress=egress,
+        number=number,
+        allow=action.lower() == "allow",
+        protocols=protocols,
+        ports=ports,
+        peers=peers,
+        unknown=unknown,
+        origin=origin.address,
+    )
+
+
+def inline_nacl_rules(acl: Resource) -> list[NaclRule]:
+    out: list[NaclRule] = []
+    for direction, egress in (("ingress", False), ("egress", True)):
+        for b in blocks(acl.get(direction)):
+            rule = _nacl_rule(acl.address, acl, egress, b, "rule_no", "action")
+            if rule:
+                out.append(rule)
+    return out
+
+
+def standalone_nacl_rule(rule: Resource, acl: str) -> NaclRule | None:
+    egress = as_bool(rule.get("egress")) is True
+    return _nacl_rule(acl, rule, egress, rule.attributes, "rule_number", "rule_action")
+
+
+def allow_all_nacl_rules(acl: str) -> list[NaclRule]:
+    """The rules of a VPC's default network ACL as AWS creates it: allow everything, both ways."""
+    return [
+        NaclRule(acl, egress, number, True, ALL_PROTOCOLS, ALL_PORTS, peers, None, acl)
+        for egress in (False, True)
+        for number, peers in ((100, ALL_ADDRESSES),)
+    ]
+
+
+def is_ref(value: Any) -> bool:
+    return isinstance(value, Ref)

@@ -1,0 +1,113 @@
+"""ARNs built from names, the account id, the partition and the region, as AWS builds them.
+
+Shared by every source that knows names before AWS assigns ids (Terraform, CloudFormation). Where part of
+an ARN is assigned by AWS at creation (a KMS key id, an instance id) the ARN is ``None``: an ARN that only
+looks right would make IAM answers wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+_Builder = Callable[[Mapping[str, Any], str, str, str], str | None]
+
+
+def _name(attrs: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = attrs.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _iam(kind: str) -> _Builder:
+    def build(attrs: Mapping[str, Any], partition: str, region: str, account: str) -> str | None:
+        name = _name(attrs, "name")
+        if name is None:
+            return None
+        path = attrs.get("path", "/")
+        path = path if isinstance(path, str) and path.startswith("/") and path.endswith("/") else "/"
+        return f"arn:{partition}:iam::{account}:{kind}{path}{name}"
+
+    return build
+
+
+def _regional(service: str, fmt: str, *keys: str) -> _Builder:
+    def build(attrs: Mapping[str, Any], partition: str, region: str, account: str) -> str | None:
+        name = _name(attrs, *keys)
+        if name is None:
+            return None
+        return f"arn:{partition}:{service}:{region}:{account}:{fmt.format(name=name)}"
+
+    return build
+
+
+def _bucket(attrs: Mapping[str, Any], partition: str, region: str, account: str) -> str | None:
+    name = _name(attrs, "bucket")
+    return f"arn:{partition}:s3:::{name}" if name else None
+
+
+def _trail(attrs: Mapping[str, Any], partition: str, region: str, account: str) -> str | None:
+    name = _name(attrs, "name")
+    return f"arn:{partition}:cloudtrail:{region}:{account}:trail/{name}" if name else None
+
+
+BUILDERS: Mapping[str, _Builder] = {
+    "aws_iam_role": _iam("role"),
+    "aws_iam_user": _iam("user"),
+    "aws_iam_group": _iam("group"),
+    "aws_iam_policy": _iam("policy"),
+    "aws_iam_instance_profile": _iam("instance-profile"),
+    "aws_s3_bucket": _bucket,
+    "aws_sqs_queue": _regional("sqs", "{name}", "name"),
+    "aws_sns_topic": _regional("sns", "{name}", "name"),
+    "aws_lambda_function": _regional("lambda", "function:{name}", "function_name"),
+    "aws_dynamodb_table": _regional("dynamodb", "table/{name}", "name"),
+    "aws_cloudwatch_log_group": _regional("logs", "log-group:{name}", "name"),
+    "aws_kms_alias": _regional("kms", "{name}", "name"),
+    "aws_db_instance": _regional("rds", "db:{name}", "identifier"),
+    "aws_rds_cluster": _regional("rds", "cluster:{name}", "cluster_identifier"),
+    "aws_cloudtrail": _trail,
+    "aws_ecr_repository": _regional("ecr", "repository/{name}", "name"),
+    "aws_sfn_state_machine": _regional("states", "stateMachine:{name}", "name"),
+    "aws_ssm_parameter": _regional("ssm", "parameter/{name}", "name"),
+    "aws_eks_cluster": _regional("eks", "cluster/{name}", "name"),
+}
+
+
+def synthesize(kind: str, attrs: Mapping[str, Any], partition: str, region: str, account: str) -> str | None:
+    build = BUILDERS.get(kind)
+    if build is None:
+        return None
+    if kind == "aws_ssm_parameter":
+        name = _name(attrs, "name")
+        if name and name.startswith("/"):
+            return f"arn:{partition}:ssm:{region}:{account}:parameter{name}"
+    return build(attrs, partition, region, account)
+
+
+# Attributes whose value AWS sets equal to the resource's name (so a reference to them is known).
+NAME_LIKE: Mapping[str, Mapping[str, str]] = {
+    "aws_s3_bucket": {"id": "bucket", "bucket": "bucket"},
+    "aws_iam_role": {"id": "name", "name": "name", "unique_id": ""},
+    "aws_iam_user": {"id": "name", "name": "name"},
+    "aws_iam_group": {"id": "name", "name": "name"},
+    "aws_iam_instance_profile": {"id": "name", "name": "name"},
+    "aws_iam_policy": {"name": "name"},
+    "aws_lambda_function": {"function_name": "function_name", "id": "function_name"},
+    "aws_cloudwatch_log_group": {"id": "name", "name": "name"},
+    "aws_sqs_queue": {"name": "name"},
+    "aws_sns_topic": {"name": "name"},
+    "aws_secretsmanager_secret": {"name": "name"},
+    "aws_dynamodb_table": {"id": "name", "name": "name"},
+    "aws_db_instance": {"identifier": "identifier"},
+    "aws_kms_alias": {"name": "name", "id": "name"},
+}
+
+# Attributes equal to the ARN.
+ARN_LIKE: Mapping[str, frozenset[str]] = {
+    "aws_sns_topic": frozenset({"id", "arn"}),
+    "aws_secretsmanager_secret": frozenset({"id", "arn"}),
+    "aws_iam_policy": frozenset({"id", "arn"}),
+}

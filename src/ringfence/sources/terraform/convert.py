@@ -1,0 +1,194 @@
+"""tfparse's output -> model resources.
+
+tfparse evaluates a root module and returns, per block type, dicts whose computed references are replaced
+by the referenced block's id (a UUID it assigns per load). Here those ids become :class:`Ref` values (or
+:class:`Interpolation` parts inside strings, resolved once ARNs exist), what tfparse could not evaluate
+becomes :class:`Unknown` with the reason, and every block keeps its file, lines and comments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ringfence.model import Provenance, Ref, Resource, Unknown
+from ringfence.sources.terraform.hcl import comments_for
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UNRESOLVED = re.compile(r"\$\{\s*((?:var|local|module|data|each|count|self|path|terraform)\.[^}]*)\}")
+_META_ARGS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
+
+
+@dataclass(frozen=True, slots=True)
+class Interpolation:
+    """A string built from literals and references, resolved after ARNs are synthesized."""
+
+    parts: tuple[str | Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What one tfparse load yields: resources (data sources included, as ``data.*`` addresses)."""
+
+    resources: tuple[Resource, ...]
+    providers: tuple[Mapping[str, Any], ...]
+
+
+class _Files:
+    """Source lines of the files of one load, read once."""
+
+    def __init__(self) -> None:
+        self._lines: dict[Path, list[str]] = {}
+
+    def lines(self, path: Path) -> list[str]:
+        if path not in self._lines:
+            try:
+                self._lines[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                self._lines[path] = []
+        return self._lines[path]
+
+
+def convert(
+    parsed: Mapping[str, Any],
+    load_dir: Path,
+    real_path: Callable[[Path], Path],
+    base: Path,
+    keep: Callable[[str], bool],
+) -> Loaded:
+    """Convert one tfparse result. ``real_path`` maps files of a temporary copy back to the user's files;
+    provenance paths are relative to ``base``; ``keep`` filters addresses (batches share the root's own
+    resources)."""
+    blocks: list[tuple[str, dict[str, Any]]] = []
+    ids: dict[str, str] = {}
+    providers: list[Mapping[str, Any]] = []
+    for label, items in parsed.items():
+        for block in items if isinstance(items, list) else [items]:
+            if not isinstance(block, dict):
+                continue
+            meta = block.get("__tfmeta", {})
+            kind = meta.get("type")
+            if label == "provider" or (meta.get("path", "").startswith("provider.")):
+                providers.append({k: v for k, v in block.items() if k != "__tfmeta"} | {"__name": meta.get("label")})
+                continue
+            if kind not in ("resource", "data"):
+                continue
+            address = meta.get("path") or f"{label}.unknown"
+            if kind == "data" and not address.startswith("data.") and ".data." not in address:
+                address = f"data.{address}"
+            if isinstance(block.get("id"), str):
+                ids[block["id"]] = address
+            blocks.append((label, block))
+
+    files = _Files()
+    out: list[Resource] = []
+    for label, block in blocks:
+        meta = block["__tfmeta"]
+        address = ids.get(block.get("id", ""), meta.get("path", ""))
+        if not keep(address):
+            continue
+        file = real_path((load_dir / meta.get("filename", "")).resolve())
+        lines = files.lines(file)
+        start, end = int(meta.get("line_start") or 0), int(meta.get("line_end") or 0)
+        text = "\n".join(lines[start - 1 : end]) if start else ""
+        guess = _AttributeGuess(text, meta.get("references", ()), ids)
+        attributes = {
+            key: _value(value, ids, guess)
+            for key, value in block.items()
+            if key not in ("__tfmeta", "id") and key not in _META_ARGS
+        }
+        try:
+            rel = file.relative_to(base).as_posix()
+        except ValueError:
+            rel = file.as_posix()
+        tags = attributes.get("tags")
+        out.append(
+            Resource(
+                address=address,
+                kind=f"data.{label}" if meta.get("type") == "data" else label,
+                attributes=attributes,
+                provenance=Provenance(source="terraform", path=rel, line=start or None, end_line=end or None),
+                annotations=comments_for(lines, start, end) if start else (),
+                tags={str(k): str(v) for k, v in tags.items() if isinstance(v, str)} if isinstance(tags, dict) else {},
+            )
+        )
+    return Loaded(tuple(out), tuple(providers))
+
+
+class _AttributeGuess:
+    """Which attribute of a referenced block the source text names (``aws_iam_role.app.arn`` -> ``arn``).
+
+    tfparse replaces the whole reference by the block's id; the block's own text tells the attribute when
+    it names only one attribute of that block.
+    """
+
+    def __init__(self, text: str, references: Any, ids: Mapping[str, str]) -> None:
+        self._text = text
+        self._names: dict[str, tuple[str, str]] = {}
+        for ref in references or ():
+            if isinstance(ref, dict) and isinstance(ref.get("id"), str):
+                name = str(ref.get("name", "")).split("[", 1)[0]
+                self._names[ref["id"]] = (str(ref.get("label", "")), name)
+        self._cache: dict[str, str | None] = {}
+
+    def __call__(self, uuid: str) -> str | None:
+        if uuid in self._cache:
+            return self._cache[uuid]
+        found: str | None = None
+        if uuid in self._names and self._text:
+            label, name = self._names[uuid]
+            pattern = re.escape(label) + r"\." + re.escape(name) + r"(?:\[[^\]]*\])?\.([A-Za-z_]\w*)"
+            attrs = set(re.findall(pattern, self._text))
+            if len(attrs) == 1:
+                found = attrs.pop()
+        self._cache[uuid] = found
+        return found
+
+
+def _value(value: Any, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
+    if isinstance(value, str):
+        return _string(value, ids, guess)
+    if isinstance(value, list):
+        return [Unknown("value not known before apply") if v is None else _value(v, ids, guess) for v in value]
+    if isinstance(value, dict):
+        if "__attribute__" in value:
+            return Unknown(f"unresolved reference {value['__attribute__']}")
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if k == "__tfmeta":
+                continue
+            if k == "id" and isinstance(v, str) and _UUID.fullmatch(v) and v not in ids:
+                continue  # tfparse's id of a nested block, not an attribute
+            out[k] = _value(v, ids, guess)
+        return out
+    return value
+
+
+def _string(value: str, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
+    if len(value) == 36 and _UUID.fullmatch(value):
+        if value in ids:
+            return Ref(ids[value], guess(value))
+        return Unknown("computed value not known before apply")
+    unresolved = _UNRESOLVED.search(value)
+    if unresolved:
+        return Unknown(f"unresolved {unresolved.group(1)}")
+    if "-" not in value or not _UUID.search(value):
+        return value
+    parts: list[str | Ref] = []
+    last = 0
+    for match in _UUID.finditer(value):
+        uuid = match.group(0)
+        if uuid not in ids:
+            continue
+        if match.start() > last:
+            parts.append(value[last : match.start()])
+        parts.append(Ref(ids[uuid], guess(uuid)))
+        last = match.end()
+    if not parts:
+        return value
+    if last < len(value):
+        parts.append(value[last:])
+    return Interpolation(tuple(parts))

@@ -1,0 +1,186 @@
+"""Turn the loads of every root into one estate: addresses, account, ARNs, references, relations."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ringfence.model import DEFAULT_ACCOUNT_ID, Estate, InputError, Ref, Resource, Unknown
+from ringfence.model.linker import link
+from ringfence.sources.arns import ARN_LIKE, NAME_LIKE, synthesize
+from ringfence.sources.terraform.convert import Interpolation
+from ringfence.sources.terraform.loader import RootLoad
+from ringfence.sources.terraform.policy_document import render_policy_document
+
+_ACCOUNT_IN_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):")
+
+
+def build_estate(loads: list[RootLoad], root_path: str, account_id: str | None) -> Estate:
+    prefixed = len(loads) > 1
+    resources: list[Resource] = []
+    errors: list[InputError] = []
+    notes: list[str] = []
+    providers: list[Mapping[str, object]] = []
+    for load in loads:
+        prefix = f"{load.label}:" if prefixed and load.label else ""
+        for r in load.resources:
+            resources.append(_prefixed(r, prefix, load.label) if prefix else dataclasses.replace(r, root=load.label))
+        errors.extend(load.errors)
+        notes.extend(load.notes)
+        providers.extend(load.providers)
+
+    if account_id is None:
+        found = Counter(m for r in resources for m in _account_ids(r.attributes))
+        if found:
+            account_id = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+            notes.append(f"account id {account_id} taken from the ARNs in the code (use --account-id to set it)")
+        else:
+            account_id = DEFAULT_ACCOUNT_ID
+            notes.append(f"account id {DEFAULT_ACCOUNT_ID} assumed (use --account-id to set it)")
+    region, partition = _region(providers)
+    if region is None:
+        region = "us-east-1"
+        notes.append('region us-east-1 assumed: no `provider "aws"` block sets one')
+    resources = [
+        dataclasses.replace(r, arn=synthesize(r.kind, r.attributes, partition, region, account_id))
+        for r in resources
+    ]
+    by_address = {r.address: r for r in resources}
+    context = _Context(by_address, account_id, partition, region)
+    documents = {
+        r.address: render_policy_document(r.attributes, context.resolve)
+        for r in resources
+        if r.kind == "data.aws_iam_policy_document"
+    }
+    context.documents = documents
+    final = tuple(
+        dataclasses.replace(r, attributes={k: context.resolve(v) for k, v in r.attributes.items()})
+        for r in resources
+        if not r.kind.startswith("data.")
+    )
+    return Estate(
+        resources=final,
+        relations=link(final),
+        account_id=account_id,
+        partition=partition,
+        region=region,
+        notes=tuple(dict.fromkeys(notes)),
+        errors=tuple(errors),
+        root_path=root_path,
+    )
+
+
+def _prefixed(r: Resource, prefix: str, label: str) -> Resource:
+    return dataclasses.replace(
+        r, address=prefix + r.address, attributes=_prefix_refs(r.attributes, prefix), root=label
+    )
+
+
+def _prefix_refs(value: Any, prefix: str) -> Any:
+    if isinstance(value, Ref):
+        return Ref(prefix + value.address, value.attribute)
+    if isinstance(value, Interpolation):
+        return Interpolation(tuple(_prefix_refs(p, prefix) for p in value.parts))
+    if isinstance(value, Mapping):
+        return {k: _prefix_refs(v, prefix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_prefix_refs(v, prefix) for v in value]
+    return value
+
+
+def _account_ids(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        if "arn:" in value:
+            yield from (m for m in _ACCOUNT_IN_ARN.findall(value) if m != "000000000000")
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _account_ids(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _account_ids(v)
+
+
+def _region(providers: list[Mapping[str, object]]) -> tuple[str | None, str]:
+    aws = [p for p in providers if p.get("__name") == "aws"]
+    # The default (un-aliased) provider decides; aliased ones configure other regions.
+    aws.sort(key=lambda p: "alias" in p)
+    for p in aws:
+        region = p.get("region")
+        if isinstance(region, str) and region:
+            if region.startswith("cn-"):
+                return region, "aws-cn"
+            if region.startswith("us-gov-"):
+                return region, "aws-us-gov"
+            return region, "aws"
+    return None, "aws"
+
+
+class _Context:
+    """Resolves references whose value the estate does know (synthesized ARNs, names, data sources)."""
+
+    def __init__(self, by_address: Mapping[str, Resource], account: str, partition: str, region: str) -> None:
+        self.by_address = by_address
+        self.account = account
+        self.partition = partition
+        self.region = region
+        self.documents: dict[str, str | Unknown] = {}
+
+    def known(self, ref: Ref, *, in_text: bool) -> str | Unknown | None:
+        """The string value of ``ref`` when the estate determines it; None leaves a bare Ref in place."""
+        target = self.by_address.get(ref.address)
+        if target is None:
+            return Unknown(f"{ref.address} is not in the estate")
+        if target.kind.startswith("data."):
+            return self._data(target, ref)
+        attr = ref.attribute
+        if attr == "arn" or attr in ARN_LIKE.get(target.kind, ()) or (attr is None and in_text):
+            if target.arn:
+                return target.arn
+            return Unknown(f"{ref} is assigned by AWS at creation") if in_text else None
+        field = NAME_LIKE.get(target.kind, {}).get(attr or "")
+        if field:
+            value = target.attributes.get(field)
+            if isinstance(value, str):
+                return value
+        return Unknown(f"{ref} is known only after apply") if in_text else None
+
+    def _data(self, target: Resource, ref: Ref) -> str | Unknown:
+        kind, attr = target.kind, ref.attribute
+        if kind == "data.aws_iam_policy_document":
+            return self.documents.get(target.address, Unknown(f"{target.address} could not be rendered"))
+        if kind == "data.aws_caller_identity" and attr in (None, "account_id", "id"):
+            return self.account
+        if kind == "data.aws_region" and attr in (None, "name", "id", "region"):
+            return self.region
+        if kind == "data.aws_partition" and attr in (None, "partition", "id"):
+            return self.partition
+        return Unknown(f"{ref} is read from the provider at plan time")
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, Ref):
+            known = self.known(value, in_text=False)
+            return value if known is None else known
+        if isinstance(value, Interpolation):
+            parts: list[str] = []
+            for part in value.parts:
+                if isinstance(part, Ref):
+                    known = self.known(part, in_text=True)
+                    if not isinstance(known, str):
+                        return known if isinstance(known, Unknown) else Unknown(f"{part} is not known")
+                    parts.append(known)
+                else:
+                    parts.append(part)
+            return "".join(parts)
+        if isinstance(value, Mapping):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+
+def dumps_policy(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, sort_keys=False, separators=(",", ":"))

@@ -1,0 +1,213 @@
+"""Evaluate root modules with tfparse, working around what it loses.
+
+tfparse 0.6.22 returns the resources of at most 32 module instances per load and silently drops files that
+do not parse. So a root with more module calls is evaluated in batches (each a temporary copy of the root
+with the other module blocks blanked out, line numbers kept), module calls that feed each other or the
+root's own resources stay in one batch, and every file tfparse did not return is checked for syntax errors.
+Batches run in parallel in ``spawn``-started processes: tfparse's Go runtime does not survive ``fork``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ringfence.model import Resource
+from ringfence.sources.terraform.convert import convert
+from ringfence.sources.terraform.hcl import top_level_blocks
+from ringfence.sources.terraform.roots import ModuleCall, module_calls, tf_files
+
+MAX_MODULES_PER_LOAD = 32
+_MODULE_REF = re.compile(r"\bmodule\.([A-Za-z_][\w-]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    root: Path
+    base: Path
+    var_files: tuple[Path, ...]
+    # Module calls to keep in this load; None keeps all of them.
+    modules: tuple[str, ...] | None = None
+    keep_root_resources: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    task: Task
+    resources: tuple[Resource, ...] = ()
+    providers: tuple[dict[str, Any], ...] = ()
+    module_instances: tuple[str, ...] = ()
+    files: frozenset[str] = frozenset()
+    error: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def plan_tasks(root: Path, base: Path, var_files: tuple[Path, ...]) -> list[Task]:
+    """One task for a root with up to 32 module calls, else batches of related module calls."""
+    calls = module_calls(root)
+    if len(calls) <= MAX_MODULES_PER_LOAD:
+        return [Task(root, base, var_files)]
+    groups = _related_groups(root, calls)
+    batches: list[list[str]] = []
+    # First-fit decreasing; the group the root's own resources need goes first and keeps them.
+    first, rest = groups[0], sorted(groups[1:], key=len, reverse=True)
+    batches.append(list(first))
+    for group in rest:
+        for batch in batches:
+            if len(batch) + len(group) <= MAX_MODULES_PER_LOAD:
+                batch.extend(group)
+                break
+        else:
+            batches.append(list(group))
+    return [
+        Task(root, base, var_files, modules=tuple(sorted(batch)), keep_root_resources=(i == 0))
+        for i, batch in enumerate(batches)
+    ]
+
+
+def _related_groups(root: Path, calls: Sequence[ModuleCall]) -> list[list[str]]:
+    """Module calls that must be evaluated together: those that read each other's outputs, and all those
+    the root's own blocks read (that group comes first)."""
+    names = [c.name for c in calls]
+    parent = {n: n for n in names}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    for call in calls:
+        for used in _MODULE_REF.findall(call.text):
+            if used in parent and used != call.name:
+                union(call.name, used)
+    root_needs: list[str] = []
+    for file in tf_files(root):
+        text = file.read_text(encoding="utf-8", errors="replace")
+        for block in top_level_blocks(text):
+            if block.type != "module":
+                root_needs += [m for m in _MODULE_REF.findall(block.text) if m in parent]
+    for a, b in zip(root_needs, root_needs[1:], strict=False):
+        union(a, b)
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        groups.setdefault(find(n), []).append(n)
+    anchor = find(root_needs[0]) if root_needs else None
+    ordered = [groups.pop(anchor)] if anchor is not None else [[]]
+    return ordered + [groups[k] for k in sorted(groups)]
+
+
+def run(task: Task) -> TaskResult:
+    """Evaluate one task (in whatever process this runs)."""
+    try:
+        import tfparse
+    except ImportError as exc:  # pragma: no cover - a broken install
+        return TaskResult(task, error=f"tfparse is not installed: {exc}")
+    with _copy_of_root(task) as (load_dir, var_names):
+        try:
+            parsed = tfparse.load_from_path(str(load_dir), vars_paths=list(var_names))
+        except Exception as exc:  # tfparse raises plain exceptions from its Go core
+            return TaskResult(task, error=_first_line(str(exc)))
+        instances = tuple(
+            m.get("__tfmeta", {}).get("path", "") for m in parsed.get("module", []) if isinstance(m, dict)
+        )
+        files = frozenset(
+            str(_real(load_dir, task.root, (load_dir / b["__tfmeta"]["filename"]).resolve()))
+            for items in parsed.values()
+            if isinstance(items, list)
+            for b in items
+            if isinstance(b, dict) and "filename" in b.get("__tfmeta", {})
+        )
+        keep_modules = None if task.modules is None else {f"module.{m}" for m in task.modules}
+
+        def keep(address: str) -> bool:
+            if not address.startswith("module."):
+                return task.keep_root_resources
+            if keep_modules is None:
+                return True
+            head = ".".join(address.split(".", 2)[:2]).split("[", 1)[0]
+            return head in keep_modules
+
+        loaded = convert(parsed, load_dir, lambda p: _real(load_dir, task.root, p), task.base, keep)
+    notes: list[str] = []
+    if len(instances) > MAX_MODULES_PER_LOAD:
+        notes.append(
+            f"{task.root}: {len(instances)} module instances in one evaluation; tfparse returns the resources "
+            f"of only {MAX_MODULES_PER_LOAD}: split module calls with count/for_each into smaller ones"
+        )
+    return TaskResult(
+        task,
+        resources=loaded.resources,
+        providers=tuple(dict(p) for p in loaded.providers),
+        module_instances=instances,
+        files=files,
+        notes=tuple(notes),
+    )
+
+
+def _first_line(message: str) -> str:
+    return (message.strip().splitlines() or ["tfparse failed"])[0][:500]
+
+
+def _real(load_dir: Path, root: Path, path: Path) -> Path:
+    try:
+        return root.resolve() / path.relative_to(load_dir)
+    except ValueError:
+        return path
+
+
+@contextmanager
+def _copy_of_root(task: Task) -> Iterator[tuple[Path, list[str]]]:
+    """A temporary copy of the root's files: module calls not in the task blanked (line numbers kept),
+    local module sources rewritten to point back at the real folders, `.terraform` linked, var files
+    copied in (tfparse resolves them relative to the module folder)."""
+    root = task.root.resolve()
+    with tempfile.TemporaryDirectory(prefix="ringfence-tf-") as tmp:
+        load_dir = Path(tmp) / "root"
+        load_dir.mkdir()
+        for entry in root.iterdir():
+            if entry.is_file():
+                if entry.suffix == ".tf":
+                    (load_dir / entry.name).write_text(_rewritten(entry, load_dir, task), encoding="utf-8")
+                elif entry.suffix in (".tfvars", ".json", ".hcl") or entry.name.endswith(".tfvars.json"):
+                    shutil.copyfile(entry, load_dir / entry.name)
+        dot_terraform = root / ".terraform"
+        if dot_terraform.is_dir():
+            (load_dir / ".terraform").symlink_to(dot_terraform, target_is_directory=True)
+        names: list[str] = []
+        for i, var_file in enumerate(task.var_files):
+            name = f"__ringfence_var_file_{i}{''.join(var_file.suffixes[-2:]) or '.tfvars'}"
+            shutil.copyfile(var_file, load_dir / name)
+            names.append(name)
+        yield load_dir, names
+
+
+_SOURCE_LINE = re.compile(r'^(\s*source\s*=\s*")(\.{1,2}/[^"]*)(".*)$')
+
+
+def _rewritten(file: Path, load_dir: Path, task: Task) -> str:
+    text = file.read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
+    for block in top_level_blocks(text):
+        if block.type != "module" or not block.labels:
+            continue
+        blank = task.modules is not None and block.labels[0] not in task.modules
+        for n in range(block.start - 1, block.end):
+            if blank:
+                lines[n] = ""
+                continue
+            match = _SOURCE_LINE.match(lines[n])
+            if match:
+                target = (file.parent / match.group(2)).resolve()
+                lines[n] = f"{match.group(1)}{os.path.relpath(target, load_dir)}{match.group(3)}"
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,122 @@
+"""Just enough HCL lexing to find top-level blocks and comments without evaluating anything.
+
+tfparse evaluates; this module only needs the line span of each top-level block (to split a root module's
+``module`` calls into batches) and the comments around a block (for suppressions). It understands strings
+with escapes and ``${}`` templates, heredocs and the three comment styles, so braces inside them do not
+count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BLOCK_HEAD = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*"|\s+[A-Za-z_][\w-]*)*)\s*\{')
+_LABEL = re.compile(r'"([^"]*)"|([A-Za-z_][\w-]*)')
+_HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][\w]*)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    type: str
+    labels: tuple[str, ...]
+    start: int  # 1-based line of the opening brace
+    end: int  # 1-based line of the closing brace
+    text: str
+
+
+def top_level_blocks(source: str) -> list[Block]:
+    """Top-level blocks of one ``.tf`` file, in order. Unbalanced input ends the scan quietly:
+    tfparse reports the syntax error with its line."""
+    lines = source.splitlines()
+    blocks: list[Block] = []
+    depth = 0
+    current: tuple[str, tuple[str, ...], int] | None = None
+    in_comment = False
+    heredoc: str | None = None
+    for number, line in enumerate(lines, start=1):
+        if heredoc is not None:
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        if depth == 0 and not in_comment:
+            head = _BLOCK_HEAD.match(line)
+            if head:
+                labels = tuple(a or b for a, b in _LABEL.findall(head.group(2)))
+                current = (head.group(1), labels, number)
+        depth, in_comment, heredoc = _scan_line(line, depth, in_comment)
+        if depth == 0 and current is not None and number >= current[2]:
+            kind, labels, start = current
+            if "{" in "".join(lines[start - 1 : number]):
+                blocks.append(Block(kind, labels, start, number, "\n".join(lines[start - 1 : number])))
+                current = None
+    return blocks
+
+
+def _scan_line(line: str, depth: int, in_comment: bool) -> tuple[int, bool, str | None]:
+    i, n = 0, len(line)
+    in_string = False
+    template = 0
+    while i < n:
+        c = line[i]
+        if in_comment:
+            if line.startswith("*/", i):
+                in_comment = False
+                i += 2
+                continue
+            i += 1
+            continue
+        if in_string:
+            if c == "\\":
+                i += 2
+                continue
+            if line.startswith("${", i):
+                template += 1
+                i += 2
+                continue
+            if c == "}" and template:
+                template -= 1
+            elif c == '"' and not template:
+                in_string = False
+            i += 1
+            continue
+        if c == '"':
+            in_string = True
+        elif c == "#" or line.startswith("//", i):
+            break
+        elif line.startswith("/*", i):
+            in_comment = True
+            i += 2
+            continue
+        elif line.startswith("<<", i):
+            match = _HEREDOC.match(line[i:])
+            if match:
+                return depth, in_comment, match.group(1)
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(0, depth - 1)
+        i += 1
+    return depth, in_comment, None
+
+
+_COMMENT = re.compile(r"^\s*(?:#|//)\s?(.*)$")
+_TRAILING = re.compile(r"(?:#|//)\s?((?:ringfence|checkov|trivy|tfsec)[:\s].*)$")
+
+
+def comments_for(lines: list[str], start: int, end: int) -> tuple[str, ...]:
+    """Comments that belong to the block spanning ``start..end`` (1-based): the comment lines directly
+    above it and every comment inside it."""
+    found: list[str] = []
+    above = start - 2
+    while above >= 0:
+        match = _COMMENT.match(lines[above])
+        if not match:
+            break
+        found.insert(0, match.group(1).strip())
+        above -= 1
+    for line in lines[start - 1 : end]:
+        match = _COMMENT.match(line) or _TRAILING.search(line)
+        if match:
+            found.append(match.group(1).strip())
+    return tuple(found)

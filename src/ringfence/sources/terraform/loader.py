@@ -1,0 +1,165 @@
+"""Load every Terraform root under a path: plan the evaluations, run them, report what was lost."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ringfence.model import InputError, Resource
+from ringfence.sources.terraform.evaluation import Task, TaskResult, plan_tasks, run
+from ringfence.sources.terraform.hcl import top_level_blocks
+from ringfence.sources.terraform.roots import find_roots, module_calls, tf_files
+
+# Below this much Terraform source, starting worker processes costs more than it saves.
+_PARALLEL_MIN_BYTES = 400_000
+
+
+@dataclass(frozen=True, slots=True)
+class RootLoad:
+    root: Path
+    label: str  # folder relative to the scanned path ("" when it is the path itself)
+    resources: tuple[Resource, ...]
+    providers: tuple[dict[str, object], ...]
+    errors: tuple[InputError, ...]
+    notes: tuple[str, ...]
+
+
+def load_roots(
+    base: Path, var_files: Sequence[Path] = (), excluded: tuple[str, ...] = (), jobs: int | None = None
+) -> list[RootLoad]:
+    base = base.resolve()
+    roots = [base] if base.is_file() else find_roots(base, excluded)
+    tasks = [task for root in roots for task in plan_tasks(root, base, tuple(var_files))]
+    results = _run_all(tasks, jobs)
+    loads: list[RootLoad] = []
+    for root in roots:
+        mine = [r for r in results if r.task.root == root]
+        loads.append(_assemble(root, base, mine))
+    return loads
+
+
+def _run_all(tasks: list[Task], jobs: int | None) -> list[TaskResult]:
+    size = sum(_source_bytes(t.root) for t in {t.root: t for t in tasks}.values())
+    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 4)
+    if len(tasks) <= 1 or workers <= 1 or size < _PARALLEL_MIN_BYTES:
+        return [run(t) for t in tasks]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+        return list(pool.map(run, tasks))
+
+
+def _source_bytes(root: Path) -> int:
+    total = 0
+    for folder, _dirs, files in os.walk(root):
+        if ".terraform" in folder:
+            continue
+        total += sum(os.path.getsize(os.path.join(folder, f)) for f in files if f.endswith(".tf"))
+        if total > _PARALLEL_MIN_BYTES:
+            break
+    return total
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        rel = path.resolve().relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+    return "" if rel == "." else rel
+
+
+def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
+    label = _rel(root, base) if root != base else ""
+    errors: list[InputError] = []
+    notes: list[str] = []
+    resources: dict[str, Resource] = {}
+    providers: list[dict[str, object]] = []
+    returned: set[str] = set()
+    for result in results:
+        if result.error:
+            errors.append(InputError(label or ".", None, f"Terraform evaluation failed: {result.error}"))
+            continue
+        for r in result.resources:
+            resources.setdefault(r.address, r)
+        if result.task.keep_root_resources:
+            providers.extend(result.providers)
+        returned |= result.files
+        notes.extend(result.notes)
+    if results and all(r.error for r in results):
+        return RootLoad(root, label, (), (), tuple(errors), tuple(notes))
+    errors.extend(_unparsed_files(root, base, returned))
+    notes.extend(_unresolved_modules(root, label, resources))
+    return RootLoad(root, label, tuple(resources.values()), tuple(providers), tuple(errors), tuple(notes))
+
+
+def _expected_files(root: Path, seen: set[Path] | None = None) -> list[Path]:
+    """The .tf files of a root and of the local modules it calls, recursively."""
+    seen = seen if seen is not None else set()
+    folder = root.resolve()
+    if folder in seen or not folder.is_dir():
+        return []
+    seen.add(folder)
+    files = tf_files(folder)
+    for call in module_calls(folder):
+        if call.is_local:
+            files += _expected_files(folder / call.source, seen)
+    return files
+
+
+def _unparsed_files(root: Path, base: Path, returned: set[str]) -> list[InputError]:
+    """tfparse drops a file that does not parse without a word: find such files and say why."""
+    errors: list[InputError] = []
+    for file in _expected_files(root):
+        if str(file.resolve()) in returned:
+            continue
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(InputError(_rel(file, base), None, f"cannot read file: {exc}"))
+            continue
+        if not any(b.type in ("resource", "data") for b in top_level_blocks(text)) and "resource" not in text:
+            continue
+        problem = _syntax_error(text)
+        if problem is not None:
+            line, message = problem
+            errors.append(InputError(_rel(file, base), line, f"syntax error: {message}"))
+    return errors
+
+
+def _syntax_error(text: str) -> tuple[int | None, str] | None:
+    import hcl2
+
+    try:
+        hcl2.loads(text)
+    except Exception as exc:  # lark raises many exception types; any of them means "does not parse"
+        line = getattr(exc, "line", None)
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return (line if isinstance(line, int) and line > 0 else None), message[:300]
+    return None
+
+
+def _unresolved_modules(root: Path, label: str, resources: dict[str, Resource]) -> list[str]:
+    """Remote module calls that `terraform init` has not downloaded into `.terraform/modules`."""
+    manifest = root / ".terraform" / "modules" / "modules.json"
+    known: set[str] = set()
+    if manifest.is_file():
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            known = {str(m.get("Key", "")).split(".", 1)[0] for m in data.get("Modules", [])}
+        except (OSError, ValueError, AttributeError):
+            known = set()
+    notes: list[str] = []
+    prefixes = {a.split(".", 2)[1].split("[", 1)[0] for a in resources if a.startswith("module.")}
+    for call in module_calls(root):
+        if call.is_local or call.name in known or call.name in prefixes:
+            continue
+        where = f"{label}:" if label else ""
+        notes.append(
+            f"{where}module.{call.name} (source {call.source!r}) was not resolved: run `terraform init` "
+            "so that .terraform/modules holds it; its resources were not scanned"
+        )
+    return notes
