@@ -289,16 +289,21 @@ def _or(*values: Tri) -> Tri:
     return False
 
 
-def _not(value: Tri) -> Tri:
-    return None if value is None else not value
-
-
 class CompiledPolicySet:
     """A :class:`PolicySet` with every statement compiled, and a per-action index built on demand."""
 
-    def __init__(self, policies: PolicySet, *, rcp_services: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        policies: PolicySet,
+        *,
+        rcp_services: frozenset[str] | None = None,
+        session_grants_bypass_limits: bool = True,
+    ) -> None:
         self.policies = policies
         self._rcp_services = rcp_services
+        # AssumeRole API reference: a resource policy naming the session itself grants "in addition to the
+        # permissions granted by the session policies" (and, per the boundaries page, past the boundary).
+        self._session_bypass = session_grants_bypass_limits
         self._identity = self._compile(policies.identity, "identity")
         self._boundary = tuple(self._compile((p,), "boundary") for p in policies.boundary)
         self._session = tuple(self._compile((p,), "session") for p in policies.session)
@@ -398,10 +403,14 @@ class CompiledPolicySet:
                 return False
             if kind == "account":
                 return False
-            if kind == "role":
+            if kind in ("role", "star", "other"):
+                # Named by role ARN or by "*": the grant goes to the role, still within its boundary and
+                # session policy.
                 return _and(boundary_allows, session_allows)
             if kind == "user":
                 return session_allows if who.kind != "root" else True
+            if kind == "session" and not self._session_bypass:
+                return _and(boundary_allows, session_allows)
             return True
 
         res_grant = _or(
@@ -422,7 +431,8 @@ class CompiledPolicySet:
 
         scp_allows = _and(*(o.allows for o in scps))
         vpce_allows = _and(*(o.allows for o in vpces))
-        final = _and(allowed, scp_allows, vpce_allows, _not(True if False else (None if deny_maybe else False)))
+        no_deny: Tri = None if deny_maybe else True
+        final = _and(allowed, scp_allows, vpce_allows, no_deny)
 
         reasons: list[str] = []
         if final is True:

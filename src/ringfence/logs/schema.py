@@ -164,8 +164,16 @@ FLOW_DEFAULT_FORMAT: tuple[str, ...] = (
     "log-status",
 )
 
+
+
+def flow_column(field: str) -> str:
+    """The store's column for a flow log field: dashes become underscores, and `region` is `aws_region`
+    (as in CloudTrail) so that it does not collide with the `region` partition."""
+    return "aws_region" if field == "region" else field.replace("-", "_")
+
+
 FLOWLOGS: tuple[Column, ...] = (
-    *(Column(f.replace("-", "_"), t, f, "flow log field") for f, t in FLOW_FIELDS.items()),
+    *(Column(flow_column(f), t, f, "flow log field") for f, t in FLOW_FIELDS.items()),
     Column("start_time", "TIMESTAMP", "start", "start as a UTC timestamp"),
     Column("record_ref", "VARCHAR", "-", "<file>:<line> of the record"),
     Column("source_file", "VARCHAR", "-", "the log file the record was read from"),

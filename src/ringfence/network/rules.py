@@ -52,13 +52,14 @@ def _ports(protocols: IntervalSet, from_port: Any, to_port: Any) -> IntervalSet 
 
 
 def describe_traffic(protocols: IntervalSet, ports: IntervalSet) -> str:
+    """``tcp/22``, ``udp/1024-65535``, ``icmp``, ``all traffic``."""
     if protocols == ALL_PROTOCOLS:
         return "all traffic"
-    names = [protocol_name(n) for lo, hi in protocols for n in range(lo, min(hi, lo + 3) + 1)]
-    proto = ",".join(names)
-    if ports == ALL_PORTS:
-        return f"{proto} (all ports)" if any(n in PORTED for n in (to_int(x) for x in [])) else proto
-    return f"{proto}/{ports.describe()}"
+    names = ",".join(protocol_name(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in protocols)
+    ported = all(lo == hi and lo in PORTED for lo, hi in protocols)
+    if ports == ALL_PORTS and not ported:
+        return names
+    return f"{names}/{ports.describe()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,8 @@ class SgRule:
     ports: IntervalSet
     peers: IntervalSet  # CIDRs and resolved prefix lists
     groups: tuple[str, ...]  # referenced security groups (members are admitted)
-    unknown: tuple[str, ...]  # parts of the rule that could not be resolved (unresolved peers)
+    unknown: tuple[str, ...]  # peers (CIDRs, prefix lists) that could not be resolved
+    unknown_groups: tuple[str, ...]  # referenced security groups that are not in the estate
     origin: str  # address of the resource that declares the rule
     label: str
 
@@ -90,6 +92,7 @@ def _sg_label(direction: Direction, protocols: IntervalSet, ports: IntervalSet, 
 
 def _make_sg_rule(
     group: str,
+    *,
     direction: Direction,
     protocol: Any,
     from_port: Any,
@@ -123,10 +126,11 @@ def _make_sg_rule(
             peers = peers | resolved
             shown.append(str(value))
     refs: list[str] = []
+    unknown_groups: list[str] = []
     for value in group_values:
         found = resolve_group(value, origin)
         if isinstance(found, Unknown):
-            unknown.append(found.reason)
+            unknown_groups.append(found.reason)
             shown.append(str(value))
         elif found:
             refs.append(found)
@@ -142,6 +146,7 @@ def _make_sg_rule(
         peers=peers,
         groups=tuple(dict.fromkeys(refs)),
         unknown=tuple(unknown),
+        unknown_groups=tuple(unknown_groups),
         origin=origin.address,
         label=_sg_label(direction, protocols, ports, shown),
     )
@@ -149,22 +154,23 @@ def _make_sg_rule(
 
 def inline_sg_rules(sg: Resource, resolve_group: Resolver, resolve_prefix: PrefixResolver) -> list[SgRule]:
     out: list[SgRule] = []
-    for direction in ("ingress", "egress"):
+    directions: tuple[Direction, ...] = ("ingress", "egress")
+    for direction in directions:
         for b in blocks(sg.get(direction)):
             out.append(
                 _make_sg_rule(
                     sg.address,
-                    direction,  # type: ignore[arg-type]
-                    b.get("protocol"),
-                    b.get("from_port"),
-                    b.get("to_port"),
-                    as_list(b.get("cidr_blocks")) + as_list(b.get("ipv6_cidr_blocks")),
-                    as_list(b.get("security_groups")),
-                    as_list(b.get("prefix_list_ids")),
-                    as_bool(b.get("self")) is True,
-                    sg,
-                    resolve_group,
-                    resolve_prefix,
+                    direction=direction,
+                    protocol=b.get("protocol"),
+                    from_port=b.get("from_port"),
+                    to_port=b.get("to_port"),
+                    cidr_values=as_list(b.get("cidr_blocks")) + as_list(b.get("ipv6_cidr_blocks")),
+                    group_values=as_list(b.get("security_groups")),
+                    prefix_values=as_list(b.get("prefix_list_ids")),
+                    self_ref=as_bool(b.get("self")) is True,
+                    origin=sg,
+                    resolve_group=resolve_group,
+                    resolve_prefix=resolve_prefix,
                 )
             )
     return out
@@ -175,37 +181,38 @@ def standalone_sg_rule(
 ) -> SgRule | None:
     """``aws_security_group_rule`` and ``aws_vpc_security_group_{ingress,egress}_rule``."""
     if rule.kind == "aws_security_group_rule":
-        direction = text(rule.get("type"))
-        if direction not in ("ingress", "egress"):
+        kind = text(rule.get("type"))
+        if kind not in ("ingress", "egress"):
             return None
+        legacy: Direction = "ingress" if kind == "ingress" else "egress"
         return _make_sg_rule(
             group,
-            direction,  # type: ignore[arg-type]
-            rule.get("protocol"),
-            rule.get("from_port"),
-            rule.get("to_port"),
-            as_list(rule.get("cidr_blocks")) + as_list(rule.get("ipv6_cidr_blocks")),
-            as_list(rule.get("source_security_group_id")),
-            as_list(rule.get("prefix_list_ids")),
-            as_bool(rule.get("self")) is True,
-            rule,
-            resolve_group,
-            resolve_prefix,
+            direction=legacy,
+            protocol=rule.get("protocol"),
+            from_port=rule.get("from_port"),
+            to_port=rule.get("to_port"),
+            cidr_values=as_list(rule.get("cidr_blocks")) + as_list(rule.get("ipv6_cidr_blocks")),
+            group_values=as_list(rule.get("source_security_group_id")),
+            prefix_values=as_list(rule.get("prefix_list_ids")),
+            self_ref=as_bool(rule.get("self")) is True,
+            origin=rule,
+            resolve_group=resolve_group,
+            resolve_prefix=resolve_prefix,
         )
-    direction = "ingress" if rule.kind == "aws_vpc_security_group_ingress_rule" else "egress"
+    direction: Direction = "ingress" if rule.kind.endswith("_ingress_rule") else "egress"
     return _make_sg_rule(
         group,
-        direction,
-        rule.get("ip_protocol"),
-        rule.get("from_port"),
-        rule.get("to_port"),
-        as_list(rule.get("cidr_ipv4")) + as_list(rule.get("cidr_ipv6")),
-        as_list(rule.get("referenced_security_group_id")),
-        as_list(rule.get("prefix_list_id")),
-        False,
-        rule,
-        resolve_group,
-        resolve_prefix,
+        direction=direction,
+        protocol=rule.get("ip_protocol"),
+        from_port=rule.get("from_port"),
+        to_port=rule.get("to_port"),
+        cidr_values=as_list(rule.get("cidr_ipv4")) + as_list(rule.get("cidr_ipv6")),
+        group_values=as_list(rule.get("referenced_security_group_id")),
+        prefix_values=as_list(rule.get("prefix_list_id")),
+        self_ref=False,
+        origin=rule,
+        resolve_group=resolve_group,
+        resolve_prefix=resolve_prefix,
     )
 
 
@@ -234,11 +241,12 @@ class NaclRule:
         verb = "allows" if self.allow else "denies"
         word = "to" if self.egress else "from"
         peers = ", ".join(to_cidrs(self.peers)) if self.peers else "an unknown CIDR"
-        return f"{direction} rule {self.number} {verb} {describe_traffic(self.protocols, self.ports)} {word} {peers}"
+        traffic = describe_traffic(self.protocols, self.ports)
+        return f"{direction} rule {self.number} {verb} {traffic} {word} {peers}"
 
 
 def _nacl_rule(
-    acl: str, origin: Resource, egress: bool, fields: Mapping[str, Any], number_key: str, action_key: str
+    acl: str, origin: Resource, egress: bool, fields: Mapping[str, Any], *, number_key: str, action_key: str
 ) -> NaclRule | None:
     number = to_int(fields.get(number_key))
     if number is None:
@@ -277,7 +285,7 @@ def inline_nacl_rules(acl: Resource) -> list[NaclRule]:
     out: list[NaclRule] = []
     for direction, egress in (("ingress", False), ("egress", True)):
         for b in blocks(acl.get(direction)):
-            rule = _nacl_rule(acl.address, acl, egress, b, "rule_no", "action")
+            rule = _nacl_rule(acl.address, acl, egress, b, number_key="rule_no", action_key="action")
             if rule:
                 out.append(rule)
     return out
@@ -285,7 +293,7 @@ def inline_nacl_rules(acl: Resource) -> list[NaclRule]:
 
 def standalone_nacl_rule(rule: Resource, acl: str) -> NaclRule | None:
     egress = as_bool(rule.get("egress")) is True
-    return _nacl_rule(acl, rule, egress, rule.attributes, "rule_number", "rule_action")
+    return _nacl_rule(acl, rule, egress, rule.attributes, number_key="rule_number", action_key="rule_action")
 
 
 def allow_all_nacl_rules(acl: str) -> list[NaclRule]:

@@ -1,0 +1,32 @@
+"""The catalogue of checks: an explicit value, listed per pillar. Nothing registers itself."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+
+from ringfence.checks import identity, monitoring, network, secrets, storage
+from ringfence.checks.base import Check
+
+CATALOGUE: tuple[Check, ...] = (
+    *identity.CHECKS,
+    *network.CHECKS,
+    *storage.CHECKS,
+    *monitoring.CHECKS,
+    *secrets.CHECKS,
+)
+
+
+@cache
+def by_id() -> Mapping[str, Check]:
+    return {c.rule_id: c for c in CATALOGUE}
+
+
+@cache
+def peer_ids() -> Mapping[str, tuple[str, ...]]:
+    """Other tools' check ids -> ringfence rule ids, from each check's metadata."""
+    out: dict[str, list[str]] = {}
+    for check in CATALOGUE:
+        for peer in check.meta.peers:
+            out.setdefault(peer.upper(), []).append(check.rule_id)
+    return {k: tuple(v) for k, v in out.items()}

@@ -1,0 +1,35 @@
+"""What checks may look at besides the resource: the estate and the analyses built over it (lazily, once)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from ringfence.model import Estate, Resource, Unknown
+from ringfence.model.relations import CONFIGURES
+
+
+class Context:
+    def __init__(self, estate: Estate) -> None:
+        self.estate = estate
+
+    def configuration(self, bucket: Resource, kind: str) -> tuple[Resource, ...]:
+        """The split S3 resources of ``kind`` that configure ``bucket``."""
+        return self.estate.sources(bucket, CONFIGURES, of_kind=kind)
+
+    @cached_property
+    def network(self) -> Any:
+        """The network analysis (reachability, exposure) or None when it is not available."""
+        try:
+            from ringfence.network import analyse
+        except ImportError:
+            return None
+        return analyse(self.estate)
+
+    def value(self, resource: Resource, key: str, default: Any = None) -> Any:
+        value = resource.attributes.get(key, default)
+        return value
+
+    @staticmethod
+    def is_unknown(value: Any) -> bool:
+        return isinstance(value, Unknown)

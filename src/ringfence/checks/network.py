@@ -1,0 +1,221 @@
+"""Security groups open to the world on admin and database ports.
+
+The finding is about the resource at risk (each member of the group) and points at the rule that opens
+it. Its status comes from the network analysis: ``exposed`` when a packet from the internet really gets
+there, ``latent`` when nothing routes to it today, ``unknown`` when reachability cannot be decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ringfence.checks.base import Check, Meta, Result, Severity, Status
+from ringfence.checks.context import Context
+from ringfence.model import Resource, Unknown, as_list
+
+ADMIN_PORTS: tuple[tuple[int, int, str], ...] = ((22, 22, "SSH"), (3389, 3389, "RDP"), (5985, 5986, "WinRM"))
+DATABASE_PORTS: tuple[tuple[int, int, str], ...] = (
+    (1433, 1433, "SQL Server"),
+    (1521, 1521, "Oracle"),
+    (2483, 2484, "Oracle"),
+    (3306, 3306, "MySQL"),
+    (5432, 5432, "PostgreSQL"),
+    (5439, 5439, "Redshift"),
+    (6379, 6379, "Redis"),
+    (7000, 7001, "Cassandra"),
+    (8020, 8020, "HDFS"),
+    (9042, 9042, "Cassandra"),
+    (9200, 9300, "Elasticsearch"),
+    (11211, 11211, "Memcached"),
+    (27017, 27018, "MongoDB"),
+)
+_WORLD = ("0.0.0.0/0", "::/0")
+# Resources that take security groups, and the attribute that names them.
+MEMBER_RELATIONS = (
+    "vpc_security_group_ids",
+    "security_groups",
+    "security_group_ids",
+    "vpc_config.security_group_ids",
+    "network_interfaces.security_groups",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """An ingress rule of a security group that admits the whole internet."""
+
+    group: Resource
+    rule: Resource  # the block that holds the rule (the group itself for inline rules)
+    protocol: str
+    from_port: int
+    to_port: int
+    cidr: str
+
+
+def _protocol(value: object) -> str:
+    text = str(value).lower()
+    return {"6": "tcp", "17": "udp", "1": "icmp", "all": "-1", "-1": "-1"}.get(text, text)
+
+
+def _ports(protocol: str, from_port: object, to_port: object) -> tuple[int, int] | None:
+    if protocol == "-1":
+        return 0, 65535
+    try:
+        low, high = int(str(from_port)), int(str(to_port))
+    except ValueError:
+        return None
+    if low == -1 and high == -1:
+        return 0, 65535
+    return low, high
+
+
+def openings(ctx: Context) -> Iterator[Opening | tuple[Resource, Resource, str]]:
+    """Every world-open ingress rule; ``(group, rule, reason)`` where a rule cannot be read."""
+    estate = ctx.estate
+    for group in estate.of_kind("aws_security_group", "aws_default_security_group"):
+        for block in as_list(group.get("ingress")):
+            if isinstance(block, dict):
+                yield from _rule(group, group, block.get("protocol"), block.get("from_port"), block.get("to_port"),
+                                 [*as_list(block.get("cidr_blocks")), *as_list(block.get("ipv6_cidr_blocks"))])
+    for rule in estate.of_kind("aws_security_group_rule"):
+        if rule.get("type") != "ingress":
+            continue
+        for group in estate.targets(rule, "security_group_id"):
+            yield from _rule(group, rule, rule.get("protocol"), rule.get("from_port"), rule.get("to_port"),
+                             [*as_list(rule.get("cidr_blocks")), *as_list(rule.get("ipv6_cidr_blocks"))])
+    for rule in estate.of_kind("aws_vpc_security_group_ingress_rule"):
+        for group in estate.targets(rule, "security_group_id"):
+            yield from _rule(group, rule, rule.get("ip_protocol"), rule.get("from_port", -1), rule.get("to_port", -1),
+                             [rule.get("cidr_ipv4"), rule.get("cidr_ipv6")])
+
+
+def _rule(
+    group: Resource, rule: Resource, protocol: object, low: object, high: object, cidrs: list[object]
+) -> Iterator[Opening | tuple[Resource, Resource, str]]:
+    for cidr in cidrs:
+        if cidr is None:
+            continue
+        if isinstance(cidr, Unknown):
+            yield group, rule, f"a source CIDR is not known: {cidr.reason}"
+            continue
+        if cidr not in _WORLD:
+            continue
+        if isinstance(protocol, Unknown) or isinstance(low, Unknown) or isinstance(high, Unknown):
+            yield group, rule, "the rule's protocol or ports are not known"
+            continue
+        proto = _protocol(protocol)
+        ports = _ports(proto, low, high)
+        if ports is None:
+            yield group, rule, f"ports {low!r}-{high!r} are not numbers"
+            continue
+        yield Opening(group, rule, proto, ports[0], ports[1], str(cidr))
+
+
+def members(ctx: Context, group: Resource) -> tuple[Resource, ...]:
+    found: dict[str, Resource] = {}
+    for relation in MEMBER_RELATIONS:
+        for r in ctx.estate.sources(group, relation):
+            if r.kind not in ("aws_security_group", "aws_default_security_group"):
+                found[r.address] = r
+    return tuple(found[a] for a in sorted(found))
+
+
+def _exposure(ports: tuple[tuple[int, int, str], ...], ctx: Context) -> Iterable[Result]:
+    for item in openings(ctx):
+        if not isinstance(item, Opening):
+            continue
+        if item.protocol not in ("tcp", "-1"):
+            continue
+        for low, high, service in ports:
+            if item.from_port > high or item.to_port < low:
+                continue
+            port = f"{low}" if low == high else f"{low}-{high}"
+            detail = f"{item.group.address} tcp/{port} from {item.cidr}"
+            at_risk = members(ctx, item.group) or (item.group,)
+            for target in at_risk:
+                yield _decide(ctx, target, item, low, high, service, detail)
+
+
+def _decide(
+    ctx: Context, target: Resource, item: Opening, low: int, high: int, service: str, detail: str
+) -> Result:
+    port = f"{low}" if low == high else f"{low}-{high}"
+    network = ctx.network
+    opening = f"security group {item.group.address} admits {service} (tcp/{port}) from {item.cidr}"
+    if network is None or target is item.group:
+        status = Status.UNKNOWN if target is not item.group else Status.LATENT
+        why = (
+            "reachability is not analysed"
+            if target is not item.group
+            else "no resource in the estate uses this security group"
+        )
+        severity = Severity.LOW if status is Status.LATENT else None
+        return Result(status, f"{opening}; {why}", target, location=item.rule, detail=detail, severity=severity)
+    verdict = network.internet_exposure(target, "tcp", low, high)
+    if verdict.reachable is True:
+        return Result(Status.EXPOSED, f"{opening}; reachable from the internet: {verdict.explain}", target,
+                      location=item.rule, detail=detail)
+    if verdict.reachable is False:
+        return Result(Status.LATENT, f"{opening}, but no packet from the internet gets there: {verdict.explain}",
+                      target, location=item.rule, detail=detail, severity=Severity.LOW)
+    return Result(Status.UNKNOWN, f"{opening}; reachability unknown: {verdict.explain}", target,
+                  location=item.rule, detail=detail)
+
+
+def _admin(ctx: Context) -> Iterable[Result]:
+    return _exposure(ADMIN_PORTS, ctx)
+
+
+def _database(ctx: Context) -> Iterable[Result]:
+    return _exposure(DATABASE_PORTS, ctx)
+
+
+ADMIN_PORT_EXPOSED = Check(
+    Meta(
+        rule_id="network.admin-port-exposed",
+        title="Admin ports (SSH, RDP, WinRM) are not reachable from the internet",
+        pillar="network",
+        severity=Severity.HIGH,
+        rationale="Remote administration services are brute-forced and exploited within minutes of "
+        "being reachable; reach them through SSM Session Manager or a VPN instead.",
+        remediation="Remove the 0.0.0.0/0 and ::/0 sources from admin-port rules; use Session Manager or "
+        "restrict the source to a known range.",
+        terraform=(
+            'resource "aws_vpc_security_group_ingress_rule" "ssh" {\n'
+            "  security_group_id = aws_security_group.bastion.id\n"
+            '  cidr_ipv4         = "203.0.113.0/24" # the office range, never 0.0.0.0/0\n'
+            '  ip_protocol       = "tcp"\n  from_port         = 22\n  to_port           = 22\n}'
+        ),
+        compliance=("CIS-AWS-5.0:5.3", "CIS-AWS-5.0:5.4", "FSBP:EC2.13", "FSBP:EC2.14", "FSBP:EC2.53", "FSBP:EC2.54"),
+        peers=("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "AVD-AWS-0107", "AVD-AWS-0104"),
+    ),
+    kinds=(),
+    per_estate=_admin,
+    needs=frozenset({"network"}),
+)
+
+DATABASE_PORT_EXPOSED = Check(
+    Meta(
+        rule_id="network.database-port-exposed",
+        title="Database and cache ports are not reachable from the internet",
+        pillar="network",
+        severity=Severity.CRITICAL,
+        rationale="Databases and caches reachable from the internet are found by scanners within hours; "
+        "many ship with weak or no authentication.",
+        remediation="Admit database ports only from the application tier's security group.",
+        terraform=(
+            'resource "aws_vpc_security_group_ingress_rule" "db_from_app" {\n'
+            "  security_group_id            = aws_security_group.db.id\n"
+            "  referenced_security_group_id = aws_security_group.app.id\n"
+            '  ip_protocol                  = "tcp"\n  from_port = 5432\n  to_port   = 5432\n}'
+        ),
+        compliance=("FSBP:EC2.19",),
+        peers=("CKV_AWS_277",),
+    ),
+    kinds=(),
+    per_estate=_database,
+    needs=frozenset({"network"}),
+)
+
+CHECKS = (ADMIN_PORT_EXPOSED, DATABASE_PORT_EXPOSED)

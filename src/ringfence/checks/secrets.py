@@ -1,0 +1,114 @@
+"""Credentials written into the code. A secret is never printed: findings show a short one-way hash."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed
+from ringfence.checks.context import Context
+from ringfence.model import Resource
+
+# Token formats that identify themselves.
+_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")),
+    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b")),
+    ("Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b")),
+    ("Stripe live key", re.compile(r"\b[sr]k_live_[0-9a-zA-Z]{20,}\b")),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+)
+# Attribute names (and environment variable names) whose literal value is a credential.
+_SECRET_NAME = re.compile(
+    r"(?:^|_|\b)(?:password|passwd|pwd|secret|secret_?key|token|api_?key|private_?key|credentials?|auth)(?:$|_|\b)",
+    re.IGNORECASE,
+)
+_NOT_SECRET_NAME = re.compile(
+    r"(?:arn|_id$|^id$|kms|length|policy|rotation|version|enabled|reset|required|manage|wo_version|_type$|"
+    r"secret_string_wo|_name$|^name$|ttl|expir|count|path|format|min|max)",
+    re.IGNORECASE,
+)
+# In free text (user data, scripts): NAME=value or NAME: value.
+_ASSIGNMENT = re.compile(
+    r"""(?i)\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY)[A-Z0-9_]*)\s*[=:]\s*["']?([^\s"'$`;]{8,})"""
+)
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
+_PLACEHOLDER = re.compile(r"^(?:\*+|x+|<[^>]*>|\{\{.*\}\}|changeme_later|example|dummy|none|null|true|false)$", re.I)
+_TEXT_ATTRIBUTES = frozenset({"user_data", "user_data_base64", "command", "inline", "script"})
+
+
+def fingerprint(secret: str) -> str:
+    """A short, irreversible fingerprint: enough to match two findings, useless to an attacker."""
+    return "sha256:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()[:10]
+
+
+def _find(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
+    """(attribute path, what it is, the secret) for every credential in ``value``."""
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            yield from _find(inner, f"{path}.{key}" if path else str(key))
+            if isinstance(inner, str) and _named_secret(str(key), inner):
+                yield f"{path}.{key}" if path else str(key), f"literal {key}", inner
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _find(inner, f"{path}[{i}]")
+    elif isinstance(value, str) and len(value) >= 8:
+        for what, pattern in _TOKENS:
+            for match in pattern.finditer(value):
+                yield path, what, match.group(0)
+        leaf = path.rsplit(".", 1)[-1]
+        if leaf in _TEXT_ATTRIBUTES or "\n" in value:
+            for match in _ASSIGNMENT.finditer(value):
+                if not _PLACEHOLDER.match(match.group(2)):
+                    yield path, f"{match.group(1)} assignment", match.group(2)
+        if "secret" in path.lower() and _AWS_SECRET.search(value):
+            found = _AWS_SECRET.search(value)
+            if found:
+                yield path, "AWS secret access key", found.group(0)
+
+
+def _named_secret(key: str, value: str) -> bool:
+    if not _SECRET_NAME.search(key) or _NOT_SECRET_NAME.search(key):
+        return False
+    if len(value) < 6 or _PLACEHOLDER.match(value) or value.startswith(("arn:", "${", "{{")):
+        return False
+    return True
+
+
+def _hardcoded(resource: Resource, ctx: Context) -> Iterable[Result]:
+    seen: set[tuple[str, str]] = set()
+    for path, what, secret in _find(resource.attributes, ""):
+        key = (path, fingerprint(secret))
+        if key in seen:
+            continue
+        seen.add(key)
+        yield failed(
+            resource,
+            f"hard-coded {what} in {path} ({key[1]})",
+            detail=f"{path}:{key[1]}",
+        )
+    if not seen:
+        yield passed(resource)
+
+
+HARDCODED_SECRET = Check(
+    Meta(
+        rule_id="secrets.hardcoded-secret",
+        title="No credentials are written in the code",
+        pillar="secrets",
+        severity=Severity.HIGH,
+        rationale="Secrets in code end up in every clone, CI log, state file and fork; they are found by "
+        "scrapers within minutes of a push.",
+        remediation="Move the value to Secrets Manager or SSM Parameter Store (or let RDS manage it with "
+        "manage_master_user_password) and rotate the exposed credential.",
+        terraform='resource "aws_db_instance" "db" {\n  manage_master_user_password = true\n}',
+        compliance=("FSBP:CodeBuild.2",),
+        peers=("CKV_AWS_41", "CKV_AWS_45", "CKV_AWS_46", "CKV_SECRET_2", "CKV_SECRET_6", "AVD-AWS-0029"),
+    ),
+    kinds=("*",),
+    per_resource=_hardcoded,
+)
+
+CHECKS = (HARDCODED_SECRET,)

@@ -1,0 +1,211 @@
+"""S3, KMS and RDS: public access, key hygiene, encryption at rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.context import Context
+from ringfence.model import Resource, Unknown, as_bool
+
+_PAB_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+
+
+def _public_access_block(bucket: Resource, ctx: Context) -> Iterable[Result]:
+    blocks = ctx.configuration(bucket, "aws_s3_bucket_public_access_block")
+    account = ctx.estate.of_kind("aws_s3_account_public_access_block")
+    candidates = [*blocks, *account]
+    if not candidates:
+        yield failed(bucket, "no public access block applies to this bucket (nor an account-level one)")
+        return
+    unknowns: list[str] = []
+    for block in candidates:
+        values = {flag: as_bool(block.get(flag, False)) for flag in _PAB_FLAGS}
+        if all(v is True for v in values.values()):
+            yield passed(bucket, location=block)
+            return
+        unknowns += [f"{block.address}.{f}: {v.reason}" for f, v in values.items() if isinstance(v, Unknown)]
+    if unknowns:
+        yield unknown(bucket, "cannot tell whether public access is blocked: " + "; ".join(unknowns))
+        return
+    block = candidates[0]
+    off = [f for f in _PAB_FLAGS if as_bool(block.get(f, False)) is not True]
+    yield failed(bucket, f"public access block leaves {', '.join(off)} off", location=block, detail=",".join(off))
+
+
+S3_PUBLIC_ACCESS_BLOCK = Check(
+    Meta(
+        rule_id="s3.public-access-block-enabled",
+        title="S3 buckets block public access (all four settings on)",
+        pillar="identity",
+        severity=Severity.HIGH,
+        rationale="Without a public access block, one ACL or policy change makes the bucket public.",
+        remediation="Add an aws_s3_bucket_public_access_block with all four settings true (or an account-level one).",
+        terraform=(
+            'resource "aws_s3_bucket_public_access_block" "this" {\n'
+            "  bucket                  = aws_s3_bucket.this.id\n"
+            "  block_public_acls       = true\n  block_public_policy     = true\n"
+            "  ignore_public_acls      = true\n  restrict_public_buckets = true\n}"
+        ),
+        compliance=("CIS-AWS-5.0:2.1.4", "FSBP:S3.8"),
+        peers=("CKV2_AWS_6", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "AVD-AWS-0086",
+               "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093", "AVD-AWS-0094"),
+    ),
+    kinds=("aws_s3_bucket",),
+    per_resource=_public_access_block,
+)
+
+
+def _is_symmetric(key: Resource) -> bool | Unknown:
+    spec = key.get("customer_master_key_spec", key.get("key_spec", "SYMMETRIC_DEFAULT"))
+    usage = key.get("key_usage", "ENCRYPT_DECRYPT")
+    if isinstance(spec, Unknown) or isinstance(usage, Unknown):
+        return Unknown("key spec not known")
+    return spec == "SYMMETRIC_DEFAULT" and usage == "ENCRYPT_DECRYPT"
+
+
+def _key_rotation(key: Resource, ctx: Context) -> Iterable[Result]:
+    symmetric = _is_symmetric(key)
+    if symmetric is False:
+        yield passed(key, "asymmetric and HMAC keys cannot rotate automatically")
+        return
+    enabled = as_bool(key.get("enable_key_rotation", False))
+    if isinstance(enabled, Unknown):
+        yield unknown(key, f"enable_key_rotation is not known: {enabled.reason}")
+    elif enabled:
+        yield passed(key)
+    else:
+        yield failed(key, "automatic key rotation is off")
+
+
+KMS_KEY_ROTATION = Check(
+    Meta(
+        rule_id="kms.key-rotation-enabled",
+        title="Customer-managed symmetric KMS keys rotate automatically",
+        pillar="encryption",
+        severity=Severity.MEDIUM,
+        rationale="Rotation limits how much data one key version protects and how long a leaked key is useful.",
+        remediation="Set enable_key_rotation = true on symmetric keys.",
+        terraform='resource "aws_kms_key" "this" {\n  enable_key_rotation = true\n}',
+        compliance=("CIS-AWS-5.0:3.6", "FSBP:KMS.4"),
+        peers=("CKV_AWS_7", "AVD-AWS-0065"),
+    ),
+    kinds=("aws_kms_key",),
+    per_resource=_key_rotation,
+)
+
+
+def _deletion_window(key: Resource, ctx: Context) -> Iterable[Result]:
+    days = key.get("deletion_window_in_days", 30)
+    if isinstance(days, Unknown):
+        yield unknown(key, f"deletion_window_in_days is not known: {days.reason}")
+        return
+    try:
+        value = int(days)
+    except (TypeError, ValueError):
+        yield unknown(key, f"deletion_window_in_days is not a number: {days!r}")
+        return
+    if 7 <= value <= 30:
+        yield passed(key)
+    else:
+        yield failed(key, f"deletion window is {value} days; AWS accepts 7 to 30", detail=str(value))
+
+
+KMS_DELETION_WINDOW = Check(
+    Meta(
+        rule_id="kms.deletion-window-in-range",
+        title="KMS keys keep a deletion window of 7 to 30 days",
+        pillar="encryption",
+        severity=Severity.LOW,
+        rationale="The waiting period is the only chance to cancel a mistaken or malicious key deletion; "
+        "a window outside 7-30 days is rejected by AWS at apply time.",
+        remediation="Set deletion_window_in_days between 7 and 30 (30 gives the most time to react).",
+        terraform='resource "aws_kms_key" "this" {\n  deletion_window_in_days = 30\n}',
+        compliance=("FSBP:KMS.3",),
+    ),
+    kinds=("aws_kms_key",),
+    per_resource=_deletion_window,
+)
+
+
+def _in_encrypted_cluster(db: Resource, ctx: Context) -> bool | Unknown | None:
+    cluster = ctx.estate.target(db, "cluster_identifier")
+    if cluster is None:
+        return None
+    return as_bool(cluster.get("storage_encrypted", False))
+
+
+def _rds_encrypted(db: Resource, ctx: Context) -> Iterable[Result]:
+    via_cluster = _in_encrypted_cluster(db, ctx)
+    if via_cluster is not None:
+        if isinstance(via_cluster, Unknown):
+            yield unknown(db, f"the cluster's storage_encrypted is not known: {via_cluster.reason}")
+        elif via_cluster:
+            yield passed(db, "encrypted by its cluster")
+        else:
+            yield failed(db, "its cluster stores data unencrypted")
+        return
+    if db.kind == "aws_db_instance" and db.get("replicate_source_db") is not None and "storage_encrypted" not in db.attributes:
+        yield unknown(db, "a read replica inherits encryption from its source database")
+        return
+    value = as_bool(db.get("storage_encrypted", False))
+    if isinstance(value, Unknown):
+        yield unknown(db, f"storage_encrypted is not known: {value.reason}")
+    elif value:
+        yield passed(db)
+    else:
+        yield failed(db, "storage is not encrypted at rest")
+
+
+RDS_STORAGE_ENCRYPTED = Check(
+    Meta(
+        rule_id="rds.storage-encrypted",
+        title="RDS databases and clusters encrypt storage at rest",
+        pillar="encryption",
+        severity=Severity.HIGH,
+        rationale="Unencrypted storage, snapshots and replicas expose the data to anyone who obtains them; "
+        "encryption cannot be switched on later without a copy.",
+        remediation="Set storage_encrypted = true (with kms_key_id for a customer-managed key).",
+        terraform='resource "aws_db_instance" "this" {\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.db.arn\n}',
+        compliance=("CIS-AWS-5.0:2.3.1", "FSBP:RDS.3"),
+        peers=("CKV_AWS_16", "CKV_AWS_96", "AVD-AWS-0080", "AVD-AWS-0079"),
+    ),
+    kinds=("aws_db_instance", "aws_rds_cluster", "aws_rds_cluster_instance"),
+    per_resource=_rds_encrypted,
+)
+
+
+def _rds_public(db: Resource, ctx: Context) -> Iterable[Result]:
+    value = as_bool(db.get("publicly_accessible", False))
+    if isinstance(value, Unknown):
+        yield unknown(db, f"publicly_accessible is not known: {value.reason}")
+    elif value:
+        yield failed(db, "publicly_accessible = true gives the database a public DNS name and address")
+    else:
+        yield passed(db)
+
+
+RDS_NOT_PUBLIC = Check(
+    Meta(
+        rule_id="rds.not-publicly-accessible",
+        title="RDS databases are not publicly accessible",
+        pillar="network",
+        severity=Severity.CRITICAL,
+        rationale="A publicly accessible database gets an internet-resolvable address; one security group "
+        "rule away from the internet.",
+        remediation="Set publicly_accessible = false and reach the database from the application tier.",
+        terraform='resource "aws_db_instance" "this" {\n  publicly_accessible = false\n}',
+        compliance=("CIS-AWS-5.0:2.3.3", "FSBP:RDS.2"),
+        peers=("CKV_AWS_17", "AVD-AWS-0180", "AVD-AWS-0082"),
+    ),
+    kinds=("aws_db_instance", "aws_rds_cluster_instance"),
+    per_resource=_rds_public,
+)
+
+CHECKS = (
+    S3_PUBLIC_ACCESS_BLOCK,
+    KMS_KEY_ROTATION,
+    KMS_DELETION_WINDOW,
+    RDS_STORAGE_ENCRYPTED,
+    RDS_NOT_PUBLIC,
+)

@@ -1,0 +1,174 @@
+"""`ringfence scan` and `ringfence rules`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+_FORMATS = ("text", "json", "sarif", "junit")
+
+
+class FailOn(str, Enum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    none = "none"
+
+
+def _die(message: str) -> typer.Exit:
+    typer.echo(f"ringfence: {message}", err=True)
+    return typer.Exit(2)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan")(scan)
+    app.command("rules")(rules)
+
+
+def scan(
+    paths: list[str] = typer.Argument(..., metavar="PATH...", help="Folders or files to scan."),
+    output_format: str = typer.Option("text", "--format", "-f", help="text, json, sarif or junit."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
+    fail_on: FailOn | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the run."),
+    fail_on_unknown: bool = typer.Option(False, "--fail-on-unknown", help="Undecided results and input errors fail too."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="An earlier json report: its findings do not fail."),
+    account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
+    var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
+    config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),
+) -> None:
+    """Scan Terraform and report findings."""
+    from ringfence.engine.config import ConfigError, load_config
+    from ringfence.engine.runner import exit_code, run_checks
+    from ringfence.sources import SourceError, load_estate
+
+    if output_format not in _FORMATS:
+        raise _die(f"--format {output_format!r} is not supported (choose from {', '.join(_FORMATS)})")
+    if any(p.startswith("aws://") for p in paths):
+        raise _die("live account scanning (aws://) is not available in this version")
+    if account_id is not None and not (account_id.isdigit() and len(account_id) == 12):
+        raise _die(f"--account-id must be 12 digits, not {account_id!r}")
+    for v in var_files:
+        if not Path(v).is_file():
+            raise _die(f"--var-file {v}: no such file")
+    try:
+        search = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths] + [Path.cwd()]
+        config = load_config(config_file, search)
+    except ConfigError as exc:
+        raise _die(str(exc)) from None
+    baseline_prints = _baseline(baseline) if baseline else frozenset()
+    started = time.monotonic()
+    try:
+        estate = load_estate(
+            paths,
+            var_files=var_files,
+            account_id=account_id or config.account_id,
+            excluded=config.exclude,
+        )
+    except SourceError as exc:
+        raise _die(str(exc)) from None
+    with _Progress(started) as progress:
+        result = run_checks(estate, config, baseline_prints, progress=progress.update)
+    text = _render(result, output_format, output is None)
+    if output is not None:
+        output.write_text(text if isinstance(text, str) else "", encoding="utf-8")
+    threshold = fail_on.value if fail_on is not None else (config.fail_on or "high")
+    raise typer.Exit(exit_code(result, threshold, fail_on_unknown))
+
+
+def _render(result: Any, output_format: str, to_stdout: bool) -> str | None:
+    if output_format == "text":
+        from io import StringIO
+
+        from ringfence.reports import text
+
+        if to_stdout:
+            text.render(result, sys.stdout, color=sys.stdout.isatty())
+            return None
+        buffer = StringIO()
+        text.render(result, buffer, color=False)
+        return buffer.getvalue()
+    if output_format == "json":
+        from ringfence.reports import json_report as renderer
+    elif output_format == "sarif":
+        from ringfence.reports import sarif as renderer  # type: ignore[no-redef]
+    else:
+        from ringfence.reports import junit as renderer  # type: ignore[no-redef]
+    rendered = renderer.render(result)
+    if to_stdout:
+        sys.stdout.write(rendered)
+    return rendered
+
+
+def _baseline(path: Path) -> frozenset[str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _die(f"--baseline {path}: cannot read a json report: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise _die(f"--baseline {path}: not a ringfence json report")
+    return frozenset(str(f.get("fingerprint")) for f in data["findings"] if isinstance(f, dict))
+
+
+class _Progress:
+    """A progress bar on stderr, shown only on a terminal and only once work has taken over a second."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not sys.stderr.isatty() or time.monotonic() - self.started < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("checking", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def rules(
+    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """List the check catalogue."""
+    from ringfence.checks.catalogue import CATALOGUE
+
+    if output_format not in ("text", "json"):
+        raise _die(f"--format {output_format!r} is not supported (choose from text, json)")
+    items = sorted(CATALOGUE, key=lambda c: c.rule_id)
+    if output_format == "json":
+        payload = {
+            "rules": [
+                {
+                    "rule_id": c.rule_id,
+                    "title": c.meta.title,
+                    "pillar": c.meta.pillar,
+                    "severity": c.meta.severity.value,
+                    "compliance": list(c.meta.compliance),
+                    "rationale": c.meta.rationale,
+                    "remediation": c.meta.remediation,
+                }
+                for c in items
+            ]
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    for c in items:
+        sys.stdout.write(f"{c.rule_id:<42} {c.meta.severity.value:<8} {c.meta.pillar:<11} {c.meta.title}\n")

@@ -1,0 +1,95 @@
+"""Configuration: `[tool.ringfence]` in pyproject.toml, `.ringfence.toml`, or `--config FILE`."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ringfence.checks.base import Severity
+
+_FAIL_ON = ("critical", "high", "medium", "low", "none")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    include: tuple[str, ...] = ()  # rule ids or prefixes ("network."); empty means all
+    skip: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()  # paths (globs) relative to the scanned folder
+    account_id: str | None = None
+    fail_on: str | None = None
+    source: str | None = None
+
+    def selects(self, rule_id: str) -> bool:
+        def hit(patterns: tuple[str, ...]) -> bool:
+            return any(rule_id == p or (p.endswith((".", "*")) and rule_id.startswith(p.rstrip("*"))) for p in patterns)
+
+        if self.include and not hit(self.include):
+            return False
+        return not hit(self.skip)
+
+
+def load_config(explicit: str | None, search: list[Path]) -> Config:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{explicit}: no such configuration file")
+        data = _read(path)
+        table = data.get("tool", {}).get("ringfence", data) if path.name == "pyproject.toml" else data
+        return _parse(table, str(path))
+    for folder in search:
+        dotfile = folder / ".ringfence.toml"
+        if dotfile.is_file():
+            return _parse(_read(dotfile), str(dotfile))
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read(pyproject).get("tool", {}).get("ringfence")
+            if isinstance(table, dict):
+                return _parse(table, str(pyproject))
+    return Config()
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{source}: `{key}` must be a list of strings")
+
+
+def _parse(table: Mapping[str, Any], source: str) -> Config:
+    severities: dict[str, Severity] = {}
+    for rule, level in (table.get("severity") or {}).items():
+        try:
+            severities[str(rule)] = Severity(str(level).lower())
+        except ValueError as exc:
+            raise ConfigError(f"{source}: severity of {rule} must be one of critical, high, medium, low, info") from exc
+    fail_on = table.get("fail_on", table.get("fail-on"))
+    if fail_on is not None and str(fail_on) not in _FAIL_ON:
+        raise ConfigError(f"{source}: fail_on must be one of {', '.join(_FAIL_ON)}")
+    account = table.get("account_id", table.get("account-id"))
+    return Config(
+        include=_strings(table.get("include", table.get("rules")), "include", source),
+        skip=_strings(table.get("skip"), "skip", source),
+        severity=severities,
+        exclude=_strings(table.get("exclude"), "exclude", source),
+        account_id=str(account) if account is not None else None,
+        fail_on=str(fail_on) if fail_on is not None else None,
+        source=source,
+    )

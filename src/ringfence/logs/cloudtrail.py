@@ -1,0 +1,340 @@
+"""CloudTrail into the store.
+
+Fast path (the archive case): the `{"Records": [...]}` wrapper is cut off in worker threads (zlib releases
+the GIL, so decompression runs beside DuckDB), and DuckDB reads the bare arrays in parallel with the
+declared columns of `schema.CLOUDTRAIL_RAW`. A batch that fails, or holds a record without the fields every
+event has, is retried file by file; a file that still fails goes through the slow path, which walks the
+records one by one in Python to report each bad one with its offset and ingest the others.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ringfence.logs.discover import GZIP_MAGIC, Kind
+from ringfence.logs.schema import CLOUDTRAIL_RAW, duckdb_columns
+from ringfence.logs.store import LoadError
+
+if TYPE_CHECKING:
+    import duckdb
+
+_RECORDS_PREFIX = re.compile(rb'^\s*\{\s*"Records"\s*:\s*')
+_RECORDS_SUFFIX = re.compile(rb"\}\s*$")
+REQUIRED = ("eventID", "eventTime", "eventSource", "eventName")
+# The batch size, in decompressed bytes, handed to DuckDB at once: big enough to keep both cores busy.
+BATCH_BYTES = 256 * 1024 * 1024
+
+_USER_PATHS = (
+    "$.type",
+    "$.arn",
+    "$.userName",
+    "$.principalId",
+    "$.accountId",
+    "$.accessKeyId",
+    "$.invokedBy",
+    "$.sessionContext.sessionIssuer.type",
+    "$.sessionContext.sessionIssuer.arn",
+    "$.sessionContext.attributes.mfaAuthenticated",
+)
+
+_SAFE = "'[^A-Za-z0-9_.-]'"
+
+
+def transform_sql(source: str) -> str:
+    """SELECT turning raw records (`source` has the raw columns plus `filename`) into the stored columns;
+    `files(tmp, src)` maps the file DuckDB read to the log file it came from."""
+    return f"""
+    SELECT
+      eventID AS event_id,
+      try_cast(eventTime AS TIMESTAMPTZ)::TIMESTAMP AS event_time,
+      eventVersion AS event_version, eventSource AS event_source, eventName AS event_name,
+      eventType AS event_type, eventCategory AS event_category, awsRegion AS aws_region,
+      sourceIPAddress AS source_ip, userAgent AS user_agent, errorCode AS error_code,
+      errorMessage AS error_message, readOnly AS read_only, managementEvent AS management_event,
+      recipientAccountId AS recipient_account_id, requestID AS request_id,
+      sharedEventID AS shared_event_id, vpcEndpointId AS vpc_endpoint_id,
+      u[1] AS user_type, u[2] AS user_arn, u[3] AS user_name, u[4] AS principal_id,
+      u[5] AS user_account_id, u[6] AS access_key_id, u[7] AS invoked_by,
+      u[8] AS session_issuer_type, u[9] AS session_issuer_arn, u[10] AS mfa_authenticated,
+      userIdentity AS user_identity, requestParameters AS request_parameters,
+      responseElements AS response_elements, additionalEventData AS additional_event_data,
+      resources, tlsDetails AS tls_details,
+      f.src AS source_file,
+      regexp_replace(coalesce(recipientAccountId, u[5], 'unknown'), {_SAFE}, '_', 'g') AS account,
+      regexp_replace(coalesce(awsRegion, 'unknown'), {_SAFE}, '_', 'g') AS region,
+      coalesce(strftime(try_cast(eventTime AS TIMESTAMPTZ)::TIMESTAMP, '%Y-%m-%d'), 'unknown') AS day
+    FROM (SELECT *, json_extract_string(userIdentity, {list(_USER_PATHS)!r}) AS u FROM {source}) r
+    JOIN files f ON r.filename = f.tmp
+    """
+
+
+def _bad_sql() -> str:
+    return (
+        "event_id IS NULL OR event_time IS NULL OR event_source IS NULL OR event_name IS NULL "
+        "OR user_identity IS NULL"
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A log file made ready for DuckDB: `tmp` holds a bare JSON array of records."""
+
+    source: Path
+    tmp: Path | None
+    size: int
+    error: str | None = None
+
+
+def read_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if data[:2] == GZIP_MAGIC:
+        # 47 = 32 + 15: accept a gzip header, full window; handles concatenated members via the loop.
+        out = []
+        while data:
+            d = zlib.decompressobj(47)
+            out.append(d.decompress(data))
+            data = d.unused_data
+            if not d.eof:
+                raise EOFError("truncated gzip stream")
+        return b"".join(out)
+    return data
+
+
+def prepare(path: Path, kind: Kind, tmp: Path) -> Prepared:
+    """Decompress and unwrap one Records file or array into `tmp` (runs in a worker thread)."""
+    try:
+        data = read_bytes(path)
+    except (OSError, EOFError, zlib.error) as exc:
+        return Prepared(path, None, 0, f"cannot decompress: {exc}")
+    if kind is Kind.CLOUDTRAIL_RECORDS:
+        m = _RECORDS_PREFIX.match(data)
+        s = _RECORDS_SUFFIX.search(data)
+        if m is None or s is None:
+            return Prepared(path, None, len(data), "not a {Records: [...]} object")
+        body = data[m.end() : s.start()]
+    else:
+        body = data
+    tmp.write_bytes(body)
+    return Prepared(path, tmp, len(body))
+
+
+class CloudTrailLoader:
+    def __init__(self, con: duckdb.DuckDBPyConnection, out_dir: Path, tmp_dir: Path, batch_id: str) -> None:
+        self.con = con
+        self.out_dir = out_dir
+        self.tmp_dir = tmp_dir
+        self.batch_id = batch_id
+        self._n = 0
+
+    def _tmp(self, suffix: str) -> Path:
+        self._n += 1
+        return self.tmp_dir / f"ct{self._n:07d}{suffix}"
+
+    def _write(self, read_sql: str, files: Sequence[tuple[Path, Path]]) -> set[str]:
+        """Converts, writes the good rows; returns the source files that hold a malformed record."""
+        con = self.con
+        con.execute("CREATE OR REPLACE TEMP TABLE files (tmp VARCHAR, src VARCHAR)")
+        con.executemany("INSERT INTO files VALUES (?, ?)", [(str(t), str(s)) for s, t in files])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS {transform_sql(read_sql)}")
+        bad = {r[0] for r in con.execute(f"SELECT DISTINCT source_file FROM batch WHERE {_bad_sql()}").fetchall()}
+        self._n += 1
+        con.execute(
+            f"COPY (SELECT * FROM batch WHERE source_file NOT IN (SELECT unnest(?::VARCHAR[]))) "
+            f"TO '{self.out_dir}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (account, region, day), "
+            f"FILENAME_PATTERN '{self.batch_id}_{self._n}_{{uuid}}', APPEND true)",
+            [sorted(bad)],
+        )
+        con.execute("DROP TABLE batch")
+        return bad
+
+    def _load_arrays(self, items: Sequence[Prepared]) -> list[Prepared]:
+        """Loads a batch through the fast path; returns the files that must go the slow way."""
+        pairs = [(p.source, p.tmp) for p in items if p.tmp is not None]
+        if not pairs:
+            return []
+        read = (
+            f"read_json({[str(t) for _, t in pairs]!r}, columns={duckdb_columns(CLOUDTRAIL_RAW)}, "
+            "format='array', filename=true, maximum_object_size=1073741824)"
+        )
+        import duckdb
+
+        try:
+            bad = self._write(read, pairs)
+        except duckdb.Error:
+            if len(items) == 1:
+                return list(items)
+            slow: list[Prepared] = []
+            for p in items:
+                slow.extend(self._load_arrays([p]))
+            return slow
+        return [p for p in items if str(p.source) in bad]
+
+    def load(self, files: Sequence[tuple[Path, Kind]], threads: int = 2) -> dict[str, list[LoadError]]:
+        """Loads every file; returns the errors per file (an empty list for a clean file)."""
+        errors: dict[str, list[LoadError]] = {str(p): [] for p, _ in files}
+        fast = [(p, k) for p, k in files if k in (Kind.CLOUDTRAIL_RECORDS, Kind.CLOUDTRAIL_ARRAY)]
+        slow_paths: list[Path] = [p for p, k in files if k is Kind.CLOUDTRAIL_LINES]
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            window = max(threads * 4, 8)
+            futures = []
+            it = iter(fast)
+            for p, k in it:
+                futures.append(pool.submit(prepare, p, k, self._tmp(".json")))
+                if len(futures) >= window:
+                    break
+            batch: list[Prepared] = []
+            size = 0
+            while futures:
+                prep = futures.pop(0).result()
+                nxt = next(it, None)
+                if nxt is not None:
+                    futures.append(pool.submit(prepare, nxt[0], nxt[1], self._tmp(".json")))
+                if prep.error is not None:
+                    slow_paths.append(prep.source)
+                    continue
+                batch.append(prep)
+                size += prep.size
+                if size >= BATCH_BYTES:
+                    slow_paths.extend(p.source for p in self._load_arrays(batch))
+                    self._cleanup(batch)
+                    batch, size = [], 0
+            if batch:
+                slow_paths.extend(p.source for p in self._load_arrays(batch))
+                self._cleanup(batch)
+        for p in slow_paths:
+            errors[str(p)] = self._load_slow(p)
+        return errors
+
+    @staticmethod
+    def _cleanup(batch: Sequence[Prepared]) -> None:
+        for p in batch:
+            if p.tmp is not None:
+                p.tmp.unlink(missing_ok=True)
+
+    def _load_slow(self, path: Path) -> list[LoadError]:
+        errors: list[LoadError] = []
+        good: list[dict[str, Any]] = []
+        for offset, unit, rec, err in iter_records(path):
+            if err is not None:
+                errors.append(LoadError(str(path), offset, err, unit))
+                continue
+            assert rec is not None
+            problem = check_record(rec)
+            if problem is not None:
+                errors.append(LoadError(str(path), offset, problem, unit))
+            else:
+                good.append(rec)
+        if good:
+            tmp = self._tmp(".ndjson")
+            with tmp.open("w") as fh:
+                for rec in good:
+                    fh.write(json.dumps(rec, separators=(",", ":")))
+                    fh.write("\n")
+            read = (
+                f"read_json({[str(tmp)]!r}, columns={duckdb_columns(CLOUDTRAIL_RAW)}, "
+                "format='newline_delimited', filename=true, maximum_object_size=1073741824)"
+            )
+            self._write(read, [(path, tmp)])
+            tmp.unlink(missing_ok=True)
+        return errors
+
+
+def check_record(rec: object) -> str | None:
+    """Why a parsed record cannot be stored, or None when it can."""
+    if not isinstance(rec, dict):
+        return f"record is a {type(rec).__name__}, not an object"
+    for key in REQUIRED:
+        if not isinstance(rec.get(key), str):
+            return f"record has no {key}"
+    if not isinstance(rec.get("userIdentity"), dict):
+        return "record has no userIdentity object"
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(rec["eventTime"].replace("Z", "+00:00"))
+    except ValueError:
+        return f"eventTime {rec['eventTime'][:40]!r} is not an ISO 8601 time"
+    for key in ("readOnly", "managementEvent"):
+        if key in rec and rec[key] is not None and not isinstance(rec[key], bool):
+            return f"{key} is not a boolean"
+    return None
+
+
+def _unwrap(obj: object) -> object:
+    """EventBridge delivers the CloudTrail event in `detail`."""
+    if isinstance(obj, dict) and "eventID" not in obj and isinstance(obj.get("detail"), dict):
+        return obj["detail"]
+    return obj
+
+
+def iter_records(path: Path) -> Iterator[tuple[int, str, object | None, str | None]]:
+    """(offset, unit, record, error) for every record of a CloudTrail file, whatever its form. After a
+    syntax error in an array the rest of the file cannot be located, so the walk stops there."""
+    try:
+        with path.open("rb") as fh:
+            gz = fh.read(2) == GZIP_MAGIC
+        data = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
+    except (OSError, EOFError, zlib.error) as exc:
+        yield 0, "byte", None, f"cannot decompress: {exc}"
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        yield exc.start, "byte", None, "not UTF-8 text"
+        return
+    stripped = text.lstrip()
+    if stripped.startswith("{") and re.match(r'\{\s*"Records"\s*:', stripped):
+        start = text.index("[") if "[" in text else -1
+        if start < 0:
+            yield 0, "byte", None, "Records is not an array"
+            return
+        yield from _walk_array(text, start)
+    elif stripped.startswith("["):
+        yield from _walk_array(text, text.index("["))
+    else:
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, "line", _unwrap(json.loads(line)), None
+            except json.JSONDecodeError as exc:
+                yield lineno, "line", None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+
+
+def _walk_array(text: str, start: int) -> Iterator[tuple[int, str, object | None, str | None]]:
+    decoder = json.JSONDecoder()
+    pos = start + 1
+    n = len(text)
+    ws = " \t\r\n"
+    while True:
+        while pos < n and text[pos] in ws:
+            pos += 1
+        if pos >= n:
+            yield pos, "char", None, "unexpected end of file inside the record array"
+            return
+        if text[pos] == "]":
+            return
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield exc.pos, "char", None, f"invalid JSON: {exc.msg}"
+            return
+        yield pos, "char", _unwrap(obj), None
+        pos = end
+        while pos < n and text[pos] in ws:
+            pos += 1
+        if pos < n and text[pos] == ",":
+            pos += 1
+        elif pos < n and text[pos] == "]":
+            return
+        else:
+            yield pos, "char", None, "expected ',' or ']' after a record"
+            return

@@ -1,0 +1,155 @@
+"""VPC Flow Logs into the store: text (versions 2 to 8, the default format or any custom field order
+announced by the header line, gzipped or not) and Parquet as AWS delivers it.
+
+Text is split in Python so that every bad line is reported with its number and the others kept; DuckDB then
+reads the cleaned, tab-separated copy with declared types.
+https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ringfence.logs.discover import GZIP_MAGIC, Kind
+from ringfence.logs.schema import FLOW_DEFAULT_FORMAT, FLOW_FIELDS, flow_column
+from ringfence.logs.store import LoadError
+
+if TYPE_CHECKING:
+    import duckdb
+
+_INT_TYPES = ("INTEGER", "BIGINT")
+_SAFE = "'[^A-Za-z0-9_.-]'"
+
+
+def _col(field: str) -> str:
+    return flow_column(field)
+
+
+def _select(present: set[str], ref_sql: str, source_sql: str, from_sql: str) -> str:
+    cols = []
+    for f, t in FLOW_FIELDS.items():
+        c = _col(f)
+        cols.append(f'CAST("{c}" AS {t}) AS "{c}"' if f in present else f'CAST(NULL AS {t}) AS "{c}"')
+    region = "aws_region" if "region" in present else "NULL"
+    account = "account_id" if "account-id" in present else "NULL"
+    start = "to_timestamp(start)::TIMESTAMP" if "start" in present else "CAST(NULL AS TIMESTAMP)"
+    return f"""
+    SELECT {", ".join(cols)},
+      {start} AS start_time,
+      {ref_sql} AS record_ref,
+      {source_sql} AS source_file,
+      regexp_replace(coalesce({account}, 'unknown'), {_SAFE}, '_', 'g') AS account,
+      regexp_replace(coalesce({region}, 'unknown'), {_SAFE}, '_', 'g') AS region,
+      coalesce(strftime({start}, '%Y-%m-%d'), 'unknown') AS day
+    FROM {from_sql}
+    """
+
+
+class FlowLogLoader:
+    def __init__(self, con: duckdb.DuckDBPyConnection, out_dir: Path, tmp_dir: Path, batch_id: str) -> None:
+        self.con = con
+        self.out_dir = out_dir
+        self.tmp_dir = tmp_dir
+        self.batch_id = batch_id
+        self._n = 0
+
+    def _copy(self, select: str, params: list[object] | None = None) -> None:
+        self._n += 1
+        self.con.execute(
+            f"COPY ({select}) TO '{self.out_dir}' (FORMAT parquet, COMPRESSION zstd, "
+            f"PARTITION_BY (account, region, day), FILENAME_PATTERN 'f{self.batch_id}_{self._n}_{{uuid}}', "
+            "APPEND true)",
+            params,
+        )
+
+    def load(self, path: Path, kind: Kind) -> list[LoadError]:
+        if kind is Kind.FLOW_PARQUET:
+            return self._load_parquet(path)
+        return self._load_text(path)
+
+    def _load_parquet(self, path: Path) -> list[LoadError]:
+        import duckdb
+
+        try:
+            names = {
+                r[0]
+                for r in self.con.execute(
+                    "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL OR num_children = 0",
+                    [str(path)],
+                ).fetchall()
+            }
+        except duckdb.Error as exc:
+            return [LoadError(str(path), 0, f"unreadable Parquet: {exc}".splitlines()[0])]
+        present = {f for f in FLOW_FIELDS if _col(f) in names}
+        if not {"srcaddr", "dstaddr", "action"} <= present:
+            return [LoadError(str(path), 0, "Parquet file has no flow log columns (srcaddr, dstaddr, action)")]
+        src = str(path).replace("'", "''")
+        try:
+            self._copy(
+                _select(
+                    present,
+                    f"'{src}:' || (file_row_number + 1)",
+                    f"'{src}'",
+                    f"read_parquet('{src}', file_row_number=true)",
+                )
+            )
+        except duckdb.Error as exc:
+            return [LoadError(str(path), 0, f"unreadable Parquet: {exc}".splitlines()[0])]
+        return []
+
+    def _load_text(self, path: Path) -> list[LoadError]:
+        errors: list[LoadError] = []
+        try:
+            raw = path.read_bytes()
+            if raw[:2] == GZIP_MAGIC:
+                raw = gzip.decompress(raw)
+            text = raw.decode("utf-8")
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            return [LoadError(str(path), 0, f"unreadable: {exc}")]
+        lines = text.splitlines()
+        fields: tuple[str, ...] = FLOW_DEFAULT_FORMAT
+        first = 0
+        if lines and all(tok in FLOW_FIELDS for tok in lines[0].split()):
+            fields = tuple(lines[0].split())
+            first = 1
+        ints = [i for i, f in enumerate(fields) if FLOW_FIELDS[f] in _INT_TYPES]
+        self._n += 1
+        tmp = self.tmp_dir / f"fl{self.batch_id}_{self._n}.tsv"
+        kept = 0
+        with tmp.open("w") as out:
+            for lineno in range(first, len(lines)):
+                parts = lines[lineno].split()
+                if not parts:
+                    continue
+                if len(parts) != len(fields):
+                    errors.append(
+                        LoadError(
+                            str(path), lineno + 1, f"{len(parts)} fields, the format has {len(fields)}", "line"
+                        )
+                    )
+                    continue
+                bad = next((i for i in ints if parts[i] != "-" and not parts[i].isdigit()), None)
+                if bad is not None:
+                    errors.append(
+                        LoadError(str(path), lineno + 1, f"{fields[bad]} {parts[bad][:20]!r} is not a number", "line")
+                    )
+                    continue
+                out.write(f"{lineno + 1}\t" + "\t".join(parts) + "\n")
+                kept += 1
+        if kept:
+            columns = {"line_no": "BIGINT", **{_col(f): FLOW_FIELDS[f] for f in fields}}
+            cols_sql = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+            src = str(path).replace("'", "''")
+            self._copy(
+                _select(
+                    set(fields),
+                    f"'{src}:' || line_no",
+                    f"'{src}'",
+                    f"read_csv('{tmp}', delim='\t', header=false, columns={cols_sql}, nullstr='-', "
+                    "quote='', escape='')",
+                )
+            )
+        tmp.unlink(missing_ok=True)
+        return errors

@@ -1,0 +1,97 @@
+"""Ingestion: the files under the given paths into the store, skipping those already ingested."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ringfence.logs.discover import Kind, iter_files, sniff
+from ringfence.logs.store import FileEntry, LoadError, Store
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    files: int  # log files considered (new or already in the store)
+    ingested: int  # files read in this run
+    errors: tuple[LoadError, ...]
+
+
+def _tmp_root() -> str | None:
+    # Decompressed copies are short-lived: a RAM disk saves the write when there is one.
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> IngestResult:
+    import duckdb
+
+    threads = threads or max(1, min(os.cpu_count() or 1, 8))
+    manifest = store.load_manifest()
+    files = [f.resolve() for f in iter_files(paths)]
+    todo = [f for f in files if not manifest.is_current(f)]
+    batch_id = f"{time.time_ns():x}"
+    per_file: dict[str, list[LoadError]] = {}
+    kinds: dict[str, Kind] = {}
+    if todo:
+        (store.root / "cloudtrail").mkdir(parents=True, exist_ok=True)
+        (store.root / "flowlogs").mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"SET threads = {threads}")
+        ct: list[tuple[Path, Kind]] = []
+        flows: list[tuple[Path, Kind]] = []
+        for f in todo:
+            try:
+                kind = sniff(f)
+            except OSError as exc:
+                per_file[str(f)] = [LoadError(str(f), 0, f"unreadable: {exc}")]
+                continue
+            kinds[str(f)] = kind
+            if kind is Kind.UNKNOWN:
+                per_file[str(f)] = [LoadError(str(f), 0, "neither CloudTrail nor VPC flow log content")]
+            elif kind in (Kind.FLOW_TEXT, Kind.FLOW_PARQUET):
+                flows.append((f, kind))
+            else:
+                ct.append((f, kind))
+        with tempfile.TemporaryDirectory(prefix="ringfence-logs-", dir=_tmp_root()) as tmp:
+            from ringfence.logs.cloudtrail import CloudTrailLoader
+            from ringfence.logs.flowlogs import FlowLogLoader
+
+            if ct:
+                loader = CloudTrailLoader(con, store.root / "cloudtrail", Path(tmp), batch_id)
+                per_file.update(loader.load(ct, threads=threads))
+            fl = FlowLogLoader(con, store.root / "flowlogs", Path(tmp), batch_id)
+            for f, kind in flows:
+                per_file[str(f)] = fl.load(f, kind)
+        con.close()
+        for f in todo:
+            errs = per_file.get(str(f), [])
+            whole_file_failed = kinds.get(str(f), Kind.UNKNOWN) is Kind.UNKNOWN or (
+                len(errs) == 1 and errs[0].offset == 0 and errs[0].unit == "byte"
+            )
+            if whole_file_failed:
+                # Not recorded: a file that could not be read at all is tried again next time.
+                manifest.files.pop(str(f), None)
+                continue
+            st = f.stat()
+            manifest.files[str(f)] = FileEntry(
+                st.st_size, st.st_mtime_ns, kinds[str(f)].value, -1, tuple(sorted(errs, key=_key))
+            )
+        store.save_manifest(manifest)
+    errors: list[LoadError] = []
+    for f in files:
+        entry = manifest.files.get(str(f))
+        if entry is not None:
+            errors.extend(entry.errors)
+        else:
+            errors.extend(per_file.get(str(f), []))
+    return IngestResult(len(files), len(todo), tuple(sorted(errors, key=_key)))
+
+
+def _key(e: LoadError) -> tuple[str, int, str]:
+    return (e.path, e.offset, e.message)

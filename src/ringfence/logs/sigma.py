@@ -1,0 +1,181 @@
+"""Sigma rules over the store's CloudTrail table, through pySigma with a backend written for that schema.
+
+Sigma matches strings case-insensitively (only `|cased` and regular expressions are case-sensitive), so
+every string comparison here lowers both sides: `MFAUsed: 'NO'` matches a logged `No`. Fields are the raw
+CloudTrail names; those the store keeps as columns map to them, nested ones to a JSON extraction from the
+column that holds their object. The SQL is DuckDB's dialect; the Spark engine transpiles it like the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ringfence.logs.catalogue import Detection
+from ringfence.logs.schema import CLOUDTRAIL
+
+_LEVELS = {"informational": "info", "low": "low", "medium": "medium", "high": "high", "critical": "critical"}
+_JSON_ROOTS = {
+    "userIdentity": "user_identity",
+    "requestParameters": "request_parameters",
+    "responseElements": "response_elements",
+    "additionalEventData": "additional_event_data",
+    "tlsDetails": "tls_details",
+}
+_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_]+$")
+_TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.I)
+
+
+class SigmaFieldError(ValueError):
+    pass
+
+
+def field_sql(name: str) -> str:
+    """The SQL expression for a Sigma field name (raw CloudTrail spelling)."""
+    for col in CLOUDTRAIL:
+        if col.source == name and col.name not in ("account", "region", "day"):
+            return col.name
+    root, _, rest = name.partition(".")
+    if root in _JSON_ROOTS and rest:
+        parts = rest.split(".")
+        path = "$." + ".".join(p if _SIMPLE_KEY.match(p) else '"' + p.replace('"', "") + '"' for p in parts)
+        return f"json_extract_string({_JSON_ROOTS[root]}, {quote(path)})"
+    raise SigmaFieldError(f"field {name!r} is not in the CloudTrail schema")
+
+
+def quote(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _backend_class() -> type[Any]:
+    """Built on first use: pySigma is imported only when Sigma rules are run."""
+    from sigma.conditions import ConditionFieldEqualsValueExpression
+    from sigma.conversion.base import TextQueryBackend
+    from sigma.conversion.state import ConversionState
+    from sigma.types import SigmaCasedString, SigmaRegularExpressionFlag, SigmaString
+
+    class RingfenceSQLBackend(TextQueryBackend):  # type: ignore[misc]
+        """SQL WHERE clauses over ringfence's CloudTrail table, case-insensitive as Sigma requires."""
+
+        name: ClassVar[str] = "ringfence CloudTrail SQL"
+        formats: ClassVar[dict[str, str]] = {"default": "WHERE clause"}
+        requires_pipeline: ClassVar[bool] = False
+        group_expression: ClassVar[str] = "({expr})"
+        or_token: ClassVar[str] = "OR"
+        and_token: ClassVar[str] = "AND"
+        not_token: ClassVar[str] = "NOT"
+        eq_token: ClassVar[str] = " = "
+        str_quote: ClassVar[str] = "'"
+        escape_char: ClassVar[str] = "!"
+        wildcard_multi: ClassVar[str] = "%"
+        wildcard_single: ClassVar[str] = "_"
+        field_null_expression: ClassVar[str] = "{field} IS NULL"
+        field_exists_expression: ClassVar[str] = "{field} IS NOT NULL"
+        field_not_exists_expression: ClassVar[str] = "{field} IS NULL"
+        bool_values: ClassVar[dict[bool, str | None]] = {True: "'true'", False: "'false'"}
+        field_equals_field_expression: ClassVar[str] = (
+            "lower(CAST({field1} AS VARCHAR)) = lower(CAST({field2} AS VARCHAR))"
+        )
+
+        def escape_and_quote_field(self, field_name: str) -> str:
+            return field_sql(field_name)
+
+        def convert_condition_field_eq_val_str(
+            self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+        ) -> str:
+            value = cond.value
+            assert isinstance(value, SigmaString)
+            expr = f"CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR)"
+            cased = isinstance(value, SigmaCasedString)
+            target = expr if cased else f"lower({expr})"
+            if value.contains_special():
+                pattern = value.convert("!", "%", "_", "%_!", "")
+                return f"{target} LIKE {quote(pattern if cased else pattern.lower())} ESCAPE '!'"
+            plain = str(value)
+            return f"{target} = {quote(plain if cased else plain.lower())}"
+
+        def convert_condition_field_eq_val_str_case_sensitive(
+            self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+        ) -> str:
+            return self.convert_condition_field_eq_val_str(cond, state)
+
+        def convert_condition_field_eq_val_num(
+            self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+        ) -> str:
+            expr = f"CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR)"
+            return f"{expr} = {quote(str(cond.value))}"
+
+        def convert_condition_field_eq_val_bool(
+            self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+        ) -> str:
+            expr = f"lower(CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR))"
+            return f"{expr} = {'true' if cond.value.boolean else 'false'!r}"
+
+        def convert_condition_field_eq_val_re(
+            self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+        ) -> str:
+            rx = cond.value
+            flags = "(?i)" if SigmaRegularExpressionFlag.IGNORECASE in rx.flags else ""
+            expr = f"CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR)"
+            return f"regexp_matches({expr}, {quote(flags + str(rx.regexp))})"
+
+    return RingfenceSQLBackend
+
+
+@dataclass(frozen=True)
+class SigmaProblem:
+    path: str
+    message: str
+
+
+def load_sigma(folder: Path) -> tuple[list[Detection], list[SigmaProblem]]:
+    """Converts every CloudTrail Sigma rule under `folder`; rules that cannot be expressed over the schema
+    come back as problems (they are reported, not silently dropped)."""
+    from sigma.collection import SigmaCollection
+    from sigma.exceptions import SigmaError
+
+    backend = _backend_class()()
+    detections: list[Detection] = []
+    problems: list[SigmaProblem] = []
+    for path in sorted(_rule_files(folder)):
+        try:
+            collection = SigmaCollection.from_yaml(path.read_text(encoding="utf-8"))
+            for rule in collection.rules:
+                ls = rule.logsource
+                if (ls.product or "").lower() != "aws" or (ls.service or "").lower() != "cloudtrail":
+                    problems.append(SigmaProblem(str(path), "not an AWS CloudTrail rule"))
+                    continue
+                clauses = backend.convert_rule(rule)
+                where = " OR ".join(f"({c})" for c in clauses)
+                techniques = sorted(
+                    m.group(1).upper() for t in rule.tags if (m := _TECHNIQUE.match(f"{t.namespace}.{t.name}"))
+                )
+                level = rule.level.name.lower() if rule.level else "medium"
+                detections.append(
+                    Detection(
+                        rule_id=f"sigma:{rule.id}",
+                        title=rule.title,
+                        severity=_LEVELS.get(level, "medium"),
+                        technique=techniques[0] if techniques else "",
+                        sql=(
+                            "SELECT event_id AS ref, event_time, principal, source_ip, event_name AS detail "
+                            f"FROM cloudtrail WHERE {where}"
+                        ),
+                        message="{title} ({detail})",
+                        author=rule.author,
+                        references=tuple(rule.references or ()),
+                        description=(rule.description or "").strip(),
+                    )
+                )
+        except (SigmaError, SigmaFieldError, NotImplementedError, ValueError) as exc:
+            problems.append(SigmaProblem(str(path), f"{type(exc).__name__}: {exc}"))
+    return detections, problems
+
+
+def _rule_files(folder: Path) -> Iterable[Path]:
+    if folder.is_file():
+        return [folder]
+    return [p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml")]

@@ -1,0 +1,80 @@
+"""The Spark engine: the same views and the same detection SQL, transpiled from DuckDB's dialect to Spark's
+with sqlglot. Local mode by default; pass a master URL (spark://..., yarn, k8s://...) for a cluster."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from ringfence.logs.engine import VIEWS, Row, Window, empty_select
+from ringfence.logs.store import Store
+
+# One session per process: starting a JVM is seconds, so tests and repeated runs share it.
+_SESSIONS: dict[str, Any] = {}
+
+
+def get_session(master: str = "local[1]") -> Any:
+    if master not in _SESSIONS:
+        from pyspark.sql import SparkSession
+
+        _SESSIONS[master] = (
+            SparkSession.builder.master(master)
+            .appName("ringfence-detect")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.ansi.enabled", "false")
+            .getOrCreate()
+        )
+        _SESSIONS[master].sparkContext.setLogLevel("ERROR")
+    return _SESSIONS[master]
+
+
+@cache
+def to_spark(sql: str) -> str:
+    import sqlglot
+
+    return str(sqlglot.transpile(sql, read="duckdb", write="spark")[0])
+
+
+class SparkEngine:
+    name = "spark"
+
+    def __init__(self, master: str = "local[1]") -> None:
+        self.master = master
+        self._spark: Any = None
+        self._views: list[str] = []
+
+    def open(self, store: Store, window: Window) -> None:
+        spark = get_session(self.master)
+        for table, (columns, extra, time_col) in VIEWS.items():
+            raw = f"ringfence_{table}_raw"
+            if store.has_table(table):
+                d = str(store.table_dir(table))
+                df = spark.read.option("basePath", d).option("recursiveFileLookup", "false").parquet(d)
+                df.select(*[c.name for c in columns]).createOrReplaceTempView(raw)
+            else:
+                spark.sql(to_spark(empty_select(columns))).createOrReplaceTempView(raw)
+            spark.sql(
+                f"CREATE OR REPLACE TEMP VIEW {table} AS "
+                + to_spark(f"SELECT *, {extra} FROM {raw} WHERE {window.where(time_col)}")
+            )
+            self._views += [raw, table]
+        self._spark = spark
+
+    def query(self, sql: str) -> list[Row]:
+        return [tuple(r) for r in self._spark.sql(to_spark(sql)).collect()]
+
+    def count(self, table: str) -> int:
+        return int(self._spark.sql(f"SELECT count(*) FROM {table}").collect()[0][0])
+
+    def close(self) -> None:
+        if self._spark is not None:
+            for v in self._views:
+                self._spark.catalog.dropTempView(v)
+            self._views = []
+            self._spark = None

@@ -1,0 +1,44 @@
+"""`scan --format junit`: one test case per finding (and per rule that passed everywhere it applied)."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from ringfence.engine.runner import ScanResult
+
+
+def render(result: ScanResult) -> str:
+    suite = ET.Element("testsuite", name="ringfence")
+    failures = skipped = tests = 0
+    failing_rules = set()
+    for f in result.findings:
+        tests += 1
+        case = ET.SubElement(suite, "testcase", classname=f.rule_id, name=f.resource,
+                             file=f.location.path or "", line=str(f.location.line or ""))
+        if f.suppressed is not None or f.baseline:
+            skipped += 1
+            reason = f"suppressed by {f.suppressed.by}: {f.suppressed.reason}" if f.suppressed else "in baseline"
+            ET.SubElement(case, "skipped", message=reason)
+            continue
+        failures += 1
+        failing_rules.add(f.rule_id)
+        failure = ET.SubElement(case, "failure", type=f.severity.value, message=f"[{f.status.value}] {f.meta.title}")
+        failure.text = f"{f.message}\nRemediation: {f.meta.remediation}"
+    for check in sorted(result.checks, key=lambda c: c.rule_id):
+        count = result.passes.get(check.rule_id, 0)
+        if count:
+            tests += 1
+            ET.SubElement(suite, "testcase", classname=check.rule_id, name=f"{count} resources pass")
+    for e in result.errors:
+        tests += 1
+        failures += 1
+        case = ET.SubElement(suite, "testcase", classname="input", name=e.path)
+        ET.SubElement(case, "error", message=e.message)
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("skipped", str(skipped))
+    suite.set("errors", "0")
+    suites = ET.Element("testsuites", name="ringfence", tests=str(tests), failures=str(failures))
+    suites.append(suite)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

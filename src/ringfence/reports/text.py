@@ -1,0 +1,64 @@
+"""`scan --format text`: findings grouped by resource, coloured only on a terminal."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import IO
+
+from ringfence.checks.base import Severity
+from ringfence.engine.findings import Finding
+from ringfence.engine.runner import ScanResult
+
+_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(file=out, force_terminal=color, no_color=not color, highlight=False, width=120 if not color else None,
+                      soft_wrap=not color)
+    by_resource: dict[str, list[Finding]] = defaultdict(list)
+    for f in result.findings:
+        by_resource[f.resource].append(f)
+    order = sorted(by_resource, key=lambda r: (min(f.severity.rank for f in by_resource[r]), r))
+    for resource in order:
+        items = by_resource[resource]
+        first = items[0]
+        console.print(f"[bold]{escape(resource)}[/bold]  [dim]{escape(first.location.path or '')}[/dim]")
+        for f in items:
+            tag = f"[{_STYLE[f.severity]}]{f.severity.value.upper():>8}[/]"
+            extra = ""
+            if f.suppressed:
+                extra = f" [dim](suppressed by {escape(f.suppressed.by)}: {escape(f.suppressed.reason)})[/dim]"
+            elif f.baseline:
+                extra = " [dim](baseline)[/dim]"
+            where = f"{f.location.path}:{f.location.line}" if f.location.line else (f.location.path or "")
+            console.print(f"  {tag} {escape(f.rule_id)} {escape('[' + f.status.value + ']')}{extra}")
+            console.print(f"           {escape(f.message)}")
+            if where and where != first.location.path:
+                console.print(f"           [dim]at {escape(where)}[/dim]")
+        console.print()
+    for e in result.errors:
+        where = f"{e.path}:{e.line}" if e.line else e.path
+        console.print(f"[bold red]error[/bold red] {escape(where)}: {escape(e.message)}")
+    for note in result.estate.notes:
+        console.print(f"[dim]note: {escape(note)}[/dim]")
+    counts = {s: 0 for s in Severity}
+    for f in result.findings:
+        if f.counts:
+            counts[f.severity] += 1
+    suppressed = sum(1 for f in result.findings if f.suppressed)
+    parts = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
+    console.print(
+        f"[bold]{len(result.estate.resources)} resources, {len(result.checks)} checks: {parts}"
+        + (f" ({suppressed} suppressed)" if suppressed else "")
+        + (f", {len(result.errors)} input errors" if result.errors else "")
+        + "[/bold]"
+    )
