@@ -52,9 +52,10 @@ ISSUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "secret-in-lambda-env": ("secrets.hardcoded-secret", ("CKV_AWS_45",)),
     "secret-in-secret-version": ("secrets.hardcoded-secret", ()),
 }
-WORDS = tuple(
-    "orders billing ledger catalog search users profiles payments invoices shipping inventory reports "
-    "events audit media assets exports imports sessions metrics alerts quotes claims policies tickets".split()
+WORDS = (
+    *("orders", "billing", "ledger", "catalog", "search", "users", "profiles", "payments", "invoices"),
+    *("shipping", "inventory", "reports", "events", "audit", "media", "assets", "exports", "imports"),
+    *("sessions", "metrics", "alerts", "quotes", "claims", "policies", "tickets"),
 )
 SERVICES = ("ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "ec2.amazonaws.com", "states.amazonaws.com")
 
@@ -569,7 +570,7 @@ def plan(resources: int, seed: int) -> list[Call]:
                 break
             done = resources - remaining
             if done:  # integral control: push harder for as long as the share stays below the target
-                dice.bias = max(0.3, min(4.0, dice.bias * math.exp(4.0 * (TARGET_SHARE - insecure / done))))
+                dice.bias = max(0.3, min(2.0, dice.bias * math.exp(4.0 * (TARGET_SHARE - insecure / done))))
             budget = dice.rng.randint(110, 230)
             if remaining - budget < SMALLEST_CALL:
                 budget = remaining
@@ -708,7 +709,7 @@ def _manifest(calls: list[Call], resources: int, seed: int, out: Path) -> dict[s
         "resources": total,
         "module_calls": len(calls),
         "calls_per_module": dict(sorted(Counter(str(c.args["source"]) for c in calls).items())),
-        "resource_types": dict(sorted(types.items())),
+        "resource_types": {kind: count for kind, count in sorted(types.items()) if count},
         "insecure_resources": len(insecure),
         "insecure_share": round(len(insecure) / total, 4),
         "issues": dict(sorted(issues.items())),

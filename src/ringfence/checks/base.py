@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 from ringfence.model import Resource
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 Pillar = Literal["identity", "network", "encryption", "monitoring", "secrets"]
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -42,7 +42,7 @@ _SCORE = {
 }
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     UNKNOWN = "unknown"
@@ -101,7 +101,9 @@ class Check:
         return self.meta.rule_id
 
 
-def passed(resource: Resource, message: str = "", *, detail: str = "", location: Resource | None = None) -> Result:
+def passed(
+    resource: Resource, message: str = "", *, detail: str = "", location: Resource | None = None
+) -> Result:
     return Result(Status.PASS, message, resource, location=location, detail=detail)
 
 
@@ -116,5 +118,7 @@ def failed(
     return Result(Status.FAIL, message, resource, location=location, detail=detail, severity=severity)
 
 
-def unknown(resource: Resource, message: str, *, detail: str = "", location: Resource | None = None) -> Result:
+def unknown(
+    resource: Resource, message: str, *, detail: str = "", location: Resource | None = None
+) -> Result:
     return Result(Status.UNKNOWN, message, resource, location=location, detail=detail)

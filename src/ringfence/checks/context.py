@@ -20,11 +20,14 @@ class Context:
     @cached_property
     def network(self) -> Any:
         """The network analysis (reachability, exposure) or None when it is not available."""
+        import importlib
+
         try:
-            from ringfence.network import analyse
+            module = importlib.import_module("ringfence.network")
         except ImportError:
             return None
-        return analyse(self.estate)
+        analyse = getattr(module, "analyse", None)
+        return analyse(self.estate) if analyse is not None else None
 
     def value(self, resource: Resource, key: str, default: Any = None) -> Any:
         value = resource.attributes.get(key, default)

@@ -26,7 +26,9 @@ def _admin_statement(document: dict[str, Any]) -> str | None:
         if any(a in ("*", "*:*") for a in actions):
             return f"statement {s.get('Sid') or ''} allows Action * on Resource *".replace("  ", " ")
         not_actions = [str(a).lower() for a in as_list(s.get("NotAction"))]
-        if "NotAction" in s and not any(a in ("*", "iam:*", "iam:*:*") or a.startswith("iam:") for a in not_actions):
+        if "NotAction" in s and not any(
+            a in ("*", "iam:*", "iam:*:*") or a.startswith("iam:") for a in not_actions
+        ):
             return "statement allows every action but a few (NotAction) on Resource *, IAM included"
     return None
 

@@ -76,18 +76,36 @@ def openings(ctx: Context) -> Iterator[Opening | tuple[Resource, Resource, str]]
     for group in estate.of_kind("aws_security_group", "aws_default_security_group"):
         for block in as_list(group.get("ingress")):
             if isinstance(block, dict):
-                yield from _rule(group, group, block.get("protocol"), block.get("from_port"), block.get("to_port"),
-                                 [*as_list(block.get("cidr_blocks")), *as_list(block.get("ipv6_cidr_blocks"))])
+                yield from _rule(
+                    group,
+                    group,
+                    block.get("protocol"),
+                    block.get("from_port"),
+                    block.get("to_port"),
+                    [*as_list(block.get("cidr_blocks")), *as_list(block.get("ipv6_cidr_blocks"))],
+                )
     for rule in estate.of_kind("aws_security_group_rule"):
         if rule.get("type") != "ingress":
             continue
         for group in estate.targets(rule, "security_group_id"):
-            yield from _rule(group, rule, rule.get("protocol"), rule.get("from_port"), rule.get("to_port"),
-                             [*as_list(rule.get("cidr_blocks")), *as_list(rule.get("ipv6_cidr_blocks"))])
+            yield from _rule(
+                group,
+                rule,
+                rule.get("protocol"),
+                rule.get("from_port"),
+                rule.get("to_port"),
+                [*as_list(rule.get("cidr_blocks")), *as_list(rule.get("ipv6_cidr_blocks"))],
+            )
     for rule in estate.of_kind("aws_vpc_security_group_ingress_rule"):
         for group in estate.targets(rule, "security_group_id"):
-            yield from _rule(group, rule, rule.get("ip_protocol"), rule.get("from_port", -1), rule.get("to_port", -1),
-                             [rule.get("cidr_ipv4"), rule.get("cidr_ipv6")])
+            yield from _rule(
+                group,
+                rule,
+                rule.get("ip_protocol"),
+                rule.get("from_port", -1),
+                rule.get("to_port", -1),
+                [rule.get("cidr_ipv4"), rule.get("cidr_ipv6")],
+            )
 
 
 def _rule(
@@ -151,16 +169,34 @@ def _decide(
             else "no resource in the estate uses this security group"
         )
         severity = Severity.LOW if status is Status.LATENT else None
-        return Result(status, f"{opening}; {why}", target, location=item.rule, detail=detail, severity=severity)
+        return Result(
+            status, f"{opening}; {why}", target, location=item.rule, detail=detail, severity=severity
+        )
     verdict = network.internet_exposure(target, "tcp", low, high)
     if verdict.reachable is True:
-        return Result(Status.EXPOSED, f"{opening}; reachable from the internet: {verdict.explain}", target,
-                      location=item.rule, detail=detail)
+        return Result(
+            Status.EXPOSED,
+            f"{opening}; reachable from the internet: {verdict.explain}",
+            target,
+            location=item.rule,
+            detail=detail,
+        )
     if verdict.reachable is False:
-        return Result(Status.LATENT, f"{opening}, but no packet from the internet gets there: {verdict.explain}",
-                      target, location=item.rule, detail=detail, severity=Severity.LOW)
-    return Result(Status.UNKNOWN, f"{opening}; reachability unknown: {verdict.explain}", target,
-                  location=item.rule, detail=detail)
+        return Result(
+            Status.LATENT,
+            f"{opening}, but no packet from the internet gets there: {verdict.explain}",
+            target,
+            location=item.rule,
+            detail=detail,
+            severity=Severity.LOW,
+        )
+    return Result(
+        Status.UNKNOWN,
+        f"{opening}; reachability unknown: {verdict.explain}",
+        target,
+        location=item.rule,
+        detail=detail,
+    )
 
 
 def _admin(ctx: Context) -> Iterable[Result]:
@@ -187,7 +223,14 @@ ADMIN_PORT_EXPOSED = Check(
             '  cidr_ipv4         = "203.0.113.0/24" # the office range, never 0.0.0.0/0\n'
             '  ip_protocol       = "tcp"\n  from_port         = 22\n  to_port           = 22\n}'
         ),
-        compliance=("CIS-AWS-5.0:5.3", "CIS-AWS-5.0:5.4", "FSBP:EC2.13", "FSBP:EC2.14", "FSBP:EC2.53", "FSBP:EC2.54"),
+        compliance=(
+            "CIS-AWS-5.0:5.3",
+            "CIS-AWS-5.0:5.4",
+            "FSBP:EC2.13",
+            "FSBP:EC2.14",
+            "FSBP:EC2.53",
+            "FSBP:EC2.54",
+        ),
         peers=("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "AVD-AWS-0107", "AVD-AWS-0104"),
     ),
     kinds=(),

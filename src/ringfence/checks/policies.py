@@ -37,7 +37,11 @@ def parse_document(text: Any) -> dict[str, Any] | Unknown:
     return parsed if isinstance(parsed, dict) else Unknown("the policy JSON is not an object")
 
 
-_INLINE = {"aws_iam_role": "aws_iam_role_policy", "aws_iam_user": "aws_iam_user_policy", "aws_iam_group": "aws_iam_group_policy"}
+_INLINE = {
+    "aws_iam_role": "aws_iam_role_policy",
+    "aws_iam_user": "aws_iam_user_policy",
+    "aws_iam_group": "aws_iam_group_policy",
+}
 _ATTACH = {
     "aws_iam_role": ("aws_iam_role_policy_attachment", "role"),
     "aws_iam_user": ("aws_iam_user_policy_attachment", "user"),
@@ -53,10 +57,14 @@ def policies_of(estate: Estate, principal: Resource, *, with_groups: bool = True
     kind = principal.kind
     for inline in as_list(principal.get("inline_policy")):
         if isinstance(inline, dict) and inline.get("policy") is not None:
-            yield AttachedPolicy(str(inline.get("name", "inline")), parse_document(inline.get("policy")), principal)
+            yield AttachedPolicy(
+                str(inline.get("name", "inline")), parse_document(inline.get("policy")), principal
+            )
     if kind in _INLINE:
         for block in estate.sources(principal, _RELATION[kind], of_kind=_INLINE[kind]):
-            yield AttachedPolicy(str(block.get("name", block.address)), parse_document(block.get("policy")), block)
+            yield AttachedPolicy(
+                str(block.get("name", block.address)), parse_document(block.get("policy")), block
+            )
     arns: list[tuple[Any, Resource, Resource | None]] = []
     if kind in _ATTACH:
         attach_kind, relation = _ATTACH[kind]
@@ -69,8 +77,12 @@ def policies_of(estate: Estate, principal: Resource, *, with_groups: bool = True
         arns.append((arn, principal, target))
     for arn, block, target in arns:
         if target is not None:
-            yield AttachedPolicy(str(target.get("name", target.address)), parse_document(target.get("policy")),
-                                 block, managed_arn=target.arn)
+            yield AttachedPolicy(
+                str(target.get("name", target.address)),
+                parse_document(target.get("policy")),
+                block,
+                managed_arn=target.arn,
+            )
         elif isinstance(arn, str) and ":iam::aws:policy/" in arn:
             name = arn.rsplit("/", 1)[-1]
             document: dict[str, Any] | Unknown = (

@@ -14,7 +14,10 @@ from ringfence.model import Resource
 # Token formats that identify themselves.
 _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")),
-    ("private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")),
+    (
+        "private key",
+        re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"),
+    ),
     ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b")),
     ("Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b")),
     ("Stripe live key", re.compile(r"\b[sr]k_live_[0-9a-zA-Z]{20,}\b")),
@@ -35,7 +38,9 @@ _ASSIGNMENT = re.compile(
     r"""(?i)\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY)[A-Z0-9_]*)\s*[=:]\s*["']?([^\s"'$`;]{8,})"""
 )
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
-_PLACEHOLDER = re.compile(r"^(?:\*+|x+|<[^>]*>|\{\{.*\}\}|changeme_later|example|dummy|none|null|true|false)$", re.I)
+_PLACEHOLDER = re.compile(
+    r"^(?:\*+|x+|<[^>]*>|\{\{.*\}\}|changeme_later|example|dummy|none|null|true|false)$", re.I
+)
 _TEXT_ATTRIBUTES = frozenset({"user_data", "user_data_base64", "command", "inline", "script"})
 
 
@@ -72,9 +77,7 @@ def _find(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
 def _named_secret(key: str, value: str) -> bool:
     if not _SECRET_NAME.search(key) or _NOT_SECRET_NAME.search(key):
         return False
-    if len(value) < 6 or _PLACEHOLDER.match(value) or value.startswith(("arn:", "${", "{{")):
-        return False
-    return True
+    return not (len(value) < 6 or _PLACEHOLDER.match(value) or value.startswith(("arn:", "${", "{{")))
 
 
 def _hardcoded(resource: Resource, ctx: Context) -> Iterable[Result]:

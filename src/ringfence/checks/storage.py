@@ -30,7 +30,9 @@ def _public_access_block(bucket: Resource, ctx: Context) -> Iterable[Result]:
         return
     block = candidates[0]
     off = [f for f in _PAB_FLAGS if as_bool(block.get(f, False)) is not True]
-    yield failed(bucket, f"public access block leaves {', '.join(off)} off", location=block, detail=",".join(off))
+    yield failed(
+        bucket, f"public access block leaves {', '.join(off)} off", location=block, detail=",".join(off)
+    )
 
 
 S3_PUBLIC_ACCESS_BLOCK = Check(
@@ -48,8 +50,18 @@ S3_PUBLIC_ACCESS_BLOCK = Check(
             "  ignore_public_acls      = true\n  restrict_public_buckets = true\n}"
         ),
         compliance=("CIS-AWS-5.0:2.1.4", "FSBP:S3.8"),
-        peers=("CKV2_AWS_6", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "AVD-AWS-0086",
-               "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093", "AVD-AWS-0094"),
+        peers=(
+            "CKV2_AWS_6",
+            "CKV_AWS_53",
+            "CKV_AWS_54",
+            "CKV_AWS_55",
+            "CKV_AWS_56",
+            "AVD-AWS-0086",
+            "AVD-AWS-0087",
+            "AVD-AWS-0091",
+            "AVD-AWS-0093",
+            "AVD-AWS-0094",
+        ),
     ),
     kinds=("aws_s3_bucket",),
     per_resource=_public_access_block,
@@ -61,7 +73,7 @@ def _is_symmetric(key: Resource) -> bool | Unknown:
     usage = key.get("key_usage", "ENCRYPT_DECRYPT")
     if isinstance(spec, Unknown) or isinstance(usage, Unknown):
         return Unknown("key spec not known")
-    return spec == "SYMMETRIC_DEFAULT" and usage == "ENCRYPT_DECRYPT"
+    return bool(spec == "SYMMETRIC_DEFAULT" and usage == "ENCRYPT_DECRYPT")
 
 
 def _key_rotation(key: Resource, ctx: Context) -> Iterable[Result]:
@@ -145,7 +157,11 @@ def _rds_encrypted(db: Resource, ctx: Context) -> Iterable[Result]:
         else:
             yield failed(db, "its cluster stores data unencrypted")
         return
-    if db.kind == "aws_db_instance" and db.get("replicate_source_db") is not None and "storage_encrypted" not in db.attributes:
+    if (
+        db.kind == "aws_db_instance"
+        and db.get("replicate_source_db") is not None
+        and "storage_encrypted" not in db.attributes
+    ):
         yield unknown(db, "a read replica inherits encryption from its source database")
         return
     value = as_bool(db.get("storage_encrypted", False))

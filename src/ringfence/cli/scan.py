@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import typer
 _FORMATS = ("text", "json", "sarif", "junit")
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     critical = "critical"
     high = "high"
     medium = "medium"
@@ -37,8 +37,12 @@ def scan(
     output_format: str = typer.Option("text", "--format", "-f", help="text, json, sarif or junit."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
     fail_on: FailOn | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the run."),
-    fail_on_unknown: bool = typer.Option(False, "--fail-on-unknown", help="Undecided results and input errors fail too."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="An earlier json report: its findings do not fail."),
+    fail_on_unknown: bool = typer.Option(
+        False, "--fail-on-unknown", help="Undecided results and input errors fail too."
+    ),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="An earlier json report: its findings do not fail."
+    ),
     account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
     var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
     config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),

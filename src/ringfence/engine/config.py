@@ -29,7 +29,10 @@ class Config:
 
     def selects(self, rule_id: str) -> bool:
         def hit(patterns: tuple[str, ...]) -> bool:
-            return any(rule_id == p or (p.endswith((".", "*")) and rule_id.startswith(p.rstrip("*"))) for p in patterns)
+            return any(
+                rule_id == p or (p.endswith((".", "*")) and rule_id.startswith(p.rstrip("*")))
+                for p in patterns
+            )
 
         if self.include and not hit(self.include):
             return False
@@ -79,7 +82,9 @@ def _parse(table: Mapping[str, Any], source: str) -> Config:
         try:
             severities[str(rule)] = Severity(str(level).lower())
         except ValueError as exc:
-            raise ConfigError(f"{source}: severity of {rule} must be one of critical, high, medium, low, info") from exc
+            raise ConfigError(
+                f"{source}: severity of {rule} must be one of critical, high, medium, low, info"
+            ) from exc
     fail_on = table.get("fail_on", table.get("fail-on"))
     if fail_on is not None and str(fail_on) not in _FAIL_ON:
         raise ConfigError(f"{source}: fail_on must be one of {', '.join(_FAIL_ON)}")

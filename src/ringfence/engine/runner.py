@@ -41,9 +41,11 @@ def run_checks(
     for i, check in enumerate(selected):
         try:
             results = list(_results(check, estate, ctx))
-        except Exception as exc:  # a bug in one check must not hide the others' findings
+        except Exception as exc:  # noqa: BLE001 -- a bug in one check must not hide the others' findings
             results = []
-            errors.append(InputError("<ringfence>", None, f"check {check.rule_id} failed: {type(exc).__name__}: {exc}"))
+            errors.append(
+                InputError("<ringfence>", None, f"check {check.rule_id} failed: {type(exc).__name__}: {exc}")
+            )
         for result in results:
             if result.status is Status.PASS:
                 passes[check.rule_id] += 1
@@ -60,13 +62,19 @@ def _results(check: Check, estate: Estate, ctx: Context) -> Iterable[Result]:
     if check.per_estate is not None:
         yield from check.per_estate(ctx)
     if check.per_resource is not None:
-        targets: Iterable[Resource] = estate.resources if check.kinds == ("*",) else estate.of_kind(*check.kinds)
+        targets: Iterable[Resource] = (
+            estate.resources if check.kinds == ("*",) else estate.of_kind(*check.kinds)
+        )
         for resource in targets:
             yield from check.per_resource(resource, ctx)
 
 
 def _finding(
-    check: Check, result: Result, config: Config, peers: Mapping[str, tuple[str, ...]], baseline: frozenset[str]
+    check: Check,
+    result: Result,
+    config: Config,
+    peers: Mapping[str, tuple[str, ...]],
+    baseline: frozenset[str],
 ) -> Finding:
     meta = check.meta
     severity = config.severity.get(meta.rule_id) or result.severity or meta.severity

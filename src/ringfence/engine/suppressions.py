@@ -21,7 +21,9 @@ def suppression_for(
         text = comment.strip()
         own = _OWN.match(text)
         if own:
-            if own.group(1) in (rule_id, "*") or (own.group(1).endswith("*") and rule_id.startswith(own.group(1)[:-1])):
+            if own.group(1) in (rule_id, "*") or (
+                own.group(1).endswith("*") and rule_id.startswith(own.group(1)[:-1])
+            ):
                 return Suppression("ringfence:ignore", (own.group(2) or "").strip() or "no reason given")
             continue
         checkov = _CHECKOV.match(text)
@@ -33,5 +35,7 @@ def suppression_for(
         trivy = _TRIVY.match(text)
         if trivy and rule_id in peers.get(trivy.group(2).upper(), ()):
             reason = trivy.group(3).strip().lstrip(":").strip()
-            foreign = foreign or Suppression(f"{trivy.group(1)}:ignore:{trivy.group(2)}", reason or "no reason given")
+            foreign = foreign or Suppression(
+                f"{trivy.group(1)}:ignore:{trivy.group(2)}", reason or "no reason given"
+            )
     return foreign

@@ -60,7 +60,7 @@ class RequestContext:
         self.complete = complete
         self.absent = frozenset(k.lower() for k in absent)
 
-    def get(self, key: str) -> ContextValue | None | _UnknownType:
+    def get(self, key: str) -> ContextValue | _UnknownType | None:
         """``key`` must be lower-case."""
         value = self.values.get(key)
         if value is None and not self.complete and key not in self.absent:
@@ -344,7 +344,9 @@ def compile_condition(condition: Condition, *, variables: bool = True) -> Compil
 
     negated = base in NEGATED
     fam = family(base)
-    substitutable = variables and fam in ("string", "arn") and any(patterns.has_variables(v) for v in condition.values)
+    substitutable = (
+        variables and fam in ("string", "arn") and any(patterns.has_variables(v) for v in condition.values)
+    )
     if substitutable:
         tokens = [patterns.tokenize(v) for v in condition.values]
         positive = _POSITIVE_OF.get(base, base)
@@ -415,10 +417,10 @@ def _cached_matcher(positive: str, values: tuple[str, ...]) -> Matcher:
     if positive in ("stringlike", "arnlike", "arnequals"):
         regexes = []
         for value in values:
-            toks = tuple(
-                (k, t) for k, t in (part.split("\x01", 1) for part in value.split("\x00") if part)
+            toks = tuple((k, t) for k, t in (part.split("\x01", 1) for part in value.split("\x00") if part))
+            regexes.append(
+                patterns.glob_regex(toks) if positive == "stringlike" else patterns.arn_regex(toks)
             )
-            regexes.append(patterns.glob_regex(toks) if positive == "stringlike" else patterns.arn_regex(toks))
         if not regexes:
             matcher: Matcher = _never_str
         else:

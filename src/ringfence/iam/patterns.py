@@ -84,10 +84,12 @@ class UnknownValue(Exception):
     """A variable's value is not known (incomplete context): the match is unknown."""
 
 
-Lookup = Callable[[str], "str | tuple[str, ...] | None | object"]
+Lookup = Callable[[str], "str | tuple[str, ...] | object | None"]
 
 
-def resolve(tokens: tuple[tuple[str, Token], ...], lookup: Lookup, unknown: object) -> tuple[tuple[str, str], ...]:
+def resolve(
+    tokens: tuple[tuple[str, Token], ...], lookup: Lookup, unknown: object
+) -> tuple[tuple[str, str], ...]:
     """Replace variables by their (literal) values. Raises :class:`Unresolved` / :class:`UnknownValue`."""
     out: list[tuple[str, str]] = []
     for kind, tok in tokens:
@@ -124,14 +126,16 @@ def glob_regex(tokens: tuple[tuple[str, str], ...]) -> str:
     return "".join(parts)
 
 
-def arn_regex(tokens: tuple[tuple[str, str], ...]) -> str:
-    """Segment-aware ARN pattern (see the module docstring)."""
+def arn_regex(tokens: tuple[tuple[str, str], ...], *, trailing_star_crosses: bool = True) -> str:
+    """Segment-aware ARN pattern (see the module docstring). With ``trailing_star_crosses`` a ``*`` that ends
+    a segment may match beyond the colon, as the Resource element page says."""
     parts: list[str] = []
     segment = 0
     last = len(tokens) - 1
     for i, (kind, tok) in enumerate(tokens):
         if kind == "wild":
-            if segment >= 5 or (tok == "*" and i == last):
+            ends_segment = i == last or (tokens[i + 1][0] == "lit" and tokens[i + 1][1].startswith(":"))
+            if segment >= 5 or (tok == "*" and ends_segment and trailing_star_crosses):
                 parts.append(".*" if tok == "*" else ".")
             else:
                 parts.append("[^:]*" if tok == "*" else "[^:]")
@@ -165,8 +169,9 @@ def _always(_: str) -> bool:
     return True
 
 
-def arn_pattern_regex(pattern: str) -> re.Pattern[str]:
-    return compiled(arn_regex(plain_tokens(tokenize(pattern, variables=False))))
+def arn_pattern_regex(pattern: str, *, trailing_star_crosses: bool = True) -> re.Pattern[str]:
+    tokens = plain_tokens(tokenize(pattern, variables=False))
+    return compiled(arn_regex(tokens, trailing_star_crosses=trailing_star_crosses))
 
 
 def is_arn(value: str) -> bool:

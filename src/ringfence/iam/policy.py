@@ -107,35 +107,45 @@ def condition_value(value: Any) -> str:
     return str(value)
 
 
-def _principals(value: Any, problems: list[PolicyProblem], line: int | None, idx: int) -> tuple[Principal, ...]:
+def _principals(
+    value: Any, problems: list[PolicyProblem], line: int | None, idx: int
+) -> tuple[Principal, ...]:
     if value == "*":
         return (Principal("*", "*"),)
     if not isinstance(value, Mapping):
-        problems.append(PolicyProblem("Principal must be \"*\" or an object", line, idx))
+        problems.append(PolicyProblem('Principal must be "*" or an object', line, idx))
         return ()
     out: list[Principal] = []
     for kind, entries in value.items():
         items = _strings(entries)
         if items is None:
-            problems.append(PolicyProblem(f"Principal {kind} must be a string or a list of strings", line, idx))
+            problems.append(
+                PolicyProblem(f"Principal {kind} must be a string or a list of strings", line, idx)
+            )
             continue
         out.extend(Principal(str(kind), item) for item in items)
     return tuple(out)
 
 
-def _conditions(value: Any, problems: list[PolicyProblem], line: int | None, idx: int) -> tuple[Condition, ...]:
+def _conditions(
+    value: Any, problems: list[PolicyProblem], line: int | None, idx: int
+) -> tuple[Condition, ...]:
     if not isinstance(value, Mapping):
         problems.append(PolicyProblem("Condition must be an object", line, idx))
         return ()
     out: list[Condition] = []
     for operator, block in value.items():
         if not isinstance(block, Mapping):
-            problems.append(PolicyProblem(f"Condition operator {operator} must map keys to values", line, idx))
+            problems.append(
+                PolicyProblem(f"Condition operator {operator} must map keys to values", line, idx)
+            )
             continue
         for key, raw in block.items():
             values = raw if isinstance(raw, list) else [raw]
             if any(isinstance(v, dict | list) for v in values):
-                problems.append(PolicyProblem(f"Condition {operator} {key}: values must be scalars", line, idx))
+                problems.append(
+                    PolicyProblem(f"Condition {operator} {key}: values must be scalars", line, idx)
+                )
                 continue
             out.append(Condition(str(operator), str(key), tuple(condition_value(v) for v in values)))
     return tuple(out)
@@ -154,7 +164,9 @@ def policy_from_document(
     problems: list[PolicyProblem] = []
     lines = lines or {}
     if not isinstance(document, Mapping):
-        return Policy(name, (), None, policy_type, path, line, (PolicyProblem("policy is not a JSON object"),))
+        return Policy(
+            name, (), None, policy_type, path, line, (PolicyProblem("policy is not a JSON object"),)
+        )
     version = document.get("Version")
     if version is not None and version not in (VERSION_2012, VERSION_2008):
         problems.append(PolicyProblem(f"unknown Version {version!r}", lines.get(()), None))
@@ -201,7 +213,9 @@ def policy_from_document(
         principals: tuple[Principal, ...] | None = None
         not_principal = "Principal" not in raw and "NotPrincipal" in raw
         if "Principal" in raw or "NotPrincipal" in raw:
-            principals = _principals(raw.get("NotPrincipal" if not_principal else "Principal"), problems, sline, idx)
+            principals = _principals(
+                raw.get("NotPrincipal" if not_principal else "Principal"), problems, sline, idx
+            )
         conditions = _conditions(raw["Condition"], problems, sline, idx) if "Condition" in raw else ()
         sid = raw.get("Sid")
         statements.append(
@@ -245,8 +259,12 @@ def parse_policy(
     try:
         document, lines = loads_with_lines(source)
     except JSONLocationError as exc:
-        return Policy(name, (), None, policy_type, path, line, (PolicyProblem(f"invalid JSON: {exc}", exc.line),))
-    return policy_from_document(document, name=name, policy_type=policy_type, path=path, line=line, lines=lines)
+        return Policy(
+            name, (), None, policy_type, path, line, (PolicyProblem(f"invalid JSON: {exc}", exc.line),)
+        )
+    return policy_from_document(
+        document, name=name, policy_type=policy_type, path=path, line=line, lines=lines
+    )
 
 
 def dumps(policy: Policy) -> str:

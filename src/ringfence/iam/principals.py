@@ -12,7 +12,9 @@ from typing import Literal
 
 from ringfence.iam.policy import Principal
 
-PrincipalKind = Literal["user", "role", "session", "root", "federated_user", "service", "federated", "anonymous", "other"]
+PrincipalKind = Literal[
+    "user", "role", "session", "root", "federated_user", "service", "federated", "anonymous", "other"
+]
 # How a resource-policy statement named the requester; decides what that grant is worth on its own.
 GrantKind = Literal["user", "role", "session", "account", "star", "service", "federated", "other"]
 
@@ -103,7 +105,10 @@ def match_entry(entry: Principal, who: RequestPrincipal) -> GrantKind | None:
                 and parts[2] == "iam"
                 and parts[4] == who.account
                 and parts[5].startswith("role/")
-                and (value == who.role_arn or (who.role_arn is None and parts[5].rsplit("/", 1)[-1] == who.role_name))
+                and (
+                    value == who.role_arn
+                    or (who.role_arn is None and parts[5].rsplit("/", 1)[-1] == who.role_name)
+                )
             ):
                 return "role"
         return None

@@ -144,7 +144,9 @@ class CloudTrailLoader:
         con.execute("CREATE OR REPLACE TEMP TABLE files (tmp VARCHAR, src VARCHAR)")
         con.executemany("INSERT INTO files VALUES (?, ?)", [(str(t), str(s)) for s, t in files])
         con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS {transform_sql(read_sql)}")
-        bad = {r[0] for r in con.execute(f"SELECT DISTINCT source_file FROM batch WHERE {_bad_sql()}").fetchall()}
+        bad = {
+            r[0] for r in con.execute(f"SELECT DISTINCT source_file FROM batch WHERE {_bad_sql()}").fetchall()
+        }
         self._n += 1
         con.execute(
             f"COPY (SELECT * FROM batch WHERE source_file NOT IN (SELECT unnest(?::VARCHAR[]))) "

@@ -84,7 +84,9 @@ class FlowLogLoader:
             return [LoadError(str(path), 0, f"unreadable Parquet: {exc}".splitlines()[0])]
         present = {f for f in FLOW_FIELDS if _col(f) in names}
         if not {"srcaddr", "dstaddr", "action"} <= present:
-            return [LoadError(str(path), 0, "Parquet file has no flow log columns (srcaddr, dstaddr, action)")]
+            return [
+                LoadError(str(path), 0, "Parquet file has no flow log columns (srcaddr, dstaddr, action)")
+            ]
         src = str(path).replace("'", "''")
         try:
             self._copy(
@@ -126,14 +128,22 @@ class FlowLogLoader:
                 if len(parts) != len(fields):
                     errors.append(
                         LoadError(
-                            str(path), lineno + 1, f"{len(parts)} fields, the format has {len(fields)}", "line"
+                            str(path),
+                            lineno + 1,
+                            f"{len(parts)} fields, the format has {len(fields)}",
+                            "line",
                         )
                     )
                     continue
                 bad = next((i for i in ints if parts[i] != "-" and not parts[i].isdigit()), None)
                 if bad is not None:
                     errors.append(
-                        LoadError(str(path), lineno + 1, f"{fields[bad]} {parts[bad][:20]!r} is not a number", "line")
+                        LoadError(
+                            str(path),
+                            lineno + 1,
+                            f"{fields[bad]} {parts[bad][:20]!r} is not a number",
+                            "line",
+                        )
                     )
                     continue
                 out.write(f"{lineno + 1}\t" + "\t".join(parts) + "\n")

@@ -69,7 +69,9 @@ CLOUDTRAIL: tuple[Column, ...] = (
     Column("principal_id", "VARCHAR", "userIdentity.principalId", "unique principal id"),
     Column("user_account_id", "VARCHAR", "userIdentity.accountId", "account owning the caller"),
     Column("access_key_id", "VARCHAR", "userIdentity.accessKeyId", "access key used"),
-    Column("invoked_by", "VARCHAR", "userIdentity.invokedBy", "service that made the call on the user's behalf"),
+    Column(
+        "invoked_by", "VARCHAR", "userIdentity.invokedBy", "service that made the call on the user's behalf"
+    ),
     Column(
         "session_issuer_type",
         "VARCHAR",
@@ -163,7 +165,6 @@ FLOW_DEFAULT_FORMAT: tuple[str, ...] = (
     "action",
     "log-status",
 )
-
 
 
 def flow_column(field: str) -> str:

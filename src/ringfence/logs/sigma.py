@@ -151,7 +151,9 @@ def load_sigma(folder: Path) -> tuple[list[Detection], list[SigmaProblem]]:
                 clauses = backend.convert_rule(rule)
                 where = " OR ".join(f"({c})" for c in clauses)
                 techniques = sorted(
-                    m.group(1).upper() for t in rule.tags if (m := _TECHNIQUE.match(f"{t.namespace}.{t.name}"))
+                    m.group(1).upper()
+                    for t in rule.tags
+                    if (m := _TECHNIQUE.match(f"{t.namespace}.{t.name}"))
                 )
                 level = rule.level.name.lower() if rule.level else "medium"
                 detections.append(

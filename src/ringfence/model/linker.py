@@ -186,11 +186,18 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "cluster_identifier": ("aws_rds_cluster",),
         "db_subnet_group_name": ("aws_db_subnet_group",),
     },
-    "aws_elasticache_cluster": {"subnet_group_name": ("aws_elasticache_subnet_group",), "security_group_ids": _SG},
+    "aws_elasticache_cluster": {
+        "subnet_group_name": ("aws_elasticache_subnet_group",),
+        "security_group_ids": _SG,
+    },
     "aws_elasticache_subnet_group": {"subnet_ids": _SUBNET},
     "aws_dynamodb_table": {"server_side_encryption.kms_key_arn": _KEY},
     "aws_efs_file_system": {"kms_key_id": _KEY},
-    "aws_efs_mount_target": {"file_system_id": ("aws_efs_file_system",), "subnet_id": _SUBNET, "security_groups": _SG},
+    "aws_efs_mount_target": {
+        "file_system_id": ("aws_efs_file_system",),
+        "subnet_id": _SUBNET,
+        "security_groups": _SG,
+    },
     "aws_s3_bucket_server_side_encryption_configuration": {
         "bucket": _BUCKET,
         "rule.apply_server_side_encryption_by_default.kms_master_key_id": _KEY,
@@ -336,19 +343,18 @@ class _Identities:
     def __init__(self, resources: Iterable[Resource]) -> None:
         self._index: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in resources:
-            names = [r.arn] if r.arn else []
+            names: list[Any] = [r.arn] if r.arn else []
             names += [r.attributes.get(a) for a in IDENTITY.get(r.kind, ())]
             for n in names:
                 if isinstance(n, str) and n:
                     self._index[(r.kind, n)].append(r.address)
-                    # Root-prefixed estates: keep lookups inside the same root first.
 
-    def find(self, kinds: tuple[str, ...], literal: str, root: str, by_address: Mapping[str, Resource]) -> list[str]:
+    def find(
+        self, kinds: tuple[str, ...], literal: str, root: str, by_address: Mapping[str, Resource]
+    ) -> list[str]:
         found: list[str] = []
         for kind in kinds:
             found += self._index.get((kind, literal), [])
-            if literal.startswith("alias/") and kind == "aws_kms_alias":
-                found += self._index.get((kind, literal), [])
         if len(found) > 1:
             same_root = [a for a in found if by_address[a].root == root]
             if same_root:
@@ -453,10 +459,10 @@ def _derived(
         if r.kind != "aws_subnet":
             continue
         vpc = first(r.address, "vpc_id")
-        rtb = explicit_rtb.get(r.address) or (main_table.get(vpc) if vpc else None)
-        if rtb:
-            out.add(Relation(r.address, ROUTE_TABLE, rtb))
-        acl = explicit_acl.get(r.address) or (default_acl.get(vpc) if vpc else None)
-        if acl:
-            out.add(Relation(r.address, NETWORK_ACL, acl))
+        table = explicit_rtb.get(r.address) or (main_table.get(vpc) if vpc else None)
+        if table:
+            out.add(Relation(r.address, ROUTE_TABLE, table))
+        network_acl = explicit_acl.get(r.address) or (default_acl.get(vpc) if vpc else None)
+        if network_acl:
+            out.add(Relation(r.address, NETWORK_ACL, network_acl))
     return out

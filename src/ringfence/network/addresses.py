@@ -60,14 +60,8 @@ def format_address(value: int) -> str:
 
 def to_cidrs(addresses: IntervalSet, limit: int = 8) -> list[str]:
     """The smallest list of CIDRs covering ``addresses`` (ellipsised after ``limit``)."""
-    if addresses.covers(ALL_V4) or addresses.covers(INTERNET_V4):
-        v4 = ["0.0.0.0/0"]
-    else:
-        v4 = []
-    if addresses.covers(INTERNET_V6):
-        v6 = ["::/0"]
-    else:
-        v6 = []
+    v4 = ["0.0.0.0/0"] if addresses.covers(ALL_V4) or addresses.covers(INTERNET_V4) else []
+    v6 = ["::/0"] if addresses.covers(INTERNET_V6) else []
     out: list[str] = list(v4)
     for lo, hi in addresses:
         if lo < V6_BASE and not v4:

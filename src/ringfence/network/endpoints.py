@@ -70,7 +70,9 @@ def _resolve_all(net: Network, values: list[Any], kinds: tuple[str, ...]) -> tup
     return list(dict.fromkeys(found)), problems
 
 
-def _groups(net: Network, r: Resource, paths: tuple[str, ...], vpc: str | None) -> tuple[tuple[str, ...], str | None]:
+def _groups(
+    net: Network, r: Resource, paths: tuple[str, ...], vpc: str | None
+) -> tuple[tuple[str, ...], str | None]:
     values = [v for p in paths for v in walk(r.attributes, p)]
     if not values:
         default = net.default_group(vpc)
@@ -112,10 +114,7 @@ def _listeners(net: Network, lb: Resource) -> Region:
     for listener in net.estate.sources(lb, "load_balancer_arn"):
         port = to_int(listener.get("port"))
         proto = (text(listener.get("protocol")) or "").upper()
-        if port is None:
-            port_set = IntervalSet.of(0, 65535)
-        else:
-            port_set = IntervalSet.of(port)
+        port_set = IntervalSet.of(0, 65535) if port is None else IntervalSet.of(port)
         protocols = IntervalSet()
         if proto in ("", "HTTP", "HTTPS", "TCP", "TLS", "TCP_UDP"):
             protocols = protocols | IntervalSet.of(TCP)
@@ -127,7 +126,9 @@ def _listeners(net: Network, lb: Resource) -> Region:
             port = to_int(b.get("lb_port"))
             proto = (text(b.get("lb_protocol")) or "tcp").lower()
             protocols = IntervalSet.of(UDP) if proto == "udp" else IntervalSet.of(TCP)
-            out = out | Region.box(protocols, IntervalSet.of(port) if port is not None else IntervalSet.of(0, 65535))
+            out = out | Region.box(
+                protocols, IntervalSet.of(port) if port is not None else IntervalSet.of(0, 65535)
+            )
     return out
 
 
@@ -331,7 +332,9 @@ def _database(net: Network, r: Resource) -> tuple[Placement, ...]:
     if r.kind == "aws_rds_cluster":
         members = net.estate.sources(r, "cluster_identifier", of_kind="aws_rds_cluster_instance")
         flags = [as_bool(m.get("publicly_accessible")) for m in members]
-        public: bool | Unknown = next((f for f in flags if isinstance(f, Unknown)), any(f is True for f in flags))
+        public: bool | Unknown = next(
+            (f for f in flags if isinstance(f, Unknown)), any(f is True for f in flags)
+        )
     else:
         flag = as_bool(r.get("publicly_accessible"))
         public = False if flag is None else flag
@@ -366,15 +369,26 @@ def _subnet_group_service(
         vpc = _vpc_of_subnet(net, subnet)
         groups, group_unknown = _groups(net, r, group_paths, vpc)
         out.append(
-            Placement(r.address, subnet, vpc, groups, group_unknown, False, False, "no public address",
-                      _address(net, subnet, None))
+            Placement(
+                r.address,
+                subnet,
+                vpc,
+                groups,
+                group_unknown,
+                False,
+                False,
+                "no public address",
+                _address(net, subnet, None),
+            )
         )
     return tuple(out)
 
 
 def _load_balancer(net: Network, r: Resource) -> tuple[Placement, ...]:
     internal = as_bool(r.get("internal"))
-    public: bool | Unknown = True if internal is None else (not internal if isinstance(internal, bool) else internal)
+    public: bool | Unknown = (
+        True if internal is None else (not internal if isinstance(internal, bool) else internal)
+    )
     lb_type = (text(r.get("load_balancer_type")) or "application").lower()
     has_groups = bool([v for v in walk(r.attributes, "security_groups")])
     return _simple(
@@ -403,13 +417,24 @@ def _autoscaling(net: Network, r: Resource) -> tuple[Placement, ...]:
             groups, group_unknown = _groups(
                 net, template, ("vpc_security_group_ids", "network_interfaces.security_groups"), vpc
             )
-            flag = next(iter(walk(template.attributes, "network_interfaces.associate_public_ip_address")), None)
+            flag = next(
+                iter(walk(template.attributes, "network_interfaces.associate_public_ip_address")), None
+            )
         else:
             groups, group_unknown = (), "no launch template in the estate"
             flag = None
         public, via = _public_launch(flag, subnet, net)
         out.append(
-            Placement(r.address, subnet, vpc, groups, group_unknown, public, False,
-                      "public IP" if public is True else via, _address(net, subnet, None))
+            Placement(
+                r.address,
+                subnet,
+                vpc,
+                groups,
+                group_unknown,
+                public,
+                False,
+                "public IP" if public is True else via,
+                _address(net, subnet, None),
+            )
         )
     return tuple(out)

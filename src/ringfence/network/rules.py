@@ -262,9 +262,7 @@ def _nacl_rule(
         ports = ALL_PORTS if icmp_type is None or icmp_type < 0 else IntervalSet.of(icmp_type)
     else:
         ports = _ports(protocols, fields.get("from_port"), fields.get("to_port")) or ALL_PORTS
-    peers, bad = cidrs(
-        as_list(fields.get("cidr_block")) + as_list(fields.get("ipv6_cidr_block"))
-    )
+    peers, bad = cidrs(as_list(fields.get("cidr_block")) + as_list(fields.get("ipv6_cidr_block")))
     if bad:
         unknown = "; ".join(bad)
     action = text(fields.get(action_key)) or ""

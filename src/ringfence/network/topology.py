@@ -143,7 +143,9 @@ class Network:
             entries = [self.deref(e.get("cidr")) for e in blocks(pl.get("entry"))]
             entries += [
                 self.deref(e.get("cidr"))
-                for e in self.estate.sources(found, "prefix_list_id", of_kind="aws_ec2_managed_prefix_list_entry")
+                for e in self.estate.sources(
+                    found, "prefix_list_id", of_kind="aws_ec2_managed_prefix_list_entry"
+                )
             ]
             known, bad = cidrs(entries)
             if bad:
@@ -164,7 +166,8 @@ class Network:
             for att in self.estate.sources(r, "vpc_id", of_kind="aws_internet_gateway_attachment"):
                 igws += [g.address for g in self.estate.targets(att, "internet_gateway_id")]
             eigws = [
-                g.address for g in self.estate.sources(r, "vpc_id", of_kind="aws_egress_only_internet_gateway")
+                g.address
+                for g in self.estate.sources(r, "vpc_id", of_kind="aws_egress_only_internet_gateway")
             ]
             out[r.address] = Vpc(r.address, known, tuple(sorted(set(igws))), tuple(sorted(set(eigws))))
         return out
@@ -343,7 +346,9 @@ class Network:
 
 
 def _allow_all(group: str, direction: Direction, label: str, origin: str | None = None) -> list[SgRule]:
-    return [SgRule(group, direction, ALL_PROTOCOLS, ALL_PORTS, ALL_ADDRESSES, (), (), (), origin or group, label)]
+    return [
+        SgRule(group, direction, ALL_PROTOCOLS, ALL_PORTS, ALL_ADDRESSES, (), (), (), origin or group, label)
+    ]
 
 
 _CACHE: dict[int, tuple[weakref.ref[Estate], Network]] = {}

@@ -13,16 +13,26 @@ def render(result: ScanResult) -> str:
     failing_rules = set()
     for f in result.findings:
         tests += 1
-        case = ET.SubElement(suite, "testcase", classname=f.rule_id, name=f.resource,
-                             file=f.location.path or "", line=str(f.location.line or ""))
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f.rule_id,
+            name=f.resource,
+            file=f.location.path or "",
+            line=str(f.location.line or ""),
+        )
         if f.suppressed is not None or f.baseline:
             skipped += 1
-            reason = f"suppressed by {f.suppressed.by}: {f.suppressed.reason}" if f.suppressed else "in baseline"
+            reason = (
+                f"suppressed by {f.suppressed.by}: {f.suppressed.reason}" if f.suppressed else "in baseline"
+            )
             ET.SubElement(case, "skipped", message=reason)
             continue
         failures += 1
         failing_rules.add(f.rule_id)
-        failure = ET.SubElement(case, "failure", type=f.severity.value, message=f"[{f.status.value}] {f.meta.title}")
+        failure = ET.SubElement(
+            case, "failure", type=f.severity.value, message=f"[{f.status.value}] {f.meta.title}"
+        )
         failure.text = f"{f.message}\nRemediation: {f.meta.remediation}"
     for check in sorted(result.checks, key=lambda c: c.rule_id):
         count = result.passes.get(check.rule_id, 0)

@@ -22,9 +22,8 @@ _LEVEL = {
 def _rule(check: Check, severity: Severity) -> dict[str, Any]:
     meta = check.meta
     help_text = f"{meta.rationale}\n\nRemediation: {meta.remediation}\n\n{meta.terraform}"
-    markdown = (
-        f"{meta.rationale}\n\n**Remediation:** {meta.remediation}\n\n```hcl\n{meta.terraform}\n```"
-        + (f"\n\nCompliance: {', '.join(meta.compliance)}" if meta.compliance else "")
+    markdown = f"{meta.rationale}\n\n**Remediation:** {meta.remediation}\n\n```hcl\n{meta.terraform}\n```" + (
+        f"\n\nCompliance: {', '.join(meta.compliance)}" if meta.compliance else ""
     )
     return {
         "id": meta.rule_id,
@@ -61,9 +60,13 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
         physical: dict[str, Any] = {"artifactLocation": {"uri": f.location.path, "uriBaseId": "%SRCROOT%"}}
         if region:
             physical["region"] = region
-        out["locations"] = [{"physicalLocation": physical, "logicalLocations": [{"fullyQualifiedName": f.resource}]}]
+        out["locations"] = [
+            {"physicalLocation": physical, "logicalLocations": [{"fullyQualifiedName": f.resource}]}
+        ]
     if f.suppressed is not None:
-        out["suppressions"] = [{"kind": "inSource", "justification": f"{f.suppressed.by}: {f.suppressed.reason}"}]
+        out["suppressions"] = [
+            {"kind": "inSource", "justification": f"{f.suppressed.by}: {f.suppressed.reason}"}
+        ]
     return out
 
 
@@ -80,9 +83,18 @@ def report(result: ScanResult) -> dict[str, Any]:
         f = extra[rule_id]
         rules.append(_rule(Check(f.meta, kinds=()), f.meta.severity))
     notifications = [
-        {"level": "error", "message": {"text": e.message},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path},
-                                             **({"region": {"startLine": e.line}} if e.line else {})}}]}
+        {
+            "level": "error",
+            "message": {"text": e.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": e.path},
+                        **({"region": {"startLine": e.line}} if e.line else {}),
+                    }
+                }
+            ],
+        }
         for e in result.errors
     ]
     run: dict[str, Any] = {
@@ -98,9 +110,7 @@ def report(result: ScanResult) -> dict[str, Any]:
         "results": [_result(f, index) for f in result.findings],
         "columnKind": "utf16CodeUnits",
         "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the scanned path"}}},
-        "invocations": [
-            {"executionSuccessful": True, "toolExecutionNotifications": notifications}
-        ],
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
     }
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

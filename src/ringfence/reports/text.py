@@ -22,8 +22,14 @@ def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(file=out, force_terminal=color, no_color=not color, highlight=False, width=120 if not color else None,
-                      soft_wrap=not color)
+    console = Console(
+        file=out,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        width=120 if not color else None,
+        soft_wrap=not color,
+    )
     by_resource: dict[str, list[Finding]] = defaultdict(list)
     for f in result.findings:
         by_resource[f.resource].append(f)
@@ -36,7 +42,9 @@ def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
             tag = f"[{_STYLE[f.severity]}]{f.severity.value.upper():>8}[/]"
             extra = ""
             if f.suppressed:
-                extra = f" [dim](suppressed by {escape(f.suppressed.by)}: {escape(f.suppressed.reason)})[/dim]"
+                extra = (
+                    f" [dim](suppressed by {escape(f.suppressed.by)}: {escape(f.suppressed.reason)})[/dim]"
+                )
             elif f.baseline:
                 extra = " [dim](baseline)[/dim]"
             where = f"{f.location.path}:{f.location.line}" if f.location.line else (f.location.path or "")

@@ -48,10 +48,7 @@ def load_estate(
 
 
 def _has_inputs(folder: Path) -> bool:
-    for pattern in ("*.tf", "*.json"):
-        if next(folder.rglob(pattern), None) is not None:
-            return True
-    return False
+    return any(next(folder.rglob(pattern), None) is not None for pattern in ("*.tf", "*.json"))
 
 
 def _load_file(path: Path, var_files: Sequence[str], account_id: str | None) -> Estate:
@@ -66,16 +63,20 @@ def _load_file(path: Path, var_files: Sequence[str], account_id: str | None) -> 
 
         if is_plan(path):
             return load_plan(path, account_id=account_id)
-        return Estate(resources=(), errors=(InputError(str(path), None, "not a Terraform plan (terraform show -json)"),))
+        return Estate(
+            resources=(), errors=(InputError(str(path), None, "not a Terraform plan (terraform show -json)"),)
+        )
     if path.suffix == ".tf":
         from ringfence.sources import terraform
 
         estate = terraform.load(path, var_files=[Path(v) for v in var_files], account_id=account_id)
         name = path.name
         keep = tuple(r for r in estate.resources if (r.provenance.path or "").endswith(name))
-        from ringfence.model.linker import link
-
         import dataclasses
 
+        from ringfence.model.linker import link
+
         return dataclasses.replace(estate, resources=keep, relations=link(keep))
-    raise SourceError(f"{path}: not a Terraform file, plan JSON, CloudFormation template or Kubernetes manifest")
+    raise SourceError(
+        f"{path}: not a Terraform file, plan JSON, CloudFormation template or Kubernetes manifest"
+    )

@@ -19,7 +19,9 @@ from ringfence.sources.terraform.hcl import comments_for
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _UNRESOLVED = re.compile(r"\$\{\s*((?:var|local|module|data|each|count|self|path|terraform)\.[^}]*)\}")
-_META_ARGS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
+_META_ARGS = frozenset(
+    {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,9 @@ def convert(
             meta = block.get("__tfmeta", {})
             kind = meta.get("type")
             if label == "provider" or (meta.get("path", "").startswith("provider.")):
-                providers.append({k: v for k, v in block.items() if k != "__tfmeta"} | {"__name": meta.get("label")})
+                providers.append(
+                    {k: v for k, v in block.items() if k != "__tfmeta"} | {"__name": meta.get("label")}
+                )
                 continue
             if kind not in ("resource", "data"):
                 continue
@@ -112,7 +116,9 @@ def convert(
                 attributes=attributes,
                 provenance=Provenance(source="terraform", path=rel, line=start or None, end_line=end or None),
                 annotations=comments_for(lines, start, end) if start else (),
-                tags={str(k): str(v) for k, v in tags.items() if isinstance(v, str)} if isinstance(tags, dict) else {},
+                tags={str(k): str(v) for k, v in tags.items() if isinstance(v, str)}
+                if isinstance(tags, dict)
+                else {},
             )
         )
     return Loaded(tuple(out), tuple(providers))
@@ -152,7 +158,9 @@ def _value(value: Any, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
     if isinstance(value, str):
         return _string(value, ids, guess)
     if isinstance(value, list):
-        return [Unknown("value not known before apply") if v is None else _value(v, ids, guess) for v in value]
+        return [
+            Unknown("value not known before apply") if v is None else _value(v, ids, guess) for v in value
+        ]
     if isinstance(value, dict):
         if "__attribute__" in value:
             return Unknown(f"unresolved reference {value['__attribute__']}")

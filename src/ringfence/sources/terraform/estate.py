@@ -28,7 +28,9 @@ def build_estate(loads: list[RootLoad], root_path: str, account_id: str | None) 
     for load in loads:
         prefix = f"{load.label}:" if prefixed and load.label else ""
         for r in load.resources:
-            resources.append(_prefixed(r, prefix, load.label) if prefix else dataclasses.replace(r, root=load.label))
+            resources.append(
+                _prefixed(r, prefix, load.label) if prefix else dataclasses.replace(r, root=load.label)
+            )
         errors.extend(load.errors)
         notes.extend(load.notes)
         providers.extend(load.providers)
@@ -37,7 +39,9 @@ def build_estate(loads: list[RootLoad], root_path: str, account_id: str | None) 
         found = Counter(m for r in resources for m in _account_ids(r.attributes))
         if found:
             account_id = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-            notes.append(f"account id {account_id} taken from the ARNs in the code (use --account-id to set it)")
+            notes.append(
+                f"account id {account_id} taken from the ARNs in the code (use --account-id to set it)"
+            )
         else:
             account_id = DEFAULT_ACCOUNT_ID
             notes.append(f"account id {DEFAULT_ACCOUNT_ID} assumed (use --account-id to set it)")

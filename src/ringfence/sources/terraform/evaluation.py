@@ -9,6 +9,7 @@ Batches run in parallel in ``spawn``-started processes: tfparse's Go runtime doe
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -97,7 +98,7 @@ def _related_groups(root: Path, calls: Sequence[ModuleCall]) -> list[list[str]]:
         for block in top_level_blocks(text):
             if block.type != "module":
                 root_needs += [m for m in _MODULE_REF.findall(block.text) if m in parent]
-    for a, b in zip(root_needs, root_needs[1:], strict=False):
+    for a, b in itertools.pairwise(root_needs):
         union(a, b)
     groups: dict[str, list[str]] = {}
     for n in names:
@@ -116,7 +117,7 @@ def run(task: Task) -> TaskResult:
     with _copy_of_root(task) as (load_dir, var_names):
         try:
             parsed = tfparse.load_from_path(str(load_dir), vars_paths=list(var_names))
-        except Exception as exc:  # tfparse raises plain exceptions from its Go core
+        except Exception as exc:  # noqa: BLE001 -- tfparse raises plain exceptions from its Go core
             return TaskResult(task, error=_first_line(str(exc)))
         instances = tuple(
             m.get("__tfmeta", {}).get("path", "") for m in parsed.get("module", []) if isinstance(m, dict)

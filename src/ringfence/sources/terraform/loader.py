@@ -135,7 +135,7 @@ def _syntax_error(text: str) -> tuple[int | None, str] | None:
 
     try:
         hcl2.loads(text)
-    except Exception as exc:  # lark raises many exception types; any of them means "does not parse"
+    except Exception as exc:  # noqa: BLE001 -- lark raises many exception types; any of them means "does not parse"
         line = getattr(exc, "line", None)
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return (line if isinstance(line, int) and line > 0 else None), message[:300]

@@ -48,7 +48,9 @@ def render_policy_document(attrs: Mapping[str, Any], resolve: Callable[[Any], An
     if isinstance(policy_id, str):
         document = {"Version": version, "Id": policy_id, "Statement": statements}
     if not is_known(document):
-        return Unknown(f"the policy document depends on values known only after apply: {_first_unknown(document)}")
+        return Unknown(
+            f"the policy document depends on values known only after apply: {_first_unknown(document)}"
+        )
     return json.dumps(document, separators=(",", ":"))
 
 
@@ -82,7 +84,9 @@ def _statement(block: Mapping[str, Any], resolve: Callable[[Any], Any]) -> dict[
             if list(principals) == ["*"] and all(i == "*" for i in principals["*"]):
                 out[name] = "*"
             else:
-                out[name] = {k: _single(sorted(v, key=str) if is_known(v) else v) for k, v in principals.items()}
+                out[name] = {
+                    k: _single(sorted(v, key=str) if is_known(v) else v) for k, v in principals.items()
+                }
     conditions: dict[str, dict[str, Any]] = {}
     for c in as_list(block.get("condition")):
         if isinstance(c, Mapping):
