@@ -337,7 +337,8 @@ def compile_condition(condition: Condition, *, variables: bool = True) -> Compil
             got = ctx.get(key)
             if got is UNKNOWN:
                 return None
-            absent = got is None or got == ()
+            # A key given with an empty set of values is present: Null tests presence, not content.
+            absent = got is None
             return any(w == absent for w in want_absent)
 
         return null
@@ -357,6 +358,7 @@ def compile_condition(condition: Condition, *, variables: bool = True) -> Compil
                 try:
                     parts = patterns.resolve(toks, ctx.get, UNKNOWN)
                 except patterns.Unresolved:
+                    # A value whose variable has no value (and no default) cannot match anything.
                     continue
                 except patterns.UnknownValue:
                     return None

@@ -182,6 +182,10 @@ def _resource_fn(statement: Statement, variables: bool, crosses: bool) -> Resour
             try:
                 parts = patterns.resolve(toks, ctx.get, UNKNOWN)
             except patterns.Unresolved:
+                # Variables page: a variable AWS cannot resolve may make the whole statement invalid; a
+                # NotResource that cannot be read excludes nothing safely, so the statement does not apply.
+                if negate:
+                    return False
                 continue
             except patterns.UnknownValue:
                 unknown = True

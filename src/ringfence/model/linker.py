@@ -445,13 +445,13 @@ def _derived(
     explicit_acl: dict[str, str] = {}
     for r in resources:
         if r.kind == "aws_route_table_association":
-            subnet, rtb = first(r.address, "subnet_id"), first(r.address, "route_table_id")
-            if subnet and rtb:
-                explicit_rtb[subnet] = rtb
+            subnet, assoc_rtb = first(r.address, "subnet_id"), first(r.address, "route_table_id")
+            if subnet and assoc_rtb:
+                explicit_rtb[subnet] = assoc_rtb
         elif r.kind == "aws_network_acl_association":
-            subnet, acl = first(r.address, "subnet_id"), first(r.address, "network_acl_id")
-            if subnet and acl:
-                explicit_acl[subnet] = acl
+            subnet, assoc_acl = first(r.address, "subnet_id"), first(r.address, "network_acl_id")
+            if subnet and assoc_acl:
+                explicit_acl[subnet] = assoc_acl
         elif r.kind in ("aws_network_acl", "aws_default_network_acl"):
             for subnet in outgoing.get((r.address, "subnet_ids"), ()):
                 explicit_acl.setdefault(subnet, r.address)

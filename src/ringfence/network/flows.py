@@ -74,6 +74,7 @@ class Outcome:
     blocked_by: list[Block] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     packets: Region = EMPTY  # what gets through for sure
+    maybe: Region = EMPTY  # what may get through (unknowns on the way)
 
 
 def collapse(yes: Region, maybe: Region, fixed: IntervalSet) -> tuple[Region, Region]:
@@ -126,5 +127,25 @@ def run(stages: list[Stage], start: Region, src: End, dst: End) -> Outcome:
             peer = src if stage.peer == "src" else dst
             address = point[2] if peer.free else (peer.addresses.first() or 0)
             path.extend(stage.witness((point[0], point[1], address)))
-        return Outcome(True, path=path, packets=yes)
-    return Outcome(None, unknown=list(dict.fromkeys(reasons)) or ["undecided"])
+        return Outcome(True, path=path, packets=yes, maybe=maybe)
+    return Outcome(None, unknown=list(dict.fromkeys(reasons)) or ["undecided"], maybe=maybe)
+
+
+def regions(stages: list[Stage], start: Region, src: End, dst: End) -> tuple[Region, Region, list[str]]:
+    """What surely gets through and what may, without explanations (for bulk computations)."""
+    yes, maybe = start, EMPTY
+    reasons: list[str] = []
+    for stage in stages:
+        peer = src if stage.peer == "src" else dst
+        if peer.free:
+            allow_yes, allow_maybe = stage.yes, stage.maybe
+        else:
+            allow_yes, allow_maybe = collapse(stage.yes, stage.maybe, peer.addresses)
+        new_yes = yes & allow_yes
+        new_maybe = (maybe & (allow_yes | allow_maybe)) | (yes & allow_maybe)
+        if (new_maybe - maybe) and stage.reasons:
+            reasons.extend(stage.reasons)
+        yes, maybe = new_yes, new_maybe - new_yes
+        if not yes and not maybe:
+            break
+    return yes, maybe, list(dict.fromkeys(reasons))

@@ -98,7 +98,7 @@ def convert(
         lines = files.lines(file)
         start, end = int(meta.get("line_start") or 0), int(meta.get("line_end") or 0)
         text = "\n".join(lines[start - 1 : end]) if start else ""
-        guess = _AttributeGuess(text, meta.get("references", ()), ids)
+        guess = _AttributeGuess(text, list(_nested_references(block)), ids)
         attributes = {
             key: _value(value, ids, guess)
             for key, value in block.items()
@@ -122,6 +122,20 @@ def convert(
             )
         )
     return Loaded(tuple(out), tuple(providers))
+
+
+def _nested_references(block: Any) -> Any:
+    """References tfparse lists on a block and on each nested block inside it."""
+    if isinstance(block, dict):
+        meta = block.get("__tfmeta")
+        if isinstance(meta, dict):
+            yield from meta.get("references", ()) or ()
+        for key, value in block.items():
+            if key != "__tfmeta" and isinstance(value, dict | list):
+                yield from _nested_references(value)
+    elif isinstance(block, list):
+        for item in block:
+            yield from _nested_references(item)
 
 
 class _AttributeGuess:

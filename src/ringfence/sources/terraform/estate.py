@@ -56,7 +56,7 @@ def build_estate(loads: list[RootLoad], root_path: str, account_id: str | None) 
     by_address = {r.address: r for r in resources}
     context = _Context(by_address, account_id, partition, region)
     documents = {
-        r.address: render_policy_document(r.attributes, context.resolve)
+        r.address: render_policy_document(r.attributes, context.resolve_text)
         for r in resources
         if r.kind == "data.aws_iam_policy_document"
     }
@@ -163,6 +163,18 @@ class _Context:
         if kind == "data.aws_partition" and attr in (None, "partition", "id"):
             return self.partition
         return Unknown(f"{ref} is read from the provider at plan time")
+
+    def resolve_text(self, value: Any) -> Any:
+        """Like :meth:`resolve`, for values that end up inside text (policy documents): a reference must
+        become its string value or an Unknown."""
+        if isinstance(value, Ref):
+            known = self.known(value, in_text=True)
+            return known if known is not None else Unknown(f"{value} is not known before apply")
+        if isinstance(value, list):
+            return [self.resolve_text(v) for v in value]
+        if isinstance(value, Mapping):
+            return {k: self.resolve_text(v) for k, v in value.items()}
+        return self.resolve(value)
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, Ref):

@@ -1,0 +1,8 @@
+-- id: ec2.flow-logs-deleted
+-- title: VPC flow logs deleted
+-- severity: high
+-- technique: T1562.008
+-- message: Flow logs deleted: {detail}
+SELECT event_id AS ref, event_time, principal, source_ip, coalesce(json_extract_string(request_parameters, '$.DeleteFlowLogsRequest.FlowLogId.content'), CAST(json_extract(request_parameters, '$.DeleteFlowLogsRequest') AS VARCHAR), '') AS detail
+FROM cloudtrail
+WHERE event_source = 'ec2.amazonaws.com' AND event_name = 'DeleteFlowLogs'

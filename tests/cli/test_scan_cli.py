@@ -1,0 +1,156 @@
+"""`ringfence scan` end to end: contracts, exit codes, determinism."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import ROOT, SHARED
+
+EXAMPLE = ROOT / "examples" / "three-tier"
+
+
+def ringfence(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ringfence", *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def example_json() -> tuple[str, dict]:  # type: ignore[type-arg]
+    done = ringfence("scan", str(EXAMPLE), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    return done.stdout, json.loads(done.stdout)
+
+
+def test_json_report_holds_the_contract(example_json) -> None:  # type: ignore[no-untyped-def]
+    _, report = example_json
+    from importlib.resources import files
+
+    schema = json.loads(files("ringfence.reports").joinpath("schemas/scan.schema.json").read_text())
+    jsonschema.validate(report, schema)
+    assert report["schema"] == "ringfence.scan/1"
+    assert report["account_id"] == "210987654321"
+    rules = {(f["rule_id"], f["resource"]) for f in report["findings"]}
+    assert ("rds.storage-encrypted", "aws_db_instance.orders") in rules
+    assert ("identity.admin-policy-on-workload", "aws_iam_role.app") in rules
+    assert ("cloudtrail.multi-region-enabled", "aws_cloudtrail.main") in rules
+    assert ("network.admin-port-exposed", "aws_instance.bastion") in rules
+    suppressed = [f for f in report["findings"] if "suppressed" in f]
+    assert [(f["resource"], f["suppressed"]["by"]) for f in suppressed] == [("aws_s3_bucket.assets", "ringfence:ignore")]
+    severities = ["critical", "high", "medium", "low", "info"]
+    keys = [(severities.index(f["severity"]), f["resource"], f["rule_id"]) for f in report["findings"]]
+    assert keys == sorted(keys)
+
+
+def test_secrets_are_never_printed(example_json) -> None:  # type: ignore[no-untyped-def]
+    raw, report = example_json
+    assert "Sup3rS3cretPassw0rd!" not in raw
+    secret = [f for f in report["findings"] if f["rule_id"] == "secrets.hardcoded-secret"]
+    assert secret and "sha256:" in secret[0]["message"]
+    for fmt in ("text", "sarif", "junit"):
+        assert "Sup3rS3cretPassw0rd!" not in ringfence("scan", str(EXAMPLE), "--format", fmt).stdout
+
+
+def test_two_runs_print_the_same_bytes(example_json) -> None:  # type: ignore[no-untyped-def]
+    raw, _ = example_json
+    assert ringfence("scan", str(EXAMPLE), "--format", "json").stdout == raw
+    first = ringfence("scan", str(EXAMPLE), "--format", "sarif").stdout
+    assert first == ringfence("scan", str(EXAMPLE), "--format", "sarif").stdout
+
+
+def test_sarif_is_valid_2_1_0() -> None:
+    done = ringfence("scan", str(EXAMPLE), "--format", "sarif")
+    sarif = json.loads(done.stdout)
+    schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert all("security-severity" in r["properties"] and r["help"]["text"] for r in rules)
+    results = sarif["runs"][0]["results"]
+    assert any(r.get("suppressions") for r in results)
+    assert all(r["partialFingerprints"]["ringfence/v1"] for r in results)
+
+
+def test_junit_is_xml() -> None:
+    from xml.etree import ElementTree as ET
+
+    done = ringfence("scan", str(EXAMPLE), "--format", "junit")
+    suites = ET.fromstring(done.stdout)
+    assert int(suites.get("failures", "0")) > 0
+
+
+def test_exit_codes_fail_on_and_baseline(tmp_path: Path, example_json) -> None:  # type: ignore[no-untyped-def]
+    raw, _ = example_json
+    assert ringfence("scan", str(EXAMPLE), "--fail-on", "none").returncode == 0
+    assert ringfence("scan", str(EXAMPLE), "--fail-on", "low").returncode == 1
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(raw)
+    again = ringfence("scan", str(EXAMPLE), "--format", "json", "--baseline", str(baseline), "--fail-on", "low")
+    assert again.returncode == 0
+    assert all(f.get("baseline") for f in json.loads(again.stdout)["findings"])
+
+
+def test_fail_on_unknown(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree({"main.tf": 'variable "r" {}\nresource "aws_kms_key" "k" {\n  enable_key_rotation = var.r\n}\n'})
+    plain = ringfence("scan", str(root), "--format", "json", "--fail-on", "medium")
+    findings = json.loads(plain.stdout)["findings"]
+    assert [(f["rule_id"], f["status"]) for f in findings] == [("kms.key-rotation-enabled", "unknown")]
+    assert plain.returncode == 0
+    assert ringfence("scan", str(root), "--fail-on", "medium", "--fail-on-unknown").returncode == 1
+
+
+def test_parse_errors_are_reported_and_the_rest_scanned(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "bad/main.tf": 'resource "aws_kms_key" "k" {\n  enable_key_rotation = \n',
+            "good/main.tf": 'resource "aws_kms_key" "k" {\n  enable_key_rotation = false\n}\n',
+        }
+    )
+    done = ringfence("scan", str(root), "--format", "json", "--fail-on", "none")
+    report = json.loads(done.stdout)
+    assert [e["path"] for e in report["errors"]] == ["bad/main.tf"]
+    assert [f["resource"] for f in report["findings"]] == ["good:aws_kms_key.k"]
+    assert done.returncode == 0
+    assert ringfence("scan", str(root), "--fail-on-unknown").returncode == 1
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty"])
+def test_unreadable_path_is_a_one_line_error(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "nothing-here" if kind == "missing" else tmp_path
+    done = ringfence("scan", str(target))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_config_skips_rules_and_overrides_severity(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "main.tf": 'resource "aws_kms_key" "k" {\n  deletion_window_in_days = 5\n}\n',
+            ".ringfence.toml": 'skip = ["kms.key-rotation-enabled"]\n[severity]\n"kms.deletion-window-in-range" = "critical"\n',
+        }
+    )
+    report = json.loads(ringfence("scan", str(root), "--format", "json").stdout)
+    assert [(f["rule_id"], f["severity"]) for f in report["findings"]] == [("kms.deletion-window-in-range", "critical")]
+
+
+def test_rules_lists_the_catalogue() -> None:
+    rules = json.loads(ringfence("rules", "--format", "json").stdout)["rules"]
+    ids = [r["rule_id"] for r in rules]
+    assert "kms.key-rotation-enabled" in ids and len(ids) == len(set(ids))
+    assert all(set(r) >= {"rule_id", "title", "pillar", "severity", "compliance"} for r in rules)
+
+
+def test_version_imports_nothing_heavy() -> None:
+    code = (
+        "import sys; sys.argv=['ringfence','--version']\n"
+        "from ringfence.cli import main\nmain()\n"
+        "heavy=[m for m in ('typer','rich','tfparse','boto3','duckdb','z3','pyspark') if m in sys.modules]\n"
+        "print(heavy)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["ringfence 0.3.0", "[]"]
