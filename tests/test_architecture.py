@@ -21,11 +21,17 @@ def _imports(path: Path) -> set[str]:
 
 def test_model_depends_on_nothing_of_ringfence() -> None:
     for path in (SRC / "model").glob("*.py"):
-        outside = {m for m in _imports(path) if m.startswith("ringfence") and not m.startswith("ringfence.model")}
+        outside = {
+            m for m in _imports(path) if m.startswith("ringfence") and not m.startswith("ringfence.model")
+        }
         assert not outside, f"{path.name} imports {outside}"
 
 
 def test_checks_do_not_import_sources_or_reports() -> None:
     for path in (SRC / "checks").glob("*.py"):
-        bad = {m for m in _imports(path) if m.startswith(("ringfence.sources", "ringfence.reports", "ringfence.cli"))}
+        bad = {
+            m
+            for m in _imports(path)
+            if m.startswith(("ringfence.sources", "ringfence.reports", "ringfence.cli"))
+        }
         assert not bad, f"{path.name} imports {bad}"

@@ -34,17 +34,11 @@ resource "aws_kms_key" "signing" {
   customer_master_key_spec = "RSA_2048"
 }
 
-# --- case kms-deletion-window: 7 is the shortest allowed, 5 is below the range.
+# --- case kms-deletion-window-edge: 7 days is the shortest window AWS accepts, and it is in range.
 resource "aws_kms_key" "short_window" {
   description             = "short window"
   enable_key_rotation     = true
   deletion_window_in_days = 7
-}
-
-resource "aws_kms_key" "too_short_window" {
-  description             = "too short"
-  enable_key_rotation     = true
-  deletion_window_in_days = 5
 }
 
 # --- case kms-module-calls: the same module, rotation on in one call, off in the other.

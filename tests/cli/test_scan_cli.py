@@ -42,7 +42,9 @@ def test_json_report_holds_the_contract(example_json) -> None:  # type: ignore[n
     assert ("cloudtrail.multi-region-enabled", "aws_cloudtrail.main") in rules
     assert ("network.admin-port-exposed", "aws_instance.bastion") in rules
     suppressed = [f for f in report["findings"] if "suppressed" in f]
-    assert [(f["resource"], f["suppressed"]["by"]) for f in suppressed] == [("aws_s3_bucket.assets", "ringfence:ignore")]
+    assert [(f["resource"], f["suppressed"]["by"]) for f in suppressed] == [
+        ("aws_s3_bucket.assets", "ringfence:ignore")
+    ]
     severities = ["critical", "high", "medium", "low", "info"]
     keys = [(severities.index(f["severity"]), f["resource"], f["rule_id"]) for f in report["findings"]]
     assert keys == sorted(keys)
@@ -90,13 +92,17 @@ def test_exit_codes_fail_on_and_baseline(tmp_path: Path, example_json) -> None: 
     assert ringfence("scan", str(EXAMPLE), "--fail-on", "low").returncode == 1
     baseline = tmp_path / "baseline.json"
     baseline.write_text(raw)
-    again = ringfence("scan", str(EXAMPLE), "--format", "json", "--baseline", str(baseline), "--fail-on", "low")
+    again = ringfence(
+        "scan", str(EXAMPLE), "--format", "json", "--baseline", str(baseline), "--fail-on", "low"
+    )
     assert again.returncode == 0
     assert all(f.get("baseline") for f in json.loads(again.stdout)["findings"])
 
 
 def test_fail_on_unknown(write_tree) -> None:  # type: ignore[no-untyped-def]
-    root = write_tree({"main.tf": 'variable "r" {}\nresource "aws_kms_key" "k" {\n  enable_key_rotation = var.r\n}\n'})
+    root = write_tree(
+        {"main.tf": 'variable "r" {}\nresource "aws_kms_key" "k" {\n  enable_key_rotation = var.r\n}\n'}
+    )
     plain = ringfence("scan", str(root), "--format", "json", "--fail-on", "medium")
     findings = json.loads(plain.stdout)["findings"]
     assert [(f["rule_id"], f["status"]) for f in findings] == [("kms.key-rotation-enabled", "unknown")]
@@ -135,7 +141,9 @@ def test_config_skips_rules_and_overrides_severity(write_tree) -> None:  # type:
         }
     )
     report = json.loads(ringfence("scan", str(root), "--format", "json").stdout)
-    assert [(f["rule_id"], f["severity"]) for f in report["findings"]] == [("kms.deletion-window-in-range", "critical")]
+    assert [(f["rule_id"], f["severity"]) for f in report["findings"]] == [
+        ("kms.deletion-window-in-range", "critical")
+    ]
 
 
 def test_rules_lists_the_catalogue() -> None:

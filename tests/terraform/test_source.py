@@ -23,11 +23,18 @@ output "bucket" { value = aws_s3_bucket.b.bucket }
 
 
 def _many_modules(calls: int) -> str:
-    blocks = ['provider "aws" { region = "eu-west-1" }', 'resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }']
+    blocks = [
+        'provider "aws" { region = "eu-west-1" }',
+        'resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }',
+    ]
     for i in range(calls):
-        blocks.append(f'module "m{i:03d}" {{\n  source = "./modules/m"\n  vpc_id = aws_vpc.main.id\n  n = {i}\n}}')
+        blocks.append(
+            f'module "m{i:03d}" {{\n  source = "./modules/m"\n  vpc_id = aws_vpc.main.id\n  n = {i}\n}}'
+        )
     # The root reads one module's output: that module must be evaluated with the root's resources.
-    blocks.append('resource "aws_instance" "uses_module" {\n  vpc_security_group_ids = [module.m117.sg_id]\n}')
+    blocks.append(
+        'resource "aws_instance" "uses_module" {\n  vpc_security_group_ids = [module.m117.sg_id]\n}'
+    )
     return "\n".join(blocks) + "\n"
 
 
@@ -43,7 +50,9 @@ def test_more_than_100_module_calls_lose_no_resource(write_tree) -> None:  # typ
     assert all(estate.target(g, "vpc_id") == estate.get("aws_vpc.main") for g in groups)
     user = estate.get("aws_instance.uses_module")
     assert user is not None
-    assert [g.address for g in estate.targets(user, "vpc_security_group_ids")] == ["module.m117.aws_security_group.sg"]
+    assert [g.address for g in estate.targets(user, "vpc_security_group_ids")] == [
+        "module.m117.aws_security_group.sg"
+    ]
     assert len(estate.of_kind("aws_vpc")) == 1
 
 
@@ -169,8 +178,10 @@ def test_account_id_from_the_code_or_assumed(write_tree) -> None:  # type: ignor
 
 def test_unresolved_remote_module_is_said(write_tree) -> None:  # type: ignore[no-untyped-def]
     root = write_tree(
-        {"main.tf": 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n  version = "5.0.0"\n}\n'
-         'resource "aws_s3_bucket" "b" { bucket = "b" }\n'}
+        {
+            "main.tf": 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n  version = "5.0.0"\n}\n'
+            'resource "aws_s3_bucket" "b" { bucket = "b" }\n'
+        }
     )
     estate = load_estate([str(root)])
     assert [r.address for r in estate.resources] == ["aws_s3_bucket.b"]
@@ -184,12 +195,27 @@ def test_plan_json(tmp_path: Path) -> None:
         "planned_values": {
             "root_module": {
                 "resources": [
-                    {"address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
-                     "values": {"cidr_block": "10.0.0.0/16"}},
-                    {"address": "aws_subnet.a", "mode": "managed", "type": "aws_subnet", "name": "a",
-                     "values": {"cidr_block": "10.0.1.0/24"}},
-                    {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k",
-                     "values": {"enable_key_rotation": False}},
+                    {
+                        "address": "aws_vpc.main",
+                        "mode": "managed",
+                        "type": "aws_vpc",
+                        "name": "main",
+                        "values": {"cidr_block": "10.0.0.0/16"},
+                    },
+                    {
+                        "address": "aws_subnet.a",
+                        "mode": "managed",
+                        "type": "aws_subnet",
+                        "name": "a",
+                        "values": {"cidr_block": "10.0.1.0/24"},
+                    },
+                    {
+                        "address": "aws_kms_key.k",
+                        "mode": "managed",
+                        "type": "aws_kms_key",
+                        "name": "k",
+                        "values": {"enable_key_rotation": False},
+                    },
                 ]
             }
         },
@@ -200,7 +226,10 @@ def test_plan_json(tmp_path: Path) -> None:
             "provider_config": {"aws": {"expressions": {"region": {"constant_value": "us-west-2"}}}},
             "root_module": {
                 "resources": [
-                    {"address": "aws_subnet.a", "expressions": {"vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}}}
+                    {
+                        "address": "aws_subnet.a",
+                        "expressions": {"vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}},
+                    }
                 ]
             },
         },
