@@ -70,6 +70,7 @@ class Call:
     types: Counter[str] = field(default_factory=Counter)
     insecure: set[str] = field(default_factory=set)
     issues: Counter[str] = field(default_factory=Counter)
+    issue_addresses: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -83,8 +84,10 @@ class Call:
         self.types[rtype] += count
 
     def flag(self, issue: str, *addresses: str) -> None:
+        full = {f"module.{self.label}.{a}" for a in addresses}
         self.issues[issue] += 1
-        self.insecure.update(f"module.{self.label}.{a}" for a in addresses)
+        self.insecure |= full
+        self.issue_addresses.setdefault(issue, set()).update(full)
 
     def pad(self, count: int) -> None:
         """Extra CloudWatch log groups: the one knob that adjusts a call's size by exactly one."""
@@ -673,8 +676,9 @@ def generate(resources: int, out: Path, seed: int = DEFAULT_SEED) -> dict[str, o
     if out.exists():
         shutil.rmtree(out)
     (out / "modules").mkdir(parents=True)
-    for module in sorted(TEMPLATES.iterdir()):
-        shutil.copytree(module, out / "modules" / module.name)
+    # Only the modules that are called: an uncalled module folder would be a root module of its own.
+    for module in sorted({str(call.args["source"]).removeprefix("./modules/") for call in calls}):
+        shutil.copytree(TEMPLATES / module, out / "modules" / module)
     for filename, text in render_root(calls, seed).items():
         (out / filename).write_text(text)
     manifest = _manifest(calls, resources, seed, out)
@@ -688,10 +692,13 @@ def _manifest(calls: list[Call], resources: int, seed: int, out: Path) -> dict[s
     types: Counter[str] = Counter()
     issues: Counter[str] = Counter()
     insecure: set[str] = set()
+    issue_addresses: dict[str, set[str]] = {}
     for call in calls:
         types.update(call.types)
         issues.update(call.issues)
         insecure |= call.insecure
+        for issue, addresses in call.issue_addresses.items():
+            issue_addresses.setdefault(issue, set()).update(addresses)
     total = sum(types.values())
     assert total == resources, (total, resources)
     by_rule: Counter[str] = Counter()
@@ -716,6 +723,7 @@ def _manifest(calls: list[Call], resources: int, seed: int, out: Path) -> dict[s
         "seeded_by_ringfence_rule": dict(sorted(by_rule.items())),
         "seeded_by_checkov_check": dict(sorted(by_checkov.items())),
         "insecure_addresses": sorted(insecure),
+        "issue_addresses": {issue: sorted(addresses) for issue, addresses in sorted(issue_addresses.items())},
         "sha256": digest.hexdigest(),
     }
 

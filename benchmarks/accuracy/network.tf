@@ -202,7 +202,7 @@ resource "aws_instance" "office_box" {
   vpc_security_group_ids      = [aws_security_group.ssh_office.id]
 }
 
-# --- case rdp-ipv6-exposed: RDP open to ::/0 through a separate v5 rule, on a public instance.
+# --- case rdp-ipv6-no-ipv6-path: RDP open to ::/0 on a public instance, in a VPC without IPv6.
 resource "aws_security_group" "windows" {
   name        = "windows"
   description = "Windows jump host"

@@ -17,7 +17,7 @@ class Builder:
         self.resources: list[Resource] = []
 
     def add(self, address: str, tags: dict[str, str] | None = None, **attributes: Any) -> str:
-        kind = address.split(".")[0]
+        kind = address.split(".", maxsplit=1)[0]
         self.resources.append(
             Resource(
                 address=address,
@@ -49,8 +49,9 @@ def base_vpc(b: Builder, *, igw: bool = True) -> None:
 
 def public_subnet(b: Builder, name: str, cidr: str, *, map_public: bool = True) -> str:
     """A subnet with its own route table sending 0.0.0.0/0 to the internet gateway."""
-    subnet = b.add(f"aws_subnet.{name}", vpc_id=ref("aws_vpc.main"), cidr_block=cidr,
-                   map_public_ip_on_launch=map_public)
+    subnet = b.add(
+        f"aws_subnet.{name}", vpc_id=ref("aws_vpc.main"), cidr_block=cidr, map_public_ip_on_launch=map_public
+    )
     rtb = b.add(
         f"aws_route_table.{name}",
         vpc_id=ref("aws_vpc.main"),

@@ -243,3 +243,14 @@ def test_plan_json(tmp_path: Path) -> None:
     assert estate.target(subnet, "vpc_id") == estate.get("aws_vpc.main")
     assert isinstance(subnet.get("id"), Unknown)
     assert estate.get("aws_kms_key.k").get("enable_key_rotation") is False  # type: ignore[union-attr]
+
+
+def test_comments_inside_heredocs_are_not_suppressions(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "main.tf": 'resource "aws_instance" "i" {\n  # ringfence:ignore a.b real comment\n'
+            '  user_data = <<-EOT\n    #!/bin/bash\n    # ringfence:ignore c.d inside the script\n  EOT\n}\n'
+        }
+    )
+    estate = load_estate([str(root)])
+    assert estate.get("aws_instance.i").annotations == ("ringfence:ignore a.b real comment",)  # type: ignore[union-attr]

@@ -8,32 +8,38 @@ from typing import Any
 
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
-from ringfence.checks.policies import AttachedPolicy, policies_of, statements
+from ringfence.checks.policies import AttachedPolicy, parse_document, policies_of, statements
 from ringfence.model import Resource, Unknown, as_list
 
 _HUMAN_FEDERATION = ("saml-provider/", "cognito-identity.amazonaws.com")
 
 
 def _admin_statement(document: dict[str, Any]) -> str | None:
-    """Why the document grants every action on every resource, or None."""
+    """Why the document grants every action on every resource, or None.
+
+    A condition does not make a statement less than admin for a workload (``aws:SecureTransport`` is met
+    by every SDK call); a ``NotAction`` allow is admin-equivalent unless it withholds all of IAM, since
+    ``iam:PutRolePolicy`` or ``iam:AttachRolePolicy`` alone lets the principal grant itself the rest.
+    """
     for s in statements(document):
-        if s.get("Effect") != "Allow" or s.get("Condition"):
+        if s.get("Effect") != "Allow":
             continue
         resources = as_list(s.get("Resource"))
         if "*" not in resources:
             continue
+        when = " under conditions" if s.get("Condition") else ""
+        sid = f"statement {s['Sid']}" if s.get("Sid") else "a statement"
         actions = [str(a) for a in as_list(s.get("Action"))]
         if any(a in ("*", "*:*") for a in actions):
-            return f"statement {s.get('Sid') or ''} allows Action * on Resource *".replace("  ", " ")
-        not_actions = [str(a).lower() for a in as_list(s.get("NotAction"))]
-        if "NotAction" in s and not any(
-            a in ("*", "iam:*", "iam:*:*") or a.startswith("iam:") for a in not_actions
-        ):
-            return "statement allows every action but a few (NotAction) on Resource *, IAM included"
+            return f"{sid} allows Action * on Resource *{when}"
+        if "NotAction" in s:
+            withheld = [str(a).lower() for a in as_list(s.get("NotAction"))]
+            if not any(a in ("*", "*:*", "iam:*") for a in withheld):
+                return f"{sid} allows every action but {len(withheld)} (NotAction) on Resource *, IAM included{when}"
     return None
 
 
-def _is_workload(role: Resource) -> bool | Unknown:
+def _trust_document(role: Resource) -> dict[str, Any] | Unknown:
     trust = role.get("assume_role_policy")
     if isinstance(trust, Unknown):
         return trust
@@ -41,23 +47,60 @@ def _is_workload(role: Resource) -> bool | Unknown:
         document = json.loads(trust) if isinstance(trust, str) else trust
     except ValueError:
         return Unknown("the trust policy is not valid JSON")
-    if not isinstance(document, dict):
-        return Unknown("the trust policy is not known")
+    return document if isinstance(document, dict) else Unknown("the trust policy is not known")
+
+
+def _is_workload(role: Resource, ctx: Context, seen: frozenset[str] = frozenset()) -> bool | Unknown:
+    """Is the role assumed by machines (services, OIDC workloads, other workload roles, anyone)?"""
+    document = _trust_document(role)
+    if isinstance(document, Unknown):
+        return document
+    undecided: Unknown | None = None
     for s in statements(document):
+        if s.get("Effect") != "Allow":
+            continue
         principal = s.get("Principal")
+        if principal == "*":
+            return True
         if not isinstance(principal, dict):
             continue
         if principal.get("Service"):
             return True
         federated = [str(f) for f in as_list(principal.get("Federated"))]
-        if federated and not any(h in f for f in federated for h in _HUMAN_FEDERATION):
+        if any(not any(h in f for h in _HUMAN_FEDERATION) for f in federated):
             return True  # OIDC: CI systems, EKS service accounts (IRSA)
-    return False
+        for aws in as_list(principal.get("AWS")):
+            if isinstance(aws, Unknown):
+                undecided = aws
+                continue
+            if aws == "*":
+                return True
+            caller = next((r for r in ctx.estate.of_kind("aws_iam_role") if r.arn == aws), None)
+            if caller is not None and caller.address not in seen:
+                chained = _is_workload(caller, ctx, seen | {role.address})
+                if chained is True:
+                    return True  # role chaining from a workload role
+                if isinstance(chained, Unknown):
+                    undecided = chained
+    return undecided if undecided is not None else False
+
+
+def _boundary(principal: Resource, ctx: Context) -> dict[str, Any] | Unknown | None:
+    arn = principal.get("permissions_boundary")
+    if arn is None:
+        return None
+    target = ctx.estate.target(principal, "permissions_boundary")
+    if target is not None:
+        return parse_document(target.get("policy"))
+    if isinstance(arn, str) and arn.endswith(":policy/AdministratorAccess"):
+        return {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    return Unknown(f"permissions boundary {arn} is not in the estate")
 
 
 def _admin_on_workload(principal: Resource, ctx: Context) -> Iterable[Result]:
+    workload: bool | Unknown = True
     if principal.kind == "aws_iam_role":
-        workload = _is_workload(principal)
+        workload = _is_workload(principal, ctx)
         if workload is False:
             yield passed(principal, "not a workload role (assumed by people)")
             return
@@ -67,14 +110,32 @@ def _admin_on_workload(principal: Resource, ctx: Context) -> Iterable[Result]:
             undecided.append(policy)
             continue
         why = _admin_statement(policy.document)
-        if why:
-            yield failed(
-                principal,
-                f"{policy.name} grants administrator access: {why}",
-                location=policy.source,
-                detail=policy.name,
+        if not why:
+            continue
+        boundary = _boundary(principal, ctx)
+        if isinstance(boundary, dict) and not _admin_statement(boundary):
+            yield passed(principal, f"{policy.name} is admin, but the permissions boundary caps it")
+            return
+        if isinstance(boundary, Unknown):
+            yield unknown(
+                principal, f"{policy.name} is admin; the permissions boundary is unknown: {boundary.reason}"
             )
             return
+        if isinstance(workload, Unknown):
+            yield unknown(
+                principal,
+                f"{policy.name} grants administrator access; whether a workload assumes the role is unknown: "
+                f"{workload.reason}",
+                location=policy.source,
+            )
+            return
+        yield failed(
+            principal,
+            f"{policy.name} grants administrator access: {why}",
+            location=policy.source,
+            detail=policy.name,
+        )
+        return
     unknown_docs = [p for p in undecided if not (p.managed_arn and ":iam::aws:policy/" in p.managed_arn)]
     if unknown_docs:
         reasons = "; ".join(
@@ -111,6 +172,9 @@ ADMIN_ON_WORKLOAD = Check(
 def _attached_to_user(block: Resource, ctx: Context) -> Iterable[Result]:
     if block.kind == "aws_iam_policy_attachment":
         users = as_list(block.get("users"))
+        if any(isinstance(u, Unknown) for u in users) or isinstance(block.get("users"), Unknown):
+            yield unknown(block, "the users the policy is attached to are not known")
+            return
         if not users:
             yield passed(block)
             return

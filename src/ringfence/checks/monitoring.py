@@ -11,6 +11,14 @@ from ringfence.model import Resource, Unknown, as_bool
 
 def _flag(attribute: str, default: bool, bad: str) -> Callable[[Resource, Context], Iterable[Result]]:
     def check(trail: Resource, ctx: Context) -> Iterable[Result]:
+        logging = as_bool(trail.get("enable_logging", True))
+        if logging is False:
+            yield failed(
+                trail,
+                "the trail is not logging (enable_logging = false): it records nothing",
+                detail="stopped",
+            )
+            return
         value = as_bool(trail.get(attribute, default))
         if isinstance(value, Unknown):
             yield unknown(trail, f"{attribute} is not known: {value.reason}")

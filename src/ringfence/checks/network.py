@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ringfence.checks.base import Check, Meta, Result, Severity, Status
 from ringfence.checks.context import Context
@@ -70,8 +71,18 @@ def _ports(protocol: str, from_port: object, to_port: object) -> tuple[int, int]
     return low, high
 
 
-def openings(ctx: Context) -> Iterator[Opening | tuple[Resource, Resource, str]]:
-    """Every world-open ingress rule; ``(group, rule, reason)`` where a rule cannot be read."""
+@dataclass(frozen=True, slots=True)
+class Undecided:
+    """An ingress rule that may open the group to the internet, but part of it is not known."""
+
+    group: Resource
+    rule: Resource
+    ports: tuple[int, int] | None  # None: the ports themselves are not known
+    reason: str
+
+
+def openings(ctx: Context) -> Iterator[Opening | Undecided]:
+    """Every world-open ingress rule, and every rule that cannot be read well enough to tell."""
     estate = ctx.estate
     for group in estate.of_kind("aws_security_group", "aws_default_security_group"):
         for block in as_list(group.get("ingress")):
@@ -110,24 +121,52 @@ def openings(ctx: Context) -> Iterator[Opening | tuple[Resource, Resource, str]]
 
 def _rule(
     group: Resource, rule: Resource, protocol: object, low: object, high: object, cidrs: list[object]
-) -> Iterator[Opening | tuple[Resource, Resource, str]]:
+) -> Iterator[Opening | Undecided]:
+    """World-open ranges of one rule. Several CIDRs of one rule that together cover the whole address
+    space (``0.0.0.0/1`` and ``128.0.0.0/1``) are the internet too."""
+    import ipaddress
+
+    known: list[str] = []
     for cidr in cidrs:
         if cidr is None:
             continue
         if isinstance(cidr, Unknown):
-            yield group, rule, f"a source CIDR is not known: {cidr.reason}"
-            continue
-        if cidr not in _WORLD:
-            continue
-        if isinstance(protocol, Unknown) or isinstance(low, Unknown) or isinstance(high, Unknown):
-            yield group, rule, "the rule's protocol or ports are not known"
-            continue
-        proto = _protocol(protocol)
-        ports = _ports(proto, low, high)
-        if ports is None:
-            yield group, rule, f"ports {low!r}-{high!r} are not numbers"
-            continue
-        yield Opening(group, rule, proto, ports[0], ports[1], str(cidr))
+            yield Undecided(
+                group, rule, _port_range(protocol, low, high), f"a source CIDR is not known: {cidr.reason}"
+            )
+        elif isinstance(cidr, str):
+            known.append(cidr)
+    world: list[str] = [c for c in known if c in _WORLD]
+    for version, everything in ((4, "0.0.0.0/0"), (6, "::/0")):
+        nets: list[Any] = []
+        for c in known:
+            try:
+                net = ipaddress.ip_network(c, strict=False)
+            except ValueError:
+                continue
+            if net.version == version:
+                nets.append(net)
+        if (
+            everything not in world
+            and nets
+            and [str(n) for n in ipaddress.collapse_addresses(nets)] == [everything]
+        ):
+            world.append(everything)
+    if not world:
+        return
+    ports = _port_range(protocol, low, high)
+    if ports is None:
+        yield Undecided(group, rule, None, "the rule's protocol or ports are not known")
+        return
+    proto = _protocol(protocol)
+    for cidr in world:
+        yield Opening(group, rule, proto, ports[0], ports[1], cidr)
+
+
+def _port_range(protocol: object, low: object, high: object) -> tuple[int, int] | None:
+    if isinstance(protocol, Unknown) or isinstance(low, Unknown) or isinstance(high, Unknown):
+        return None
+    return _ports(_protocol(protocol), low, high)
 
 
 def members(ctx: Context, group: Resource) -> tuple[Resource, ...]:
@@ -141,7 +180,18 @@ def members(ctx: Context, group: Resource) -> tuple[Resource, ...]:
 
 def _exposure(ports: tuple[tuple[int, int, str], ...], ctx: Context) -> Iterable[Result]:
     for item in openings(ctx):
-        if not isinstance(item, Opening):
+        if isinstance(item, Undecided):
+            span = item.ports
+            if span is not None and not any(span[0] <= high and span[1] >= low for low, high, _ in ports):
+                continue
+            for target in members(ctx, item.group) or (item.group,):
+                yield Result(
+                    Status.UNKNOWN,
+                    f"security group {item.group.address} may admit the internet: {item.reason}",
+                    target,
+                    location=item.rule,
+                    detail=f"{item.group.address} {item.rule.address} undecided",
+                )
             continue
         if item.protocol not in ("tcp", "-1"):
             continue

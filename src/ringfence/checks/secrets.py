@@ -25,12 +25,13 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # Attribute names (and environment variable names) whose literal value is a credential.
 _SECRET_NAME = re.compile(
-    r"(?:^|_|\b)(?:password|passwd|pwd|secret|secret_?key|token|api_?key|private_?key|credentials?|auth)(?:$|_|\b)",
+    r"(?:^|[_\-.])(?:password|passwd|pwd|secret|secret_?key|token|api_?key|private_?key|credentials?|secret_string)(?:$|[_\-.])",
     re.IGNORECASE,
 )
+# Names that contain a secret word but hold no secret (matched word by word, never inside a word).
 _NOT_SECRET_NAME = re.compile(
-    r"(?:arn|_id$|^id$|kms|length|policy|rotation|version|enabled|reset|required|manage|wo_version|_type$|"
-    r"secret_string_wo|_name$|^name$|ttl|expir|count|path|format|min|max)",
+    r"(?:^|[_\-.])(?:arn|id|kms|length|policy|rotation|version|enabled|reset|required|manage|type|name|ttl|"
+    r"expiry|expiration|count|path|format|min|max|url|uri|endpoint|file|header|wo|hash)(?:$|[_\-.])",
     re.IGNORECASE,
 )
 # In free text (user data, scripts): NAME=value or NAME: value.
@@ -60,10 +61,14 @@ def _find(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
         for i, inner in enumerate(value):
             yield from _find(inner, f"{path}[{i}]")
     elif isinstance(value, str) and len(value) >= 8:
+        leaf = path.rsplit(".", 1)[-1]
+        if leaf in ("user_data_base64", "user_data") or (leaf == "value" and _looks_base64(value)):
+            decoded = _decode_base64(value)
+            if decoded is not None:
+                yield from _find(decoded, path)
         for what, pattern in _TOKENS:
             for match in pattern.finditer(value):
                 yield path, what, match.group(0)
-        leaf = path.rsplit(".", 1)[-1]
         if leaf in _TEXT_ATTRIBUTES or "\n" in value:
             for match in _ASSIGNMENT.finditer(value):
                 if not _PLACEHOLDER.match(match.group(2)):
@@ -74,6 +79,27 @@ def _find(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
                 yield path, "AWS secret access key", found.group(0)
 
 
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]{16,}$")
+
+
+def _looks_base64(value: str) -> bool:
+    return bool(_BASE64.match(value)) and len(value.strip()) % 4 == 0
+
+
+def _decode_base64(value: str) -> str | None:
+    """User data and launch templates carry base64: read what it says (only printable text)."""
+    import base64
+    import binascii
+
+    if not _looks_base64(value):
+        return None
+    try:
+        text = base64.b64decode(value, validate=False).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return text if text.isprintable() or "\n" in text else None
+
+
 def _named_secret(key: str, value: str) -> bool:
     if not _SECRET_NAME.search(key) or _NOT_SECRET_NAME.search(key):
         return False
@@ -82,6 +108,15 @@ def _named_secret(key: str, value: str) -> bool:
 
 def _hardcoded(resource: Resource, ctx: Context) -> Iterable[Result]:
     seen: set[tuple[str, str]] = set()
+    if resource.kind == "aws_ssm_parameter" and resource.get("type") == "SecureString":
+        value = resource.get("value")
+        if isinstance(value, str) and value and not _PLACEHOLDER.match(value):
+            seen.add(("value", fingerprint(value)))
+            yield failed(
+                resource,
+                f"SecureString parameter value written in the code ({fingerprint(value)})",
+                detail=f"value:{fingerprint(value)}",
+            )
     for path, what, secret in _find(resource.attributes, ""):
         key = (path, fingerprint(secret))
         if key in seen:

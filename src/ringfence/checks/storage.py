@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
@@ -12,27 +13,36 @@ _PAB_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", 
 
 
 def _public_access_block(bucket: Resource, ctx: Context) -> Iterable[Result]:
-    blocks = ctx.configuration(bucket, "aws_s3_bucket_public_access_block")
-    account = ctx.estate.of_kind("aws_s3_account_public_access_block")
-    candidates = [*blocks, *account]
-    if not candidates:
+    """S3 combines the account's and the bucket's settings flag by flag: a flag is on when either is."""
+    blocks = [
+        *ctx.configuration(bucket, "aws_s3_bucket_public_access_block"),
+        *ctx.estate.of_kind("aws_s3_account_public_access_block"),
+    ]
+    if not blocks:
         yield failed(bucket, "no public access block applies to this bucket (nor an account-level one)")
         return
+    off: list[str] = []
     unknowns: list[str] = []
-    for block in candidates:
-        values = {flag: as_bool(block.get(flag, False)) for flag in _PAB_FLAGS}
-        if all(v is True for v in values.values()):
-            yield passed(bucket, location=block)
-            return
-        unknowns += [f"{block.address}.{f}: {v.reason}" for f, v in values.items() if isinstance(v, Unknown)]
-    if unknowns:
+    for flag in _PAB_FLAGS:
+        values = [(block, as_bool(block.get(flag, False))) for block in blocks]
+        if any(v is True for _, v in values):
+            continue
+        undecided = [f"{b.address}.{flag}: {v.reason}" for b, v in values if isinstance(v, Unknown)]
+        if undecided:
+            unknowns += undecided
+        else:
+            off.append(flag)
+    if off:
+        yield failed(
+            bucket,
+            f"public access block leaves {', '.join(off)} off",
+            location=blocks[0],
+            detail=",".join(off),
+        )
+    elif unknowns:
         yield unknown(bucket, "cannot tell whether public access is blocked: " + "; ".join(unknowns))
-        return
-    block = candidates[0]
-    off = [f for f in _PAB_FLAGS if as_bool(block.get(f, False)) is not True]
-    yield failed(
-        bucket, f"public access block leaves {', '.join(off)} off", location=block, detail=",".join(off)
-    )
+    else:
+        yield passed(bucket, location=blocks[0])
 
 
 S3_PUBLIC_ACCESS_BLOCK = Check(
@@ -77,6 +87,10 @@ def _is_symmetric(key: Resource) -> bool | Unknown:
 
 
 def _key_rotation(key: Resource, ctx: Context) -> Iterable[Result]:
+    if key.get("custom_key_store_id") is not None:
+        # AWS: automatic rotation is not supported for keys in custom key stores (EnableKeyRotation).
+        yield passed(key, "keys in a custom key store cannot rotate automatically")
+        return
     symmetric = _is_symmetric(key)
     if symmetric is False:
         yield passed(key, "asymmetric and HMAC keys cannot rotate automatically")
@@ -86,6 +100,10 @@ def _key_rotation(key: Resource, ctx: Context) -> Iterable[Result]:
         yield unknown(key, f"enable_key_rotation is not known: {enabled.reason}")
     elif enabled:
         yield passed(key)
+    elif isinstance(symmetric, Unknown):
+        yield unknown(
+            key, f"rotation is off, and whether the key can rotate is not known: {symmetric.reason}"
+        )
     else:
         yield failed(key, "automatic key rotation is off")
 
@@ -100,7 +118,7 @@ KMS_KEY_ROTATION = Check(
         remediation="Set enable_key_rotation = true on symmetric keys.",
         terraform='resource "aws_kms_key" "this" {\n  enable_key_rotation = true\n}',
         compliance=("CIS-AWS-5.0:3.6", "FSBP:KMS.4"),
-        peers=("CKV_AWS_7", "AVD-AWS-0065"),
+        peers=("CKV_AWS_7", "AVD-AWS-0065", "AWS-KMS-AUTO-ROTATE-KEYS"),
     ),
     kinds=("aws_kms_key",),
     per_resource=_key_rotation,
@@ -140,31 +158,49 @@ KMS_DELETION_WINDOW = Check(
 )
 
 
-def _in_encrypted_cluster(db: Resource, ctx: Context) -> bool | Unknown | None:
-    cluster = ctx.estate.target(db, "cluster_identifier")
-    if cluster is None:
-        return None
-    return as_bool(cluster.get("storage_encrypted", False))
-
-
-def _rds_encrypted(db: Resource, ctx: Context) -> Iterable[Result]:
-    via_cluster = _in_encrypted_cluster(db, ctx)
-    if via_cluster is not None:
-        if isinstance(via_cluster, Unknown):
-            yield unknown(db, f"the cluster's storage_encrypted is not known: {via_cluster.reason}")
-        elif via_cluster:
+def _rds_encrypted(db: Resource, ctx: Context, seen: frozenset[str] = frozenset()) -> Iterable[Result]:
+    if db.kind == "aws_rds_cluster_instance" or (
+        db.kind == "aws_db_instance" and db.get("cluster_identifier")
+    ):
+        cluster = ctx.estate.target(db, "cluster_identifier")
+        if cluster is None:
+            yield unknown(
+                db,
+                f"encryption is decided by cluster {db.get('cluster_identifier')}, which is not in the estate",
+            )
+            return
+        value = as_bool(cluster.get("storage_encrypted", False))
+        if isinstance(value, Unknown):
+            yield unknown(db, f"the cluster's storage_encrypted is not known: {value.reason}")
+        elif value:
             yield passed(db, "encrypted by its cluster")
         else:
-            yield failed(db, "its cluster stores data unencrypted")
+            yield failed(db, f"its cluster {cluster.address} stores data unencrypted", location=cluster)
         return
-    if (
-        db.kind == "aws_db_instance"
-        and db.get("replicate_source_db") is not None
-        and "storage_encrypted" not in db.attributes
-    ):
-        yield unknown(db, "a read replica inherits encryption from its source database")
+    own = db.get("storage_encrypted")
+    source = db.get("replicate_source_db")
+    if source is not None and own is None:
+        origin = ctx.estate.target(db, "replicate_source_db")
+        if origin is None or origin.address in seen:
+            yield unknown(
+                db, "a read replica inherits encryption from its source database, which is not in the estate"
+            )
+            return
+        for result in _rds_encrypted(origin, ctx, seen | {db.address}):
+            verdict = {
+                "pass": "its source database is encrypted",
+                "fail": "its source database is unencrypted",
+            }
+            yield replace(
+                result, resource=db, message=verdict.get(result.status.value, result.message), location=origin
+            )
         return
-    value = as_bool(db.get("storage_encrypted", False))
+    if own is None and db.get("snapshot_identifier") is not None:
+        yield unknown(
+            db, "restored from a snapshot: encryption follows the snapshot unless storage_encrypted is set"
+        )
+        return
+    value = as_bool(own if own is not None else False)
     if isinstance(value, Unknown):
         yield unknown(db, f"storage_encrypted is not known: {value.reason}")
     elif value:

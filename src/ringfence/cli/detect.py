@@ -1,9 +1,74 @@
-"""CLI commands of the detect area (filled in by that area)."""
+"""CLI commands of the detect area: `ringfence detect LOGS...` over CloudTrail and VPC Flow Logs."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import typer
+
+FORMATS = ("text", "json", "sarif", "ocsf")
+ENGINES = ("duckdb", "spark")
+
+
+def _parse_time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=option) from None
+    if t.tzinfo is not None:
+        t = t.astimezone(UTC).replace(tzinfo=None)
+    return t
+
+
+def detect_command(
+    logs: list[Path] = typer.Argument(..., help="CloudTrail / VPC flow log files or folders, or a store."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text, json, sarif or ocsf."),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (one machine) or spark."),
+    since: str | None = typer.Option(None, "--since", help="ISO 8601 start of the window."),
+    until: str | None = typer.Option(None, "--until", help="ISO 8601 end of the window."),
+    store: Path | None = typer.Option(
+        None, "--store", help="Keep the Parquet store here (incremental); default: a temporary folder."
+    ),
+    sigma: Path | None = typer.Option(
+        None, "--sigma", help="Folder of Sigma rules (default: the shipped ones)."
+    ),
+    no_sigma: bool = typer.Option(False, "--no-sigma", help="Run only ringfence's own detections."),
+    master: str | None = typer.Option(None, "--master", help="Spark master URL (default local[*])."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
+) -> None:
+    """Run the detections over CloudTrail and VPC Flow Logs."""
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r}: one of {', '.join(FORMATS)}", param_hint="--format")
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"{engine!r}: one of {', '.join(ENGINES)}", param_hint="--engine")
+    missing = [str(p) for p in logs if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="LOGS")
+    if sigma is not None and not sigma.exists():
+        raise typer.BadParameter(f"no such folder: {sigma}", param_hint="--sigma")
+    from ringfence.logs.engine import Window
+    from ringfence.logs.report import render
+    from ringfence.logs.runner import detect, make_engine
+
+    window = Window(_parse_time(since, "--since"), _parse_time(until, "--until"))
+    if window.since and window.until and window.since > window.until:
+        raise typer.BadParameter("--since is after --until", param_hint="--since")
+    try:
+        eng = make_engine(engine, master)
+    except ImportError:
+        typer.echo("the spark engine needs pyspark: pip install 'ringfence[spark]'", err=True)
+        raise typer.Exit(2) from None
+    report = detect(logs, eng, window, store_dir=store, sigma=sigma, with_sigma=not no_sigma)
+    text = render(report, fmt)
+    if output is not None:
+        output.write_text(text)
+    else:
+        typer.echo(text, nl=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to `app`."""
+    app.command("detect")(detect_command)

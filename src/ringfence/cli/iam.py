@@ -1,9 +1,145 @@
-"""CLI commands of the iam area (filled in by that area)."""
+"""CLI commands of the iam area: ``iam can``, ``iam escalations`` and ``data refresh``."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import typer
+
+FORMATS = ("text", "json")
+
+
+def _fail(message: str, candidates: tuple[str, ...] = ()) -> None:
+    typer.echo(f"error: {message}", err=True)
+    if candidates:
+        typer.echo("candidates:", err=True)
+        for c in candidates[:50]:
+            typer.echo(f"  {c}", err=True)
+    raise typer.Exit(2)
+
+
+def _load(path: str, account_id: str | None, var_files: list[str]) -> Any:
+    from ringfence.sources import load_estate
+
+    try:
+        return load_estate([path], var_files=var_files, account_id=account_id)
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot read {path}: {exc}")
+
+
+def _parse_context(items: list[str]) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--context takes KEY=VALUE, not {item!r}")
+        if key in out:
+            prev = out[key]
+            out[key] = [*(prev if isinstance(prev, list) else [prev]), value]
+        else:
+            out[key] = value
+    return out
+
+
+def can(
+    path: str = typer.Argument(..., help="Folder or file of the estate."),
+    principal: str = typer.Option(..., "--principal", help="Address, bare name or ARN of a role or user."),
+    action: str = typer.Option(..., "--action", help="The action, e.g. s3:GetObject."),
+    resource: str = typer.Option(..., "--resource", help="ARN, address or bare name of the resource."),
+    context: list[str] = typer.Option([], "--context", help="Condition key value, KEY=VALUE (repeatable)."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+    account_id: str | None = typer.Option(None, "--account-id"),
+    var_file: list[str] = typer.Option([], "--var-file"),
+) -> None:
+    """Can PRINCIPAL do ACTION on RESOURCE? Names the statements that decide it."""
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}")
+    if ":" not in action:
+        _fail(f"--action must be service:Action, not {action!r}")
+    ctx = _parse_context(context)
+    from ringfence.iam.engine import Engine, ResolveError
+
+    estate = _load(path, account_id, var_file)
+    engine = Engine(estate)
+    try:
+        answer = engine.ask(principal, action, resource, ctx)
+    except ResolveError as exc:
+        _fail(str(exc), exc.candidates)
+        return
+    d = answer.decision
+    payload: dict[str, Any] = {
+        "principal": answer.principal,
+        "action": action,
+        "resource": answer.resource,
+        "decision": d.decision,
+        "allowed": d.allowed,
+        "statements": [s.as_json() for s in d.statements],
+    }
+    if d.allowed is None:
+        payload["unknown"] = list(d.unknown)
+    if d.reasons:
+        payload["reasons"] = list(d.reasons)
+    if estate.notes:
+        payload["notes"] = list(estate.notes)
+    if fmt == "json":
+        typer.echo(json.dumps(payload, indent=2, sort_keys=False))
+        return
+    verdict = {True: "ALLOWED", False: "DENIED", None: "UNKNOWN"}[d.allowed]
+    typer.echo(f"{verdict}: {answer.principal} {action} {answer.resource} ({d.decision})")
+    for s in d.statements:
+        where = f" at {s.location}" if s.location else ""
+        typer.echo(f"  {s.effect} {s.policy}{' sid ' + s.sid if s.sid else ''}{where}")
+    for reason in d.reasons:
+        typer.echo(f"  because {reason}")
+    for unknown in d.unknown:
+        typer.echo(f"  unknown: {unknown}")
+    for note in estate.notes:
+        typer.echo(f"  note: {note}")
+
+
+def escalations(
+    path: str = typer.Argument(..., help="Folder or file of the estate."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+    account_id: str | None = typer.Option(None, "--account-id"),
+    var_file: list[str] = typer.Option([], "--var-file"),
+) -> None:
+    """Principals that can escalate to administrator, with the steps."""
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}")
+    from ringfence.iam.engine import Engine
+    from ringfence.iam.escalation import find_escalations
+
+    estate = _load(path, account_id, var_file)
+    paths = find_escalations(Engine(estate))
+    if fmt == "json":
+        typer.echo(json.dumps({"paths": [p.as_json() for p in paths]}, indent=2))
+        return
+    if not paths:
+        typer.echo("no escalation path found")
+    for p in paths:
+        typer.echo(f"{p.principal} -> {p.reaches}")
+        for step in p.steps:
+            typer.echo(f"  {step.action} via {step.via}" + (f" ({step.status})" if step.status != "allowed" else ""))
+
+
+def refresh(
+    output: str | None = typer.Option(None, "--output", help="Write the snapshot here (default: the package)."),
+    profile: str | None = typer.Option(None, "--profile"),
+) -> None:
+    """Rebuild the AWS managed-policy snapshot from a live account (iam:GetAccountAuthorizationDetails)."""
+    from ringfence.iam.refresh import refresh_snapshot
+
+    path, count = refresh_snapshot(output=output, profile=profile)
+    typer.echo(f"wrote {count} AWS managed policies to {path}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to `app`."""
+    iam_app = typer.Typer(name="iam", help="IAM: evaluate policies, find escalation paths.", no_args_is_help=True)
+    iam_app.command("can")(can)
+    iam_app.command("escalations")(escalations)
+    app.add_typer(iam_app, name="iam")
+    data_app = typer.Typer(name="data", help="Reference data shipped with ringfence.", no_args_is_help=True)
+    data_app.command("refresh")(refresh)
+    app.add_typer(data_app, name="data")

@@ -1,9 +1,85 @@
-"""CLI commands of the network area (filled in by that area)."""
+"""`ringfence reach`: can a packet get from SRC to DST, by which path, or what stops it."""
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from ringfence.network import ReachResult
+
+_PROTOCOLS = ("tcp", "udp", "icmp", "all")
+_FORMATS = ("text", "json")
+
+
+def _die(message: str) -> typer.Exit:
+    typer.echo(f"ringfence: {message}", err=True)
+    return typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to `app`."""
+    app.command("reach")(reach)
+
+
+def reach(
+    path: str = typer.Argument(..., metavar="PATH", help="Folder or file of the estate."),
+    source: str = typer.Option(..., "--from", help="internet, an IP or CIDR, an address or a unique name."),
+    target: str = typer.Option(..., "--to", help="internet, an IP or CIDR, an address or a unique name."),
+    port: int | None = typer.Option(None, "--port", help="Destination port (ignored for icmp and all)."),
+    protocol: str = typer.Option("tcp", "--protocol", help="tcp, udp, icmp or all."),
+    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
+    var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
+) -> None:
+    """Answer whether a packet from SRC reaches DST on a port, with the path or what blocks it."""
+    protocol = protocol.lower()
+    if protocol not in _PROTOCOLS:
+        raise _die(f"--protocol {protocol!r} is not one of {', '.join(_PROTOCOLS)}")
+    if output_format not in _FORMATS:
+        raise _die(f"--format {output_format!r} is not one of {', '.join(_FORMATS)}")
+    if protocol in ("tcp", "udp"):
+        if port is None:
+            raise _die(f"--port is required for {protocol}")
+        if not 0 <= port <= 65535:
+            raise _die(f"--port {port} is not between 0 and 65535")
+    from ringfence.network import UnresolvedName, network_of
+    from ringfence.network import reach as answer
+    from ringfence.sources import SourceError, load_estate
+
+    try:
+        estate = load_estate([path], var_files=var_files, account_id=account_id)
+    except SourceError as exc:
+        raise _die(str(exc)) from None
+    import gc
+
+    # The estate lives until exit: spare the collector from rescanning it during the query.
+    gc.freeze()
+    try:
+        result = answer(network_of(estate), source, target, port, protocol)
+    except UnresolvedName as exc:
+        if exc.candidates:
+            listing = "\n".join(f"  {c}" for c in exc.candidates)
+            raise _die(f"{exc.name!r} is ambiguous; candidates:\n{listing}") from None
+        raise _die(f"{exc.name!r} is not a resource of the estate, internet, an IP or a CIDR") from None
+    if output_format == "json":
+        typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=False))
+    else:
+        typer.echo(render_text(result))
+    raise typer.Exit(0)
+
+
+def render_text(result: ReachResult) -> str:
+    traffic = f"{result.protocol}/{result.port}" if result.protocol in ("tcp", "udp") else result.protocol
+    head = f"{result.source} -> {result.target} on {traffic}: "
+    if result.reachable:
+        lines = [head + "reachable", "path:"]
+        lines += [f"  {s.resource}: {s.step}" for s in result.path]
+    elif result.reachable is False:
+        lines = [head + "not reachable", "blocked by:"]
+        lines += [f"  {b.resource}: {b.reason}" for b in result.blocked_by]
+    else:
+        lines = [head + "unknown", f"  {result.unknown}"]
+    return "\n".join(lines)

@@ -323,7 +323,7 @@ def value_matcher(base: str, values: Sequence[str]) -> Matcher:
 
 
 # -- compiling one condition --------------------------------------------------------------------------------
-def compile_condition(condition: Condition, *, variables: bool = True) -> Compiled:
+def compile_condition(condition: Condition, *, variables: bool = True, escapes_everywhere: bool = True) -> Compiled:
     """Compile one ``operator / key / values`` triple. Unknown operators never match (AWS rejects them)."""
     try:
         set_op, base, if_exists = split_operator(condition.operator)
@@ -345,11 +345,27 @@ def compile_condition(condition: Condition, *, variables: bool = True) -> Compil
 
     negated = base in NEGATED
     fam = family(base)
+    # Numbers and dates that cannot be read make the comparison fail, whether the operator is negated or not.
+    valid: Callable[[str], bool] | None = None
+    unreadable_policy_value = False
+    if fam in ("numeric", "date"):
+        parse = parse_number if fam == "numeric" else parse_date
+        unreadable_policy_value = any(parse(v) is None for v in condition.values)
+        valid = lambda s: parse(s) is not None  # noqa: E731
+    values = condition.values
+    verbatim: frozenset[str] = frozenset()
+    if not escapes_everywhere and _POSITIVE_OF.get(base, base) not in ("stringlike", "arnlike", "arnequals"):
+        # The other reading: ${*}, ${?} and ${$} escape wildcards only, and stay verbatim elsewhere.
+        verbatim = frozenset(v for v in values if v in ("${*}", "${?}", "${$}"))
     substitutable = (
-        variables and fam in ("string", "arn") and any(patterns.has_variables(v) for v in condition.values)
+        variables
+        and fam in ("string", "arn")
+        and any(patterns.has_variables(v) and v not in verbatim for v in values)
     )
     if substitutable:
-        tokens = [patterns.tokenize(v) for v in condition.values]
+        tokens: list[tuple[tuple[str, patterns.Token], ...]] = [
+            (("lit", v),) if v in verbatim else patterns.tokenize(v) for v in values
+        ]
         positive = _POSITIVE_OF.get(base, base)
 
         def matcher_for(ctx: RequestContext) -> Matcher | None:
@@ -358,7 +374,10 @@ def compile_condition(condition: Condition, *, variables: bool = True) -> Compil
                 try:
                     parts = patterns.resolve(toks, ctx.get, UNKNOWN)
                 except patterns.Unresolved:
-                    # A value whose variable has no value (and no default) cannot match anything.
+                    # A variable with no value (and no default) leaves this value undecided: a positive
+                    # operator can still match on the others; a negated one cannot be satisfied.
+                    if negated:
+                        return _NO_MATCH
                     continue
                 except patterns.UnknownValue:
                     return None
@@ -381,18 +400,37 @@ def compile_condition(condition: Condition, *, variables: bool = True) -> Compil
             if set_op == "foranyvalue":
                 return False
             return True if if_exists else negated
+        if unreadable_policy_value and negated:
+            # A value that cannot be read is "not equal" to nothing: negated comparisons fail.
+            return False
         match = matcher_for(ctx)
         if match is None:
             return None
+        if match is _NO_MATCH:
+            return False
         if isinstance(got, str):
             if set_op is None:
+                if valid is not None and not valid(got):
+                    return False
                 return match(got) != negated
             got = (got,)
         assert isinstance(got, tuple)
+        if valid is not None:
+            if set_op is None and not all(valid(v) for v in got):
+                return False
+
+            def one(v: str) -> bool:
+                return valid(v) and match(v) != negated  # type: ignore[misc]
+
+        else:
+
+            def one(v: str) -> bool:
+                return match(v) != negated
+
         if set_op == "forallvalues":
-            return all(match(v) != negated for v in got)
+            return all(one(v) for v in got)
         if set_op == "foranyvalue":
-            return any(match(v) != negated for v in got)
+            return any(one(v) for v in got)
         hit = any(match(v) for v in got)
         return hit != negated
 
@@ -434,6 +472,13 @@ def _cached_matcher(positive: str, values: tuple[str, ...]) -> Matcher:
         _MATCHERS.clear()
     _MATCHERS[(positive, values)] = matcher
     return matcher
+
+
+def _no_match(_: str) -> bool:
+    return False
+
+
+_NO_MATCH: Final[Matcher] = _no_match
 
 
 def _never(ctx: RequestContext) -> bool | None:

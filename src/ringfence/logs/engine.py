@@ -41,7 +41,7 @@ VIEWS: dict[str, tuple[tuple[Column, ...], str, str]] = {
 
 def empty_select(columns: Sequence[Column], json_type: str = "VARCHAR") -> str:
     cols = ", ".join(
-        f"CAST(NULL AS {json_type if c.sql_type == 'JSON' else c.sql_type}) AS {c.name}" for c in columns
+        f'CAST(NULL AS {json_type if c.sql_type == "JSON" else c.sql_type}) AS "{c.name}"' for c in columns
     )
     return f"SELECT {cols} WHERE 1 = 0"
 
@@ -70,11 +70,12 @@ class DuckDBEngine:
 
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET parquet_metadata_cache = true")
         if self.threads:
             con.execute(f"SET threads = {self.threads}")
         for table, (columns, extra, time_col) in VIEWS.items():
             if store.has_table(table):
-                names = ", ".join(c.name for c in columns)
+                names = ", ".join(f'"{c.name}"' for c in columns)
                 source = (
                     f"SELECT {names} FROM read_parquet('{store.parquet_glob(table)}', hive_partitioning = true, "
                     "hive_types_autocast = false, union_by_name = true)"

@@ -81,8 +81,8 @@ def group(det: Detection, rows: Sequence[Row]) -> list[Finding]:
     for r in rows:
         buckets.setdefault((str(r[2] or "unknown"), str(r[3] or "")), []).append(r)
     out = []
-    for (principal, ip), rs in buckets.items():
-        rs = sorted(rs, key=lambda r: (r[1], str(r[0])))
+    for (principal, ip), unsorted in buckets.items():
+        rs = sorted(unsorted, key=lambda r: (r[1], str(r[0])))
         refs = tuple(dict.fromkeys(str(r[0]) for r in rs))
         detail = _fmt_detail([str(r[4]) for r in rs if r[4] is not None])
         message = det.message.format(

@@ -33,10 +33,15 @@ class SigmaFieldError(ValueError):
     pass
 
 
+# Fields stored a second time in lower case: a case-insensitive comparison on them is a plain comparison
+# that Parquet statistics can prune.
+_LOWERED = {"eventName": "event_name_lc", "eventSource": "event_source_lc"}
+
+
 def field_sql(name: str) -> str:
     """The SQL expression for a Sigma field name (raw CloudTrail spelling)."""
     for col in CLOUDTRAIL:
-        if col.source == name and col.name not in ("account", "region", "day"):
+        if col.source == name and col.name not in ("account", "region", "day", *_LOWERED.values()):
             return col.name
     root, _, rest = name.partition(".")
     if root in _JSON_ROOTS and rest:
@@ -55,9 +60,15 @@ def _backend_class() -> type[Any]:
     from sigma.conditions import ConditionFieldEqualsValueExpression
     from sigma.conversion.base import TextQueryBackend
     from sigma.conversion.state import ConversionState
-    from sigma.types import SigmaCasedString, SigmaRegularExpressionFlag, SigmaString
+    from sigma.types import (
+        SigmaBool,
+        SigmaCasedString,
+        SigmaRegularExpression,
+        SigmaRegularExpressionFlag,
+        SigmaString,
+    )
 
-    class RingfenceSQLBackend(TextQueryBackend):  # type: ignore[misc]
+    class RingfenceSQLBackend(TextQueryBackend):
         """SQL WHERE clauses over ringfence's CloudTrail table, case-insensitive as Sigma requires."""
 
         name: ClassVar[str] = "ringfence CloudTrail SQL"
@@ -90,7 +101,7 @@ def _backend_class() -> type[Any]:
             assert isinstance(value, SigmaString)
             expr = f"CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR)"
             cased = isinstance(value, SigmaCasedString)
-            target = expr if cased else f"lower({expr})"
+            target = expr if cased else _LOWERED.get(cond.field, f"lower({expr})")
             if value.contains_special():
                 pattern = value.convert("!", "%", "_", "%_!", "")
                 return f"{target} LIKE {quote(pattern if cased else pattern.lower())} ESCAPE '!'"
@@ -111,13 +122,16 @@ def _backend_class() -> type[Any]:
         def convert_condition_field_eq_val_bool(
             self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
         ) -> str:
+            value = cond.value
+            assert isinstance(value, SigmaBool)
             expr = f"lower(CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR))"
-            return f"{expr} = {'true' if cond.value.boolean else 'false'!r}"
+            return f"{expr} = {'true' if value.boolean else 'false'!r}"
 
         def convert_condition_field_eq_val_re(
             self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
         ) -> str:
             rx = cond.value
+            assert isinstance(rx, SigmaRegularExpression)
             flags = "(?i)" if SigmaRegularExpressionFlag.IGNORECASE in rx.flags else ""
             expr = f"CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR)"
             return f"regexp_matches({expr}, {quote(flags + str(rx.regexp))})"
@@ -136,6 +150,7 @@ def load_sigma(folder: Path) -> tuple[list[Detection], list[SigmaProblem]]:
     come back as problems (they are reported, not silently dropped)."""
     from sigma.collection import SigmaCollection
     from sigma.exceptions import SigmaError
+    from sigma.rule import SigmaRule
 
     backend = _backend_class()()
     detections: list[Detection] = []
@@ -144,6 +159,9 @@ def load_sigma(folder: Path) -> tuple[list[Detection], list[SigmaProblem]]:
         try:
             collection = SigmaCollection.from_yaml(path.read_text(encoding="utf-8"))
             for rule in collection.rules:
+                if not isinstance(rule, SigmaRule):
+                    problems.append(SigmaProblem(str(path), "correlation rules are not supported"))
+                    continue
                 ls = rule.logsource
                 if (ls.product or "").lower() != "aws" or (ls.service or "").lower() != "cloudtrail":
                     problems.append(SigmaProblem(str(path), "not an AWS CloudTrail rule"))

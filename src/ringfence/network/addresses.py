@@ -6,6 +6,7 @@ IPv4 address ``a`` is the integer ``a``; IPv6 address ``a`` is ``2**32 + a``.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from ringfence.network.intervals import IntervalSet
 
@@ -31,6 +32,7 @@ _NOT_INTERNET_V4 = (
 )
 
 
+@lru_cache(maxsize=65536)
 def parse_cidr(text: str) -> IntervalSet:
     """``10.0.0.0/16``, ``2001:db8::/32`` or a bare address; ValueError when it is not one."""
     net = ipaddress.ip_network(text.strip(), strict=False)

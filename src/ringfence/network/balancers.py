@@ -48,7 +48,7 @@ def feeds(net: Network) -> tuple[Feed, ...]:
                 groups += estate.targets(rule, "action.target_group_arn")
                 groups += estate.targets(rule, "action.forward.target_group.arn")
             region = _listener_region(listener)
-            for tg in dict.fromkeys(groups):
+            for tg in {g.address: g for g in groups}.values():
                 tg_port = to_int(tg.get("port"))
                 for kind in _ATTACHMENTS:
                     for att in estate.sources(tg, "target_group_arn", of_kind=kind):
@@ -63,7 +63,9 @@ def feeds(net: Network) -> tuple[Feed, ...]:
     for elb in estate.of_kind("aws_elb"):
         for b in blocks(elb.get("listener")):
             lb_port, instance_port = to_int(b.get("lb_port")), to_int(b.get("instance_port"))
-            region = Region.box(IntervalSet.of(TCP), IntervalSet.of(lb_port) if lb_port else IntervalSet.of(0, 65535))
+            region = Region.box(
+                IntervalSet.of(TCP), IntervalSet.of(lb_port) if lb_port else IntervalSet.of(0, 65535)
+            )
             for instance in estate.targets(elb, "instances"):
                 out.append(Feed(elb.address, region, None, instance.address, instance_port))
     result = tuple(out)

@@ -102,9 +102,11 @@ def _address(net: Network, subnet: str | None, private_ip: Any) -> IntervalSet:
 def _public_launch(value: Any, subnet: str | None, net: Network) -> tuple[bool | Unknown, str]:
     flag = as_bool(value)
     if flag is not None:
-        return flag, "associate_public_ip_address"
+        return flag, f"associate_public_ip_address = {str(flag).lower() if isinstance(flag, bool) else flag}"
     if subnet and subnet in net.subnets:
         mapped = net.subnets[subnet].map_public_ip
+        if mapped is False:
+            return False, f"{subnet} does not map public IPs on launch"
         return mapped, f"{subnet} map_public_ip_on_launch"
     return False, "no public IP"
 

@@ -9,39 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any
 
 from ringfence.model import Estate
-from ringfence.network.addresses import INTERNET, INTERNET_V4, INTERNET_V6, to_cidrs
+from ringfence.network.addresses import INTERNET, to_cidrs
 from ringfence.network.balancers import feeds_to
-from ringfence.network.endpoints import DATABASE_KINDS, TARGET_KINDS, Placement, placements
-from ringfence.network.flows import Block, End, Step, regions
+from ringfence.network.endpoints import TARGET_KINDS, Placement, placements
+from ringfence.network.flows import End, regions
 from ringfence.network.intervals import IntervalSet
 from ringfence.network.region import ALL_PORTS, ALL_PROTOCOLS, EMPTY, TCP, Region, protocol_name
 from ringfence.network.topology import Network, network_of
-
-# Remote administration: SSH, RDP, WinRM over HTTP and HTTPS.
-ADMIN_PORTS = IntervalSet.union_of([(22, 22), (3389, 3389), (5985, 5986)])
-# Databases and caches: SQL Server, Oracle, MySQL/Aurora, PostgreSQL, Redshift, Redis, Memcached, MongoDB,
-# Cassandra, Elasticsearch/OpenSearch, CouchDB, Neo4j.
-DATABASE_PORTS = IntervalSet.union_of(
-    [
-        (1433, 1434),
-        (1521, 1521),
-        (2483, 2484),
-        (3306, 3306),
-        (5432, 5432),
-        (5439, 5439),
-        (5984, 5984),
-        (6379, 6379),
-        (7474, 7474),
-        (9042, 9042),
-        (9200, 9200),
-        (9300, 9300),
-        (11211, 11211),
-        (27017, 27019),
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +59,19 @@ class Exposure:
     resource: str
     reachable: Region  # surely reachable, directly
     uncertain: Region  # may be reachable: something on the way is unknown (``reasons``)
-    admitted: Region  # what its security groups admit from internet addresses
     reasons: tuple[str, ...] = ()
     via: tuple[tuple[str, Region], ...] = ()  # (load balancer, packets reaching the target through it)
+    net: Network | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def admitted(self) -> Region:
+        """What its security groups admit from internet addresses (computed on first use)."""
+        if self.net is None:
+            return EMPTY
+        out = EMPTY
+        for p in placements(self.net, self.resource):
+            out = out | _admitted(self.net, p)
+        return out
 
     @property
     def exposed(self) -> bool:
@@ -109,44 +97,76 @@ class Exposure:
         }
 
 
-def _admitted(net: Network, p: Placement) -> Region:
-    if p.groups is None:
-        base = p.listeners if p.listeners is not None else Region.box(ALL_PROTOCOLS)
-        return base.with_addresses(INTERNET)
-    key = ("admitted", p.groups)
+def _group_admitted(net: Network, group: str) -> Region:
+    key = ("admitted", group)
     if key not in net.memo:
         out = EMPTY
-        for g in p.groups:
-            for rule in net.rules_of(g, "ingress"):
-                out = out | rule.region()
+        for rule in net.rules_of(group, "ingress"):
+            out = out | rule.region()
         net.memo[key] = out.with_addresses(INTERNET)
     found: Region = net.memo[key]
     return found
 
 
-def _inbound(net: Network, p: Placement) -> tuple[Region, Region, tuple[str, ...]]:
-    from ringfence.network.reach import inbound_from_internet
+def _admitted(net: Network, p: Placement) -> Region:
+    if p.groups is None:
+        base = p.listeners if p.listeners is not None else Region.box(ALL_PROTOCOLS)
+        return base.with_addresses(INTERNET)
+    out = EMPTY
+    for g in p.groups:
+        out = out | _group_admitted(net, g)
+    return out
 
-    key = (
-        "inbound",
-        p.subnet,
-        p.groups,
-        p.group_unknown,
-        p.public_v4,
-        p.public_v6,
-        p.listeners,
-        p.accepts_inbound,
-        p.unknown,
-        p.vpc,
-    )
-    if key not in net.memo:
+
+def _inbound(net: Network, p: Placement) -> tuple[Region, Region, tuple[str, ...]]:
+    """What the internet reaches on one interface: the subnet's part (gateway, public address, ACL both
+    ways, route back) is computed once per subnet and public-address kind, the security groups' part once
+    per group, and the two are intersected (every stage filters the same client address)."""
+    from ringfence.network.paths import inbound_from_internet
+
+    if p.unknown or not p.accepts_inbound or p.subnet is None:
         stages = inbound_from_internet(net, p)
         src = End("internet", INTERNET, free=True)
+        yes, maybe, why = regions(stages, Region.box(ALL_PROTOCOLS, ALL_PORTS, INTERNET), src, src)
+        return yes, maybe, tuple(why)
+    key = ("inbound-subnet", p.subnet, p.vpc, p.public_v4, p.public_v6, p.resource if p.listeners else None)
+    if key not in net.memo:
+        bare = Placement(
+            p.resource,
+            p.subnet,
+            p.vpc,
+            None,
+            None,
+            p.public_v4,
+            p.public_v6,
+            p.public_via,
+            p.addresses,
+            listeners=p.listeners,
+        )
+        stages = inbound_from_internet(net, bare)
+        src = End("internet", INTERNET, free=True)
         dst = End(p.resource, p.addresses, free=False)
-        yes, maybe, reasons = regions(stages, Region.box(ALL_PROTOCOLS, ALL_PORTS, INTERNET), src, dst)
-        net.memo[key] = (yes, maybe, tuple(reasons))
-    found: tuple[Region, Region, tuple[str, ...]] = net.memo[key]
-    return found
+        yes, maybe, why = regions(stages, Region.box(ALL_PROTOCOLS, ALL_PORTS, INTERNET), src, dst)
+        net.memo[key] = (yes, maybe, tuple(why))
+    sub_yes, sub_maybe, reasons = net.memo[key]
+    if p.groups is None or not (sub_yes or sub_maybe):
+        return sub_yes, sub_maybe, reasons
+    from ringfence.network.stages import group_regions
+
+    sg_yes, sg_maybe = EMPTY, EMPTY
+    sg_reasons: list[str] = []
+    for g in p.groups:
+        y, m, r = group_regions(net, (g,), "ingress")
+        sg_yes, sg_maybe = sg_yes | y, sg_maybe | m
+        sg_reasons += r
+    if p.group_unknown:
+        sg_maybe = Region.box(ALL_PROTOCOLS)
+        sg_reasons.append(f"{p.resource}: {p.group_unknown}")
+    yes = sub_yes & sg_yes
+    maybe = ((sub_maybe & (sg_yes | sg_maybe)) | (sub_yes & sg_maybe)) - yes
+    if maybe & sg_maybe:
+        reasons = (*reasons, *sg_reasons)
+    return yes, maybe, reasons
 
 
 def exposure(net: Network, address: str) -> Exposure:
@@ -154,13 +174,12 @@ def exposure(net: Network, address: str) -> Exposure:
     if key in net.memo:
         cached: Exposure = net.memo[key]
         return cached
-    reachable, uncertain, admitted = EMPTY, EMPTY, EMPTY
+    reachable, uncertain = EMPTY, EMPTY
     reasons: list[str] = []
     for p in placements(net, address):
         yes, maybe, why = _inbound(net, p)
         reachable = reachable | yes
         uncertain = uncertain | maybe
-        admitted = admitted | _admitted(net, p)
         reasons += why
     via: list[tuple[str, Region]] = []
     for feed in feeds_to(net, address):
@@ -170,12 +189,18 @@ def exposure(net: Network, address: str) -> Exposure:
         from ringfence.network.reach import Target, _flows
 
         ports = IntervalSet.of(feed.port) if feed.port else ALL_PORTS
-        leg = _flows(net, Target(feed.balancer, resource=feed.balancer), Target(address, resource=address),
-                     Region.box(IntervalSet.of(TCP), ports))
+        leg = _flows(
+            net,
+            Target(feed.balancer, resource=feed.balancer),
+            Target(address, resource=address),
+            Region.box(IntervalSet.of(TCP), ports),
+        )
         if leg.reachable:
             sources = (front.reachable & feed.listeners).addresses()
             via.append((feed.balancer, Region.box(IntervalSet.of(TCP), ports, sources)))
-    result = Exposure(address, reachable, uncertain - reachable, admitted, tuple(dict.fromkeys(reasons)), tuple(via))
+    result = Exposure(
+        address, reachable, uncertain - reachable, tuple(dict.fromkeys(reasons)), tuple(via), net
+    )
     net.memo[key] = result
     return result
 
@@ -200,142 +225,3 @@ def exposure_map(estate: Estate | Network, kinds: Iterable[str] = TARGET_KINDS) 
     for r in net.estate.of_kind(*kinds):
         out[r.address] = exposure(net, r.address)
     return ExposureMap(out)
-
-
-# -- findings for the scan ---------------------------------------------------------------------------------
-Status = Literal["exposed", "latent", "unknown"]
-
-
-def from_anywhere(sources: IntervalSet) -> bool:
-    """Open to the world: at least half of the internet's IPv4 or IPv6 addresses (a NACL denying a few
-    ranges does not make an opening private; a rule for an office's range is not "anywhere")."""
-    return (sources & INTERNET_V4).size() * 2 >= INTERNET_V4.size() or (
-        (sources & INTERNET_V6).size() * 2 >= INTERNET_V6.size()
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class PortExposure:
-    """One finding-sized fact: ``resource`` is exposed / latently open / maybe open on ``ports``."""
-
-    resource: str
-    status: Status
-    protocol: str
-    ports: IntervalSet
-    sources: tuple[str, ...]
-    path: tuple[Step, ...] = ()
-    blocked_by: tuple[Block, ...] = ()
-    unknown: str | None = None
-    rule: str | None = None  # the resource declaring the security group rule that opens the port
-    via: str | None = None
-
-    @property
-    def message(self) -> str:
-        where = f"{self.protocol}/{self.ports.describe()}"
-        if self.status == "exposed":
-            steps = " -> ".join(f"{s.resource} ({s.step})" for s in self.path)
-            return f"{where} is reachable from {', '.join(self.sources)} via {steps}"
-        if self.status == "latent":
-            why = "; ".join(f"{b.resource}: {b.reason}" for b in self.blocked_by) or "no path"
-            return f"{where} is open to {', '.join(self.sources)} in {self.rule} but no packet can reach it: {why}"
-        return f"{where} may be reachable from {', '.join(self.sources)}: {self.unknown}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "resource": self.resource,
-            "status": self.status,
-            "protocol": self.protocol,
-            "ports": self.ports.describe(),
-            "sources": list(self.sources),
-            "path": [s.to_json() for s in self.path],
-            "blocked_by": [b.to_json() for b in self.blocked_by],
-            "unknown": self.unknown,
-            "rule": self.rule,
-            "via": self.via,
-            "message": self.message,
-        }
-
-
-def _world_ports(region: Region, protocols: IntervalSet, ports: IntervalSet) -> tuple[IntervalSet, IntervalSet]:
-    """Ports (within ``ports``) open from anywhere in ``region``, and the sources seen there."""
-    found, sources = IntervalSet(), IntervalSet()
-    for _, q, addresses in (region & Region.box(protocols, ports)).boxes():
-        if from_anywhere(addresses):
-            found = found | q
-            sources = sources | addresses
-    return found, sources
-
-
-def _opening_rule(net: Network, address: str, protocols: IntervalSet, ports: IntervalSet) -> str | None:
-    probe = Region.box(protocols, ports, INTERNET)
-    for p in placements(net, address):
-        for g in p.groups or ():
-            for rule in net.rules_of(g, "ingress"):
-                if rule.region() & probe:
-                    return rule.origin
-    return None
-
-
-def port_exposures(
-    estate: Estate | Network,
-    ports: IntervalSet,
-    *,
-    protocols: IntervalSet = IntervalSet.of(TCP),
-    kinds: Iterable[str] = TARGET_KINDS,
-) -> list[PortExposure]:
-    """For every resource with one of ``ports`` open from anywhere: exposed (a packet gets there, with the
-    path), unknown (something on the way is not known), or latent (its security group admits it from
-    anywhere, but the packet or its reply is stopped, with what stops it)."""
-    from ringfence.network.reach import reach
-
-    net = estate if isinstance(estate, Network) else network_of(estate)
-    out: list[PortExposure] = []
-    proto_name = Opening(protocols, ports, IntervalSet()).protocol
-    for r in net.estate.of_kind(*kinds):
-        e = exposure(net, r.address)
-        open_ports, sources = _world_ports(e.reachable, protocols, ports)
-        via = None
-        for lb, region in e.via:
-            if not open_ports:
-                open_ports, sources = _world_ports(region, protocols, ports)
-                via = lb if open_ports else None
-        rule = None
-        if open_ports:
-            first = open_ports.first()
-            assert first is not None
-            result = reach(net, "internet", r.address, first, proto_name if proto_name in ("tcp", "udp") else "tcp")
-            rule = _opening_rule(net, r.address, protocols, open_ports)
-            out.append(PortExposure(r.address, "exposed", proto_name, open_ports, tuple(to_cidrs(sources)),
-                                    path=result.path, rule=rule, via=via))
-            continue
-        maybe_ports, sources = _world_ports(e.uncertain | e.reachable, protocols, ports)
-        if maybe_ports:
-            out.append(PortExposure(r.address, "unknown", proto_name, maybe_ports, tuple(to_cidrs(sources)),
-                                    unknown="; ".join(e.reasons) or "undecided",
-                                    rule=_opening_rule(net, r.address, protocols, maybe_ports)))
-            continue
-        latent_ports, sources = _world_ports(e.admitted, protocols, ports)
-        if latent_ports:
-            first = latent_ports.first()
-            assert first is not None
-            result = reach(net, "internet", r.address, first, proto_name if proto_name in ("tcp", "udp") else "tcp")
-            out.append(PortExposure(r.address, "latent", proto_name, latent_ports, tuple(to_cidrs(sources)),
-                                    blocked_by=result.blocked_by,
-                                    rule=_opening_rule(net, r.address, protocols, latent_ports)))
-    return out
-
-
-def admin_port_exposures(estate: Estate | Network) -> list[PortExposure]:
-    """``network.admin-port-exposed``: SSH, RDP, WinRM open from anywhere."""
-    return port_exposures(estate, ADMIN_PORTS)
-
-
-def database_port_exposures(estate: Estate | Network) -> list[PortExposure]:
-    """``network.database-port-exposed``: database and cache ports on any resource, and any port of a
-    database resource, open from anywhere."""
-    net = estate if isinstance(estate, Network) else network_of(estate)
-    found = {(f.resource, f.status): f for f in port_exposures(net, ALL_PORTS, kinds=DATABASE_KINDS)}
-    others = [k for k in TARGET_KINDS if k not in DATABASE_KINDS]
-    for f in port_exposures(net, DATABASE_PORTS, kinds=others):
-        found.setdefault((f.resource, f.status), f)
-    return sorted(found.values(), key=lambda f: (f.resource, f.status))

@@ -101,23 +101,48 @@ def peer_view(packets: Region, end: End) -> Region:
     return out
 
 
+def _allowed(stage: Stage, src: End, dst: End) -> tuple[Region, Region]:
+    peer = src if stage.peer == "src" else dst
+    if peer.free:
+        return stage.yes, stage.maybe
+    return collapse(stage.yes, stage.maybe, peer.addresses)
+
+
+def _survives(stages: list[Stage], packets: Region, src: End, dst: End) -> bool:
+    for stage in stages:
+        allow_yes, allow_maybe = _allowed(stage, src, dst)
+        packets = packets & (allow_yes | allow_maybe)
+        if not packets:
+            return False
+    return True
+
+
 def run(stages: list[Stage], start: Region, src: End, dst: End) -> Outcome:
     yes, maybe = start, EMPTY
     reasons: list[str] = []
-    for stage in stages:
+    drops: list[tuple[int, Region]] = []
+    for index, stage in enumerate(stages):
         peer = src if stage.peer == "src" else dst
-        if peer.free:
-            allow_yes, allow_maybe = stage.yes, stage.maybe
-        else:
-            allow_yes, allow_maybe = collapse(stage.yes, stage.maybe, peer.addresses)
-            if allow_maybe and not stage.reasons:
-                reasons.append(f"the address of {peer.label} is not known exactly")
+        allow_yes, allow_maybe = _allowed(stage, src, dst)
+        if allow_maybe and not peer.free and not stage.reasons:
+            reasons.append(f"the address of {peer.label} is not known exactly")
         new_yes = yes & allow_yes
         new_maybe = (maybe & (allow_yes | allow_maybe)) | (yes & allow_maybe)
         if (new_maybe - maybe) and stage.reasons:
             reasons.extend(stage.reasons)
         if not new_yes and not new_maybe:
-            return Outcome(False, blocked_by=stage.blocked(peer_view(yes | maybe, peer)))
+            # What stopped the last packets, and what stopped earlier ones that would have got past this
+            # stage too (an IPv6 opening on an interface without an IPv6 address, say).
+            blocked: list[Block] = []
+            for at, dropped in drops:
+                if _survives(stages[at + 1 : index + 1], dropped, src, dst):
+                    dropped_peer = src if stages[at].peer == "src" else dst
+                    blocked += stages[at].blocked(peer_view(dropped, dropped_peer))
+            blocked += stage.blocked(peer_view(yes | maybe, peer))
+            return Outcome(False, blocked_by=list(dict.fromkeys(blocked)))
+        dropped = (yes | maybe) - (new_yes | new_maybe)
+        if dropped:
+            drops.append((index, dropped))
         yes, maybe = new_yes, new_maybe - new_yes
     if yes:
         point = yes.point()

@@ -44,6 +44,7 @@ def parse_protocol(value: object) -> IntervalSet | None:
 
 
 _Ports = Piecewise[IntervalSet]
+_NOTHING: Piecewise[Piecewise[IntervalSet]] = Piecewise()
 
 
 def _addr_union(a: IntervalSet | None, b: IntervalSet | None) -> IntervalSet | None:
@@ -86,7 +87,7 @@ def _ports_minus(a: _Ports | None, b: _Ports | None) -> _Ports | None:
 class Region:
     """A set of packets: protocol -> destination port (or ICMP type) -> peer addresses."""
 
-    protocols: Piecewise[_Ports] = Piecewise()
+    protocols: Piecewise[_Ports] = _NOTHING
 
     @staticmethod
     def box(

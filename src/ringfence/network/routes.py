@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ringfence.model import Unknown
-from ringfence.network.addresses import to_cidrs
+from ringfence.network.addresses import ALL_ADDRESSES, to_cidrs
 from ringfence.network.intervals import IntervalSet
 from ringfence.network.values import text
 
@@ -114,6 +114,10 @@ class RouteTable:
                 maybe = maybe | part
                 reasons.append(verdict)
         for route in self.uncertain:
+            if route.target_kind == "unknown":
+                # Nothing is known about this table: any address may go anywhere.
+                reasons.append(f"{self.address}: {route.unknown}")
+                return IntervalSet(), ALL_ADDRESSES, reasons
             verdict = accept(route)
             if verdict is not False or yes:
                 reasons.append(f"{self.address}: route {route.label}: {route.unknown}")

@@ -60,19 +60,38 @@ def public_entry(net: Network, p: Placement) -> Stage:
         elif isinstance(flag, Unknown):
             maybe = maybe | Region.box(ALL_PROTOCOLS, ALL_PORTS, family)
             reasons.append(f"{p.resource}: whether it has a public address is unknown ({flag.reason})")
-    if not igws:
+    edge = [
+        a.address
+        for igw in igws
+        for a in net.estate.sources(igw, "gateway_id", of_kind="aws_route_table_association")
+    ]
+    if edge and yes:
+        # Ingress routing (a route table associated with the gateway) sends inbound traffic through an
+        # appliance first (https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html).
+        maybe, yes = yes | maybe, EMPTY
+        reasons.append(f"{edge[0]}: ingress routing through an appliance is not modelled")
+    if vpc is None:
+        # The subnet's VPC is not in the estate: whether it has an internet gateway is not known.
+        maybe, yes = yes | maybe, EMPTY
+        if maybe:
+            reasons.append(f"{p.resource}: its VPC is not in the estate (internet gateway unknown)")
+    elif not igws:
         yes, maybe = EMPTY, EMPTY
 
     def witness(point: Point) -> list[Step]:
-        return [Step(igws[0], "enter vpc"), Step(p.resource, f"public address ({p.public_via})")]
+        gateway = igws[0] if igws else "internet gateway"
+        return [Step(gateway, "enter vpc"), Step(p.resource, f"public address ({p.public_via})")]
 
     def blocked(packets: Region) -> list[Block]:
-        if not igws:
+        if vpc is not None and not igws:
             return [Block(p.vpc or p.resource, "the VPC has no internet gateway")]
-        v6 = bool(packets.addresses() & ALL_V6)
-        why = p.public_via if p.public_v4 is False else "no IPv6 address"
-        family = "IPv6" if v6 and p.public_v4 is True else "public IPv4"
-        return [Block(p.resource, f"has no {family} address ({why})")]
+        addresses = packets.addresses()
+        out = []
+        if addresses & ALL_V4 and p.public_v4 is not True:
+            out.append(Block(p.resource, f"has no public IPv4 address ({p.public_via})"))
+        if addresses & ALL_V6 and p.public_v6 is not True:
+            out.append(Block(p.resource, "has no IPv6 address"))
+        return out or [Block(p.resource, "has no public address")]
 
     return Stage("src", yes, maybe, tuple(reasons), witness, blocked)
 
@@ -116,8 +135,9 @@ def acl_stage(net: Network, acl: str, *, egress: bool, peer: Side, reply: bool) 
                 continue
             if d.rule is None:
                 direction = "outbound" if egress else "inbound"
-                what = describe_traffic_region(d.matched & probe)
-                reason = f"{direction} default rule * denies {what}"
+                word = "to" if egress else "from"
+                matched = d.matched & probe
+                reason = f"{direction} default rule * denies {traffic_of(matched)} {word} {peers_of(matched)}"
             else:
                 reason = d.rule.label
             if reply:
@@ -128,12 +148,8 @@ def acl_stage(net: Network, acl: str, *, egress: bool, peer: Side, reply: bool) 
     return Stage(peer, yes, maybe, reasons, witness, blocked)
 
 
-def describe_traffic_region(packets: Region) -> str:
-    return f"{traffic_of(packets)} {'to' if False else 'from/to'} {peers_of(packets)}"
-
-
 # -- security groups ---------------------------------------------------------------------------------------
-def _group_regions(
+def group_regions(
     net: Network, groups: tuple[str, ...], direction: str
 ) -> tuple[Region, Region, tuple[str, ...]]:
     """What the groups admit by CIDR and prefix list (what an address outside the estate can match)."""
@@ -159,7 +175,7 @@ def sg_stage(
     peer's address, or a group the peer is a member of
     (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html)."""
     groups = p.groups or ()
-    yes, maybe, base_reasons = _group_regions(net, groups, direction)
+    yes, maybe, base_reasons = group_regions(net, groups, direction)
     reasons = list(base_reasons)
     member_of = set(other.groups or ()) if other is not None else set()
     by_group: list[SgRule] = []
@@ -191,7 +207,8 @@ def sg_stage(
         return []
 
     def blocked(packets: Region) -> list[Block]:
-        what = f"{traffic_of(packets)} {word} {other_label}"
+        peers = peers_of(packets) if other is None else other_label
+        what = f"{traffic_of(packets)} {word} {peers}"
         if not groups:
             return [Block(p.resource, f"no security group admits {what}")]
         return [Block(g, f"no {direction} rule admits {what}") for g in groups]

@@ -6,9 +6,8 @@ the exposure map, ``reach`` queries, intents and checks share the same work.
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -85,18 +84,21 @@ class Network:
     memo: dict[Any, Any] = field(default_factory=dict)
 
     # -- identities -----------------------------------------------------------------------------------------
-    @cached_property
-    def _identity(self) -> Mapping[str, str]:
-        """Literal ids, names and ARNs of network resources -> address (for values that are not Refs)."""
-        out: dict[str, str] = {}
-        for r in self.estate.resources:
-            for key in ("id", "arn", "name"):
-                value = r.get(key)
-                if isinstance(value, str) and value and (key != "name" or r.kind in SG_KINDS):
-                    out.setdefault(value, r.address)
-            if r.arn:
-                out.setdefault(r.arn, r.address)
-        return out
+    def _identity(self, kinds: tuple[str, ...]) -> Mapping[str, str]:
+        """Literal ids, names and ARNs of resources of ``kinds`` -> address (for values that are not Refs)."""
+        key = ("identity", kinds)
+        found: dict[str, str] | None = self.memo.get(key)
+        if found is None:
+            found = {}
+            for r in self.estate.of_kind(*kinds):
+                for attr in ("id", "arn", "name"):
+                    value = r.get(attr)
+                    if isinstance(value, str) and value and (attr != "name" or r.kind in SG_KINDS):
+                        found.setdefault(value, r.address)
+                if r.arn:
+                    found.setdefault(r.arn, r.address)
+            self.memo[key] = found
+        return found
 
     def resolve(self, value: Any, kinds: tuple[str, ...]) -> str | Unknown | None:
         """A Ref or literal id/name -> the address of a resource of one of ``kinds`` in the estate."""
@@ -110,8 +112,8 @@ class Network:
         if isinstance(value, Unknown):
             return value
         if isinstance(value, str):
-            found = self._identity.get(value)
-            if found and self.estate.by_address[found].kind in kinds:
+            found = self._identity(kinds).get(value)
+            if found:
                 return found
             if value in self.estate.by_address and self.estate.by_address[value].kind in kinds:
                 return value
@@ -181,26 +183,28 @@ class Network:
 
     @cached_property
     def subnets(self) -> Mapping[str, Subnet]:
-        out: dict[str, Subnet] = {}
-        for r in self.estate.of_kind("aws_subnet"):
-            vpc = self.vpc_of(r)
-            known, bad = self.cidrs(as_list(r.get("cidr_block")) + as_list(r.get("ipv6_cidr_block")))
-            rtb = self.estate.target(r, ROUTE_TABLE)
-            acl = self.estate.target(r, NETWORK_ACL)
-            owner = vpc or r.address
-            map_ip = as_bool(r.get("map_public_ip_on_launch"))
-            ipv6 = as_bool(r.get("assign_ipv6_address_on_creation"))
-            out[r.address] = Subnet(
-                address=r.address,
-                vpc=vpc,
-                cidr=known,
-                cidr_unknown="; ".join(bad) if bad and not known else None,
-                route_table=rtb.address if rtb else implicit_main_table(owner),
-                acl=acl.address if acl else implicit_acl(owner),
-                map_public_ip=False if map_ip is None else map_ip,
-                assign_ipv6=False if ipv6 is None else ipv6,
-            )
-        return out
+        """Subnet address -> its effective route table, ACL and ranges (each read on first use)."""
+        return _Lazy({r.address for r in self.estate.of_kind("aws_subnet")}, self._subnet)
+
+    def _subnet(self, address: str) -> Subnet:
+        r = self.estate.by_address[address]
+        vpc = self.vpc_of(r)
+        known, bad = self.cidrs(as_list(r.get("cidr_block")) + as_list(r.get("ipv6_cidr_block")))
+        rtb = self.estate.target(r, ROUTE_TABLE)
+        acl = self.estate.target(r, NETWORK_ACL)
+        owner = vpc or r.address
+        map_ip = as_bool(r.get("map_public_ip_on_launch"))
+        ipv6 = as_bool(r.get("assign_ipv6_address_on_creation"))
+        return Subnet(
+            address=r.address,
+            vpc=vpc,
+            cidr=known,
+            cidr_unknown="; ".join(bad) if bad and not known else None,
+            route_table=rtb.address if rtb else implicit_main_table(owner),
+            acl=acl.address if acl else implicit_acl(owner),
+            map_public_ip=False if map_ip is None else map_ip,
+            assign_ipv6=False if ipv6 is None else ipv6,
+        )
 
     def subnet_containing(self, addresses: IntervalSet) -> Subnet | None:
         for s in self.subnets.values():
@@ -210,44 +214,66 @@ class Network:
 
     # -- security groups ------------------------------------------------------------------------------------
     @cached_property
-    def sg_rules(self) -> Mapping[str, tuple[SgRule, ...]]:
+    def _standalone_sg_rules(self) -> Mapping[str, tuple[SgRule, ...]]:
         out: dict[str, list[SgRule]] = defaultdict(list)
-        for sg in self.estate.of_kind(*SG_KINDS):
-            out[sg.address] += inline_sg_rules(sg, self._group, self._prefix_list)
-            if sg.provenance.source == "cloudformation" and not sg.get("egress"):
-                # CloudFormation keeps AWS's default allow-all egress rule when none is given; Terraform
-                # removes it (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group).
-                out[sg.address] += _allow_all(sg.address, "egress", "egress all traffic (AWS default)")
         for rule in self.estate.of_kind(*SG_RULE_KINDS):
             group = self.resolve(rule.get("security_group_id"), SG_KINDS)
             if isinstance(group, str):
                 parsed = standalone_sg_rule(rule, group, self._group, self._prefix_list)
                 if parsed:
                     out[group].append(parsed)
-        for vpc in self.vpcs:
-            if self.estate.target(vpc, DEFAULT_SECURITY_GROUP) is None:
-                name = implicit_default_sg(vpc)
-                # A VPC's default group as AWS creates it: inbound from its own members, all outbound
-                # (https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html).
-                out[name] = [
-                    SgRule(
-                        name,
-                        "ingress",
-                        ALL_PROTOCOLS,
-                        ALL_PORTS,
-                        IntervalSet(),
-                        (name,),
-                        (),
-                        (),
-                        vpc,
-                        "ingress all traffic from itself (AWS default)",
-                    ),
-                    *_allow_all(name, "egress", "egress all traffic (AWS default)", origin=vpc),
-                ]
         return {k: tuple(v) for k, v in out.items()}
 
+    def group_rules(self, group: str) -> tuple[SgRule, ...]:
+        """Every rule of one security group (inline blocks and separate rule resources), parsed once."""
+        key = ("group-rules", group)
+        found: tuple[SgRule, ...] | None = self.memo.get(key)
+        if found is None:
+            found = self._parse_group(group)
+            self.memo[key] = found
+        return found
+
+    def _parse_group(self, group: str) -> tuple[SgRule, ...]:
+        if group.endswith("#default-security-group"):
+            vpc = group.removesuffix("#default-security-group")
+            # A VPC's default group as AWS creates it: inbound from its own members, all outbound
+            # (https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html).
+            return (
+                SgRule(
+                    group,
+                    "ingress",
+                    ALL_PROTOCOLS,
+                    ALL_PORTS,
+                    IntervalSet(),
+                    (group,),
+                    (),
+                    (),
+                    vpc,
+                    "ingress all traffic from itself (AWS default)",
+                ),
+                *_allow_all(group, "egress", "egress all traffic (AWS default)", origin=vpc),
+            )
+        sg = self.estate.get(group)
+        if sg is None:
+            return ()
+        out = inline_sg_rules(sg, self._group, self._prefix_list)
+        if sg.provenance.source == "cloudformation" and not sg.get("egress"):
+            # CloudFormation keeps AWS's default allow-all egress rule when none is given; Terraform
+            # removes it (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group).
+            out += _allow_all(sg.address, "egress", "egress all traffic (AWS default)")
+        return tuple(out) + self._standalone_sg_rules.get(group, ())
+
+    @cached_property
+    def sg_rules(self) -> Mapping[str, tuple[SgRule, ...]]:
+        """Every security group of the estate (and the implicit default groups) -> its rules."""
+        out = {sg.address: self.group_rules(sg.address) for sg in self.estate.of_kind(*SG_KINDS)}
+        for vpc in self.vpcs:
+            if self.estate.target(vpc, DEFAULT_SECURITY_GROUP) is None:
+                out[implicit_default_sg(vpc)] = self.group_rules(implicit_default_sg(vpc))
+        return out
+
     def rules_of(self, group: str, direction: str) -> tuple[SgRule, ...]:
-        return tuple(r for r in self.sg_rules.get(group, ()) if r.direction == direction)
+        return tuple(r for r in self.group_rules(group) if r.direction == direction)
 
     def default_group(self, vpc: str | None) -> str | None:
         if vpc is None:
@@ -257,59 +283,53 @@ class Network:
 
     # -- network ACLs ---------------------------------------------------------------------------------------
     @cached_property
-    def acl_rules(self) -> Mapping[str, tuple[NaclRule, ...]]:
+    def _standalone_acl_rules(self) -> Mapping[str, tuple[NaclRule, ...]]:
         out: dict[str, list[NaclRule]] = defaultdict(list)
-        for acl in self.estate.of_kind(*ACL_KINDS):
-            out[acl.address] += inline_nacl_rules(acl)
         for rule in self.estate.of_kind("aws_network_acl_rule"):
             acl_address = self.resolve(rule.get("network_acl_id"), ACL_KINDS)
             if isinstance(acl_address, str):
                 parsed = standalone_nacl_rule(rule, acl_address)
                 if parsed:
                     out[acl_address].append(parsed)
-        for vpc in self.vpcs:
-            acl_name = implicit_acl(vpc)
-            out[acl_name] = allow_all_nacl_rules(acl_name)
-        for subnet in self.subnets.values():
-            if subnet.acl not in out and subnet.acl.endswith("#default-network-acl"):
-                out[subnet.acl] = allow_all_nacl_rules(subnet.acl)
-        return {k: tuple(sorted(v, key=lambda r: r.number)) for k, v in out.items()}
+        return {k: tuple(v) for k, v in out.items()}
+
+    def acl_rules(self, address: str) -> tuple[NaclRule, ...]:
+        """The rules of one network ACL in evaluation order (the implicit default ACL allows all)."""
+        if address.endswith("#default-network-acl"):
+            return tuple(allow_all_nacl_rules(address))
+        acl = self.estate.get(address)
+        rules = inline_nacl_rules(acl) if acl is not None else []
+        rules += self._standalone_acl_rules.get(address, ())
+        return tuple(sorted(rules, key=lambda r: r.number))
 
     def acl(self, address: str, egress: bool) -> AclEvaluation:
         key = (address, egress)
         found = self._acl_cache.get(key)
         if found is None:
-            rules = tuple(r for r in self.acl_rules.get(address, ()) if r.egress == egress)
+            rules = tuple(r for r in self.acl_rules(address) if r.egress == egress)
             found = evaluate_acl(address, egress, rules)
             self._acl_cache[key] = found
         return found
 
     # -- route tables ---------------------------------------------------------------------------------------
+    def _build_table(self, rtb: Resource) -> RouteTable:
+        vpc = self.vpc_of(rtb)
+        routes = [self._local(vpc, rtb.address)] if vpc else []
+        for b in blocks(rtb.get("route")):
+            routes.append(route_from_fields(self, rtb.address, rtb.address, b))
+        for r in self.estate.sources(rtb, "route_table_id", of_kind="aws_route"):
+            routes.append(route_from_fields(self, rtb.address, r.address, r.attributes, standalone=True))
+        endpoints = list(self.estate.sources(rtb, "route_table_ids", of_kind="aws_vpc_endpoint"))
+        for assoc in self.estate.sources(
+            rtb, "route_table_id", of_kind="aws_vpc_endpoint_route_table_association"
+        ):
+            endpoints += self.estate.targets(assoc, "vpc_endpoint_id")
+        services = tuple(sorted({(text(e.get("service_name")) or "?", e.address) for e in endpoints}))
+        return RouteTable(rtb.address, vpc, tuple(routes), services, implicit=False)
+
     @cached_property
     def route_tables(self) -> Mapping[str, RouteTable]:
-        out: dict[str, RouteTable] = {}
-        for rtb in self.estate.of_kind(*RTB_KINDS):
-            vpc = self.vpc_of(rtb)
-            routes = [self._local(vpc, rtb.address)] if vpc else []
-            for b in blocks(rtb.get("route")):
-                routes.append(route_from_fields(self, rtb.address, rtb.address, b))
-            for r in self.estate.sources(rtb, "route_table_id", of_kind="aws_route"):
-                routes.append(route_from_fields(self, rtb.address, r.address, r.attributes, standalone=True))
-            endpoints = list(self.estate.sources(rtb, "route_table_ids", of_kind="aws_vpc_endpoint"))
-            for assoc in self.estate.sources(
-                rtb, "route_table_id", of_kind="aws_vpc_endpoint_route_table_association"
-            ):
-                endpoints += self.estate.targets(assoc, "vpc_endpoint_id")
-            services = tuple(
-                sorted({(text(e.get("service_name")) or "", e.address) for e in endpoints if e.kind})
-            )
-            out[rtb.address] = RouteTable(rtb.address, vpc, tuple(routes), services, implicit=False)
-        for vpc in self.vpcs:
-            name = implicit_main_table(vpc)
-            # AWS creates a main table holding only the local route
-            # (https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#MainRouteTable).
-            out[name] = RouteTable(name, vpc, (self._local(vpc, name),), (), implicit=True)
-        return out
+        return {r.address: self.table(r.address) for r in self.estate.of_kind(*RTB_KINDS)}
 
     def _local(self, vpc: str, table: str) -> Route:
         cidr = self.vpcs[vpc].cidr if vpc in self.vpcs else IntervalSet()
@@ -326,9 +346,35 @@ class Network:
         )
 
     def table(self, address: str) -> RouteTable:
-        found = self.route_tables.get(address)
+        key = ("table", address)
+        found: RouteTable | None = self.memo.get(key)
         if found is None:
-            return RouteTable(address, None, (), (), implicit=True)
+            r = self.estate.get(address)
+            if r is not None and r.kind in RTB_KINDS:
+                found = self._build_table(r)
+            elif (
+                address.endswith("#main-route-table")
+                and address.removesuffix("#main-route-table") not in self.vpcs
+            ):
+                unknown = Route(
+                    table=address,
+                    destination=IntervalSet(),
+                    prefix=0,
+                    target_kind="unknown",
+                    target=None,
+                    origin=address,
+                    label="?",
+                    unknown="the subnet's VPC is not in the estate, so its main route table is unknown",
+                )
+                found = RouteTable(address, None, (unknown,), (), implicit=True)
+            elif address.endswith("#main-route-table"):
+                vpc = address.removesuffix("#main-route-table")
+                # AWS creates a main table holding only the local route
+                # (https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#MainRouteTable).
+                found = RouteTable(address, vpc, (self._local(vpc, address),), (), implicit=True)
+            else:
+                found = RouteTable(address, None, (), (), implicit=True)
+            self.memo[key] = found
         return found
 
     def igw_vpc(self, igw: str) -> str | None:
@@ -351,21 +397,46 @@ def _allow_all(group: str, direction: Direction, label: str, origin: str | None 
     ]
 
 
-_CACHE: dict[int, tuple[weakref.ref[Estate], Network]] = {}
+# The last few indexes built, most recent last. Each holds its estate, so an id cannot be reused while
+# it is here; the bound keeps memory flat when many estates are analysed in one process.
+class _Lazy(Mapping[str, Subnet]):
+    """A mapping over known keys whose values are computed on first access."""
+
+    def __init__(self, keys: set[str], make: Callable[[str], Subnet]) -> None:
+        self._keys = keys
+        self._make = make
+        self._done: dict[str, Subnet] = {}
+
+    def __getitem__(self, key: str) -> Subnet:
+        found = self._done.get(key)
+        if found is None:
+            if key not in self._keys:
+                raise KeyError(key)
+            found = self._done[key] = self._make(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._keys))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+_CACHE: list[Network] = []
+_CACHE_SIZE = 4
 
 
 def network_of(estate: Estate) -> Network:
     """The (cached) network index of ``estate``."""
-    key = id(estate)
-    found = _CACHE.get(key)
-    if found is not None and found[0]() is estate:
-        return found[1]
+    for net in _CACHE:
+        if net.estate is estate:
+            return net
     net = Network(estate)
-
-    def forget(_ref: weakref.ref[Estate]) -> None:
-        _CACHE.pop(key, None)
-
-    _CACHE[key] = (weakref.ref(estate, forget), net)
+    _CACHE.append(net)
+    del _CACHE[:-_CACHE_SIZE]
     return net
 
 

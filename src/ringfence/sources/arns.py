@@ -53,7 +53,14 @@ def _trail(attrs: Mapping[str, Any], partition: str, region: str, account: str) 
     return f"arn:{partition}:cloudtrail:{region}:{account}:trail/{name}" if name else None
 
 
+def _oidc(attrs: Mapping[str, Any], partition: str, region: str, account: str) -> str | None:
+    url = _name(attrs, "url")
+    return f"arn:{partition}:iam::{account}:oidc-provider/{url.split('://', 1)[-1]}" if url else None
+
+
 BUILDERS: Mapping[str, _Builder] = {
+    "aws_iam_saml_provider": _iam("saml-provider"),
+    "aws_iam_openid_connect_provider": _oidc,
     "aws_iam_role": _iam("role"),
     "aws_iam_user": _iam("user"),
     "aws_iam_group": _iam("group"),

@@ -8,4 +8,4 @@
 -- description: The address test uses the AWS ip-ranges snapshot shipped with ringfence; private ranges are not 'outside'.
 SELECT event_id AS ref, event_time, principal, source_ip, event_name AS detail
 FROM cloudtrail
-WHERE user_type = 'AssumedRole' AND regexp_matches(coalesce(user_arn, ''), ':assumed-role/[^/]+/i-[0-9a-fA-F]{8,17}$')
+WHERE user_type = 'AssumedRole' AND user_arn LIKE '%/i-%' AND regexp_matches(coalesce(user_arn, ''), ':assumed-role/[^/]+/i-[0-9a-fA-F]{8,17}$')

@@ -8,7 +8,7 @@
 WITH sess AS (
   SELECT event_id AS ref, event_time, principal, source_ip, event_name AS detail
   FROM cloudtrail
-  WHERE user_type = 'AssumedRole' AND regexp_matches(coalesce(user_arn, ''), ':assumed-role/[^/]+/i-[0-9a-fA-F]{8,17}$')
+  WHERE user_type = 'AssumedRole' AND user_arn LIKE '%/i-%' AND regexp_matches(coalesce(user_arn, ''), ':assumed-role/[^/]+/i-[0-9a-fA-F]{8,17}$')
     AND regexp_matches(coalesce(source_ip, ''), '^[0-9a-fA-F:.]+$') AND invoked_by IS NULL
 ),
 per_ip AS (SELECT principal, source_ip, count(*) AS n, min(event_time) AS first_t FROM sess GROUP BY principal, source_ip),

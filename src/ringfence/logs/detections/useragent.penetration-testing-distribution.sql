@@ -6,4 +6,4 @@
 -- message: User agent {detail}
 SELECT event_id AS ref, event_time, principal, source_ip, user_agent AS detail
 FROM cloudtrail
-WHERE regexp_matches(lower(coalesce(user_agent, '')), '(kali|parrot|pentoo)')
+WHERE (lower(user_agent) LIKE '%kali%' OR lower(user_agent) LIKE '%parrot%' OR lower(user_agent) LIKE '%pentoo%')

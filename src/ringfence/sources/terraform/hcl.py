@@ -115,7 +115,15 @@ def comments_for(lines: list[str], start: int, end: int) -> tuple[str, ...]:
             break
         found.insert(0, match.group(1).strip())
         above -= 1
+    heredoc: str | None = None
     for line in lines[start - 1 : end]:
+        if heredoc is not None:  # a `#` inside a heredoc (a script's shebang) is text, not a comment
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        opening = re.search(r"<<-?\s*([A-Za-z_]\w*)\s*$", line)
+        if opening:
+            heredoc = opening.group(1)
         match = _COMMENT.match(line) or _TRAILING.search(line)
         if match:
             found.append(match.group(1).strip())

@@ -1,0 +1,205 @@
+"""Log detection benchmark: ingest of gzipped CloudTrail `Records` files into the Parquet store, all
+detections over Parquet, and pySigma's public DuckDB backend over read_json_auto on the same files.
+
+    .venv/bin/python benchmarks/logs_bench.py [--events 2000000]
+
+The archive is generated once into benchmarks/corpus/ from the shared Stratus and Invictus records (fresh
+event ids, times spread over days, the S3 layout AWS uses). The public backend needs pysigma<2, so it runs
+in its own virtual environment, benchmarks/.venv-sigma, created here on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from multiprocessing import Pool
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATASETS = ROOT.parent / "shared" / "datasets"
+PER_FILE = 1000
+
+
+def _templates() -> list[dict[str, object]]:
+    recs: list[dict[str, object]] = []
+    for f in sorted((DATASETS / "cloudtrail" / "invictus-sigma-aws" / "CloudTrail").glob("*.json")):
+        recs += json.loads(f.read_text())["Records"]
+    for f in sorted((DATASETS / "cloudtrail" / "stratus-red-team").glob("*.json")):
+        recs += json.loads(f.read_text())
+    return recs
+
+
+def _write_file(args: tuple[Path, int, int, int]) -> None:
+    out, index, count, seed = args
+    rnd = random.Random(seed)
+    recs = _TEMPLATES
+    start = dt.datetime(2026, 11, 1) + dt.timedelta(minutes=5 * index)
+    accounts = ["111122223333", "444455556666"]
+    account = accounts[index % 2]
+    region = ("us-east-1", "eu-west-1")[index % 3 == 0]
+    batch = []
+    for j in range(count):
+        r = dict(rnd.choice(recs))
+        r["eventID"] = str(uuid.UUID(int=rnd.getrandbits(128)))
+        r["eventTime"] = (start + dt.timedelta(seconds=j * 300 // count)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        r["awsRegion"] = region
+        r["recipientAccountId"] = account
+        batch.append(r)
+    d = out / "AWSLogs" / account / "CloudTrail" / region / start.strftime("%Y/%m/%d")
+    d.mkdir(parents=True, exist_ok=True)
+    name = f"{account}_CloudTrail_{region}_{start:%Y%m%dT%H%MZ}_{index:06d}.json.gz"
+    with gzip.open(d / name, "wt", compresslevel=6) as fh:
+        json.dump({"Records": batch}, fh, separators=(",", ":"))
+
+
+_TEMPLATES: list[dict[str, object]] = []
+
+
+def _init() -> None:
+    _TEMPLATES[:] = _templates()
+
+
+def generate(out: Path, events: int) -> None:
+    if (out / ".complete").exists():
+        return
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    jobs = [
+        (out, i, min(PER_FILE, events - i * PER_FILE), i) for i in range((events + PER_FILE - 1) // PER_FILE)
+    ]
+    with Pool(os.cpu_count() or 1, initializer=_init) as pool:
+        pool.map(_write_file, jobs, chunksize=16)
+    (out / ".complete").write_text(str(events))
+
+
+def bench_ringfence(corpus: Path, events: int) -> dict[str, float]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from ringfence.logs.engine import DuckDBEngine, Window
+    from ringfence.logs.ingest import ingest
+    from ringfence.logs.runner import all_detections, run
+    from ringfence.logs.store import Store
+
+    res: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="rf-bench-") as tmp:
+        store = Store(Path(tmp))
+        t = time.perf_counter()
+        result = ingest([corpus], store)
+        res["ingest_s"] = time.perf_counter() - t
+        assert result.errors == (), result.errors[:3]
+        res["ingest_events_per_s"] = events / res["ingest_s"]
+        t = time.perf_counter()
+        again = ingest([corpus], store)
+        res["reingest_noop_s"] = time.perf_counter() - t
+        assert again.ingested == 0
+        dets, _ = all_detections()
+        own = [d for d in dets if not d.rule_id.startswith("sigma:")]
+        eng = DuckDBEngine()
+        eng.open(store, Window())
+        assert eng.count("cloudtrail") == events
+        eng.query("SELECT count(*) FROM cloudtrail")  # warm the file metadata cache
+        for label, rules in (("own", own), ("all", dets)):
+            t = time.perf_counter()
+            found = run(eng, rules)
+            dt_s = time.perf_counter() - t
+            res[f"detect_{label}_s"] = dt_s
+            res[f"detect_{label}_events_per_s"] = events / dt_s
+            res[f"detect_{label}_rules"] = len(rules)
+            res[f"detect_{label}_findings"] = len(found)
+        eng.close()
+    return res
+
+
+def ensure_sigma_venv() -> Path:
+    venv = HERE / ".venv-sigma"
+    py = venv / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "-q", "pysigma<2", "pysigma-backend-duckdb==0.1.4", "duckdb"],
+            check=True,
+        )
+    return py
+
+
+def public_sigma(corpus: Path, rules: Path) -> dict[str, float]:
+    """Runs in .venv-sigma: pySigma 1.x + pysigma-backend-duckdb over read_json_auto."""
+    import duckdb
+    from sigma.collection import SigmaCollection
+    from sigma_backend_duckdb import DuckDBBackend
+
+    backend = DuckDBBackend()
+    files = sorted(str(p) for p in corpus.rglob("*.json.gz"))
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute(
+        f"CREATE TABLE logs AS SELECT unnest(Records, max_depth := 2) FROM read_json_auto({files!r}, "
+        "maximum_object_size = 1073741824)"
+    )
+    load = time.perf_counter() - t
+    n = con.execute("SELECT count(*) FROM logs").fetchone()[0]
+    ok = failed = matches = 0
+    t = time.perf_counter()
+    for path in sorted(rules.glob("*.yml")):
+        try:
+            queries = backend.convert(SigmaCollection.from_yaml(path.read_text()))
+        except Exception:  # noqa: BLE001 - counting what the public backend cannot convert
+            failed += 1
+            continue
+        for q in queries:
+            try:
+                matches += len(con.execute(q).fetchall())
+                ok += 1
+            except duckdb.Error:
+                failed += 1
+    run_s = time.perf_counter() - t
+    return {
+        "events": n,
+        "load_s": load,
+        "load_events_per_s": n / load,
+        "detect_s": run_s,
+        "detect_events_per_s": n / run_s if run_s else 0.0,
+        "queries_ok": ok,
+        "queries_failed": failed,
+        "matches": matches,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=2_000_000)
+    ap.add_argument("--public-sigma", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--skip-public", action="store_true")
+    args = ap.parse_args()
+    rules = DATASETS / "sigma-aws" / "cloudtrail"
+    if args.public_sigma:
+        print(json.dumps(public_sigma(args.public_sigma, rules)))
+        return
+    corpus = HERE / "corpus" / f"cloudtrail-{args.events}"
+    t = time.perf_counter()
+    generate(corpus, args.events)
+    print(f"corpus {corpus} ready in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    out: dict[str, object] = {"events": args.events, "ringfence": bench_ringfence(corpus, args.events)}
+    if not args.skip_public:
+        py = ensure_sigma_venv()
+        proc = subprocess.run(
+            [str(py), __file__, "--public-sigma", str(corpus)], capture_output=True, text=True, check=False
+        )
+        out["public_sigma_duckdb"] = (
+            json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr[-2000:]}
+        )
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

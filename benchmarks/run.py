@@ -1,0 +1,278 @@
+"""The benchmark: ringfence against Checkov on the same synthetic Terraform estates, then the accuracy table.
+
+    make bench                      # = .venv/bin/python benchmarks/run.py
+    .venv/bin/python benchmarks/run.py --sizes 1000,5000 --repeat 3 --checkov-repeat 1
+
+For each size it generates the estate (benchmarks/generate.py, fixed seed), times
+`ringfence scan <corpus> --format json --fail-on none` and Checkov 3.3.30 (its own virtual environment,
+offline) on it, and writes wall time, peak memory and the ratios into docs/benchmarks.md, with the machine,
+the date and the versions. Raw results go to benchmarks/corpus/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from bench_common import (
+    CORPUS,
+    RINGFENCE,
+    Measurement,
+    checkov_command,
+    checkov_env,
+    ensure_checkov,
+    load_json,
+    machine_facts,
+    measure,
+    mib,
+    ringfence_command,
+    ringfence_version,
+    write_section,
+)
+from generate import DEFAULT_SEED, ISSUES, generate
+
+DEFAULT_SIZES = (1000, 5000, 20000)
+
+
+def startup_time(runs: int = 10) -> tuple[float, float] | None:
+    """Median and slowest wall time of `ringfence --version`, after one warm-up run."""
+    if not RINGFENCE.exists():
+        return None
+    times = []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        done = subprocess.run([str(RINGFENCE), "--version"], check=False, capture_output=True)
+        times.append(time.perf_counter() - start)
+        if done.returncode:
+            return None
+    return statistics.median(times[1:]), max(times[1:])
+
+
+def run_tool(tool: str, corpus: Path, runs: int) -> dict[str, object]:
+    """Run one tool `runs` times on `corpus`; keep every measurement and what the last report says."""
+    measurements: list[Measurement] = []
+    report: dict[str, object] | None = None
+    for index in range(runs):
+        out = CORPUS / f"{corpus.name}-{tool}-{index}.json"
+        if tool == "ringfence":
+            done = measure(ringfence_command(corpus), out)
+        else:
+            done = measure(checkov_command(corpus), out, env=checkov_env())
+        report = load_json(out)
+        if done.returncode not in (0, 1) or report is None:
+            return {"error": f"exit {done.returncode}, see {out.relative_to(CORPUS.parent.parent)}.err"}
+        measurements.append(done)
+        print(f"  {tool:9} run {index + 1}/{runs}: {done.seconds:7.1f} s  {mib(done.peak_bytes):>9}")
+    assert report is not None
+    result: dict[str, object] = {
+        "runs": [asdict(m) for m in measurements],
+        "seconds": statistics.median(m.seconds for m in measurements),
+        "peak_bytes": max(m.peak_bytes for m in measurements),
+    }
+    if tool == "ringfence":
+        summary = report.get("summary", {})
+        findings = report.get("findings", [])
+        errors = report.get("errors", [])
+        assert isinstance(summary, dict) and isinstance(findings, list) and isinstance(errors, list)
+        result["resources"] = summary.get("resources")
+        result["findings"] = len(findings)
+        result["errors"] = len(errors)
+        result["flagged"] = _flagged(
+            (str(f["rule_id"]), str(f["resource"])) for f in findings if not f.get("suppressed")
+        )
+    else:
+        summary = report.get("summary", {})
+        results = report.get("results", {})
+        assert isinstance(summary, dict) and isinstance(results, dict)
+        failed = results.get("failed_checks", [])
+        result["resources"] = summary.get("resource_count")
+        result["findings"] = len(failed)
+        result["errors"] = summary.get("parsing_errors")
+        result["flagged"] = _flagged((str(f["check_id"]), str(f["resource"])) for f in failed)
+    return result
+
+
+def _flagged(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """The distinct resources each rule (or check) reported."""
+    flagged: dict[str, set[str]] = {}
+    for rule, resource in pairs:
+        flagged.setdefault(rule, set()).add(resource)
+    return {rule: sorted(resources) for rule, resources in sorted(flagged.items())}
+
+
+def render(results: dict[str, object], command: str) -> str:
+    facts = results["machine"]
+    versions = results["versions"]
+    startup = results["startup"]
+    assert isinstance(facts, dict) and isinstance(versions, dict)
+    sizes = results["sizes"]
+    assert isinstance(sizes, list)
+    lines = [
+        f"Command: `{command}` ({facts['date']}).",
+        "",
+        f"Machine: {facts['cpu']}; {facts['memory']} memory; {facts['os']}; Python {facts['python']}.",
+        f"Versions: {versions['ringfence'] or 'ringfence not installed'}; tfparse {versions['tfparse']}; "
+        f"Checkov {versions['checkov'] or 'not installed'}.",
+        "",
+        "| resources | module calls | ringfence wall | ringfence peak memory | Checkov wall "
+        "| Checkov peak memory | speed-up | memory ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for entry in sizes:
+        rf, ck = entry["ringfence"], entry["checkov"]
+        rf_ok, ck_ok = "seconds" in rf, "seconds" in ck
+        cells = [
+            f"{entry['resources']:,}",
+            str(entry["module_calls"]),
+            f"{rf['seconds']:.1f} s" if rf_ok else "not measured",
+            mib(rf["peak_bytes"]) if rf_ok else "not measured",
+            f"{ck['seconds']:.1f} s" if ck_ok else "not measured",
+            mib(ck["peak_bytes"]) if ck_ok else "not measured",
+            f"{ck['seconds'] / rf['seconds']:.1f}x" if rf_ok and ck_ok else "-",
+            f"{ck['peak_bytes'] / rf['peak_bytes']:.1f}x" if rf_ok and ck_ok else "-",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    if startup:
+        lines.append(
+            f"`ringfence --version` start-up: {startup[0] * 1000:.0f} ms median, {startup[1] * 1000:.0f} ms "
+            f"slowest of 10 runs (goal: under 300 ms)."
+        )
+    else:
+        lines.append("`ringfence --version` start-up: not measured (ringfence did not run).")
+    lines += [
+        "",
+        "What each tool read and reported (a scanner that drops resources is fast for the wrong reason):",
+        "",
+        "| resources generated | ringfence: resources / findings / parse errors "
+        "| Checkov: resources / failed checks / parse errors |",
+        "|---:|---|---|",
+    ]
+    for entry in sizes:
+        rf, ck = entry["ringfence"], entry["checkov"]
+        lines.append(f"| {entry['resources']:,} | {_read(rf)} | {_read(ck)} |")
+    problems = [
+        f"- {tool} at {entry['resources']:,} resources: {entry[tool]['error']}"
+        for entry in sizes
+        for tool in ("ringfence", "checkov")
+        if "error" in entry[tool]
+    ]
+    if problems:
+        lines += ["", "Not measured:", *problems]
+    lines += ["", *seeded_table(sizes[-1])]
+    return "\n".join(lines)
+
+
+def _read(tool: dict[str, object]) -> str:
+    if "seconds" not in tool:
+        return "not measured"
+    return f"{tool['resources']} / {tool['findings']} / {tool['errors']}"
+
+
+def seeded_table(entry: dict[str, object]) -> list[str]:
+    """Per rule, the resources the generator made insecure next to the resources each tool flagged."""
+    manifest = entry["manifest"]
+    rf, ck = entry["ringfence"], entry["checkov"]
+    assert isinstance(manifest, dict) and isinstance(rf, dict) and isinstance(ck, dict)
+    seeded: dict[str, set[str]] = {}
+    checks: dict[str, set[str]] = {}
+    for issue, addresses in manifest["issue_addresses"].items():
+        rule, issue_checks = ISSUES[issue]
+        seeded.setdefault(rule, set()).update(addresses)
+        checks.setdefault(rule, set()).update(issue_checks)
+    lines = [
+        f"Seeded misconfigurations at {entry['resources']:,} resources, per ringfence rule: the resources the "
+        "generator made insecure or put at risk (`seeded`), and for each tool the distinct resources it "
+        "flagged for that rule (Checkov: for the corresponding checks) and how many of those are seeded. "
+        "Flagged resources outside the seeded set are false positives or a gap in the generator's labels; "
+        "seeded resources nobody flags can be a unit difference (ringfence names the instance at risk, "
+        "Checkov the security group rule, both are in the seeded set).",
+        "",
+        "| ringfence rule | seeded | ringfence flagged (seeded) | Checkov checks | Checkov flagged (seeded) |",
+        "|---|---:|---:|---|---:|",
+    ]
+    for rule in sorted(seeded):
+        truth = seeded[rule]
+        rf_cell = _flag_cell(rf, [rule], truth)
+        check_list = sorted(checks[rule])
+        ck_cell = _flag_cell(ck, check_list, truth) if check_list else "-"
+        lines.append(
+            f"| `{rule}` | {len(truth)} | {rf_cell} | {', '.join(check_list) or 'none'} | {ck_cell} |"
+        )
+    return lines
+
+
+def _flag_cell(tool: dict[str, object], rules: list[str], truth: set[str]) -> str:
+    if "flagged" not in tool:
+        return "not measured"
+    flagged_by_rule = tool["flagged"]
+    assert isinstance(flagged_by_rule, dict)
+    flagged = {resource for rule in rules for resource in flagged_by_rule.get(rule, [])}
+    return f"{len(flagged)} ({len(flagged & truth)})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="e.g. 1000,5000,20000")
+    parser.add_argument("--repeat", type=int, default=3, help="ringfence runs per size (median reported)")
+    parser.add_argument("--checkov-repeat", type=int, default=1, help="Checkov runs per size")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--skip-checkov", action="store_true")
+    parser.add_argument("--skip-ringfence", action="store_true")
+    parser.add_argument("--no-accuracy", action="store_true", help="skip the accuracy table")
+    parser.add_argument("--no-write", action="store_true", help="leave docs/benchmarks.md alone")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",") if size]
+    given = sys.argv[1:] if argv is None else argv
+    command = " ".join([".venv/bin/python benchmarks/run.py", *given])
+
+    CORPUS.mkdir(parents=True, exist_ok=True)
+    checkov_version = "" if args.skip_checkov else ensure_checkov()
+    ringfence_ok = RINGFENCE.exists() and not args.skip_ringfence
+    results: dict[str, object] = {
+        "machine": machine_facts(),
+        "versions": {
+            "ringfence": ringfence_version() if ringfence_ok else "",
+            "tfparse": importlib.metadata.version("tfparse"),
+            "checkov": checkov_version,
+        },
+        "startup": startup_time() if ringfence_ok else None,
+        "seed": args.seed,
+        "sizes": [],
+    }
+    for size in sizes:
+        corpus = CORPUS / f"n{size}"
+        manifest = generate(size, corpus, args.seed)
+        print(f"n={size}: {manifest['module_calls']} module calls, {manifest['insecure_share']:.1%} insecure")
+        entry: dict[str, object] = {
+            "resources": size,
+            "module_calls": manifest["module_calls"],
+            "manifest": {k: v for k, v in manifest.items() if k != "insecure_addresses"},
+        }
+        skipped = {"error": "skipped"}
+        entry["ringfence"] = run_tool("ringfence", corpus, args.repeat) if ringfence_ok else skipped
+        entry["checkov"] = skipped if args.skip_checkov else run_tool("checkov", corpus, args.checkov_repeat)
+        results["sizes"].append(entry)  # type: ignore[attr-defined]
+        (CORPUS / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+
+    text = render(results, command)
+    print(text)
+    if not args.no_write:
+        write_section("speed", text)
+    if not args.no_accuracy:
+        from accuracy import run_accuracy
+
+        print(run_accuracy(write=not args.no_write))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""``Engine.can(principal, action, resource, context) -> Decision`` over an estate.
+
+The engine resolves names (addresses, bare names, ARNs), gathers each principal's policies once, compiles
+them once per (principal, guarded resource) pair, and fills the request context with what the estate
+fixes (principal ARN, account, tags, user name, resource account and tags). Every other condition key is
+*unknown* unless given: a decision that depends on one is ``allowed: None`` with the key named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from ringfence.iam.conditions import RequestContext
+from ringfence.iam.estate_policies import (
+    PRINCIPAL_KINDS,
+    PrincipalPolicies,
+    holder_for_arn,
+    principal_policies,
+    resource_policy,
+)
+from ringfence.iam.evaluator import CompiledPolicySet, Decision, EvalOptions, PolicySet, Request
+from ringfence.iam.policy import Policy
+from ringfence.model import Estate, Resource
+
+
+class ResolveError(LookupError):
+    """A name that does not resolve; ``candidates`` lists the possible matches when it is ambiguous."""
+
+    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.candidates = tuple(candidates)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A decision with the names it was asked with (for the CLI and reports)."""
+
+    principal: str
+    action: str
+    resource: str
+    decision: Decision
+    notes: tuple[str, ...] = ()
+
+
+class Engine:
+    def __init__(self, estate: Estate, *, options: EvalOptions | None = None) -> None:
+        self.estate = estate
+        self.options = options or EvalOptions()
+        self._principal_policies: dict[str, PrincipalPolicies] = {}
+        self._resource_policies: dict[str, Policy | str | None] = {}
+        self._compiled: dict[tuple[str, str | None], CompiledPolicySet] = {}
+
+    # -- names ------------------------------------------------------------------------------------------------
+    def principals(self) -> list[Resource]:
+        return sorted(self.estate.of_kind(*PRINCIPAL_KINDS), key=lambda r: r.address)
+
+    def resolve_principal(self, name: str) -> Resource:
+        return self._resolve(name, self.principals(), "principal")
+
+    def _resolve(self, name: str, candidates: Sequence[Resource], what: str) -> Resource:
+        for r in candidates:
+            if r.address == name or (r.arn is not None and r.arn == name):
+                return r
+        hits = [r for r in candidates if r.name == name or r.get("name") == name or r.address.endswith("." + name)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise ResolveError(f"{what} {name!r} is ambiguous", [r.address for r in hits])
+        raise ResolveError(f"no {what} named {name!r}", [r.address for r in candidates])
+
+    def resolve_resource(self, name: str) -> tuple[str, Resource | None]:
+        """``(ARN, estate resource or None)`` for an ARN, ``*``, an address or a unique bare name."""
+        if name == "*" or name.startswith("arn:"):
+            return name, holder_for_arn(self.estate, name) if name != "*" else None
+        target = self._resolve(name, [r for r in self.estate.resources if r.arn], "resource")
+        assert target.arn is not None
+        return target.arn, target
+
+    # -- policies ---------------------------------------------------------------------------------------------
+    def policies_of(self, principal: Resource) -> PrincipalPolicies:
+        got = self._principal_policies.get(principal.address)
+        if got is None:
+            got = principal_policies(self.estate, principal)
+            self._principal_policies[principal.address] = got
+        return got
+
+    def resource_policy_of(self, holder: Resource) -> Policy | str | None:
+        if holder.address not in self._resource_policies:
+            self._resource_policies[holder.address] = resource_policy(self.estate, holder)
+        return self._resource_policies[holder.address]
+
+    def compiled(self, principal: Resource, holder: Resource | None) -> CompiledPolicySet:
+        key = (principal.address, holder.address if holder else None)
+        found = self._compiled.get(key)
+        if found is None:
+            pp = self.policies_of(principal)
+            rp = self.resource_policy_of(holder) if holder is not None else None
+            found = CompiledPolicySet(
+                PolicySet(identity=pp.identity, boundary=pp.boundary, resource=rp if isinstance(rp, Policy) else None),
+                self.options,
+            )
+            self._compiled[key] = found
+        return found
+
+    def principal_arn(self, principal: Resource) -> str:
+        if principal.arn:
+            return principal.arn
+        kind = "role" if principal.kind == "aws_iam_role" else "user"
+        name = principal.get("name") if isinstance(principal.get("name"), str) else principal.name
+        return f"arn:{self.estate.partition}:iam::{self.estate.account_id}:{kind}/{name}"
+
+    def context_for(
+        self, principal: Resource, resource_arn: str, holder: Resource | None, given: Mapping[str, str | Sequence[str]]
+    ) -> RequestContext:
+        arn = self.principal_arn(principal)
+        derived: dict[str, str | tuple[str, ...]] = {
+            "aws:principalarn": arn,
+            "aws:principalaccount": self.estate.account_id,
+            "aws:principaltype": "AssumedRole" if principal.kind == "aws_iam_role" else "User",
+        }
+        if principal.kind == "aws_iam_user":
+            derived["aws:username"] = arn.rsplit("/", 1)[-1]
+        for key, value in principal.tags.items():
+            derived[f"aws:principaltag/{key}".lower()] = str(value)
+        account = _account_of(resource_arn) or (self.estate.account_id if holder is not None else None)
+        if account:
+            derived["aws:resourceaccount"] = account
+        if holder is not None:
+            for key, value in holder.tags.items():
+                derived[f"aws:resourcetag/{key}".lower()] = str(value)
+        values: dict[str, str | tuple[str, ...]] = dict(derived)
+        for key, value in given.items():
+            values[key.lower()] = value if isinstance(value, str) else tuple(value)
+        # Tag keys the estate does not list are absent, not unknown: the principal's tags are all known.
+        absent = set()
+        return RequestContext(values, complete=False, absent=absent)
+
+    # -- the question -----------------------------------------------------------------------------------------
+    def can(
+        self,
+        principal: str | Resource,
+        action: str,
+        resource: str,
+        context: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> Decision:
+        return self.ask(principal, action, resource, context).decision
+
+    def ask(
+        self,
+        principal: str | Resource,
+        action: str,
+        resource: str,
+        context: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> Answer:
+        who = principal if isinstance(principal, Resource) else self.resolve_principal(principal)
+        arn, holder = self.resolve_resource(resource)
+        compiled = self.compiled(who, holder)
+        ctx = self.context_for(who, arn, holder, context or {})
+        request = Request(
+            principal=self.principal_arn(who),
+            action=action,
+            resource=arn,
+            resource_account=_account_of(arn) or self.estate.account_id,
+            context=ctx,
+        )
+        decision = compiled.decide(request)
+        notes: list[str] = []
+        unreadable = list(self.policies_of(who).unreadable)
+        rp = self.resource_policy_of(holder) if holder is not None else None
+        if isinstance(rp, str):
+            unreadable.append(rp)
+        if unreadable and decision.decision != "explicit_deny":
+            # A policy we cannot read could allow or deny anything: the answer is not decided.
+            decision = replace(decision, allowed=None, unknown=(*decision.unknown, *unreadable))
+        return Answer(who.address, action, arn, decision, tuple(notes))
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[4].isdigit():
+        return parts[4]
+    return None

@@ -1,0 +1,286 @@
+"""From the estate model to policies: who holds which policy, and which resource policy guards what.
+
+Kinds and attributes are the Terraform AWS provider's (the model's vocabulary). Relations are the ones the
+linker derives from attributes (``aws_iam_role_policy.x --role--> aws_iam_role.r``); literal names and ARNs
+are matched too, so an estate whose links are missing still gives the right policies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ringfence.iam import managed
+from ringfence.iam.policy import Policy, PolicyType, parse_policy
+from ringfence.model import Estate, Ref, Resource, Unknown, as_list
+
+PRINCIPAL_KINDS = ("aws_iam_role", "aws_iam_user")
+
+# Resource kind -> (attribute holding its policy, separate policy resources and the relation to the holder).
+RESOURCE_POLICY_HOLDERS: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {
+    "aws_s3_bucket": ("policy", (("aws_s3_bucket_policy", "bucket"),)),
+    "aws_kms_key": ("policy", (("aws_kms_key_policy", "key_id"),)),
+    "aws_sqs_queue": ("policy", (("aws_sqs_queue_policy", "queue_url"),)),
+    "aws_sns_topic": ("policy", (("aws_sns_topic_policy", "arn"),)),
+    "aws_secretsmanager_secret": ("policy", (("aws_secretsmanager_secret_policy", "secret_arn"),)),
+    "aws_lambda_function": (None, ()),
+    "aws_iam_role": ("assume_role_policy", ()),
+    "aws_ecr_repository": (None, (("aws_ecr_repository_policy", "repository"),)),
+}
+
+
+@dataclass(frozen=True)
+class PrincipalPolicies:
+    """Everything attached to one principal, with the policies that could not be read."""
+
+    identity: tuple[Policy, ...]
+    boundary: tuple[Policy, ...]
+    unreadable: tuple[str, ...]  # why some policy text is not known
+
+
+def _text(value: object) -> str | dict[str, object] | None:
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, dict):
+        return value
+    return None
+
+
+def policy_of(resource: Resource, attribute: str, *, name: str, policy_type: PolicyType) -> Policy | str | None:
+    """The policy in ``resource.attribute``; a string (the reason) when it is not known; None when absent."""
+    value = resource.get(attribute)
+    if value is None or value == "":
+        return None
+    if isinstance(value, Unknown | Ref):
+        return f"{name}: the policy text is not known before apply ({value})"
+    text = _text(value)
+    if text is None:
+        return f"{name}: the policy is not a JSON document"
+    return parse_policy(
+        text if isinstance(text, str) else json.dumps(text),
+        name=name,
+        policy_type=policy_type,
+        path=resource.provenance.path,
+        line=resource.provenance.line,
+    )
+
+
+def _related(estate: Estate, holder: Resource, kind: str, relation: str, *names: str) -> Iterator[Resource]:
+    """Resources of ``kind`` pointing at ``holder`` by ``relation`` (or naming it literally)."""
+    seen: set[str] = set()
+    for r in estate.sources(holder, relation, of_kind=kind):
+        seen.add(r.address)
+        yield r
+    keys = {n for n in names if n}
+    if not keys:
+        return
+    for r in estate.of_kind(kind):
+        if r.address in seen:
+            continue
+        values = as_list(r.get(relation))
+        if any(isinstance(v, str) and v in keys for v in values):
+            yield r
+
+
+def _policy_by_arn(estate: Estate, arn: object, attachment: Resource) -> Policy | str | None:
+    targets = estate.targets(attachment, "policy_arn")
+    for target in targets:
+        if target.kind == "aws_iam_policy":
+            return policy_of(target, "policy", name=target.address, policy_type="identity")
+    if isinstance(arn, str):
+        if managed.is_aws_managed_arn(arn):
+            found = managed.get(arn)
+            return found if found is not None else f"{arn}: not in the managed-policy snapshot"
+        for p in estate.of_kind("aws_iam_policy"):
+            if p.arn == arn:
+                return policy_of(p, "policy", name=p.address, policy_type="identity")
+        return f"{arn}: customer managed policy not in the estate"
+    if isinstance(arn, Unknown | Ref):
+        return f"{attachment.address}: policy_arn is not known ({arn})"
+    return None
+
+
+def _managed_arns(estate: Estate, holder: Resource, attr: str) -> Iterator[Policy | str]:
+    for arn in as_list(holder.get(attr)):
+        if isinstance(arn, str) and managed.is_aws_managed_arn(arn):
+            found = managed.get(arn)
+            yield found if found is not None else f"{arn}: not in the managed-policy snapshot"
+        elif isinstance(arn, str):
+            hit = next((p for p in estate.of_kind("aws_iam_policy") if p.arn == arn), None)
+            if hit is not None:
+                got = policy_of(hit, "policy", name=hit.address, policy_type="identity")
+                if got is not None:
+                    yield got
+            else:
+                yield f"{arn}: customer managed policy not in the estate"
+        elif isinstance(arn, Ref):
+            target = estate.get(arn.address)
+            if target is not None and target.kind == "aws_iam_policy":
+                got = policy_of(target, "policy", name=target.address, policy_type="identity")
+                if got is not None:
+                    yield got
+        elif isinstance(arn, Unknown):
+            yield f"{holder.address}.{attr}: not known before apply"
+
+
+def _holder_policies(estate: Estate, holder: Resource, kind_prefix: str) -> Iterator[Policy | str]:
+    """Inline, attached and managed policies of a role, user or group."""
+    rel = kind_prefix  # "role" | "user" | "group"
+    name = holder.get("name") if isinstance(holder.get("name"), str) else None
+    for block in as_list(holder.get("inline_policy")):
+        if isinstance(block, dict) and block.get("policy"):
+            fake = Resource(holder.address, holder.kind, block, holder.provenance, holder.arn)
+            got = policy_of(fake, "policy", name=f"{holder.address}.inline_policy[{block.get('name', '')}]",
+                            policy_type="identity")
+            if got is not None:
+                yield got
+    for r in _related(estate, holder, f"aws_iam_{rel}_policy", rel, name or ""):
+        got = policy_of(r, "policy", name=r.address, policy_type="identity")
+        if got is not None:
+            yield got
+    for r in _related(estate, holder, f"aws_iam_{rel}_policy_attachment", rel, name or ""):
+        got = _policy_by_arn(estate, r.get("policy_arn"), r)
+        if got is not None:
+            yield got
+    for r in estate.of_kind("aws_iam_policy_attachment"):
+        listed = as_list(r.get(f"{rel}s"))
+        linked = {t.address for t in estate.targets(r, f"{rel}s")}
+        if holder.address in linked or (name and name in listed):
+            got = _policy_by_arn(estate, r.get("policy_arn"), r)
+            if got is not None:
+                yield got
+    yield from _managed_arns(estate, holder, "managed_policy_arns")
+
+
+def groups_of(estate: Estate, user: Resource) -> list[Resource]:
+    name = user.get("name") if isinstance(user.get("name"), str) else ""
+    found: dict[str, Resource] = {}
+    for m in _related(estate, user, "aws_iam_user_group_membership", "user", name):
+        for g in estate.targets(m, "groups"):
+            found[g.address] = g
+        for gname in as_list(m.get("groups")):
+            for g in estate.of_kind("aws_iam_group"):
+                if g.get("name") == gname:
+                    found[g.address] = g
+    for m in estate.of_kind("aws_iam_group_membership"):
+        users = {t.address for t in estate.targets(m, "users")} | {u for u in as_list(m.get("users")) if isinstance(u, str)}
+        if user.address in users or name in users:
+            for g in estate.targets(m, "group"):
+                found[g.address] = g
+            for g in estate.of_kind("aws_iam_group"):
+                if g.get("name") == m.get("group"):
+                    found[g.address] = g
+    return [found[k] for k in sorted(found)]
+
+
+def principal_policies(estate: Estate, principal: Resource) -> PrincipalPolicies:
+    identity: list[Policy] = []
+    unreadable: list[str] = []
+
+    def add(items: Iterator[Policy | str]) -> None:
+        for item in items:
+            (unreadable if isinstance(item, str) else identity).append(item)  # type: ignore[arg-type]
+
+    prefix = "role" if principal.kind == "aws_iam_role" else "user"
+    add(_holder_policies(estate, principal, prefix))
+    if principal.kind == "aws_iam_user":
+        for group in groups_of(estate, principal):
+            add(_holder_policies(estate, group, "group"))
+    boundary: list[Policy] = []
+    b = principal.get("permissions_boundary")
+    if b:
+        targets = [t for t in estate.targets(principal, "permissions_boundary") if t.kind == "aws_iam_policy"]
+        got: Policy | str | None
+        if targets:
+            got = policy_of(targets[0], "policy", name=targets[0].address, policy_type="boundary")
+        elif isinstance(b, str) and managed.is_aws_managed_arn(b):
+            got = managed.get(b) or f"{b}: not in the managed-policy snapshot"
+        elif isinstance(b, str):
+            hit = next((p for p in estate.of_kind("aws_iam_policy") if p.arn == b), None)
+            got = policy_of(hit, "policy", name=hit.address, policy_type="boundary") if hit else f"{b}: boundary not in the estate"
+        else:
+            got = f"{principal.address}: permissions boundary not known ({b})"
+        if isinstance(got, str):
+            unreadable.append(got)
+        elif got is not None:
+            boundary.append(got)
+    return PrincipalPolicies(tuple(identity), tuple(boundary), tuple(unreadable))
+
+
+def resource_policy(estate: Estate, holder: Resource) -> Policy | str | None:
+    """The resource-based policy guarding ``holder`` (trust policy for roles)."""
+    spec = RESOURCE_POLICY_HOLDERS.get(holder.kind)
+    if spec is None:
+        return None
+    attr, separate = spec
+    kind: PolicyType = "trust" if holder.kind == "aws_iam_role" else ("key" if holder.kind == "aws_kms_key" else "resource")
+    if holder.kind == "aws_lambda_function":
+        return _lambda_permissions(estate, holder)
+    if attr:
+        got = policy_of(holder, attr, name=f"{holder.address}.{attr}", policy_type=kind)
+        if got is not None:
+            return got
+    name = holder.get("bucket") or holder.get("name") or holder.get("id")
+    for policy_kind, relation in separate:
+        for r in _related(estate, holder, policy_kind, relation, name if isinstance(name, str) else "", holder.arn or ""):
+            return policy_of(r, "policy", name=r.address, policy_type=kind)
+    return None
+
+
+def _lambda_permissions(estate: Estate, function: Resource) -> Policy | None:
+    """``aws_lambda_permission`` resources as the function's resource policy."""
+    statements: list[dict[str, object]] = []
+    name = function.get("function_name")
+    for perm in _related(estate, function, "aws_lambda_permission", "function_name", name if isinstance(name, str) else ""):
+        principal = perm.get("principal")
+        if not isinstance(principal, str):
+            continue
+        if principal == "*":
+            p: object = "*"
+        elif principal.endswith(".amazonaws.com"):
+            p = {"Service": principal}
+        else:
+            p = {"AWS": principal}
+        stmt: dict[str, object] = {
+            "Sid": perm.get("statement_id") or perm.address,
+            "Effect": "Allow",
+            "Principal": p,
+            "Action": perm.get("action") or "lambda:InvokeFunction",
+            "Resource": function.arn or "*",
+        }
+        cond: dict[str, dict[str, object]] = {}
+        if isinstance(perm.get("source_arn"), str):
+            cond.setdefault("ArnLike", {})["aws:SourceArn"] = perm.get("source_arn")
+        if isinstance(perm.get("source_account"), str):
+            cond.setdefault("StringEquals", {})["aws:SourceAccount"] = perm.get("source_account")
+        if isinstance(perm.get("principal_org_id"), str):
+            cond.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = perm.get("principal_org_id")
+        if cond:
+            stmt["Condition"] = cond
+        statements.append(stmt)
+    if not statements:
+        return None
+    return parse_policy(
+        {"Version": "2012-10-17", "Statement": statements},
+        name=f"{function.address} (aws_lambda_permission)",
+        policy_type="resource",
+        path=function.provenance.path,
+        line=function.provenance.line,
+    )
+
+
+def holder_for_arn(estate: Estate, arn: str) -> Resource | None:
+    """The estate resource whose resource policy guards ``arn`` (the bucket of an object ARN...)."""
+    for r in estate.resources:
+        if r.arn == arn and r.kind in RESOURCE_POLICY_HOLDERS:
+            return r
+    if arn.startswith("arn:") and ":s3:::" in arn:
+        bucket = arn.split(":::", 1)[1].split("/", 1)[0]
+        for r in estate.of_kind("aws_s3_bucket"):
+            if r.get("bucket") == bucket or (r.arn and r.arn.endswith(f":::{bucket}")):
+                return r
+    for r in estate.resources:
+        if r.arn == arn:
+            return r
+    return None

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+from typer.testing import CliRunner
+
+from ringfence.cli.app import app
+
+from .conftest import DATASETS, STRATUS
+
+runner = CliRunner()
+STOP = STRATUS / "aws.defense-evasion.cloudtrail-stop.json"
+
+
+def _run(*args: str) -> tuple[int, str]:
+    res = runner.invoke(app, ["detect", *args])
+    return res.exit_code, res.output
+
+
+def test_json_contract() -> None:
+    code, out = _run(str(STOP), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["schema"] == "ringfence.detect/1"
+    det = next(d for d in data["detections"] if d["rule_id"] == "cloudtrail.logging-stopped")
+    assert det == {
+        **det,
+        "title": "CloudTrail logging stopped",
+        "severity": "high",
+        "technique": "T1562.008",
+        "principal": "arn:aws:iam::143434273843:user/christophe",
+        "source_ip": "86.245.153.234",
+        "first_seen": "2024-07-31T13:06:24Z",
+        "last_seen": "2024-07-31T13:06:24Z",
+        "count": 1,
+        "events": ["10163ed2-2253-469d-a5ee-cbc6651f8934"],
+    }
+    assert data["errors"] == [] and data["summary"]["events"] == 1 and data["summary"]["files"] == 1
+
+
+def test_since_until_window() -> None:
+    code, out = _run(str(STOP), "--format", "json", "--since", "2024-08-01T00:00:00Z")
+    assert code == 0 and json.loads(out)["detections"] == []
+    code, out = _run(str(STOP), "--format", "json", "--until", "2024-07-31T13:06:24Z")
+    assert code == 0 and json.loads(out)["summary"]["events"] == 1
+
+
+def test_sarif_is_valid() -> None:
+    code, out = _run(str(STRATUS), "--format", "sarif")
+    assert code == 0
+    schema = json.loads((DATASETS.parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    doc = json.loads(out)
+    jsonschema.validate(doc, schema)
+    assert len(doc["runs"][0]["results"]) > 35
+
+
+def test_ocsf_detection_findings() -> None:
+    code, out = _run(str(STOP), "--format", "ocsf", "--no-sigma")
+    assert code == 0
+    (finding,) = json.loads(out)
+    assert (finding["class_uid"], finding["type_uid"], finding["severity_id"]) == (2004, 200401, 4)
+    assert finding["finding_info"]["analytic"]["uid"] == "cloudtrail.logging-stopped"
+    assert finding["finding_info"]["attacks"][0]["technique"]["uid"] == "T1562.008"
+    assert finding["src_endpoint"] == {"ip": "86.245.153.234"}
+
+
+def test_text_output_is_deterministic(tmp_path: Path) -> None:
+    a = _run(str(STRATUS))[1]
+    b = _run(str(STRATUS), "--store", str(tmp_path / "s"))[1]
+    c = _run(str(tmp_path / "s"))[1]  # the store itself, read again
+    assert a == b == c and "cloudtrail.logging-stopped" in a
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert _run(str(tmp_path / "missing"))[0] == 2
+    assert _run(str(STOP), "--since", "yesterday")[0] == 2
+    assert _run(str(STOP), "--format", "xml")[0] == 2
+    assert _run(str(STOP), "--engine", "flink")[0] == 2

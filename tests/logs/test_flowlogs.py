@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from ringfence.logs.engine import DuckDBEngine, Window
+from ringfence.logs.ingest import ingest
+from ringfence.logs.runner import all_detections, run
+from ringfence.logs.store import Store
+
+T0 = 1793610000  # 2026-11-02T09:00:00Z
+V5 = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path"
+
+
+def v2(src: str, dst: str, dport: int, action: str = "ACCEPT", t: int = T0, nbytes: int = 840) -> str:
+    return f"2 111122223333 eni-0a1 {src} {dst} 49152 {dport} 6 10 {nbytes} {t} {t + 60} {action} OK"
+
+
+def v5(src: str, dst: str, dport: int, direction: str, nbytes: int = 840, t: int = T0) -> str:
+    return (
+        f"5 111122223333 eni-0a1 {src} {dst} 443 {dport} 6 10 {nbytes} {t} {t + 60} ACCEPT OK vpc-1 subnet-1 "
+        f"i-0abc 19 IPv4 {src} {dst} eu-west-1 euw1-az1 - - - - {direction} 1"
+    )
+
+
+def _rules(store: Store) -> dict[str, list[tuple[str, str, int]]]:
+    dets = [d for d in all_detections(with_sigma=False)[0] if d.table == "flowlogs"]
+    eng = DuckDBEngine(threads=1)
+    eng.open(store, Window())
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    for f in run(eng, dets):
+        out.setdefault(f.rule_id, []).append((f.principal, f.source_ip, f.count))
+    eng.close()
+    return out
+
+
+def test_default_format_and_detections(tmp_path: Path) -> None:
+    lines = [v2("203.0.113.9", "10.0.1.5", 22)]  # SSH accepted from the internet
+    lines += [v2("198.51.100.7", "10.0.1.5", p, "REJECT") for p in range(1000, 1025)]  # port scan
+    lines += [v2("198.51.100.8", f"10.0.2.{i}", 3389, "REJECT") for i in range(25)]  # sweep of RDP
+    lines += [v2("192.0.2.66", "10.0.1.6", 22, "REJECT", T0 + i) for i in range(35)]  # brute force
+    lines += [v2("10.0.0.1", "10.0.1.5", 22)]  # SSH from inside: fine
+    (tmp_path / "flows.log").write_text("\n".join(lines) + "\n")
+    store = Store(tmp_path / "store")
+    assert ingest([tmp_path / "flows.log"], store).errors == ()
+    got = _rules(store)
+    assert got["vpcflow.admin-port-accepted-from-internet"] == [("eni-0a1", "203.0.113.9", 1)]
+    assert got["vpcflow.port-scan"] == [("eni-0a1", "198.51.100.7", 25)]
+    assert got["vpcflow.port-sweep"] == [("port 3389", "198.51.100.8", 25)]
+    assert got["vpcflow.admin-brute-force"] == [("eni-0a1", "192.0.2.66", 35)]
+
+
+def test_custom_v5_header_gzip_bad_line_and_egress(tmp_path: Path) -> None:
+    day = 86400
+    lines = [V5]
+    lines += [v5("10.0.1.5", "203.0.113.50", 443, "egress", 1000, T0 + i) for i in range(3)]  # usual peer
+    lines += [v5("10.0.1.5", "198.51.100.99", 443, "egress", 60_000_000, T0 + day + i) for i in range(3)]
+    lines.append("5 111122223333 eni-0a1 only five fields")
+    lines.append(v5("10.0.1.5", "203.0.113.50", 443, "egress").replace(" 443 ", " https ", 1))
+    (tmp_path / "f.log.gz").write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    store = Store(tmp_path / "store")
+    res = ingest([tmp_path / "f.log.gz"], store)
+    assert [(e.offset, e.unit) for e in res.errors] == [(8, "line"), (9, "line")]
+    got = _rules(store)
+    assert got["vpcflow.egress-to-new-destination"] == [("i-0abc", "10.0.1.5", 3)]
+    eng = DuckDBEngine(threads=1)
+    eng.open(store, Window())
+    refs = eng.query(
+        "SELECT record_ref, aws_region, region, flow_direction FROM flowlogs ORDER BY start_time LIMIT 1"
+    )
+    eng.close()
+    assert refs[0][0].endswith("f.log.gz:2") and refs[0][1:] == ("eu-west-1", "eu-west-1", "egress")
+
+
+def test_parquet_flow_logs(tmp_path: Path) -> None:
+    import duckdb
+
+    src = tmp_path / "flows.parquet"
+    duckdb.sql(
+        "SELECT 5 AS version, '111122223333' AS account_id, 'eni-1' AS interface_id, '203.0.113.9' AS srcaddr, "
+        f"'10.0.1.5' AS dstaddr, 50000 AS srcport, 22 AS dstport, 6 AS protocol, 3 AS packets, 180 AS bytes, "
+        f"{T0} AS start, {T0 + 60} AS \"end\", 'ACCEPT' AS action, 'OK' AS log_status"
+    ).write_parquet(str(src))
+    store = Store(tmp_path / "store")
+    assert ingest([src], store).errors == ()
+    assert _rules(store)["vpcflow.admin-port-accepted-from-internet"] == [("eni-1", "203.0.113.9", 1)]

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from ringfence.logs.engine import DuckDBEngine, Window
+from ringfence.logs.ingest import ingest
+from ringfence.logs.store import Store
+
+from .conftest import STRATUS
+
+
+def _event(i: int, **extra: object) -> dict[str, object]:
+    rec: dict[str, object] = {
+        "eventVersion": "1.08",
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": "arn:aws:iam::111122223333:user/a",
+            "accountId": "111122223333",
+        },
+        "eventTime": f"2026-11-02T09:0{i % 10}:00Z",
+        "eventSource": "cloudtrail.amazonaws.com",
+        "eventName": "StopLogging",
+        "awsRegion": "eu-west-1",
+        "sourceIPAddress": "198.51.100.23",
+        "eventID": f"e-{i}",
+        "recipientAccountId": "111122223333",
+        "requestParameters": {"name": "t"},
+    }
+    rec.update(extra)
+    return rec
+
+
+def _aws_layout(root: Path, name: str, records: list[dict[str, object]]) -> Path:
+    d = root / "AWSLogs" / "111122223333" / "CloudTrail" / "eu-west-1" / "2026" / "11" / "02"
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / name
+    p.write_bytes(gzip.compress(json.dumps({"Records": records}).encode()))
+    return p
+
+
+def _query(store: Store, sql: str) -> list[tuple[object, ...]]:
+    eng = DuckDBEngine(threads=1)
+    eng.open(store, Window())
+    try:
+        return eng.query(sql)
+    finally:
+        eng.close()
+
+
+def test_gzipped_records_in_s3_layout_are_partitioned(tmp_path: Path) -> None:
+    _aws_layout(tmp_path / "logs", "a.json.gz", [_event(1), _event(2)])
+    store = Store(tmp_path / "store")
+    res = ingest([tmp_path / "logs"], store)
+    assert res.errors == () and res.files == 1
+    parts = sorted(p.relative_to(store.root).parts[:4] for p in store.root.rglob("*.parquet"))
+    assert parts == [("cloudtrail", "account=111122223333", "region=eu-west-1", "day=2026-11-02")]
+    rows = _query(
+        store, "SELECT event_id, user_arn, json_extract_string(request_parameters, '$.name') FROM cloudtrail"
+    )
+    assert sorted(rows) == [
+        ("e-1", "arn:aws:iam::111122223333:user/a", "t"),
+        ("e-2", "arn:aws:iam::111122223333:user/a", "t"),
+    ]
+
+
+def test_second_run_skips_ingested_files(tmp_path: Path) -> None:
+    _aws_layout(tmp_path / "logs", "a.json.gz", [_event(1)])
+    store = Store(tmp_path / "store")
+    assert ingest([tmp_path / "logs"], store).ingested == 1
+    again = ingest([tmp_path / "logs"], store)
+    assert (again.files, again.ingested) == (1, 0)
+    _aws_layout(tmp_path / "logs", "b.json.gz", [_event(2)])
+    third = ingest([tmp_path / "logs"], store)
+    assert (third.files, third.ingested) == (2, 1)
+    assert _query(store, "SELECT count(*) FROM cloudtrail") == [(2,)]
+
+
+def test_malformed_record_is_reported_and_the_rest_ingested(tmp_path: Path) -> None:
+    bad = _event(2)
+    del bad["eventTime"]
+    p = _aws_layout(tmp_path / "logs", "a.json.gz", [_event(1), bad, _event(3, eventTime="not a time")])
+    store = Store(tmp_path / "store")
+    res = ingest([tmp_path / "logs"], store)
+    assert [(e.path, e.message) for e in res.errors] == [
+        (str(p.resolve()), "record has no eventTime"),
+        (str(p.resolve()), "eventTime 'not a time' is not an ISO 8601 time"),
+    ]
+    assert all(e.offset > 0 for e in res.errors)
+    assert _query(store, "SELECT event_id FROM cloudtrail") == [("e-1",)]
+
+
+def test_broken_json_file_is_reported_with_offset_and_others_ingested(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    _aws_layout(logs, "good.json.gz", [_event(1)])
+    text = json.dumps({"Records": [_event(2), _event(3)]})
+    cut = text[: text.index('"e-3"') + 3]  # truncated in the middle of the second record
+    (logs / "broken.json").write_text(cut)
+    (logs / "notes.bin").write_bytes(b"\x00\x01garbage")
+    res = ingest([logs], Store(tmp_path / "store"))
+    by_file = {Path(e.path).name: e for e in res.errors}
+    assert set(by_file) == {"broken.json", "notes.bin"}
+    assert by_file["broken.json"].offset > 0 and "invalid JSON" in by_file["broken.json"].message
+    assert "neither CloudTrail nor VPC flow log" in by_file["notes.bin"].message
+    assert sorted(_query(Store(tmp_path / "store"), "SELECT event_id FROM cloudtrail")) == [
+        ("e-1",),
+        ("e-2",),
+    ]
+
+
+def test_json_lines_and_eventbridge_and_arrays(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    lines = [
+        json.dumps(_event(1)),
+        json.dumps({"detail-type": "AWS API Call via CloudTrail", "detail": _event(2)}),
+        "{oops",
+    ]
+    (logs / "lake.jsonl").write_text("\n".join(lines) + "\n")
+    (logs / "array.json").write_text(json.dumps([_event(3)]))
+    res = ingest([logs], Store(tmp_path / "store"))
+    assert [(Path(e.path).name, e.offset, e.unit) for e in res.errors] == [("lake.jsonl", 3, "line")]
+    assert sorted(_query(Store(tmp_path / "store"), "SELECT event_id FROM cloudtrail")) == [
+        ("e-1",),
+        ("e-2",),
+        ("e-3",),
+    ]
+
+
+def test_keys_differing_only_in_case_do_not_break_loading(tmp_path: Path) -> None:
+    rec = _event(1, requestParameters={"Name": "A", "name": "b"})
+    (tmp_path / "a.json").write_text(json.dumps({"Records": [rec]}))
+    store = Store(tmp_path / "store")
+    assert ingest([tmp_path / "a.json"], store).errors == ()
+    assert _query(store, "SELECT json_extract_string(request_parameters, '$.name') FROM cloudtrail") == [
+        ("b",)
+    ]
+
+
+def test_truncated_gzip_is_an_error(tmp_path: Path) -> None:
+    data = gzip.compress(json.dumps({"Records": [_event(1)] * 50}).encode())
+    (tmp_path / "t.json.gz").write_bytes(data[: len(data) // 2])
+    res = ingest([tmp_path / "t.json.gz"], Store(tmp_path / "store"))
+    assert len(res.errors) == 1 and res.errors[0].path.endswith("t.json.gz")
+
+
+def test_stratus_arrays_load_without_errors(tmp_path: Path) -> None:
+    res = ingest([STRATUS], Store(tmp_path / "s"))
+    assert res.errors == () and res.files == 35
