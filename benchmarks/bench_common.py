@@ -24,6 +24,7 @@ CHECKOV_VENV = BENCH / ".venv-checkov"
 CHECKOV = CHECKOV_VENV / "bin" / "checkov"
 SAMPLE_SECONDS = 0.05
 PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def checkov_env() -> dict[str, str]:
@@ -94,6 +95,8 @@ class Measurement:
     seconds: float
     tree_rss_peak: int  # bytes: the largest sum of RSS over the live process tree, sampled
     max_rss: int  # bytes: the kernel's maximum RSS of the largest single process of the tree
+    cpu_seconds: float  # user + system time of the tree
+    others_cores: float  # CPU used meanwhile by processes outside the tree, in cores (interference)
 
     @property
     def peak_bytes(self) -> int:
@@ -107,6 +110,7 @@ def measure(command: list[str], stdout: Path, env: dict[str, str] | None = None)
     of every process in the child's tree every 50 ms (summing them: the memory the run occupies at once),
     and by the kernel's `ru_maxrss` from `wait4` (exact, but per process: the largest one)."""
     with stdout.open("wb") as out, stdout.with_suffix(stdout.suffix + ".err").open("wb") as err:
+        busy_before = _busy_seconds()
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=ROOT)
         peak = 0
@@ -117,8 +121,31 @@ def measure(command: list[str], stdout: Path, env: dict[str, str] | None = None)
             peak = max(peak, _tree_rss(process.pid))
             time.sleep(SAMPLE_SECONDS)
         seconds = time.perf_counter() - start
+        busy = _busy_seconds() - busy_before
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measurement(process.returncode, seconds, peak, usage.ru_maxrss * 1024)
+    cpu = usage.ru_utime + usage.ru_stime
+    others = max(0.0, busy - cpu) / seconds if seconds else 0.0
+    return Measurement(process.returncode, seconds, peak, usage.ru_maxrss * 1024, cpu, round(others, 2))
+
+
+def wait_for_idle(max_seconds: float, threshold: float = 0.3, window: float = 5.0) -> float:
+    """Wait (at most `max_seconds`) until the rest of the machine uses less than `threshold` cores over
+    `window` seconds; return the CPU in cores others used in the last window."""
+    deadline = time.monotonic() + max_seconds
+    while True:
+        before = _busy_seconds()
+        time.sleep(window)
+        others = (_busy_seconds() - before) / window
+        if others < threshold or time.monotonic() >= deadline:
+            return others
+
+
+def _busy_seconds() -> float:
+    """CPU time spent by the whole machine so far, idle and I/O wait excluded (from /proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / TICKS
 
 
 def _tree_rss(root: int) -> int:

@@ -498,3 +498,28 @@ def test_nat_subnet_acl_counts_for_egress() -> None:
     assert result.reachable is False
     assert [blk.resource for blk in result.blocked_by] == ["aws_network_acl.pub"]
     assert "outbound default rule * denies tcp/443" in result.blocked_by[0].reason
+
+
+def test_network_load_balancer_preserves_the_client_address() -> None:
+    b = Builder()
+    base_vpc(b)
+    pub = public_subnet(b, "pub", "10.0.0.0/24", map_public=False)
+    b.add("aws_lb.nlb", load_balancer_type="network", subnets=[ref(pub)])
+    b.add("aws_lb_target_group.tg", port=8080, protocol="TCP", vpc_id=ref("aws_vpc.main"))
+    b.add("aws_lb_listener.tcp", load_balancer_arn=ref("aws_lb.nlb", "arn"), port=80, protocol="TCP",
+          default_action={"type": "forward", "target_group_arn": ref("aws_lb_target_group.tg", "arn")})  # fmt: skip
+    b.add("aws_security_group.world", vpc_id=ref("aws_vpc.main"), ingress=[world(8080)])
+    b.add("aws_security_group.vpc_only", vpc_id=ref("aws_vpc.main"),
+          ingress=[{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "cidr_blocks": ["10.0.0.0/16"]}])  # fmt: skip
+    for name in ("world", "vpc_only"):
+        _instance(b, name, pub, [f"aws_security_group.{name}"])
+        b.add(f"aws_lb_target_group_attachment.{name}", target_group_arn=ref("aws_lb_target_group.tg", "arn"),
+              target_id=ref(f"aws_instance.{name}"))  # fmt: skip
+    e = b.estate()
+    assert reach(e, "internet", "aws_instance.world", 8080).reachable is True
+    blocked = reach(e, "internet", "aws_instance.vpc_only", 8080)
+    assert blocked.reachable is False
+    assert any(blk.resource == "aws_security_group.vpc_only" for blk in blocked.blocked_by)
+    emap = exposure_map(e).resources
+    assert [o.via for o in emap["aws_instance.world"].openings()] == ["aws_lb.nlb"]
+    assert emap["aws_instance.vpc_only"].openings() == []

@@ -128,9 +128,15 @@ def refresh(
     profile: str | None = typer.Option(None, "--profile"),
 ) -> None:
     """Rebuild the AWS managed-policy snapshot from a live account (iam:GetAccountAuthorizationDetails)."""
-    from ringfence.iam.refresh import refresh_snapshot
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    path, count = refresh_snapshot(output=output, profile=profile)
+    from ringfence.iam.refresh import RefreshError, refresh_snapshot
+
+    try:
+        path, count = refresh_snapshot(output=output, profile=profile)
+    except (RefreshError, BotoCoreError, ClientError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"wrote {count} AWS managed policies to {path}")
 
 

@@ -22,8 +22,10 @@ decision's ``allowed`` is then ``None`` with the keys that made it so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from ringfence.iam import patterns
@@ -165,8 +167,9 @@ def _resource_fn(statement: Statement, variables: bool, crosses: bool) -> Resour
         return (lambda r, c: False) if negate else None
     fixed = [r for r in resources if not (variables and patterns.has_variables(r))]
     dynamic = [
-        (toks, patterns.compiled(patterns.arn_regex(patterns.variables_as_wildcards(toks), trailing_star_crosses=crosses)))
-        for toks in (patterns.tokenize(r) for r in resources if variables and patterns.has_variables(r))
+        (patterns.tokenize(r), patterns.arn_pattern_regex(_same_kind_pattern(r), trailing_star_crosses=crosses))
+        for r in resources
+        if variables and patterns.has_variables(r)
     ]
     rx = None
     if fixed:
@@ -186,14 +189,14 @@ def _resource_fn(statement: Statement, variables: bool, crosses: bool) -> Resour
         if rx is not None and rx.fullmatch(r) is not None:
             return not negate
         unknown = False
-        for toks, anything in dynamic:
+        for toks, same_kind in dynamic:
             try:
                 parts = patterns.resolve(toks, ctx.get, UNKNOWN)
             except patterns.Unresolved:
                 # Variables page: a variable AWS cannot resolve "might cause the entire statement to be
-                # invalid". It does when the pattern could match for some value of the variable; a pattern
-                # that cannot match whatever the value is simply does not match.
-                if anything.fullmatch(r) is not None:
+                # invalid". It does when the pattern names the same partition, service, region and account as
+                # the resource; a pattern for other resources simply does not match.
+                if same_kind.fullmatch(r) is not None:
                     return False
                 continue
             except patterns.UnknownValue:
@@ -209,6 +212,13 @@ def _resource_fn(statement: Statement, variables: bool, crosses: bool) -> Resour
         return negate
 
     return resource
+
+
+def _same_kind_pattern(pattern: str) -> str:
+    """The pattern with its resource segment (and any variable) widened to ``*``."""
+    parts = patterns.substitute_text(pattern, {}).split(":", 5)
+    head = [p if "${" not in p else "*" for p in parts[:5]]
+    return ":".join(head) + (":*" if len(parts) == 6 else "")
 
 
 def _principal_fn(statement: Statement) -> PrincipalFn | None:
@@ -250,9 +260,20 @@ _GRANT_RANK: dict[str, int] = {
 class _Plan:
     """The statements of each stage whose Action/NotAction matches one action (an index, not an answer)."""
 
-    __slots__ = ("boundary", "identity", "rcp", "resource", "scp", "session", "vpc_endpoint")
+    __slots__ = ("boundary", "fast", "identity", "rcp", "resource", "scp", "session", "vpc_endpoint")
 
     def __init__(self) -> None:
+        # For the fast path: every deny statement of every stage, and the allow statements of each group
+        # that must allow (identity, each boundary, each session policy, each SCP level). None when the
+        # request needs the full path (a resource or VPC endpoint policy is involved).
+        self.fast: (
+            tuple[
+                tuple[CompiledStatement, ...],
+                tuple[tuple[CompiledStatement, ...], ...],
+                tuple[tuple[CompiledStatement, ...], ...],
+            ]
+            | None
+        ) = None
         self.identity: tuple[CompiledStatement, ...] = ()
         self.boundary: tuple[tuple[CompiledStatement, ...], ...] = ()
         self.session: tuple[tuple[CompiledStatement, ...], ...] = ()
@@ -309,20 +330,62 @@ def _run(statements: Iterable[CompiledStatement], req: Request, who: RequestPrin
             (out.allow if state else out.allow_unknown).append((cs, grant))
 
 
+_EMPTY = _Outcome()
+
+
+def _any_allows(group: tuple[CompiledStatement, ...], resource: str, ctx: RequestContext) -> Tri:
+    """True when a statement of ``group`` certainly applies, None when one might, else False."""
+    maybe = False
+    for cs in group:
+        state: Tri = True
+        if cs.resource is not None:
+            r = cs.resource(resource, ctx)
+            if r is False:
+                continue
+            if r is None:
+                state = None
+        for cond in cs.conditions:
+            c = cond(ctx)
+            if c is False:
+                state = False
+                break
+            if c is None:
+                state = None
+        if state:
+            return True
+        if state is None:
+            maybe = True
+    return None if maybe else False
+
+
 def _and(*values: Tri) -> Tri:
-    if any(v is False for v in values):
-        return False
-    if any(v is None for v in values):
-        return None
-    return True
+    result: Tri = True
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            result = None
+    return result
 
 
 def _or(*values: Tri) -> Tri:
-    if any(v is True for v in values):
-        return True
-    if any(v is None for v in values):
-        return None
-    return False
+    result: Tri = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            result = None
+    return result
+
+
+@lru_cache(maxsize=65536)
+def _resolved_regex(parts: tuple[tuple[str, str], ...], crosses: bool) -> re.Pattern[str]:
+    return patterns.compiled(patterns.arn_regex(parts, trailing_star_crosses=crosses))
+
+
+_ALLOW = Decision("allow", True)
+_EXPLICIT_DENY = Decision("explicit_deny", False)
+_IMPLICIT_DENY = Decision("implicit_deny", False)
 
 
 class CompiledPolicySet:
@@ -362,6 +425,14 @@ class CompiledPolicySet:
         plan.rcp = pick(self._rcp)
         plan.resource = pick(self._resource)
         plan.vpc_endpoint = tuple(pick(g) for g in self._vpce)
+        if not plan.resource and not plan.vpc_endpoint and not self._vpce:
+            groups = (plan.identity, *plan.boundary, *plan.session)
+            denies = tuple(cs for g in (*groups, *plan.scp) for cs in g if cs.deny)
+            plan.fast = (
+                denies,
+                tuple(tuple(cs for cs in g if not cs.deny) for g in groups),
+                tuple(tuple(cs for cs in g if not cs.deny) for g in plan.scp),
+            )
         if len(self._plans) > 20000:
             self._plans.clear()
         self._plans[action] = plan
@@ -373,39 +444,32 @@ class CompiledPolicySet:
         plan = self._plan(action)
         who = parse_principal(req.principal)
         ps = self.policies
+        if plan.fast is not None and not explain:
+            fast = self._fast(plan, req, who, action)
+            if fast is not None:
+                return fast
 
-        identity = _Outcome()
-        _run(plan.identity, req, who, identity)
-        boundaries = []
-        for group in plan.boundary:
+        def run(group: tuple[CompiledStatement, ...]) -> _Outcome:
             o = _Outcome()
-            _run(group, req, who, o)
-            boundaries.append(o)
-        sessions = []
-        for group in plan.session:
-            o = _Outcome()
-            _run(group, req, who, o)
-            sessions.append(o)
-        scps: list[_Outcome] = []
-        if not (ps.management_account or who.exempt_from_scps):
-            for group in plan.scp:
-                o = _Outcome()
+            if group:
                 _run(group, req, who, o)
-                scps.append(o)
-        rcp = _Outcome()
+            return o
+
+        identity = run(plan.identity)
+        boundaries = [run(g) for g in plan.boundary] if plan.boundary else []
+        sessions = [run(g) for g in plan.session] if plan.session else []
+        scps: list[_Outcome] = []
+        if plan.scp and not (ps.management_account or who.exempt_from_scps):
+            scps = [run(g) for g in plan.scp]
+        rcp = _EMPTY
         if (
             plan.rcp
             and not (ps.resource_in_management_account or who.exempt_from_scps)
             and self._rcp_applies(action)
         ):
-            _run(plan.rcp, req, who, rcp)
-        resource = _Outcome()
-        _run(plan.resource, req, who, resource)
-        vpces = []
-        for group in plan.vpc_endpoint:
-            o = _Outcome()
-            _run(group, req, who, o)
-            vpces.append(o)
+            rcp = run(plan.rcp)
+        resource = run(plan.resource) if plan.resource else _EMPTY
+        vpces = [run(g) for g in plan.vpc_endpoint] if plan.vpc_endpoint else []
 
         everything = [identity, *boundaries, *sessions, *scps, rcp, resource, *vpces]
         denies = [cs for o in everything for cs in o.deny]
@@ -488,6 +552,61 @@ class CompiledPolicySet:
             lower = "implicit_deny"
         refs = tuple(cs.ref() for cs in unknown_statements) if explain else ()
         return Decision(lower, None, refs, unknown)
+
+    def _fast(self, plan: _Plan, req: Request, who: RequestPrincipal, action: str) -> Decision | None:
+        """Identity-side requests without unknowns: flags instead of lists, first allow wins per group.
+        Returns None to let the full path decide (unknown values, resource policies, RCPs...)."""
+        assert plan.fast is not None
+        denies, allow_groups, scp_allows = plan.fast
+        resource = req.resource
+        ctx = req.context
+        ps = self.policies
+        scp_applies = not (ps.management_account or who.exempt_from_scps)
+        for cs in denies:
+            if cs.stage == "scp" and not scp_applies:
+                continue
+            if cs.resource is not None:
+                r = cs.resource(resource, ctx)
+                if r is not True:
+                    if r is None:
+                        return None
+                    continue
+            for cond in cs.conditions:
+                c = cond(ctx)
+                if c is not True:
+                    if c is None:
+                        return None
+                    break
+            else:
+                return _EXPLICIT_DENY
+        if plan.rcp:
+            return None
+        for index, group in enumerate(allow_groups):
+            if index == 0 and who.kind == "root":
+                continue
+            allows = _any_allows(group, resource, ctx)
+            if allows is None:
+                return None
+            if not allows:
+                # No resource policy is involved: nothing else can grant.
+                return _IMPLICIT_DENY
+        if who.kind in ("anonymous", "service", "federated"):
+            return _IMPLICIT_DENY
+        if not self._same_account(req, who):
+            return _IMPLICIT_DENY
+        required = ps.resource_policy_required
+        if required is None:
+            required = _requires_resource_policy(action, resource)
+        if required:
+            return _IMPLICIT_DENY
+        if scp_applies:
+            for level in scp_allows:
+                allows = _any_allows(level, resource, ctx)
+                if allows is None:
+                    return None
+                if not allows:
+                    return _IMPLICIT_DENY
+        return _ALLOW
 
     def _rcp_applies(self, action: str) -> bool:
         if self._rcp_services is None:

@@ -111,11 +111,6 @@ def resolve(
     return tuple(out)
 
 
-def variables_as_wildcards(tokens: tuple[tuple[str, Token], ...]) -> tuple[tuple[str, str], ...]:
-    """The pattern with every variable replaced by ``*``: what it could match for some value."""
-    return tuple(("wild", "*") if k == "var" else (k, t) for k, t in tokens if isinstance(t, str) or k == "var")  # type: ignore[misc]
-
-
 def plain_tokens(tokens: tuple[tuple[str, Token], ...]) -> tuple[tuple[str, str], ...]:
     return tuple((k, t) for k, t in tokens if isinstance(t, str))
 

@@ -186,17 +186,13 @@ def exposure(net: Network, address: str) -> Exposure:
         front = exposure(net, feed.balancer)
         if not (front.reachable & feed.listeners):
             continue
-        from ringfence.network.reach import Target, _flows
+        from ringfence.network.reach import Target, forward_leg
 
         ports = IntervalSet.of(feed.port) if feed.port else ALL_PORTS
-        leg = _flows(
-            net,
-            Target(feed.balancer, resource=feed.balancer),
-            Target(address, resource=address),
-            Region.box(IntervalSet.of(TCP), ports),
-        )
+        sources = (front.reachable & feed.listeners).addresses()
+        leg = forward_leg(net, feed, Target("internet", sources), Region.box(IntervalSet.of(TCP), ports))
         if leg.reachable:
-            sources = (front.reachable & feed.listeners).addresses()
+            sources = sources & leg.packets.addresses()
             via.append((feed.balancer, Region.box(IntervalSet.of(TCP), ports, sources)))
     result = Exposure(
         address, reachable, uncertain - reachable, tuple(dict.fromkeys(reasons)), tuple(via), net

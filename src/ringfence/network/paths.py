@@ -104,6 +104,24 @@ def inbound_from_internet(net: Network, dst: Placement) -> list[Stage]:
     return stages
 
 
+def behind_balancer(net: Network, dst: Placement) -> list[Stage]:
+    """A target of a network load balancer without security groups, which preserves the client's address:
+    the target's subnet ACL (both ways) and its groups see the client, not the balancer
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html)."""
+    if dst.unknown:
+        return [unknown_stage(f"{dst.resource}: {dst.unknown}")]
+    assert dst.subnet is not None
+    info = net.subnets[dst.subnet]
+    stages = [acl_stage(net, info.acl, egress=False, peer="src", reply=False)]
+    if dst.groups is not None:
+        stages.append(
+            sg_stage(net, dst, direction="ingress", peer="src", other=None, other_label="the client")
+        )
+    stages.append(deliver_stage(dst.resource, ""))
+    stages.append(acl_stage(net, info.acl, egress=True, peer="src", reply=True))
+    return stages
+
+
 def outbound_to_internet(net: Network, src: Placement) -> list[list[Stage]]:
     """Interface -> internet, one stage list per way out: straight through the internet gateway (public
     IPv4 or IPv6 address, or an egress-only gateway for IPv6), and through each NAT gateway the subnet's

@@ -8,11 +8,17 @@ from typing import Any
 
 from ringfence.model import Estate
 from ringfence.network.addresses import ALL_ADDRESSES, INTERNET, parse_cidr
-from ringfence.network.balancers import feeds_to
+from ringfence.network.balancers import Feed, feeds_to
 from ringfence.network.endpoints import placements
 from ringfence.network.flows import Block, End, Outcome, Step, run
 from ringfence.network.intervals import IntervalSet
-from ringfence.network.paths import between, host_in_subnet, inbound_from_internet, outbound_to_internet
+from ringfence.network.paths import (
+    behind_balancer,
+    between,
+    host_in_subnet,
+    inbound_from_internet,
+    outbound_to_internet,
+)
 from ringfence.network.region import ALL_PORTS, ALL_PROTOCOLS, ICMP, ICMPV6, TCP, UDP, Region
 from ringfence.network.topology import Network, network_of
 
@@ -205,6 +211,34 @@ def _flows(net: Network, src: Target, dst: Target, query: Region) -> Outcome:
     return _combine(outcomes)
 
 
+def forward_leg(net: Network, feed: Feed, client: Target, query: Region) -> Outcome:
+    """Balancer -> target. A network load balancer without security groups keeps the client's address,
+    so the target must admit the client; any other balancer opens its own connection to the target."""
+    spots = placements(net, feed.balancer)
+    preserves = bool(spots) and all(p.groups is None for p in spots) and client.resource is None
+    if not preserves:
+        return _flows(
+            net,
+            Target(feed.balancer, resource=feed.balancer),
+            Target(feed.target, resource=feed.target),
+            query,
+        )
+    outcomes = []
+    end = End(client.label, client.addresses, free=True)
+    for d in placements(net, feed.target):
+        outcomes.append(
+            run(
+                behind_balancer(net, d),
+                query.with_addresses(client.addresses),
+                end,
+                End(d.resource, d.addresses, False),
+            )
+        )
+    return (
+        _combine(outcomes) if outcomes else Outcome(None, unknown=[f"{feed.target} has no network interface"])
+    )
+
+
 def _via_balancer(net: Network, src: Target, dst: str, query: Region) -> Outcome | None:
     """The destination behind a load balancer: src -> listener, then balancer -> target on its port."""
     found: list[Outcome] = []
@@ -217,12 +251,7 @@ def _via_balancer(net: Network, src: Target, dst: str, query: Region) -> Outcome
             if first.reachable is None:
                 found.append(first)
             continue
-        second = _flows(
-            net,
-            Target(feed.balancer, resource=feed.balancer),
-            Target(dst, resource=dst),
-            query & target_ports,
-        )
+        second = forward_leg(net, feed, src, query & target_ports)
         if second.reachable is True:
             hop = Step(feed.balancer, f"forward to {feed.target_group or dst} port {feed.port}")
             return Outcome(True, path=[*first.path, hop, *second.path])

@@ -11,6 +11,7 @@ async function main() {
   const cases = JSON.parse(Buffer.concat(chunks).toString("utf8"));
   const out = [];
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   for (const simulation of cases) {
     try {
       const result = await runSimulation(simulation, {});
@@ -23,7 +24,9 @@ async function main() {
       out.push({ result: null, error: String(e) });
     }
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(JSON.stringify({ seconds, results: out }));
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStarted);
+  const seconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(JSON.stringify({ seconds, wall, results: out }));
 }
 main();

@@ -89,12 +89,16 @@ def convert(
 
     files = _Files()
     out: list[Resource] = []
+    real_files: dict[str, Path] = {}
     for label, block in blocks:
         meta = block["__tfmeta"]
         address = ids.get(block.get("id", ""), meta.get("path", ""))
         if not keep(address):
             continue
-        file = real_path((load_dir / meta.get("filename", "")).resolve())
+        filename = meta.get("filename", "")
+        file = real_files.get(filename)
+        if file is None:
+            file = real_files[filename] = real_path((load_dir / filename).resolve())
         lines = files.lines(file)
         start, end = int(meta.get("line_start") or 0), int(meta.get("line_end") or 0)
         text = "\n".join(lines[start - 1 : end]) if start else ""
@@ -104,10 +108,7 @@ def convert(
             for key, value in block.items()
             if key not in ("__tfmeta", "id") and key not in _META_ARGS
         }
-        try:
-            rel = file.relative_to(base).as_posix()
-        except ValueError:
-            rel = file.as_posix()
+        rel = _relative(file, base)
         tags = attributes.get("tags")
         out.append(
             Resource(
@@ -136,6 +137,19 @@ def _nested_references(block: Any) -> Any:
     elif isinstance(block, list):
         for item in block:
             yield from _nested_references(item)
+
+
+_RELATIVE: dict[tuple[Path, Path], str] = {}
+
+
+def _relative(file: Path, base: Path) -> str:
+    key = (file, base)
+    if key not in _RELATIVE:
+        try:
+            _RELATIVE[key] = file.relative_to(base).as_posix()
+        except ValueError:
+            _RELATIVE[key] = file.as_posix()
+    return _RELATIVE[key]
 
 
 class _AttributeGuess:

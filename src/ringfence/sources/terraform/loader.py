@@ -7,6 +7,7 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,13 +45,29 @@ def load_roots(
 
 
 def _run_all(tasks: list[Task], jobs: int | None) -> list[TaskResult]:
-    size = sum(_source_bytes(t.root) for t in {t.root: t for t in tasks}.values())
-    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 4)
-    if len(tasks) <= 1 or workers <= 1 or size < _PARALLEL_MIN_BYTES:
+    """Run the evaluations, in parallel when there are several worth it (each worker starts a Python
+    and tfparse's Go runtime: about a third of a second)."""
+    workers = jobs if jobs is not None else min(_usable_cores(), 4)
+    big = (
+        len(tasks) >= 3
+        or sum(_source_bytes(t.root) for t in {t.root: t for t in tasks}.values()) >= _PARALLEL_MIN_BYTES
+    )
+    if len(tasks) <= 1 or workers <= 1 or not big:
         return [run(t) for t in tasks]
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-        return list(pool.map(run, tasks))
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+            return list(pool.map(run, tasks, chunksize=1))
+    except BrokenProcessPool:
+        # Workers cannot start from some hosts (an interactive __main__): evaluate here instead.
+        return [run(t) for t in tasks]
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 def _source_bytes(root: Path) -> int:
