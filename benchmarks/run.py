@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--idle-wait",
         type=float,
-        default=300,
+        default=120,
         help="before each run, wait up to this many seconds for other processes to leave the CPU (0: never)",
     )
     parser.add_argument("--no-write", action="store_true", help="leave docs/benchmarks.md alone")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ringfence.network.addresses import INTERNET, V6_BASE, parse_cidr, to_cidrs
@@ -20,6 +20,7 @@ def _points(s: IntervalSet) -> set[int]:
     return {n for lo, hi in s for n in range(lo, hi + 1)}
 
 
+@settings(deadline=None)
 @given(spans, spans)
 def test_interval_operations_match_sets(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> None:
     x, y = _set(a), _set(b)
@@ -60,6 +61,7 @@ def _packets(r: Region) -> set[tuple[int, int, int]]:
     return out
 
 
+@settings(deadline=None)
 @given(boxes, boxes)
 def test_region_operations_match_sets(
     a: list[tuple[tuple[int, int], ...]], b: list[tuple[tuple[int, int], ...]]

@@ -44,7 +44,7 @@ def _first_match(rules: tuple[NaclRule, ...], proto: int, port: int, address: in
     return False  # the default * rule
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(rule, max_size=6))
 def test_acl_first_match(raw: list[tuple[int, bool, int, tuple[int, int], tuple[int, int]]]) -> None:
     rules = _rules(raw)
@@ -56,7 +56,7 @@ def test_acl_first_match(raw: list[tuple[int, bool, int, tuple[int, int], tuple[
                 assert bool(ev.allowed & probe) == _first_match(rules, proto, port, address)
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(rule, max_size=6))
 def test_reply_needs_some_ephemeral_port(
     raw: list[tuple[int, bool, int, tuple[int, int], tuple[int, int]]],
@@ -75,7 +75,7 @@ def test_reply_needs_some_ephemeral_port(
             assert bool(replies & probe) == expected
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 255), st.integers(24, 32), st.integers(0, 3)), max_size=8))
 def test_longest_prefix_match(raw: list[tuple[int, int, int]]) -> None:
     routes = []

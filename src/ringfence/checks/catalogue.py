@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from ringfence.checks import identity, monitoring, network, secrets, storage
+from ringfence.checks import identity, monitoring, network, secrets, storage, transit, volumes
 from ringfence.checks.base import Check
 
 CATALOGUE: tuple[Check, ...] = (
     *identity.CHECKS,
     *network.CHECKS,
     *storage.CHECKS,
+    *volumes.CHECKS,
+    *transit.CHECKS,
     *monitoring.CHECKS,
     *secrets.CHECKS,
 )

@@ -206,4 +206,44 @@ POLICY_ON_USER = Check(
     per_resource=_attached_to_user,
 )
 
-CHECKS = (ADMIN_ON_WORKLOAD, POLICY_ON_USER)
+
+def _access_key(key: Resource, ctx: Context) -> Iterable[Result]:
+    status = key.get("status", "Active")
+    if isinstance(status, Unknown):
+        yield unknown(key, f"the key's status is not known: {status.reason}")
+        return
+    if status == "Inactive":
+        yield passed(key, "the key is inactive")
+        return
+    user = ctx.estate.target(key, "user")
+    owner = user.address if user is not None else str(key.get("user"))
+    yield failed(
+        key,
+        f"a long-lived access key is created for {owner}; its secret also lands in the Terraform state",
+        location=key,
+    )
+
+
+LONG_LIVED_KEY = Check(
+    Meta(
+        rule_id="identity.long-lived-access-key",
+        title="Workloads use roles (instance profiles, IRSA, OIDC federation), not long-lived access keys",
+        pillar="identity",
+        severity=Severity.MEDIUM,
+        rationale="Access keys never expire and leak through CI logs, laptops and the Terraform state; "
+        "roles hand out credentials that expire within hours.",
+        remediation="Give the workload a role: an instance profile, IRSA or EKS Pod Identity, or OIDC "
+        "federation for CI, and delete the key.",
+        terraform=(
+            'resource "aws_iam_openid_connect_provider" "github" {\n'
+            '  url            = "https://token.actions.githubusercontent.com"\n'
+            '  client_id_list = ["sts.amazonaws.com"]\n}'
+        ),
+        compliance=("CIS-AWS-5.0:1.14", "FSBP:IAM.3"),
+        peers=("CKV_AWS_273",),
+    ),
+    kinds=("aws_iam_access_key",),
+    per_resource=_access_key,
+)
+
+CHECKS = (ADMIN_ON_WORKLOAD, POLICY_ON_USER, LONG_LIVED_KEY)

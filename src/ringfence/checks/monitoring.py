@@ -64,4 +64,32 @@ LOG_FILE_VALIDATION = Check(
     per_resource=_flag("enable_log_file_validation", False, "log file validation is off"),
 )
 
-CHECKS = (MULTI_REGION, LOG_FILE_VALIDATION)
+
+def _trail_kms(trail: Resource, ctx: Context) -> Iterable[Result]:
+    key = trail.get("kms_key_id")
+    if isinstance(key, Unknown):
+        yield unknown(trail, f"kms_key_id is not known: {key.reason}")
+    elif key:
+        yield passed(trail)
+    else:
+        yield failed(trail, "log files are encrypted only with S3-managed keys, not a KMS key")
+
+
+TRAIL_KMS = Check(
+    Meta(
+        rule_id="cloudtrail.kms-encryption-enabled",
+        title="CloudTrail log files are encrypted with a KMS key",
+        pillar="monitoring",
+        severity=Severity.MEDIUM,
+        rationale="With a customer-managed key, reading the audit trail needs kms:Decrypt as well as "
+        "s3:GetObject: one more control an intruder has to defeat, and one more CloudTrail event.",
+        remediation="Set kms_key_id to a customer-managed key whose policy lets CloudTrail encrypt.",
+        terraform='resource "aws_cloudtrail" "main" {\n  kms_key_id = aws_kms_key.trail.arn\n}',
+        compliance=("CIS-AWS-5.0:3.5", "FSBP:CloudTrail.2"),
+        peers=("CKV_AWS_35", "AVD-AWS-0015", "AWS-CLOUDTRAIL-ENCRYPTION-CUSTOMER-KEY"),
+    ),
+    kinds=("aws_cloudtrail",),
+    per_resource=_trail_kms,
+)
+
+CHECKS = (MULTI_REGION, LOG_FILE_VALIDATION, TRAIL_KMS)

@@ -143,8 +143,10 @@ class Engine:
         action: str,
         resource: str,
         context: Mapping[str, str | Sequence[str]] | None = None,
+        *,
+        explain: bool = True,
     ) -> Decision:
-        return self.ask(principal, action, resource, context).decision
+        return self.ask(principal, action, resource, context, explain=explain).decision
 
     def ask(
         self,
@@ -152,6 +154,8 @@ class Engine:
         action: str,
         resource: str,
         context: Mapping[str, str | Sequence[str]] | None = None,
+        *,
+        explain: bool = True,
     ) -> Answer:
         who = principal if isinstance(principal, Resource) else self.resolve_principal(principal)
         arn, holder = self.resolve_resource(resource)
@@ -164,7 +168,7 @@ class Engine:
             resource_account=_account_of(arn) or self.estate.account_id,
             context=ctx,
         )
-        decision = compiled.decide(request)
+        decision = compiled.decide(request, explain=explain)
         notes: list[str] = []
         unreadable = list(self.policies_of(who).unreadable)
         rp = self.resource_policy_of(holder) if holder is not None else None

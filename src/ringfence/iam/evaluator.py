@@ -621,8 +621,12 @@ class CompiledPolicySet:
         if account is None:
             parts = req.resource.split(":", 5)
             account = parts[4] if len(parts) == 6 and parts[4] else None
-        if account is None or who.account is None:
-            return who.kind not in ("anonymous", "service", "federated")
+        if who.account is None:
+            # Service principals, web-identity federation and anonymous callers have no identity policies:
+            # the resource policy alone decides, as within an account.
+            return True
+        if account is None:
+            return True
         return account == who.account
 
     @staticmethod
