@@ -523,3 +523,29 @@ def test_network_load_balancer_preserves_the_client_address() -> None:
     emap = exposure_map(e).resources
     assert [o.via for o in emap["aws_instance.world"].openings()] == ["aws_lb.nlb"]
     assert emap["aws_instance.vpc_only"].openings() == []
+
+
+def test_transit_gateway_route_tables() -> None:
+    b = Builder()
+    _two_vpcs(b, "tgw")
+    e = b.estate()
+    assert reach(e, "aws_instance.a", "aws_instance.b", 5432).reachable is True
+    # An explicit table for a's attachment with a blackhole for b's range: nothing gets through.
+    b.add(
+        "aws_ec2_transit_gateway_route_table.isolated", transit_gateway_id=ref("aws_ec2_transit_gateway.hub")
+    )
+    b.add("aws_ec2_transit_gateway_route_table_association.a",
+          transit_gateway_attachment_id=ref("aws_ec2_transit_gateway_vpc_attachment.a"),
+          transit_gateway_route_table_id=ref("aws_ec2_transit_gateway_route_table.isolated"))  # fmt: skip
+    b.add("aws_ec2_transit_gateway_route.drop_b", destination_cidr_block="10.2.0.0/16", blackhole=True,
+          transit_gateway_route_table_id=ref("aws_ec2_transit_gateway_route_table.isolated"))  # fmt: skip
+    blocked = reach(b.estate(), "aws_instance.a", "aws_instance.b", 5432)
+    assert blocked.reachable is False
+    assert "no route to aws_instance.b" in blocked.blocked_by[0].reason
+    # A propagation of b's attachment into that table is less specific than... the same /16: LPM ties go
+    # to the first; replace the blackhole by a propagation and it works again.
+    b.resources = [r for r in b.resources if r.address != "aws_ec2_transit_gateway_route.drop_b"]
+    b.add("aws_ec2_transit_gateway_route_table_propagation.b",
+          transit_gateway_attachment_id=ref("aws_ec2_transit_gateway_vpc_attachment.b"),
+          transit_gateway_route_table_id=ref("aws_ec2_transit_gateway_route_table.isolated"))  # fmt: skip
+    assert reach(b.estate(), "aws_instance.a", "aws_instance.b", 5432).reachable is True

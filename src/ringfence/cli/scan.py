@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-_FORMATS = ("text", "json", "sarif", "junit")
+_FORMATS = ("text", "json", "sarif", "junit", "ocsf", "asff")
 
 
 class FailOn(StrEnum):
@@ -34,7 +34,9 @@ def register(app: typer.Typer) -> None:
 
 def scan(
     paths: list[str] = typer.Argument(..., metavar="PATH...", help="Folders or files to scan."),
-    output_format: str = typer.Option("text", "--format", "-f", help="text, json, sarif or junit."),
+    output_format: str = typer.Option(
+        "text", "--format", "-f", help="text, json, sarif, junit, ocsf or asff."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
     fail_on: FailOn | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the run."),
     fail_on_unknown: bool = typer.Option(
@@ -102,6 +104,10 @@ def _render(result: Any, output_format: str, to_stdout: bool) -> str | None:
         from ringfence.reports import json_report as renderer
     elif output_format == "sarif":
         from ringfence.reports import sarif as renderer  # type: ignore[no-redef]
+    elif output_format == "ocsf":
+        from ringfence.reports import ocsf as renderer  # type: ignore[no-redef]
+    elif output_format == "asff":
+        from ringfence.reports import asff as renderer  # type: ignore[no-redef]
     else:
         from ringfence.reports import junit as renderer  # type: ignore[no-redef]
     rendered = renderer.render(result)

@@ -51,7 +51,7 @@ class Engine(Protocol):
 
     def open(self, store: Store, window: Window) -> None: ...
 
-    def query(self, sql: str) -> list[Row]: ...
+    def query(self, sql: str, hot: bool = False) -> list[Row]: ...
 
     def count(self, table: str) -> int: ...
 
@@ -87,8 +87,17 @@ class DuckDBEngine:
             )
         self._con = con
 
-    def query(self, sql: str) -> list[Row]:
-        return [tuple(r) for r in self._con.execute(sql).fetchall()]
+    def use_prefilter(self, condition: str) -> None:
+        """Materialises, in one scan, the CloudTrail rows that `condition` admits (see prefilter.py);
+        `query(sql, hot=True)` then reads `cloudtrail` from them."""
+        con = self._con
+        con.execute("CREATE SCHEMA IF NOT EXISTS hot")
+        con.execute(f"CREATE OR REPLACE TABLE hot.cloudtrail AS SELECT * FROM main.cloudtrail WHERE {condition}")
+
+    def query(self, sql: str, hot: bool = False) -> list[Row]:
+        con = self._con
+        con.execute("SET search_path = 'hot,main'" if hot else "SET search_path = 'main'")
+        return [tuple(r) for r in con.execute(sql).fetchall()]
 
     def count(self, table: str) -> int:
         return int(self._con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

@@ -34,6 +34,8 @@ CHEAP = frozenset(
         "read_only",
         "management_event",
         "aws_region",
+        "user_agent",
+        "user_arn",
     }
 )
 # Functions allowed in a cheap condition (anything else, regular expressions and JSON above all, is

@@ -115,9 +115,18 @@ def sort_key(f: Finding) -> tuple[int, str, str, str]:
 
 
 def run(engine: Engine, detections: Sequence[Detection]) -> list[Finding]:
+    hot: set[str] = set()
+    use_prefilter = getattr(engine, "use_prefilter", None)
+    if use_prefilter is not None:
+        from ringfence.logs.prefilter import plan
+
+        p = plan(detections)
+        if p.hot_filter is not None:
+            use_prefilter(p.hot_filter)
+            hot = set(p.hot)
     findings: list[Finding] = []
     for det in detections:
-        findings.extend(group(det, engine.query(det.sql)))
+        findings.extend(group(det, engine.query(det.sql, hot=det.rule_id in hot)))
     return sorted(findings, key=sort_key)
 
 

@@ -21,6 +21,7 @@ from ringfence.network.stages import (
     unknown_stage,
 )
 from ringfence.network.topology import Network
+from ringfence.network.transit import transit_verdict
 
 
 # -- route acceptance --------------------------------------------------------------------------------------
@@ -57,14 +58,7 @@ def _internal(net: Network, src_vpc: str | None, dst_vpc: str | None) -> Any:
             ends |= {t.address for t in net.estate.targets(r, "peer_vpc_id")}
             return {src_vpc, dst_vpc} <= ends and src_vpc != dst_vpc
         if route.target_kind == "tgw":
-            attached = {
-                v.address
-                for att in net.estate.sources(
-                    r, "transit_gateway_id", of_kind="aws_ec2_transit_gateway_vpc_attachment"
-                )
-                for v in net.estate.targets(att, "vpc_id")
-            }
-            return {src_vpc, dst_vpc} <= attached
+            return transit_verdict(net, r.address, src_vpc, dst_vpc)
         return False
 
     return accept
