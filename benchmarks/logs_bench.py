@@ -24,6 +24,7 @@ import time
 import uuid
 from multiprocessing import Pool
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -31,26 +32,37 @@ DATASETS = ROOT.parent / "shared" / "datasets"
 PER_FILE = 1000
 
 
-def _templates() -> list[dict[str, object]]:
-    recs: list[dict[str, object]] = []
+ATTACK_SHARE = 0.01  # one event in a hundred comes from an attack: generous for a real account
+
+
+def _is_attack(rec: dict[str, Any]) -> bool:
+    who = str((rec.get("userIdentity") or {}).get("arn", ""))
+    return "stratus-red-team" in str(rec.get("userAgent", "")).lower() or "stratus-red-team" in who
+
+
+def _templates() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(background, attack) records: the Invictus account's own activity, and the Stratus techniques."""
+    background: list[dict[str, Any]] = []
+    attack: list[dict[str, Any]] = []
     for f in sorted((DATASETS / "cloudtrail" / "invictus-sigma-aws" / "CloudTrail").glob("*.json")):
-        recs += json.loads(f.read_text())["Records"]
+        for r in json.loads(f.read_text())["Records"]:
+            (attack if _is_attack(r) else background).append(r)
     for f in sorted((DATASETS / "cloudtrail" / "stratus-red-team").glob("*.json")):
-        recs += json.loads(f.read_text())
-    return recs
+        attack += json.loads(f.read_text())
+    return background, attack
 
 
 def _write_file(args: tuple[Path, int, int, int]) -> None:
     out, index, count, seed = args
     rnd = random.Random(seed)
-    recs = _TEMPLATES
+    background, attack = _TEMPLATES
     start = dt.datetime(2026, 11, 1) + dt.timedelta(minutes=5 * index)
     accounts = ["111122223333", "444455556666"]
     account = accounts[index % 2]
     region = ("us-east-1", "eu-west-1")[index % 3 == 0]
     batch = []
     for j in range(count):
-        r = dict(rnd.choice(recs))
+        r = dict(rnd.choice(attack if rnd.random() < ATTACK_SHARE else background))
         r["eventID"] = str(uuid.UUID(int=rnd.getrandbits(128)))
         r["eventTime"] = (start + dt.timedelta(seconds=j * 300 // count)).strftime("%Y-%m-%dT%H:%M:%SZ")
         r["awsRegion"] = region
@@ -63,7 +75,7 @@ def _write_file(args: tuple[Path, int, int, int]) -> None:
         json.dump({"Records": batch}, fh, separators=(",", ":"))
 
 
-_TEMPLATES: list[dict[str, object]] = []
+_TEMPLATES: list[list[dict[str, Any]]] = [[], []]
 
 
 def _init() -> None:
@@ -185,7 +197,7 @@ def main() -> None:
     if args.public_sigma:
         print(json.dumps(public_sigma(args.public_sigma, rules)))
         return
-    corpus = HERE / "corpus" / f"cloudtrail-{args.events}"
+    corpus = HERE / "corpus" / f"cloudtrail-mix-{args.events}"
     t = time.perf_counter()
     generate(corpus, args.events)
     print(f"corpus {corpus} ready in {time.perf_counter() - t:.1f}s", file=sys.stderr)

@@ -31,3 +31,25 @@ def test_ocsf_compliance_findings() -> None:
         assert 1 <= event["severity_id"] <= 5
         assert event["finding_info"]["uid"] and event["metadata"]["product"]["name"] == "ringfence"
         assert event["compliance"]["status"] in ("Fail", "Warning")
+
+
+def test_html_is_one_escaped_page() -> None:
+    from html.parser import HTMLParser
+
+    page = ringfence("scan", str(EXAMPLE), "--format", "html").stdout
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.sections = 0
+            self.external: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.sections += tag == "section"
+            self.external += [v or "" for k, v in attrs if k in ("src", "href")]
+
+    parser = Collect()
+    parser.feed(page)
+    assert parser.sections >= 5 and parser.external == []
+    assert "Sup3rS3cretPassw0rd!" not in page
+    assert "aws_instance.bastion" in page

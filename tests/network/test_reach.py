@@ -542,10 +542,32 @@ def test_transit_gateway_route_tables() -> None:
     blocked = reach(b.estate(), "aws_instance.a", "aws_instance.b", 5432)
     assert blocked.reachable is False
     assert "no route to aws_instance.b" in blocked.blocked_by[0].reason
-    # A propagation of b's attachment into that table is less specific than... the same /16: LPM ties go
-    # to the first; replace the blackhole by a propagation and it works again.
+    # Propagating b's attachment into that table instead of the blackhole restores the route.
     b.resources = [r for r in b.resources if r.address != "aws_ec2_transit_gateway_route.drop_b"]
     b.add("aws_ec2_transit_gateway_route_table_propagation.b",
           transit_gateway_attachment_id=ref("aws_ec2_transit_gateway_vpc_attachment.b"),
           transit_gateway_route_table_id=ref("aws_ec2_transit_gateway_route_table.isolated"))  # fmt: skip
     assert reach(b.estate(), "aws_instance.a", "aws_instance.b", 5432).reachable is True
+
+
+def test_acl_rule_with_unknown_number_or_action_is_unknown() -> None:
+    for field, value in (("rule_no", Unknown("var.n")), ("action", Unknown("var.action"))):
+        b = Builder()
+        base_vpc(b)
+        s = public_subnet(b, "web", "10.0.1.0/24")
+        rules = [
+            {"rule_no": 100, "action": "allow", "protocol": "-1", "from_port": 0, "to_port": 0, "cidr_block": "0.0.0.0/0"},
+            {"rule_no": 50, "action": "deny", "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_block": "0.0.0.0/0", field: value},
+        ]  # fmt: skip
+        b.add(
+            "aws_network_acl.web",
+            vpc_id=ref("aws_vpc.main"),
+            subnet_ids=[ref(s)],
+            ingress=rules,
+            egress=rules[:1],
+        )
+        b.add("aws_security_group.web", vpc_id=ref("aws_vpc.main"), ingress=[world(22), world(80)])
+        _instance(b, "web", s, ["aws_security_group.web"])
+        e = b.estate()
+        assert reach(e, "internet", "web", 22).reachable is None, field
+        assert reach(e, "internet", "web", 80).reachable is True, field

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-_FORMATS = ("text", "json", "sarif", "junit", "ocsf", "asff")
+_FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff")
 
 
 class FailOn(StrEnum):
@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
 def scan(
     paths: list[str] = typer.Argument(..., metavar="PATH...", help="Folders or files to scan."),
     output_format: str = typer.Option(
-        "text", "--format", "-f", help="text, json, sarif, junit, ocsf or asff."
+        "text", "--format", "-f", help="text, json, sarif, junit, html, ocsf or asff."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
     fail_on: FailOn | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the run."),
@@ -104,6 +104,8 @@ def _render(result: Any, output_format: str, to_stdout: bool) -> str | None:
         from ringfence.reports import json_report as renderer
     elif output_format == "sarif":
         from ringfence.reports import sarif as renderer  # type: ignore[no-redef]
+    elif output_format == "html":
+        from ringfence.reports import html as renderer  # type: ignore[no-redef]
     elif output_format == "ocsf":
         from ringfence.reports import ocsf as renderer  # type: ignore[no-redef]
     elif output_format == "asff":

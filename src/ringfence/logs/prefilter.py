@@ -40,7 +40,7 @@ CHEAP = frozenset(
 )
 # Functions allowed in a cheap condition (anything else, regular expressions and JSON above all, is
 # relaxed away).
-_CHEAP_FUNCS = ("Lower", "Cast", "Coalesce")
+_CHEAP_FUNCS = ("Lower", "Cast", "Coalesce", "Escape")
 
 
 @dataclass(frozen=True)

@@ -248,13 +248,15 @@ class NaclRule:
 def _nacl_rule(
     acl: str, origin: Resource, egress: bool, fields: Mapping[str, Any], *, number_key: str, action_key: str
 ) -> NaclRule | None:
+    problems: list[str] = []
     number = to_int(fields.get(number_key))
     if number is None:
-        return None
+        # A rule whose position is unknown may come before any other: it makes its span unknown.
+        problems.append(f"rule number {fields.get(number_key)!r} is not known")
+        number = 0
     protocols = parse_protocol(fields.get("protocol"))
-    unknown: str | None = None
     if protocols is None:
-        unknown = f"protocol {fields.get('protocol')!r} cannot be read"
+        problems.append(f"protocol {fields.get('protocol')!r} cannot be read")
         protocols = ALL_PROTOCOLS
     numbers = {lo for lo, hi in protocols if lo == hi}
     if numbers & {ICMP, ICMPV6}:
@@ -263,18 +265,19 @@ def _nacl_rule(
     else:
         ports = _ports(protocols, fields.get("from_port"), fields.get("to_port")) or ALL_PORTS
     peers, bad = cidrs(as_list(fields.get("cidr_block")) + as_list(fields.get("ipv6_cidr_block")))
-    if bad:
-        unknown = "; ".join(bad)
-    action = text(fields.get(action_key)) or ""
+    problems += bad
+    action = (text(fields.get(action_key)) or "").lower()
+    if action not in ("allow", "deny"):
+        problems.append(f"action {fields.get(action_key)!r} is not allow or deny")
     return NaclRule(
         acl=acl,
         egress=egress,
         number=number,
-        allow=action.lower() == "allow",
+        allow=action == "allow",
         protocols=protocols,
         ports=ports,
         peers=peers,
-        unknown=unknown,
+        unknown="; ".join(problems) or None,
         origin=origin.address,
     )
 
