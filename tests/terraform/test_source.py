@@ -249,8 +249,35 @@ def test_comments_inside_heredocs_are_not_suppressions(write_tree) -> None:  # t
     root = write_tree(
         {
             "main.tf": 'resource "aws_instance" "i" {\n  # ringfence:ignore a.b real comment\n'
-            '  user_data = <<-EOT\n    #!/bin/bash\n    # ringfence:ignore c.d inside the script\n  EOT\n}\n'
+            "  user_data = <<-EOT\n    #!/bin/bash\n    # ringfence:ignore c.d inside the script\n  EOT\n}\n"
         }
     )
     estate = load_estate([str(root)])
     assert estate.get("aws_instance.i").annotations == ("ringfence:ignore a.b real comment",)  # type: ignore[union-attr]
+
+
+def test_remote_modules_are_read_from_dot_terraform(write_tree) -> None:  # type: ignore[no-untyped-def]
+    manifest = {
+        "Modules": [
+            {"Key": "", "Source": "", "Dir": "."},
+            {
+                "Key": "vpc",
+                "Source": "registry.terraform.io/terraform-aws-modules/vpc/aws",
+                "Version": "5.0.0",
+                "Dir": ".terraform/modules/vpc",
+            },
+        ]
+    }
+    root = write_tree(
+        {
+            "main.tf": 'module "vpc" {\n  source  = "terraform-aws-modules/vpc/aws"\n  version = "5.0.0"\n'
+            '  cidr    = "10.5.0.0/16"\n}\n',
+            ".terraform/modules/vpc/main.tf": 'variable "cidr" {}\nresource "aws_vpc" "this" { cidr_block = var.cidr }\n',
+            ".terraform/modules/modules.json": json.dumps(manifest),
+        }
+    )
+    estate = load_estate([str(root)])
+    assert [(r.address, r.get("cidr_block")) for r in estate.resources] == [
+        ("module.vpc.aws_vpc.this", "10.5.0.0/16")
+    ]
+    assert not any("not resolved" in n for n in estate.notes)
