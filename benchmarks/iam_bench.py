@@ -38,16 +38,58 @@ def build_principals(rnd: random.Random, n: int) -> list[dict[str, object]]:
         identity = []
         for k in range(draw.int(4, 10)):
             a = draw.pick(casegen.ACTION_NAMES)
-            identity.append({"name": f"p{i}-{k}", "policy": casegen.policy(draw, a, draw.pick(casegen.ACTIONS[a]),
-                                                                           allow_bias=True)})
-        identity.append({"name": f"p{i}-base", "policy": {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["s3:*", "sqs:*", "kms:Decrypt", "dynamodb:GetItem", "sns:*", "lambda:*",
-                                           "secretsmanager:*", "ec2:Describe*", "iam:PassRole"], "Resource": "*"}]}})
-        scps = [{"orgIdentifier": f"l{j}", "policies": [{"name": f"scp{j}", "policy": casegen.full_access(draw, action, resource)}]}
-                for j in range(3)]
-        boundary = [{"name": "b", "policy": casegen.policy(draw, action, resource, allow_bias=True)}] if draw.int(0, 2) == 0 else []
-        out.append({"principal": principal, "identityPolicies": identity, "serviceControlPolicies": scps,
-                    "resourceControlPolicies": [], "permissionBoundaryPolicies": boundary})
+            identity.append(
+                {
+                    "name": f"p{i}-{k}",
+                    "policy": casegen.policy(draw, a, draw.pick(casegen.ACTIONS[a]), allow_bias=True),
+                }
+            )
+        identity.append(
+            {
+                "name": f"p{i}-base",
+                "policy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "s3:*",
+                                "sqs:*",
+                                "kms:Decrypt",
+                                "dynamodb:GetItem",
+                                "sns:*",
+                                "lambda:*",
+                                "secretsmanager:*",
+                                "ec2:Describe*",
+                                "iam:PassRole",
+                            ],
+                            "Resource": "*",
+                        }
+                    ],
+                },
+            }
+        )
+        scps = [
+            {
+                "orgIdentifier": f"l{j}",
+                "policies": [{"name": f"scp{j}", "policy": casegen.full_access(draw, action, resource)}],
+            }
+            for j in range(3)
+        ]
+        boundary = (
+            [{"name": "b", "policy": casegen.policy(draw, action, resource, allow_bias=True)}]
+            if draw.int(0, 2) == 0
+            else []
+        )
+        out.append(
+            {
+                "principal": principal,
+                "identityPolicies": identity,
+                "serviceControlPolicies": scps,
+                "resourceControlPolicies": [],
+                "permissionBoundaryPolicies": boundary,
+            }
+        )
     return out
 
 
@@ -86,7 +128,9 @@ def main() -> None:
         ps = PolicySet(
             identity=tuple(parse(d, "identity") for d in p["identityPolicies"]),  # type: ignore[attr-defined]
             boundary=tuple(parse(d, "boundary") for d in p["permissionBoundaryPolicies"]),  # type: ignore[attr-defined]
-            scps=tuple(tuple(parse(d, "scp") for d in lvl["policies"]) for lvl in p["serviceControlPolicies"]),  # type: ignore[attr-defined]
+            scps=tuple(
+                tuple(parse(d, "scp") for d in lvl["policies"]) for lvl in p["serviceControlPolicies"]
+            ),  # type: ignore[attr-defined]
         )
         compiled.append(CompiledPolicySet(ps))
     compile_s = time.perf_counter() - t0
@@ -114,20 +158,32 @@ def main() -> None:
         sims = []
         for p, a, r, ctx in reqs[: args.oracle_requests]:
             pr = principals[p]
-            sims.append({
-                "request": {"principal": pr["principal"], "action": a,
-                            "resource": {"resource": r, "accountId": casegen.A}, "contextVariables": ctx},
-                "identityPolicies": pr["identityPolicies"], "serviceControlPolicies": pr["serviceControlPolicies"],
-                "resourceControlPolicies": [], "permissionBoundaryPolicies": pr["permissionBoundaryPolicies"],
-            })
+            sims.append(
+                {
+                    "request": {
+                        "principal": pr["principal"],
+                        "action": a,
+                        "resource": {"resource": r, "accountId": casegen.A},
+                        "contextVariables": ctx,
+                    },
+                    "identityPolicies": pr["identityPolicies"],
+                    "serviceControlPolicies": pr["serviceControlPolicies"],
+                    "resourceControlPolicies": [],
+                    "permissionBoundaryPolicies": pr["permissionBoundaryPolicies"],
+                }
+            )
         results, seconds = oracle.run(sims)
         answered = sum(1 for x in results if not x["error"])
         oracle_rate = len(sims) / seconds
-        print(f"iam-simulate: {len(sims)} requests ({answered} answered) in {seconds:.2f} s CPU -> {oracle_rate:,.0f} decisions/s")
+        print(
+            f"iam-simulate: {len(sims)} requests ({answered} answered) in {seconds:.2f} s CPU -> {oracle_rate:,.0f} decisions/s"
+        )
     else:
         print(f"iam-simulate not run: {missing}")
-    print(f"ringfence: compiled {len(compiled)} policy sets in {compile_s * 1000:.1f} ms; "
-          f"{len(prepared)} distinct requests in {ours_s:.2f} s CPU -> {ours_rate:,.0f} decisions/s (one core)")
+    print(
+        f"ringfence: compiled {len(compiled)} policy sets in {compile_s * 1000:.1f} ms; "
+        f"{len(prepared)} distinct requests in {ours_s:.2f} s CPU -> {ours_rate:,.0f} decisions/s (one core)"
+    )
     print(f"ringfence with explanations (statements named): {explain_rate:,.0f} decisions/s")
     print(f"outcomes: {dict(sorted(outcomes.items()))}")
     if oracle_rate:

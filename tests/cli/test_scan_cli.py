@@ -162,3 +162,11 @@ def test_version_imports_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == ["ringfence 0.3.0", "[]"]
+
+
+def test_input_that_cannot_be_read_at_all_exits_2(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree({"main.tf": 'resource "aws_vpc" "v" {\n  cidr_block = \n'})
+    done = ringfence("scan", str(root), "--format", "json")
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["errors"][0]["path"] == "main.tf"
+    assert "nothing could be read" in done.stderr

@@ -148,12 +148,17 @@ KEYS: dict[str, tuple[list[str], list[str], list[str]]] = {
         ],
     ),
     "aws:PrincipalArn": (
-        ARN_OPS + ["StringLike"],
-        [f"arn:aws:iam::{A}:user/*", f"arn:aws:iam::{A}:role/app", f"arn:aws:iam::*:user/alice"],
+        [*ARN_OPS, "StringLike"],
+        [f"arn:aws:iam::{A}:user/*", f"arn:aws:iam::{A}:role/app", "arn:aws:iam::*:user/alice"],
         [f"arn:aws:iam::{A}:user/alice", f"arn:aws:iam::{A}:role/app", f"arn:aws:iam::{B}:user/alice"],
     ),
     "aws:SourceAccount": (STRING_OPS, [A, B, "1111*"], [A, B]),
     "aws:TagKeys": (STRING_OPS, ["env", "team", "cost*"], ["env", "team", "costcenter", "owner"]),
+    "aws:UserAgent": (
+        ["BinaryEquals"],
+        ["QmluYXJ5", "T3RoZXI=", "bm9wZQ=="],
+        ["QmluYXJ5", "T3RoZXI=", "not base64!"],
+    ),
     "aws:PrincipalOrgPaths": (STRING_OPS, ["o-a1/r-ab/ou-1/*", "o-a1/*"], ["o-a1/r-ab/ou-1/", "o-b2/r-cd/"]),
 }
 MULTI_KEYS = {"aws:TagKeys", "aws:PrincipalOrgPaths"}
@@ -242,7 +247,7 @@ def statement(
     resource_element: bool = True,
     rcp: bool = False,
 ) -> dict[str, Any]:
-    eff = effect or draw.pick(["Allow", "Allow", "Deny"])
+    eff = effect or draw.pick(["Allow", "Allow", "Allow", "Deny"])
     stmt: dict[str, Any] = {"Effect": eff}
     acts = action_patterns(draw, action)
     key = "NotAction" if draw.int(0, 7) == 0 and not rcp else "Action"
@@ -332,7 +337,7 @@ def build_case(draw: Draw) -> dict[str, Any]:
         {"name": f"identity-{i}", "policy": policy(draw, action, resource, allow_bias=i == 0)}
         for i in range(draw.int(0, 3))
     ]
-    if identity and draw.int(0, 2) > 0:
+    if identity and draw.int(0, 3) > 0:
         # A plain grant, so that enough cases end in "allow" and the other layers decide.
         identity[0]["policy"]["Statement"].insert(
             0,

@@ -38,7 +38,9 @@ OBJ = "arn:aws:s3:::bucket/key"
 
 
 def pol(*statements: dict[str, Any], version: str = "2012-10-17", kind: str = "identity") -> Any:
-    return parse_policy({"Version": version, "Statement": list(statements)}, name=f"{kind}-p", policy_type=kind)  # type: ignore[arg-type]
+    return parse_policy(
+        {"Version": version, "Statement": list(statements)}, name=f"{kind}-p", policy_type=kind
+    )  # type: ignore[arg-type]
 
 
 def allow(action: str = "s3:GetObject", resource: str = "*", **extra: Any) -> dict[str, Any]:
@@ -120,8 +122,16 @@ def test_scp_exempts_management_account_and_service_linked_roles() -> None:  # S
 
 # -- RCP -------------------------------------------------------------------------------------------------
 def test_rcp_full_access_is_implicit_and_deny_applies() -> None:  # RCP: RCPFullAWSAccess cannot be detached
-    rcp = pol({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
-               "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}}}, kind="rcp")
+    rcp = pol(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}},
+        },
+        kind="rcp",
+    )
     ps = PolicySet(identity=(pol(allow()),), rcps=((rcp,),))
     assert kind(ps, context={"aws:PrincipalOrgID": "o-1"}) == "allow"
     assert kind(ps, context={"aws:PrincipalOrgID": "o-2"}) == "explicit_deny"
@@ -207,7 +217,9 @@ def test_not_action() -> None:  # reference_policies_elements_notaction.html
 
 
 def test_not_resource() -> None:  # reference_policies_elements_notresource.html
-    ps = PolicySet(identity=(pol({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::secret/*"}),))
+    ps = PolicySet(
+        identity=(pol({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::secret/*"}),)
+    )
     assert kind(ps) == "allow"
     assert kind(ps, resource="arn:aws:s3:::secret/k") == "implicit_deny"
 
@@ -329,20 +341,31 @@ def test_arn_operators(op: str, value: str, arn: str, want: str) -> None:  # OPE
 
 def test_null_operator() -> None:  # OPERATORS: Null checks the key's absence
     assert cond("Null", "aws:TokenIssueTime", "true", {}) == "allow"
-    assert cond("Null", "aws:TokenIssueTime", "false", {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}) == "allow"
-    assert cond("Null", "aws:TokenIssueTime", "true", {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}) == "implicit_deny"
+    assert (
+        cond("Null", "aws:TokenIssueTime", "false", {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}) == "allow"
+    )
+    assert (
+        cond("Null", "aws:TokenIssueTime", "true", {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"})
+        == "implicit_deny"
+    )
 
 
 def test_missing_key_positive_false_negated_true_ifexists_true() -> None:  # OPERATORS: missing keys
     assert cond("StringEquals", "aws:PrincipalTag/team", "red", {}) == "implicit_deny"
     assert cond("StringNotEquals", "aws:PrincipalTag/team", "red", {}) == "allow"
     assert cond("StringEqualsIfExists", "aws:PrincipalTag/team", "red", {}) == "allow"
-    assert cond("StringEqualsIfExists", "aws:PrincipalTag/team", "red", {"aws:PrincipalTag/team": "b"}) == "implicit_deny"
+    assert (
+        cond("StringEqualsIfExists", "aws:PrincipalTag/team", "red", {"aws:PrincipalTag/team": "b"})
+        == "implicit_deny"
+    )
 
 
 def test_for_all_values_and_for_any_value() -> None:  # MULTI: set operators, missing key and empty set
     assert cond("ForAllValues:StringEquals", "aws:TagKeys", ["a", "b"], {"aws:TagKeys": ["a"]}) == "allow"
-    assert cond("ForAllValues:StringEquals", "aws:TagKeys", ["a", "b"], {"aws:TagKeys": ["a", "c"]}) == "implicit_deny"
+    assert (
+        cond("ForAllValues:StringEquals", "aws:TagKeys", ["a", "b"], {"aws:TagKeys": ["a", "c"]})
+        == "implicit_deny"
+    )
     assert cond("ForAllValues:StringEquals", "aws:TagKeys", ["a"], {}) == "allow"  # missing key: true
     assert cond("ForAnyValue:StringEquals", "aws:TagKeys", ["a"], {"aws:TagKeys": ["c", "a"]}) == "allow"
     assert cond("ForAnyValue:StringEquals", "aws:TagKeys", ["a"], {}) == "implicit_deny"  # missing: false
@@ -350,10 +373,25 @@ def test_for_all_values_and_for_any_value() -> None:  # MULTI: set operators, mi
 
 
 def test_values_or_keys_and() -> None:  # OPERATORS: OR between values, AND between keys and operators
-    ps = PolicySet(identity=(pol(allow(Condition={
-        "StringEquals": {"aws:PrincipalTag/team": ["red", "blue"], "aws:RequestedRegion": "eu-west-1"}})),))
+    ps = PolicySet(
+        identity=(
+            pol(
+                allow(
+                    Condition={
+                        "StringEquals": {
+                            "aws:PrincipalTag/team": ["red", "blue"],
+                            "aws:RequestedRegion": "eu-west-1",
+                        }
+                    }
+                )
+            ),
+        )
+    )
     assert kind(ps, context={"aws:PrincipalTag/team": "blue", "aws:RequestedRegion": "eu-west-1"}) == "allow"
-    assert kind(ps, context={"aws:PrincipalTag/team": "blue", "aws:RequestedRegion": "us-east-1"}) == "implicit_deny"
+    assert (
+        kind(ps, context={"aws:PrincipalTag/team": "blue", "aws:RequestedRegion": "us-east-1"})
+        == "implicit_deny"
+    )
 
 
 def test_condition_keys_are_case_insensitive() -> None:  # OPERATORS: key names are not case-sensitive
@@ -364,12 +402,16 @@ def test_condition_keys_are_case_insensitive() -> None:  # OPERATORS: key names 
 def test_variable_in_resource() -> None:  # VARIABLES: replaced by the request's value
     ps = PolicySet(identity=(pol(allow(resource="arn:aws:s3:::bucket/${aws:username}/*")),))
     assert kind(ps, resource="arn:aws:s3:::bucket/alice/x", context={"aws:username": "alice"}) == "allow"
-    assert kind(ps, resource="arn:aws:s3:::bucket/bob/x", context={"aws:username": "alice"}) == "implicit_deny"
+    assert (
+        kind(ps, resource="arn:aws:s3:::bucket/bob/x", context={"aws:username": "alice"}) == "implicit_deny"
+    )
     assert kind(ps, resource="arn:aws:s3:::bucket/alice/x") == "implicit_deny"  # no value: no match
 
 
 def test_variable_default_value() -> None:  # VARIABLES: ${key, 'default'}
-    ps = PolicySet(identity=(pol(allow(resource="arn:aws:s3:::bucket/${aws:PrincipalTag/team, 'shared'}/*")),))
+    ps = PolicySet(
+        identity=(pol(allow(resource="arn:aws:s3:::bucket/${aws:PrincipalTag/team, 'shared'}/*")),)
+    )
     assert kind(ps, resource="arn:aws:s3:::bucket/shared/x") == "allow"
     assert kind(ps, resource="arn:aws:s3:::bucket/red/x", context={"aws:PrincipalTag/team": "red"}) == "allow"
 
@@ -386,8 +428,12 @@ def test_substituted_value_is_literal() -> None:  # VARIABLES: a value's own * i
 
 
 def test_variables_are_literal_in_2008_policies() -> None:  # VARIABLES: need Version 2012-10-17
-    ps = PolicySet(identity=(pol(allow(resource="arn:aws:s3:::bucket/${aws:username}"), version="2008-10-17"),))
-    assert kind(ps, resource="arn:aws:s3:::bucket/alice", context={"aws:username": "alice"}) == "implicit_deny"
+    ps = PolicySet(
+        identity=(pol(allow(resource="arn:aws:s3:::bucket/${aws:username}"), version="2008-10-17"),)
+    )
+    assert (
+        kind(ps, resource="arn:aws:s3:::bucket/alice", context={"aws:username": "alice"}) == "implicit_deny"
+    )
     assert kind(ps, resource="arn:aws:s3:::bucket/${aws:username}") == "allow"
 
 
@@ -400,5 +446,74 @@ def test_condition_on_an_unknown_value_is_undecided() -> None:  # ringfence: unk
 
 
 def test_unknown_deny_does_not_hide_a_definite_deny() -> None:
-    ps = PolicySet(identity=(pol(allow(), deny(), deny(Condition={"Bool": {"aws:SecureTransport": "false"}})),))
+    ps = PolicySet(
+        identity=(pol(allow(), deny(), deny(Condition={"Bool": {"aws:SecureTransport": "false"}})),)
+    )
     assert decide(ps, complete=False).allowed is False
+
+
+# -- principals and other policy types --------------------------------------------------------------------
+def test_vpc_endpoint_policy_must_allow_too() -> None:  # EVAL: VPC endpoint policies (vpc-endpoints-access)
+    vpce_allow = pol(allow(Principal="*"), kind="vpc_endpoint")
+    vpce_other = pol(allow("s3:PutObject", Principal="*"), kind="vpc_endpoint")
+    assert kind(PolicySet(identity=(pol(allow()),), vpc_endpoint=(vpce_allow,))) == "allow"
+    assert kind(PolicySet(identity=(pol(allow()),), vpc_endpoint=(vpce_other,))) == "implicit_deny"
+
+
+def test_anonymous_access_needs_a_public_resource_policy() -> None:  # PRINCIPAL: "*" includes anonymous
+    rp = pol(allow(Principal="*"), kind="resource")
+    assert kind(PolicySet(resource=rp), principal="anonymous", account=A) == "allow"
+    assert kind(PolicySet(identity=(pol(allow()),)), principal="anonymous", account=A) == "implicit_deny"
+
+
+def test_service_principal_is_granted_by_the_resource_policy_alone() -> None:  # PRINCIPAL: service principals
+    rp = pol(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+        },
+        kind="resource",
+    )
+    q = f"arn:aws:sqs:us-east-1:{A}:q"
+    assert (
+        kind(PolicySet(resource=rp), principal="sns.amazonaws.com", action="sqs:SendMessage", resource=q)
+        == "allow"
+    )
+    assert (
+        kind(PolicySet(resource=rp), principal="events.amazonaws.com", action="sqs:SendMessage", resource=q)
+        == "implicit_deny"
+    )
+
+
+def test_root_user_needs_no_identity_policy_but_scps_apply() -> None:  # EVAL: root user has full access
+    root = f"arn:aws:iam::{A}:root"
+    assert kind(PolicySet(), principal=root) == "allow"
+    assert (
+        kind(PolicySet(scps=((pol(deny("*"), allow("*"), kind="scp"),),)), principal=root) == "explicit_deny"
+    )
+
+
+def test_not_principal_deny_always_denies_a_principal_with_a_boundary() -> None:  # BOUNDARIES: "Important"
+    rp = pol(allow(Principal="*"), deny(NotPrincipal={"AWS": ALICE}), kind="resource")
+    ps = PolicySet(resource=rp, identity=(pol(allow()),), boundary=(pol(allow()),))
+    assert kind(ps) == "explicit_deny"
+
+
+def test_cross_account_role_trust_needs_both_sides() -> None:  # CROSS + TRUST
+    role = f"arn:aws:iam::{A}:role/target"
+    trust = pol(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{B}:root"}, "Action": "sts:AssumeRole"},
+        kind="trust",
+    )
+    assert (
+        kind(PolicySet(resource=trust), principal=CAROL, action="sts:AssumeRole", resource=role)
+        == "implicit_deny"
+    )
+    ps = PolicySet(resource=trust, identity=(pol(allow("sts:AssumeRole")),))
+    assert kind(ps, principal=CAROL, action="sts:AssumeRole", resource=role) == "allow"
+
+
+def test_statement_without_conditions_needs_no_context() -> None:  # OPERATORS: no Condition, always applies
+    assert kind(PolicySet(identity=(pol(allow()),)), complete=False) == "allow"

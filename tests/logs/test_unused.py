@@ -15,7 +15,10 @@ def test_action_names() -> None:
 
 def test_unused_and_least_privilege_policy() -> None:
     granted = {USER: {"iam:*", "s3:GetObject"}, "arn:aws:iam::229654561268:role/idle": {"ec2:*"}}
-    report = {e.principal: e for e in unused_report([STRATUS / "aws.persistence.iam-create-admin-user.json"], granted)}
+    report = {
+        e.principal: e
+        for e in unused_report([STRATUS / "aws.persistence.iam-create-admin-user.json"], granted)
+    }
     user = report[USER]
     assert user.used == ("iam:AttachUserPolicy", "iam:CreateAccessKey", "iam:CreateUser")
     assert user.unused == ("s3:GetObject",)

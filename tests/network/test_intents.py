@@ -79,3 +79,14 @@ def test_any_port_not_reach_fails_with_the_path() -> None:
         "intent.nobody",
         "intent.web-to-cache",
     ]
+
+
+def test_result_names_the_resource_at_risk() -> None:
+    intents = parse_intents(
+        "intents:\n"
+        "  - {name: web-private, from: internet, to: aws_instance.web, must: not-reach}\n"
+        "  - {name: cache-offline, from: aws_instance.cache, to: internet, must: not-reach}\n"
+    )
+    first, second = evaluate_intents(_estate(), intents)
+    assert (first.resource, first.detail) == ("aws_instance.web", "internet -> aws_instance.web")
+    assert second.resource == "aws_instance.cache"

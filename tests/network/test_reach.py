@@ -571,3 +571,31 @@ def test_acl_rule_with_unknown_number_or_action_is_unknown() -> None:
         e = b.estate()
         assert reach(e, "internet", "web", 22).reachable is None, field
         assert reach(e, "internet", "web", 80).reachable is True, field
+
+
+def test_subnets_stand_for_their_range() -> None:
+    b = Builder()
+    base_vpc(b)
+    public_subnet(b, "app", "10.0.1.0/24")
+    b.add("aws_subnet.db", vpc_id=ref("aws_vpc.main"), cidr_block="10.0.2.0/24")
+    b.add("aws_security_group.db", vpc_id=ref("aws_vpc.main"),
+          ingress=[{"protocol": "tcp", "from_port": 5432, "to_port": 5432, "cidr_blocks": ["10.0.1.0/24"]}])  # fmt: skip
+    _instance(b, "db", "aws_subnet.db", ["aws_security_group.db"])
+    e = b.estate()
+    assert reach(e, "aws_subnet.app", "aws_instance.db", 5432).reachable is True
+    assert reach(e, "aws_subnet.db", "aws_instance.db", 5432).reachable is False
+
+
+def test_a_range_spanning_subnets_means_some_address_in_it() -> None:
+    b = Builder()
+    base_vpc(b)
+    public_subnet(b, "app", "10.0.1.0/24")
+    b.add("aws_subnet.db", vpc_id=ref("aws_vpc.main"), cidr_block="10.0.2.0/24")
+    b.add("aws_security_group.db", vpc_id=ref("aws_vpc.main"),
+          ingress=[{"protocol": "tcp", "from_port": 5432, "to_port": 5432, "cidr_blocks": ["10.0.1.0/24"]}])  # fmt: skip
+    _instance(b, "db", "aws_subnet.db", ["aws_security_group.db"])
+    e = b.estate()
+    assert reach(e, "aws_vpc.main", "aws_instance.db", 5432).reachable is True  # from the app subnet
+    assert reach(e, "10.0.2.0/23", "aws_instance.db", 5432).reachable is False  # 10.0.2-3.x: not admitted
+    assert reach(e, "10.0.0.0/8", "aws_instance.db", 5432).reachable is True
+    assert reach(e, "10.9.0.0/16", "aws_instance.db", 5432).reachable is None  # outside the estate

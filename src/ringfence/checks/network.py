@@ -14,6 +14,8 @@ from typing import Any
 from ringfence.checks.base import Check, Meta, Result, Severity, Status
 from ringfence.checks.context import Context
 from ringfence.model import Resource, Unknown, as_list
+from ringfence.network import CHECKS as NETWORK_CHECKS
+from ringfence.network import NetworkCheck, network_of
 
 ADMIN_PORTS: tuple[tuple[int, int, str], ...] = ((22, 22, "SSH"), (3389, 3389, "RDP"), (5985, 5986, "WinRM"))
 DATABASE_PORTS: tuple[tuple[int, int, str], ...] = (
@@ -178,13 +180,37 @@ def members(ctx: Context, group: Resource) -> tuple[Resource, ...]:
     return tuple(found[a] for a in sorted(found))
 
 
-def _exposure(ports: tuple[tuple[int, int, str], ...], ctx: Context) -> Iterable[Result]:
+def _exposure(ports: tuple[tuple[int, int, str], ...], finder: str, ctx: Context) -> Iterable[Result]:
+    """Members of world-open groups, decided by the reachability analysis; groups nobody uses are
+    latent openings of their own."""
+    import importlib
+
+    network = importlib.import_module("ringfence.network")
+    estate = ctx.estate
+    found: set[str] = set()
+    for exposure in getattr(network, finder)(estate):
+        resource = estate.get(exposure.resource)
+        if resource is None:
+            continue
+        found.add(resource.address)
+        status = {"exposed": Status.EXPOSED, "latent": Status.LATENT}.get(exposure.status, Status.UNKNOWN)
+        rule = estate.get(exposure.rule) if exposure.rule else None
+        yield Result(
+            status,
+            exposure.message,
+            resource,
+            location=rule,
+            detail=f"{exposure.protocol} internet",
+            severity=Severity.LOW if status is Status.LATENT else None,
+        )
     for item in openings(ctx):
         if isinstance(item, Undecided):
             span = item.ports
             if span is not None and not any(span[0] <= high and span[1] >= low for low, high, _ in ports):
                 continue
             for target in members(ctx, item.group) or (item.group,):
+                if target.address in found:
+                    continue
                 yield Result(
                     Status.UNKNOWN,
                     f"security group {item.group.address} may admit the internet: {item.reason}",
@@ -195,66 +221,39 @@ def _exposure(ports: tuple[tuple[int, int, str], ...], ctx: Context) -> Iterable
             continue
         if item.protocol not in ("tcp", "-1"):
             continue
-        for low, high, service in ports:
-            if item.from_port > high or item.to_port < low:
-                continue
-            port = f"{low}" if low == high else f"{low}-{high}"
-            detail = f"{item.group.address} tcp/{port} from {item.cidr}"
-            at_risk = members(ctx, item.group) or (item.group,)
-            for target in at_risk:
-                yield _decide(ctx, target, item, low, high, service, detail)
+        # Groups nobody uses, and templates (nothing runs until something launches from them, and what
+        # does is analysed itself): the opening is latent where it is written.
+        holders = [m for m in members(ctx, item.group) if m.kind in _TEMPLATES and m.address not in found]
+        if not members(ctx, item.group):
+            holders = [item.group]
+        for holder in holders:
+            for low, high, service in ports:
+                if item.from_port <= high and item.to_port >= low:
+                    port = f"{low}" if low == high else f"{low}-{high}"
+                    why = (
+                        "no resource in the estate uses it"
+                        if holder is item.group
+                        else f"{holder.address} is a template"
+                    )
+                    yield Result(
+                        Status.LATENT,
+                        f"security group {item.group.address} admits {service} (tcp/{port}) from {item.cidr}, but {why}",
+                        holder,
+                        location=item.rule,
+                        detail=f"{item.group.address} tcp/{port} from {item.cidr}",
+                        severity=Severity.LOW,
+                    )
 
 
-def _decide(
-    ctx: Context, target: Resource, item: Opening, low: int, high: int, service: str, detail: str
-) -> Result:
-    port = f"{low}" if low == high else f"{low}-{high}"
-    network = ctx.network
-    opening = f"security group {item.group.address} admits {service} (tcp/{port}) from {item.cidr}"
-    if network is None or target is item.group:
-        status = Status.UNKNOWN if target is not item.group else Status.LATENT
-        why = (
-            "reachability is not analysed"
-            if target is not item.group
-            else "no resource in the estate uses this security group"
-        )
-        severity = Severity.LOW if status is Status.LATENT else None
-        return Result(
-            status, f"{opening}; {why}", target, location=item.rule, detail=detail, severity=severity
-        )
-    verdict = network.internet_exposure(target, "tcp", low, high)
-    if verdict.reachable is True:
-        return Result(
-            Status.EXPOSED,
-            f"{opening}; reachable from the internet: {verdict.explain}",
-            target,
-            location=item.rule,
-            detail=detail,
-        )
-    if verdict.reachable is False:
-        return Result(
-            Status.LATENT,
-            f"{opening}, but no packet from the internet gets there: {verdict.explain}",
-            target,
-            location=item.rule,
-            detail=detail,
-            severity=Severity.LOW,
-        )
-    return Result(
-        Status.UNKNOWN,
-        f"{opening}; reachability unknown: {verdict.explain}",
-        target,
-        location=item.rule,
-        detail=detail,
-    )
+_TEMPLATES = frozenset({"aws_launch_template", "aws_launch_configuration"})
 
 
 def _admin(ctx: Context) -> Iterable[Result]:
-    return _exposure(ADMIN_PORTS, ctx)
+    return _exposure(ADMIN_PORTS, "admin_port_exposures", ctx)
 
 
 def _database(ctx: Context) -> Iterable[Result]:
-    return _exposure(DATABASE_PORTS, ctx)
+    return _exposure(DATABASE_PORTS, "database_port_exposures", ctx)
 
 
 ADMIN_PORT_EXPOSED = Check(
@@ -311,4 +310,35 @@ DATABASE_PORT_EXPOSED = Check(
     needs=frozenset({"network"}),
 )
 
-CHECKS = (ADMIN_PORT_EXPOSED, DATABASE_PORT_EXPOSED)
+
+def _hygiene(spec: NetworkCheck) -> Check:
+    """A network hygiene check of :mod:`ringfence.network` (a pure function of a resource and the
+    estate's network index) in the catalogue."""
+
+    def run(resource: Resource, ctx: Context) -> Iterable[Result]:
+        verdict = spec.run(resource, network_of(ctx.estate))
+        if verdict is None:
+            return
+        status = {"pass": Status.PASS, "fail": Status.FAIL}.get(verdict.status, Status.UNKNOWN)
+        location = ctx.estate.get(verdict.location) if verdict.location else None
+        yield Result(status, verdict.reason, resource, location=location, detail=verdict.location or "")
+
+    return Check(
+        Meta(
+            rule_id=spec.rule_id,
+            title=spec.title,
+            pillar="network",
+            severity=Severity(spec.severity),
+            rationale=spec.rationale,
+            remediation=spec.remediation,
+            terraform=spec.terraform,
+            compliance=tuple(spec.compliance),
+            peers=tuple(spec.peers),
+        ),
+        kinds=tuple(spec.kinds),
+        per_resource=run,
+        needs=frozenset({"network"}),
+    )
+
+
+CHECKS = (ADMIN_PORT_EXPOSED, DATABASE_PORT_EXPOSED, *(_hygiene(spec) for spec in NETWORK_CHECKS))

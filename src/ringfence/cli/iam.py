@@ -120,11 +120,15 @@ def escalations(
     for p in paths:
         typer.echo(f"{p.principal} -> {p.reaches}")
         for step in p.steps:
-            typer.echo(f"  {step.action} via {step.via}" + (f" ({step.status})" if step.status != "allowed" else ""))
+            typer.echo(
+                f"  {step.action} via {step.via}" + (f" ({step.status})" if step.status != "allowed" else "")
+            )
 
 
 def refresh(
-    output: str | None = typer.Option(None, "--output", help="Write the snapshot here (default: the package)."),
+    output: str | None = typer.Option(
+        None, "--output", help="Write the snapshot here (default: the package)."
+    ),
     profile: str | None = typer.Option(None, "--profile"),
 ) -> None:
     """Rebuild the AWS managed-policy snapshot from a live account (iam:GetAccountAuthorizationDetails)."""
@@ -142,7 +146,9 @@ def refresh(
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to `app`."""
-    iam_app = typer.Typer(name="iam", help="IAM: evaluate policies, find escalation paths.", no_args_is_help=True)
+    iam_app = typer.Typer(
+        name="iam", help="IAM: evaluate policies, find escalation paths.", no_args_is_help=True
+    )
     iam_app.command("can")(can)
     iam_app.command("escalations")(escalations)
     app.add_typer(iam_app, name="iam")

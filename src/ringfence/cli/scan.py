@@ -84,6 +84,9 @@ def scan(
     text = _render(result, output_format, output is None)
     if output is not None:
         output.write_text(text if isinstance(text, str) else "", encoding="utf-8")
+    if not estate.resources and estate.errors:
+        typer.echo(f"ringfence: nothing could be read: {estate.errors[0].path}: {estate.errors[0].message}", err=True)
+        raise typer.Exit(2)
     threshold = fail_on.value if fail_on is not None else (config.fail_on or "high")
     raise typer.Exit(exit_code(result, threshold, fail_on_unknown))
 
@@ -183,4 +186,4 @@ def rules(
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
     for c in items:
-        sys.stdout.write(f"{c.rule_id:<42} {c.meta.severity.value:<8} {c.meta.pillar:<11} {c.meta.title}\n")
+        sys.stdout.write(f"{c.rule_id:<46} {c.meta.severity.value:<8} {c.meta.pillar:<11} {c.meta.title}\n")

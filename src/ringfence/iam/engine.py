@@ -44,9 +44,22 @@ class Answer:
 
 
 class Engine:
-    def __init__(self, estate: Estate, *, options: EvalOptions | None = None) -> None:
+    def __init__(
+        self,
+        estate: Estate,
+        *,
+        options: EvalOptions | None = None,
+        scps: tuple[tuple[Policy, ...], ...] = (),
+        rcps: tuple[tuple[Policy, ...], ...] = (),
+        management_account: bool = False,
+    ) -> None:
+        """``scps``/``rcps``: the organisation path of the estate's account (root first), when known; the
+        estate model does not say which OU an account is in, so the caller supplies them."""
         self.estate = estate
         self.options = options or EvalOptions()
+        self.scps = scps
+        self.rcps = rcps
+        self.management_account = management_account
         self._principal_policies: dict[str, PrincipalPolicies] = {}
         self._resource_policies: dict[str, Policy | str | None] = {}
         self._compiled: dict[tuple[str, str | None], CompiledPolicySet] = {}
@@ -62,7 +75,9 @@ class Engine:
         for r in candidates:
             if r.address == name or (r.arn is not None and r.arn == name):
                 return r
-        hits = [r for r in candidates if r.name == name or r.get("name") == name or r.address.endswith("." + name)]
+        hits = [
+            r for r in candidates if r.name == name or r.get("name") == name or r.address.endswith("." + name)
+        ]
         if len(hits) == 1:
             return hits[0]
         if hits:
@@ -97,7 +112,15 @@ class Engine:
             pp = self.policies_of(principal)
             rp = self.resource_policy_of(holder) if holder is not None else None
             found = CompiledPolicySet(
-                PolicySet(identity=pp.identity, boundary=pp.boundary, resource=rp if isinstance(rp, Policy) else None),
+                PolicySet(
+                    identity=pp.identity,
+                    boundary=pp.boundary,
+                    resource=rp if isinstance(rp, Policy) else None,
+                    scps=self.scps,
+                    rcps=self.rcps,
+                    management_account=self.management_account,
+                    resource_in_management_account=self.management_account,
+                ),
                 self.options,
             )
             self._compiled[key] = found
@@ -111,7 +134,11 @@ class Engine:
         return f"arn:{self.estate.partition}:iam::{self.estate.account_id}:{kind}/{name}"
 
     def context_for(
-        self, principal: Resource, resource_arn: str, holder: Resource | None, given: Mapping[str, str | Sequence[str]]
+        self,
+        principal: Resource,
+        resource_arn: str,
+        holder: Resource | None,
+        given: Mapping[str, str | Sequence[str]],
     ) -> RequestContext:
         arn = self.principal_arn(principal)
         derived: dict[str, str | tuple[str, ...]] = {
@@ -130,11 +157,9 @@ class Engine:
             for key, value in holder.tags.items():
                 derived[f"aws:resourcetag/{key}".lower()] = str(value)
         values: dict[str, str | tuple[str, ...]] = dict(derived)
-        for key, value in given.items():
-            values[key.lower()] = value if isinstance(value, str) else tuple(value)
-        # Tag keys the estate does not list are absent, not unknown: the principal's tags are all known.
-        absent = set()
-        return RequestContext(values, complete=False, absent=absent)
+        for key, given_value in given.items():
+            values[key.lower()] = given_value if isinstance(given_value, str) else tuple(given_value)
+        return RequestContext(values, complete=False)
 
     # -- the question -----------------------------------------------------------------------------------------
     def can(

@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ringfence.iam.analysis import admin_equivalent
+from ringfence.iam.analysis import admin_equivalent, policies_admin_equivalent
 from ringfence.iam.conditions import RequestContext
 from ringfence.iam.engine import Engine
 from ringfence.iam.estate_policies import groups_of
@@ -57,14 +57,20 @@ class Finding:
             "principal": self.principal,
             "reaches": self.reaches,
             "status": self.status,
-            "steps": [{"action": s.action, "via": s.via, "path": s.path_id, "status": s.status} for s in self.steps],
+            "steps": [
+                {"action": s.action, "via": s.via, "path": s.path_id, "status": s.status} for s in self.steps
+            ],
         }
 
 
 @cache
 def catalogue() -> tuple[EscalationPath, ...]:
-    raw = json.loads(resources.files("ringfence.iam").joinpath("data").joinpath("escalation-paths.json").read_text())
-    return tuple(EscalationPath(p["id"], p["name"], p["category"], tuple(p["required"])) for p in raw["paths"])
+    raw = json.loads(
+        resources.files("ringfence.iam").joinpath("data").joinpath("escalation-paths.json").read_text()
+    )
+    return tuple(
+        EscalationPath(p["id"], p["name"], p["category"], tuple(p["required"])) for p in raw["paths"]
+    )
 
 
 # Existing resources that run with a role: kind -> attribute (or relation) naming the role.
@@ -108,9 +114,11 @@ class _Analysis:
         return self._admin[r.address]
 
     def _group_admin(self, group: Resource) -> bool | None:
-        # A group is administrator when a member with nothing else would be: ask of a user made of it.
-        members = [u for u in self.estate.of_kind("aws_iam_user") if group in groups_of(self.estate, u)]
-        return any(self.admin(u) for u in members) or None if members else False
+        from ringfence.iam.estate_policies import group_policies
+
+        policies, unreadable = group_policies(self.estate, group)
+        got = policies_admin_equivalent(self.engine, policies)
+        return None if got is False and unreadable else got
 
     def arn(self, r: Resource) -> str:
         if r.arn:
@@ -137,7 +145,9 @@ class _Analysis:
                 if target.kind == "aws_iam_role":
                     return target
                 if target.kind == "aws_iam_instance_profile":
-                    return self.estate.target(target, "role")
+                    found = self.estate.target(target, "role")
+                    if found is not None:
+                        return found
             value = r.get(attr)
             if isinstance(value, str):
                 for role in self.estate.of_kind("aws_iam_role"):
@@ -164,7 +174,12 @@ class _Analysis:
         req = list(path.required)
         others = [a for a in req if a not in ("iam:PassRole",)]
         cat = path.category
-        if cat == "self-escalation" or (cat == "principal-access" and "sts:AssumeRole" in req and len(req) > 1):
+        if "iam:AddUserToGroup" in req:
+            yield from self._principal_targets(who, path)
+            return
+        if cat == "self-escalation" or (
+            cat == "principal-access" and "sts:AssumeRole" in req and len(req) > 1
+        ):
             yield from self._self_targets(who, path)
             return
         if cat in ("principal-access", "credential-access"):
@@ -183,16 +198,18 @@ class _Analysis:
         # existing-passrole: an existing resource of the path's service running as an administrator role.
         prefix = path.id.split("-", 1)[0].replace("ec2instanceconnect", "ec2")
         for r in self.estate.resources:
-            if r.kind not in _RUNS_AS or not r.kind.startswith(f"aws_{prefix}"):
-                if not (prefix == "ssm" and r.kind == "aws_instance"):
-                    continue
-            role = self.role_of(r)
-            if role is None or not self.admin(role):
+            relevant = r.kind in _RUNS_AS and r.kind.startswith(f"aws_{prefix}")
+            if not relevant and not (prefix == "ssm" and r.kind == "aws_instance"):
+                continue
+            runs_as = self.role_of(r)
+            if runs_as is None or not self.admin(runs_as):
                 continue
             target = r.arn or "*"
-            yield f"{r.address} (runs as {role.address})", [(a, target) for a in req]
+            yield f"{r.address} (runs as {runs_as.address})", [(a, target) for a in req]
 
-    def _self_targets(self, who: Resource, path: EscalationPath) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    def _self_targets(
+        self, who: Resource, path: EscalationPath
+    ) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         req = path.required
         if "sts:AssumeRole" in req or "iam:UpdateAssumeRolePolicy" in req:
             # Modify some role, then become it.
@@ -215,14 +232,20 @@ class _Analysis:
         if who.kind == wanted_kind:
             yield f"{who.address} (itself)", [(a, self.arn(who)) for a in req]
 
-    def _principal_targets(self, who: Resource, path: EscalationPath) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    def _principal_targets(
+        self, who: Resource, path: EscalationPath
+    ) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         req = path.required
         if "iam:AddUserToGroup" in req:
             for group in self.estate.of_kind("aws_iam_group"):
                 if self.admin(group):
                     yield group.address, [(a, self.arn(group)) for a in req]
             return
-        kind = "aws_iam_role" if any(a in ("sts:AssumeRole", "iam:UpdateAssumeRolePolicy") for a in req) else "aws_iam_user"
+        kind = (
+            "aws_iam_role"
+            if any(a in ("sts:AssumeRole", "iam:UpdateAssumeRolePolicy") for a in req)
+            else "aws_iam_user"
+        )
         for target in self.estate.of_kind(kind):
             if target.address == who.address or not self.admin(target):
                 continue
@@ -236,7 +259,7 @@ class _Analysis:
 
     def _attached_customer_policies(self, holder: Resource) -> list[Resource]:
         rel = "role" if holder.kind == "aws_iam_role" else "user"
-        found = []
+        found: list[Resource] = []
         for att in self.estate.sources(holder, rel, of_kind=f"aws_iam_{rel}_policy_attachment"):
             found.extend(t for t in self.estate.targets(att, "policy_arn") if t.kind == "aws_iam_policy")
         return found

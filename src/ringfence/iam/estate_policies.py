@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ringfence.iam import managed
 from ringfence.iam.policy import Policy, PolicyType, parse_policy
+from ringfence.iam.sourcelines import locate
 from ringfence.model import Estate, Ref, Resource, Unknown, as_list
 
 PRINCIPAL_KINDS = ("aws_iam_role", "aws_iam_user")
@@ -47,7 +48,9 @@ def _text(value: object) -> str | dict[str, object] | None:
     return None
 
 
-def policy_of(resource: Resource, attribute: str, *, name: str, policy_type: PolicyType) -> Policy | str | None:
+def policy_of(
+    resource: Resource, attribute: str, *, name: str, policy_type: PolicyType, root: str | None = None
+) -> Policy | str | None:
     """The policy in ``resource.attribute``; a string (the reason) when it is not known; None when absent."""
     value = resource.get(attribute)
     if value is None or value == "":
@@ -57,13 +60,18 @@ def policy_of(resource: Resource, attribute: str, *, name: str, policy_type: Pol
     text = _text(value)
     if text is None:
         return f"{name}: the policy is not a JSON document"
-    return parse_policy(
-        text if isinstance(text, str) else json.dumps(text),
+    source = text if isinstance(text, str) else json.dumps(text)
+    policy = parse_policy(
+        source,
         name=name,
         policy_type=policy_type,
         path=resource.provenance.path,
         line=resource.provenance.line,
     )
+    if root is not None:
+        prov = resource.provenance
+        policy = locate(policy, source, root, prov.path, prov.line, prov.end_line)
+    return policy
 
 
 def _related(estate: Estate, holder: Resource, kind: str, relation: str, *names: str) -> Iterator[Resource]:
@@ -87,14 +95,16 @@ def _policy_by_arn(estate: Estate, arn: object, attachment: Resource) -> Policy 
     targets = estate.targets(attachment, "policy_arn")
     for target in targets:
         if target.kind == "aws_iam_policy":
-            return policy_of(target, "policy", name=target.address, policy_type="identity")
+            return policy_of(
+                target, "policy", name=target.address, policy_type="identity", root=estate.root_path
+            )
     if isinstance(arn, str):
         if managed.is_aws_managed_arn(arn):
             found = managed.get(arn)
             return found if found is not None else f"{arn}: not in the managed-policy snapshot"
         for p in estate.of_kind("aws_iam_policy"):
             if p.arn == arn:
-                return policy_of(p, "policy", name=p.address, policy_type="identity")
+                return policy_of(p, "policy", name=p.address, policy_type="identity", root=estate.root_path)
         return f"{arn}: customer managed policy not in the estate"
     if isinstance(arn, Unknown | Ref):
         return f"{attachment.address}: policy_arn is not known ({arn})"
@@ -109,7 +119,9 @@ def _managed_arns(estate: Estate, holder: Resource, attr: str) -> Iterator[Polic
         elif isinstance(arn, str):
             hit = next((p for p in estate.of_kind("aws_iam_policy") if p.arn == arn), None)
             if hit is not None:
-                got = policy_of(hit, "policy", name=hit.address, policy_type="identity")
+                got = policy_of(
+                    hit, "policy", name=hit.address, policy_type="identity", root=estate.root_path
+                )
                 if got is not None:
                     yield got
             else:
@@ -117,7 +129,9 @@ def _managed_arns(estate: Estate, holder: Resource, attr: str) -> Iterator[Polic
         elif isinstance(arn, Ref):
             target = estate.get(arn.address)
             if target is not None and target.kind == "aws_iam_policy":
-                got = policy_of(target, "policy", name=target.address, policy_type="identity")
+                got = policy_of(
+                    target, "policy", name=target.address, policy_type="identity", root=estate.root_path
+                )
                 if got is not None:
                     yield got
         elif isinstance(arn, Unknown):
@@ -131,12 +145,17 @@ def _holder_policies(estate: Estate, holder: Resource, kind_prefix: str) -> Iter
     for block in as_list(holder.get("inline_policy")):
         if isinstance(block, dict) and block.get("policy"):
             fake = Resource(holder.address, holder.kind, block, holder.provenance, holder.arn)
-            got = policy_of(fake, "policy", name=f"{holder.address}.inline_policy[{block.get('name', '')}]",
-                            policy_type="identity")
+            got = policy_of(
+                fake,
+                "policy",
+                name=f"{holder.address}.inline_policy[{block.get('name', '')}]",
+                policy_type="identity",
+                root=estate.root_path,
+            )
             if got is not None:
                 yield got
     for r in _related(estate, holder, f"aws_iam_{rel}_policy", rel, name or ""):
-        got = policy_of(r, "policy", name=r.address, policy_type="identity")
+        got = policy_of(r, "policy", name=r.address, policy_type="identity", root=estate.root_path)
         if got is not None:
             yield got
     for r in _related(estate, holder, f"aws_iam_{rel}_policy_attachment", rel, name or ""):
@@ -164,7 +183,9 @@ def groups_of(estate: Estate, user: Resource) -> list[Resource]:
                 if g.get("name") == gname:
                     found[g.address] = g
     for m in estate.of_kind("aws_iam_group_membership"):
-        users = {t.address for t in estate.targets(m, "users")} | {u for u in as_list(m.get("users")) if isinstance(u, str)}
+        users = {t.address for t in estate.targets(m, "users")} | {
+            u for u in as_list(m.get("users")) if isinstance(u, str)
+        }
         if user.address in users or name in users:
             for g in estate.targets(m, "group"):
                 found[g.address] = g
@@ -193,12 +214,18 @@ def principal_policies(estate: Estate, principal: Resource) -> PrincipalPolicies
         targets = [t for t in estate.targets(principal, "permissions_boundary") if t.kind == "aws_iam_policy"]
         got: Policy | str | None
         if targets:
-            got = policy_of(targets[0], "policy", name=targets[0].address, policy_type="boundary")
+            got = policy_of(
+                targets[0], "policy", name=targets[0].address, policy_type="boundary", root=estate.root_path
+            )
         elif isinstance(b, str) and managed.is_aws_managed_arn(b):
             got = managed.get(b) or f"{b}: not in the managed-policy snapshot"
         elif isinstance(b, str):
             hit = next((p for p in estate.of_kind("aws_iam_policy") if p.arn == b), None)
-            got = policy_of(hit, "policy", name=hit.address, policy_type="boundary") if hit else f"{b}: boundary not in the estate"
+            got = (
+                policy_of(hit, "policy", name=hit.address, policy_type="boundary", root=estate.root_path)
+                if hit
+                else f"{b}: boundary not in the estate"
+            )
         else:
             got = f"{principal.address}: permissions boundary not known ({b})"
         if isinstance(got, str):
@@ -208,23 +235,41 @@ def principal_policies(estate: Estate, principal: Resource) -> PrincipalPolicies
     return PrincipalPolicies(tuple(identity), tuple(boundary), tuple(unreadable))
 
 
+def group_policies(estate: Estate, group: Resource) -> tuple[tuple[Policy, ...], tuple[str, ...]]:
+    """A group's policies, and why some could not be read."""
+    policies: list[Policy] = []
+    unreadable: list[str] = []
+    for item in _holder_policies(estate, group, "group"):
+        if isinstance(item, str):
+            unreadable.append(item)
+        else:
+            policies.append(item)
+    return tuple(policies), tuple(unreadable)
+
+
 def resource_policy(estate: Estate, holder: Resource) -> Policy | str | None:
     """The resource-based policy guarding ``holder`` (trust policy for roles)."""
     spec = RESOURCE_POLICY_HOLDERS.get(holder.kind)
     if spec is None:
         return None
     attr, separate = spec
-    kind: PolicyType = "trust" if holder.kind == "aws_iam_role" else ("key" if holder.kind == "aws_kms_key" else "resource")
+    kind: PolicyType = (
+        "trust" if holder.kind == "aws_iam_role" else ("key" if holder.kind == "aws_kms_key" else "resource")
+    )
     if holder.kind == "aws_lambda_function":
         return _lambda_permissions(estate, holder)
     if attr:
-        got = policy_of(holder, attr, name=f"{holder.address}.{attr}", policy_type=kind)
+        got = policy_of(
+            holder, attr, name=f"{holder.address}.{attr}", policy_type=kind, root=estate.root_path
+        )
         if got is not None:
             return got
     name = holder.get("bucket") or holder.get("name") or holder.get("id")
     for policy_kind, relation in separate:
-        for r in _related(estate, holder, policy_kind, relation, name if isinstance(name, str) else "", holder.arn or ""):
-            return policy_of(r, "policy", name=r.address, policy_type=kind)
+        for r in _related(
+            estate, holder, policy_kind, relation, name if isinstance(name, str) else "", holder.arn or ""
+        ):
+            return policy_of(r, "policy", name=r.address, policy_type=kind, root=estate.root_path)
     return None
 
 
@@ -232,7 +277,9 @@ def _lambda_permissions(estate: Estate, function: Resource) -> Policy | None:
     """``aws_lambda_permission`` resources as the function's resource policy."""
     statements: list[dict[str, object]] = []
     name = function.get("function_name")
-    for perm in _related(estate, function, "aws_lambda_permission", "function_name", name if isinstance(name, str) else ""):
+    for perm in _related(
+        estate, function, "aws_lambda_permission", "function_name", name if isinstance(name, str) else ""
+    ):
         principal = perm.get("principal")
         if not isinstance(principal, str):
             continue

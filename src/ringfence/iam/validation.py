@@ -7,12 +7,14 @@ Each finding carries the statement index and its line, so a report can point at 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from ringfence.iam import catalogue, patterns
 from ringfence.iam.conditions import OperatorError, family, parse_date, parse_number, split_operator
 from ringfence.iam.policy import VERSION_2008, Policy, Statement
+from ringfence.model import Estate
 
 Severity = Literal["error", "security_warning", "warning", "suggestion"]
 
@@ -33,7 +35,9 @@ class ValidationFinding:
 def validate(policy: Policy) -> list[ValidationFinding]:
     out: list[ValidationFinding] = []
 
-    def add(code: str, severity: Severity, message: str, s: Statement | None = None, line: int | None = None) -> None:
+    def add(
+        code: str, severity: Severity, message: str, s: Statement | None = None, line: int | None = None
+    ) -> None:
         out.append(
             ValidationFinding(
                 code,
@@ -47,56 +51,119 @@ def validate(policy: Policy) -> list[ValidationFinding]:
         )
 
     for problem in policy.problems:
-        out.append(ValidationFinding("syntax", "error", problem.message, policy.name, problem.statement, problem.line))
+        out.append(
+            ValidationFinding(
+                "syntax", "error", problem.message, policy.name, problem.statement, problem.line
+            )
+        )
     if policy.version is None:
-        add("missing-version", "warning", "no Version: AWS reads the policy as 2008-10-17 (no policy variables)")
+        add(
+            "missing-version",
+            "warning",
+            "no Version: AWS reads the policy as 2008-10-17 (no policy variables)",
+        )
     seen: dict[tuple[object, ...], Statement] = {}
     for s in policy.statements:
         _statement(policy, s, add)
-        key = (s.effect, s.actions, s.not_action, s.resources, s.not_resource, s.principals, s.not_principal,
-               s.conditions)
+        key = (
+            s.effect,
+            s.actions,
+            s.not_action,
+            s.resources,
+            s.not_resource,
+            s.principals,
+            s.not_principal,
+            s.conditions,
+        )
         if key in seen:
-            add("redundant-statement", "suggestion", f"statement {s.index} repeats statement {seen[key].index}", s)
+            add(
+                "redundant-statement",
+                "suggestion",
+                f"statement {s.index} repeats statement {seen[key].index}",
+                s,
+            )
         else:
             seen[key] = s
         if s.effect == "Allow":
             twin = (
-                "Deny", s.actions, s.not_action, s.resources, s.not_resource, s.principals, s.not_principal, s.conditions
+                "Deny",
+                s.actions,
+                s.not_action,
+                s.resources,
+                s.not_resource,
+                s.principals,
+                s.not_principal,
+                s.conditions,
             )
             if twin in seen:
-                add("contradictory-statement", "warning",
-                    f"statement {s.index} allows exactly what statement {seen[twin].index} denies: it never applies", s)
+                add(
+                    "contradictory-statement",
+                    "warning",
+                    f"statement {s.index} allows exactly what statement {seen[twin].index} denies: it never applies",
+                    s,
+                )
         elif ("Allow", *key[1:]) in seen:
-            add("contradictory-statement", "warning",
-                f"statement {s.index} denies exactly what statement {seen[('Allow', *key[1:])].index} allows", s)
+            add(
+                "contradictory-statement",
+                "warning",
+                f"statement {s.index} denies exactly what statement {seen[('Allow', *key[1:])].index} allows",
+                s,
+            )
     return out
 
 
-def _statement(policy: Policy, s: Statement, add: object) -> None:  # noqa: C901
-    emit = add  # type: ignore[assignment]
+Emit = Callable[[str, Severity, str, Statement | None], None]
+
+
+def _statement(policy: Policy, s: Statement, emit: Emit) -> None:
     resource_type = policy.policy_type in RESOURCE_POLICY_TYPES
     if s.principals is not None and not resource_type:
         emit("principal-in-identity-policy", "error", "an identity-based policy cannot have a Principal", s)
     if s.principals is None and resource_type and policy.policy_type != "rcp":
         emit("missing-principal", "error", "a resource-based policy statement needs a Principal", s)
     if s.not_principal and s.effect == "Allow":
-        emit("notprincipal-with-allow", "security_warning",
-             "NotPrincipal with Allow grants every principal but those listed", s)
+        emit(
+            "notprincipal-with-allow",
+            "security_warning",
+            "NotPrincipal with Allow grants every principal but those listed",
+            s,
+        )
     if s.effect == "Allow" and s.not_action:
-        emit("allow-with-notaction", "security_warning", "Allow with NotAction grants every action not listed", s)
+        emit(
+            "allow-with-notaction",
+            "security_warning",
+            "Allow with NotAction grants every action not listed",
+            s,
+        )
     if s.effect == "Allow" and s.not_resource:
-        emit("allow-with-notresource", "security_warning", "Allow with NotResource grants every resource not listed", s)
+        emit(
+            "allow-with-notresource",
+            "security_warning",
+            "Allow with NotResource grants every resource not listed",
+            s,
+        )
     if s.resources is None and policy.policy_type not in ("trust",):
         emit("missing-resource", "error", "the statement has no Resource or NotResource", s)
     if s.not_resource and s.resources is not None and "*" in s.resources:
-        emit("never-matches", "warning", "NotResource \"*\" excludes every resource: the statement never applies", s)
+        emit(
+            "never-matches",
+            "warning",
+            'NotResource "*" excludes every resource: the statement never applies',
+            s,
+        )
     if s.not_action and "*" in s.actions:
-        emit("never-matches", "warning", "NotAction \"*\" excludes every action: the statement never applies", s)
+        emit(
+            "never-matches", "warning", 'NotAction "*" excludes every action: the statement never applies', s
+        )
     if policy.version == VERSION_2008:
         texts = list(s.resources or ()) + [v for c in s.conditions for v in c.values]
         if any(patterns.has_variables(t) for t in texts):
-            emit("variables-in-2008-policy", "error",
-                 "policy variables need Version 2012-10-17: in a 2008-10-17 policy they are literal text", s)
+            emit(
+                "variables-in-2008-policy",
+                "error",
+                "policy variables need Version 2012-10-17: in a 2008-10-17 policy they are literal text",
+                s,
+            )
     if len(set(a.lower() for a in s.actions)) != len(s.actions):
         emit("redundant-action", "suggestion", "an action is listed more than once", s)
 
@@ -132,12 +199,20 @@ def _statement(policy: Policy, s: Statement, add: object) -> None:  # noqa: C901
         concrete = [r for r in s.resources if r.startswith("arn:") and not patterns.has_variables(r)]
         for info in infos:
             if not any(info.resource_types):
-                emit("action-needs-wildcard-resource", "error",
-                     f"{info.qualified} supports only Resource \"*\"", s)
+                emit(
+                    "action-needs-wildcard-resource",
+                    "error",
+                    f'{info.qualified} supports only Resource "*"',
+                    s,
+                )
                 continue
             if concrete and not any(_resource_fits(info, r) for r in concrete):
-                emit("unsupported-resource-type", "error",
-                     f"{info.qualified} does not act on any resource listed ({', '.join(concrete)})", s)
+                emit(
+                    "unsupported-resource-type",
+                    "error",
+                    f"{info.qualified} does not act on any resource listed ({', '.join(concrete)})",
+                    s,
+                )
 
     # Conditions.
     for c in s.conditions:
@@ -150,8 +225,12 @@ def _statement(policy: Policy, s: Statement, add: object) -> None:  # noqa: C901
         if not catalogue.condition_key_exists(key):
             emit("unknown-condition-key", "error", f"unknown condition key {c.key!r}", s)
         elif ":" in key and not key.startswith("aws:") and services and key.split(":", 1)[0] not in services:
-            emit("condition-key-not-applicable", "warning",
-                 f"{c.key} is a key of another service than the statement's actions", s)
+            emit(
+                "condition-key-not-applicable",
+                "warning",
+                f"{c.key} is a key of another service than the statement's actions",
+                s,
+            )
         fam = family(base)
         for v in c.values:
             if patterns.has_variables(v):
@@ -165,7 +244,9 @@ def _statement(policy: Policy, s: Statement, add: object) -> None:  # noqa: C901
                 or (fam == "arn" and v != "*" and not v.startswith("arn:"))
             )
             if bad:
-                emit("invalid-condition-value", "error", f"{c.operator} {c.key}: {v!r} is not a valid value", s)
+                emit(
+                    "invalid-condition-value", "error", f"{c.operator} {c.key}: {v!r} is not a valid value", s
+                )
 
 
 def _is_network(value: str) -> bool:
@@ -183,12 +264,35 @@ def _resource_fits(info: catalogue.ActionInfo, pattern: str) -> bool:
         template = types.get(name.lower())
         if not template:
             continue
-        sample = template[0].replace("${Partition}", pattern.split(":")[1] if pattern.count(":") >= 1 else "aws")
+        sample = template[0].replace(
+            "${Partition}", pattern.split(":")[1] if pattern.count(":") >= 1 else "aws"
+        )
         # The pattern fits when it could name a resource of this type: compare the service segments, then try
         # the template with its placeholders as wildcards against the pattern (and the other way round).
         if pattern.split(":")[2:3] != sample.split(":")[2:3]:
             continue
         tmpl_rx = catalogue.arn_template_regex(sample)
-        if tmpl_rx.fullmatch(pattern) or rx.fullmatch(sample.replace("${", "x").replace("}", "")) or "*" in pattern:
+        if (
+            tmpl_rx.fullmatch(pattern)
+            or rx.fullmatch(sample.replace("${", "x").replace("}", ""))
+            or "*" in pattern
+        ):
             return True
     return False
+
+
+def estate_findings(estate: Estate) -> list[tuple[str, ValidationFinding]]:
+    """Validation findings of every policy written in the estate, as ``(holder address, finding)``."""
+    from ringfence.iam.checks import identity_policies
+    from ringfence.iam.estate_policies import RESOURCE_POLICY_HOLDERS, resource_policy
+
+    out: list[tuple[str, ValidationFinding]] = []
+    for holder, policy in identity_policies(estate):
+        if isinstance(policy, Policy):
+            out.extend((holder.address, f) for f in validate(policy))
+    for kind in RESOURCE_POLICY_HOLDERS:
+        for r in estate.of_kind(kind):
+            got = resource_policy(estate, r)
+            if isinstance(got, Policy):
+                out.extend((r.address, f) for f in validate(got))
+    return out

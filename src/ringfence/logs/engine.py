@@ -92,7 +92,9 @@ class DuckDBEngine:
         `query(sql, hot=True)` then reads `cloudtrail` from them."""
         con = self._con
         con.execute("CREATE SCHEMA IF NOT EXISTS hot")
-        con.execute(f"CREATE OR REPLACE TABLE hot.cloudtrail AS SELECT * FROM main.cloudtrail WHERE {condition}")
+        con.execute(
+            f"CREATE OR REPLACE TABLE hot.cloudtrail AS SELECT * FROM main.cloudtrail WHERE {condition}"
+        )
 
     def query(self, sql: str, hot: bool = False) -> list[Row]:
         con = self._con
@@ -100,7 +102,7 @@ class DuckDBEngine:
         return [tuple(r) for r in con.execute(sql).fetchall()]
 
     def count(self, table: str) -> int:
-        return int(self._con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        return int(self._con.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0])
 
     def close(self) -> None:
         if self._con is not None:

@@ -88,6 +88,34 @@ def relax(node: object) -> object | None:
     return None
 
 
+_NAME_COLUMNS = ("event_name", "event_name_lc")
+
+
+def names(node: object) -> frozenset[str] | None:
+    """The lower-case event names `node` restricts a row to, or None when it does not restrict them."""
+    from sqlglot import exp
+
+    assert isinstance(node, exp.Expression)
+    if isinstance(node, exp.Paren):
+        return names(node.this)
+    if isinstance(node, exp.And):
+        left, right = names(node.left), names(node.right)
+        if left is None:
+            return right
+        return left if right is None else left & right
+    if isinstance(node, exp.Or):
+        left, right = names(node.left), names(node.right)
+        return None if left is None or right is None else left | right
+    if isinstance(node, exp.EQ) and isinstance(node.left, exp.Column) and node.left.name in _NAME_COLUMNS:
+        if isinstance(node.right, exp.Literal) and node.right.is_string:
+            return frozenset({node.right.this.lower()})
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.this.name in _NAME_COLUMNS:
+        values = node.expressions
+        if values and all(isinstance(v, exp.Literal) and v.is_string for v in values):
+            return frozenset(v.this.lower() for v in values)
+    return None
+
+
 def _scans(sql: str) -> list[object | None]:
     """For every SELECT reading `cloudtrail` directly: its relaxed WHERE (None = needs every row)."""
     import sqlglot
@@ -110,7 +138,12 @@ def _scans(sql: str) -> list[object | None]:
 
 
 def plan(detections: Sequence[Detection]) -> Plan:
+    """Conditions bound to event names fold into one `event_name_lc IN (...)` (a hash probe per row);
+    the few others are kept whole."""
+    from sqlglot import exp
+
     conditions: list[str] = []
+    all_names: set[str] = set()
     hot: list[str] = []
     cold: list[str] = []
     for det in detections:
@@ -122,6 +155,15 @@ def plan(detections: Sequence[Detection]) -> Plan:
             cold.append(det.rule_id)
             continue
         hot.append(det.rule_id)
-        conditions += [s.sql(dialect="duckdb") for s in scans]  # type: ignore[union-attr]
-    unique = sorted(set(conditions))
-    return Plan(" OR ".join(f"({c})" for c in unique) if unique else None, tuple(hot), tuple(cold))
+        for scan in scans:
+            assert isinstance(scan, exp.Expression)
+            bound = names(scan)
+            if bound is not None:
+                all_names |= bound
+            else:
+                conditions.append(scan.sql(dialect="duckdb"))
+    parts = sorted(set(conditions))
+    if all_names:
+        listed = ", ".join("'" + n.replace("'", "''") + "'" for n in sorted(all_names))
+        parts.insert(0, f"event_name_lc IN ({listed})")
+    return Plan(" OR ".join(f"({c})" for c in parts) if parts else None, tuple(hot), tuple(cold))

@@ -22,7 +22,7 @@ def get_session(master: str = "local[1]") -> Any:
             .appName("ringfence-detect")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.shuffle.partitions", "2" if master.startswith("local") else "200")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.host", "127.0.0.1")
@@ -44,8 +44,9 @@ def to_spark(sql: str) -> str:
 class SparkEngine:
     name = "spark"
 
-    def __init__(self, master: str = "local[1]") -> None:
+    def __init__(self, master: str = "local[1]", cache: bool = True) -> None:
         self.master = master
+        self.cache = cache
         self._spark: Any = None
         self._views: list[str] = []
 
@@ -57,6 +58,9 @@ class SparkEngine:
                 d = str(store.table_dir(table))
                 df = spark.read.option("basePath", d).option("recursiveFileLookup", "false").parquet(d)
                 df.select(*[c.name for c in columns]).createOrReplaceTempView(raw)
+                if self.cache:
+                    # Every detection reads the same columns: read the files once per run.
+                    spark.catalog.cacheTable(raw)
             else:
                 spark.sql(to_spark(empty_select(columns))).createOrReplaceTempView(raw)
             spark.sql(
@@ -75,6 +79,8 @@ class SparkEngine:
     def close(self) -> None:
         if self._spark is not None:
             for v in self._views:
+                if self.cache and v.endswith("_raw") and self._spark.catalog.isCached(v):
+                    self._spark.catalog.uncacheTable(v)
                 self._spark.catalog.dropTempView(v)
             self._views = []
             self._spark = None

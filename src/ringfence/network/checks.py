@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ringfence.model import Ref, Resource, Unknown
-from ringfence.network.addresses import INTERNET, to_cidrs
+from ringfence.network.addresses import INTERNET
 from ringfence.network.endpoints import DATABASE_KINDS, placements
 from ringfence.network.findings import ADMIN_PORTS, from_anywhere
 from ringfence.network.intervals import IntervalSet
@@ -39,7 +39,7 @@ def _fail(reason: str, location: str | None = None) -> Verdict:
 
 
 def default_security_group_restricts_all(vpc: Resource, net: Network) -> Verdict:
-    """CIS AWS 5.4: the default security group of every VPC restricts all traffic. A VPC whose default
+    """CIS AWS 5.0 5.5: the default security group of every VPC restricts all traffic. A VPC whose default
     group is not declared keeps AWS's rules (inbound from its members, all outbound)."""
     declared = net.default_group(vpc.address)
     if declared is None or declared.endswith("#default-security-group"):
@@ -54,7 +54,7 @@ def default_security_group_restricts_all(vpc: Resource, net: Network) -> Verdict
 
 
 def acl_restricts_admin_ports(acl: Resource, net: Network) -> Verdict:
-    """CIS AWS 5.1 / FSBP EC2.21: no network ACL admits SSH or RDP (remote administration) from anywhere."""
+    """CIS AWS 5.0 5.2 / FSBP EC2.21: no network ACL admits SSH or RDP (remote administration) from anywhere."""
     ev = net.acl(acl.address, egress=False)
     admin = Region.box(IntervalSet.of(TCP), ADMIN_PORTS, INTERNET)
     for d in ev.decisions:
@@ -193,63 +193,112 @@ def vpc_endpoint_policy_restricts(endpoint: Resource, net: Network) -> Verdict:
 
 @dataclass(frozen=True, slots=True)
 class NetworkCheck:
+    """A check and the metadata the catalogue needs (``Meta`` fields of the check framework)."""
+
     rule_id: str
-    title: str
+    title: str  # states the secure condition
     severity: str
     kinds: tuple[str, ...]
-    compliance: tuple[str, ...]
     run: Callable[[Resource, Network], Verdict | None]
+    rationale: str
+    remediation: str
+    terraform: str
+    compliance: tuple[str, ...] = ()
+    peers: tuple[str, ...] = ()  # ids of the same check in other tools
 
 
 CHECKS: tuple[NetworkCheck, ...] = (
     NetworkCheck(
-        "network.default-security-group-restricts-all",
-        "Default security group restricts all traffic",
-        "medium",
-        ("aws_vpc",),
-        ("CIS-AWS-5.0:5.4", "FSBP:EC2.2"),
-        default_security_group_restricts_all,
+        rule_id="network.default-security-group-restricts-all",
+        title="The default security group of every VPC restricts all traffic",
+        severity="medium",
+        kinds=("aws_vpc",),
+        run=default_security_group_restricts_all,
+        rationale="Resources launched without a group land in the default one; if it allows traffic, "
+        "they talk to each other and out to the internet without anyone having decided it.",
+        remediation="Declare aws_default_security_group for the VPC with no ingress or egress rules.",
+        terraform='resource "aws_default_security_group" "default" {\n  vpc_id = aws_vpc.main.id\n}',
+        compliance=("CIS-AWS-5.0:5.5", "FSBP:EC2.2"),
+        peers=("CKV2_AWS_12",),
     ),
     NetworkCheck(
-        "network.acl-admin-ports-restricted",
-        "Network ACLs do not admit admin ports from anywhere",
-        "medium",
-        ("aws_network_acl", "aws_default_network_acl"),
-        ("CIS-AWS-5.0:5.1", "FSBP:EC2.21"),
-        acl_restricts_admin_ports,
+        rule_id="network.acl-admin-ports-restricted",
+        title="Network ACLs do not admit remote administration ports from anywhere",
+        severity="medium",
+        kinds=("aws_network_acl", "aws_default_network_acl"),
+        run=acl_restricts_admin_ports,
+        rationale="A network ACL is the subnet-wide guard; admitting SSH, RDP or WinRM from 0.0.0.0/0 "
+        "leaves a single security group mistake between an instance and the internet.",
+        remediation="Deny tcp/22, 3389 and 5985-5986 from 0.0.0.0/0 and ::/0 in a rule numbered before "
+        "any allow, or admit them only from known ranges.",
+        terraform=(
+            'ingress {\n  rule_no    = 90\n  action     = "deny"\n  protocol   = "tcp"\n'
+            '  from_port  = 22\n  to_port    = 22\n  cidr_block = "0.0.0.0/0"\n}'
+        ),
+        compliance=("CIS-AWS-5.0:5.2", "FSBP:EC2.21"),
+        peers=("CKV_AWS_229", "CKV_AWS_230", "CKV_AWS_231", "CKV_AWS_232"),
     ),
     NetworkCheck(
-        "network.database-not-in-public-subnet",
-        "Databases are not in subnets routed to an internet gateway",
-        "high",
-        DATABASE_KINDS,
-        (),
-        database_not_in_public_subnet,
+        rule_id="network.database-not-in-public-subnet",
+        title="Databases are not in subnets routed to an internet gateway",
+        severity="high",
+        kinds=DATABASE_KINDS,
+        run=database_not_in_public_subnet,
+        rationale="A subnet is public because of its route table, not its name; a database there is one "
+        "flag (publicly_accessible) or one security group rule away from the internet.",
+        remediation="Give the database a subnet group whose subnets route only inside the VPC (or through "
+        "NAT), never to an internet gateway.",
+        terraform=(
+            'resource "aws_db_subnet_group" "db" {\n'
+            "  subnet_ids = [aws_subnet.db_a.id, aws_subnet.db_b.id] # no 0.0.0.0/0 -> igw route\n}"
+        ),
+        compliance=("FSBP:RDS.2",),
     ),
     NetworkCheck(
-        "network.vpc-flow-logs-enabled",
-        "VPC flow logging is enabled",
-        "medium",
-        ("aws_vpc",),
-        ("CIS-AWS-5.0:3.7", "FSBP:EC2.6"),
-        vpc_flow_logs_enabled,
+        rule_id="network.vpc-flow-logs-enabled",
+        title="VPC flow logging is enabled",
+        severity="medium",
+        kinds=("aws_vpc",),
+        run=vpc_flow_logs_enabled,
+        rationale="Without flow logs there is no record of who talked to what during an incident.",
+        remediation="Add an aws_flow_log for the VPC capturing at least REJECT (better ALL) traffic.",
+        terraform=(
+            'resource "aws_flow_log" "main" {\n  vpc_id          = aws_vpc.main.id\n'
+            '  traffic_type    = "ALL"\n  log_destination = aws_s3_bucket.flow_logs.arn\n}'
+        ),
+        compliance=("CIS-AWS-5.0:3.7", "FSBP:EC2.6"),
+        peers=("CKV2_AWS_11",),
     ),
     NetworkCheck(
-        "network.private-subnet-gateway-endpoints",
-        "Private subnets reach S3 and DynamoDB through gateway endpoints",
-        "low",
-        ("aws_subnet",),
-        (),
-        private_subnet_uses_gateway_endpoints,
+        rule_id="network.private-subnet-gateway-endpoints",
+        title="Private subnets reach S3 and DynamoDB through gateway endpoints",
+        severity="low",
+        kinds=("aws_subnet",),
+        run=private_subnet_uses_gateway_endpoints,
+        rationale="Without a gateway endpoint, S3 and DynamoDB traffic from private subnets crosses the NAT "
+        "gateway to public endpoints, where no endpoint policy can restrict which buckets and tables it "
+        "reaches (and NAT processing is billed).",
+        remediation="Add S3 and DynamoDB gateway endpoints and associate them with the private route tables.",
+        terraform=(
+            'resource "aws_vpc_endpoint" "s3" {\n  vpc_id          = aws_vpc.main.id\n'
+            '  service_name    = "com.amazonaws.eu-west-1.s3"\n'
+            "  route_table_ids = [aws_route_table.private.id]\n}"
+        ),
     ),
     NetworkCheck(
-        "network.vpc-endpoint-policy-restricted",
-        "VPC endpoint policies do not allow everything",
-        "medium",
-        ("aws_vpc_endpoint",),
-        (),
-        vpc_endpoint_policy_restricts,
+        rule_id="network.vpc-endpoint-policy-restricted",
+        title="VPC endpoint policies do not allow every action on every resource",
+        severity="medium",
+        kinds=("aws_vpc_endpoint",),
+        run=vpc_endpoint_policy_restricts,
+        rationale="An endpoint's default policy allows any principal any action on any resource of the "
+        "service, including buckets of other accounts: an exfiltration path that bypasses egress controls.",
+        remediation="Attach a policy limiting the endpoint to the organisation's principals and resources.",
+        terraform=(
+            'policy = jsonencode({\n  Statement = [{\n    Effect = "Allow", Principal = "*", '
+            'Action = ["s3:GetObject"],\n    Resource = ["arn:aws:s3:::my-artifacts/*"]\n  }]\n})'
+        ),
     ),
 )
 
-__all__ = ["CHECKS", "NetworkCheck", "Verdict", "to_cidrs"]
+__all__ = ["CHECKS", "NetworkCheck", "Verdict"]

@@ -269,6 +269,7 @@ def _simple(
     *,
     inbound: bool = True,
     public: bool | Unknown = False,
+    public_v6: bool | Unknown = False,
     via: str = "no public address",
     private_ip: Any = None,
     listeners: Region | None = None,
@@ -276,7 +277,7 @@ def _simple(
 ) -> tuple[Placement, ...]:
     subnets, problems = _subnets(net, r, subnet_paths)
     if not subnets:
-        if kind_needs_vpc(r):
+        if _needs_vpc(r):
             return (_unknown(r.address, "; ".join(problems) or "no subnet known"),)
         return ()
     out = []
@@ -295,7 +296,7 @@ def _simple(
                 groups=groups,
                 group_unknown=group_unknown,
                 public_v4=public,
-                public_v6=False,
+                public_v6=public_v6,
                 public_via=via,
                 addresses=_address(net, subnet, private_ip),
                 accepts_inbound=inbound,
@@ -305,7 +306,7 @@ def _simple(
     return tuple(out)
 
 
-def kind_needs_vpc(r: Resource) -> bool:
+def _needs_vpc(r: Resource) -> bool:
     return r.kind not in ("aws_lambda_function",)
 
 
@@ -399,6 +400,8 @@ def _load_balancer(net: Network, r: Resource) -> tuple[Placement, ...]:
         ("subnets", "subnet_mapping.subnet_id"),
         ("security_groups",),
         public=public,
+        # A dual-stack internet-facing balancer also has public IPv6 addresses.
+        public_v6=public if (text(r.get("ip_address_type")) or "").startswith("dualstack") else False,
         via="internet-facing" if public is True else "internal",
         listeners=_listeners(net, r),
         # A network load balancer created without security groups has none

@@ -60,6 +60,21 @@ class IntentResult:
     reach: ReachResult | None
     message: str
 
+    @property
+    def resource(self) -> str:
+        """The resource a finding is about: the destination, or the source when the destination is not a
+        resource (the internet, a CIDR)."""
+        if self.reach is not None and self.reach.target_resource is not None:
+            return self.reach.target_resource
+        if self.reach is not None and self.reach.source_resource is not None:
+            return self.reach.source_resource
+        return self.target
+
+    @property
+    def detail(self) -> str:
+        """What distinguishes this result among the intent's pairs (for the fingerprint)."""
+        return f"{self.source} -> {self.target}"
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "rule_id": self.intent.rule_id,

@@ -9,7 +9,7 @@ from typing import Any
 from ringfence.model import Estate
 from ringfence.network.addresses import ALL_ADDRESSES, INTERNET, parse_cidr
 from ringfence.network.balancers import Feed, feeds_to
-from ringfence.network.endpoints import placements
+from ringfence.network.endpoints import Placement, placements
 from ringfence.network.flows import Block, End, Outcome, Step, run
 from ringfence.network.intervals import IntervalSet
 from ringfence.network.paths import (
@@ -54,6 +54,8 @@ class ReachResult:
     path: tuple[Step, ...] = ()
     blocked_by: tuple[Block, ...] = ()
     unknown: str | None = None
+    source_resource: str | None = None  # the address when ``source`` is a resource of the estate
+    target_resource: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -81,7 +83,7 @@ def resolve_name(net: Network, name: str) -> Target:
         pass
     estate = net.estate
     if estate.get(name) is not None:
-        return Target(name, resource=name)
+        return _as_target(net, name)
     matches = [
         r.address
         for r in estate.resources
@@ -92,13 +94,26 @@ def resolve_name(net: Network, name: str) -> Target:
         if endpoints:
             matches = endpoints
     if len(matches) == 1:
-        return Target(matches[0], resource=matches[0])
+        return _as_target(net, matches[0])
     raise UnresolvedName(name, sorted(matches))
 
 
+def _as_target(net: Network, address: str) -> Target:
+    """A subnet or VPC stands for "some address in its range"; other resources for their interfaces."""
+    r = net.estate.by_address[address]
+    if r.kind == "aws_subnet" and address in net.subnets and net.subnets[address].cidr:
+        return Target(address, net.subnets[address].cidr)
+    if r.kind == "aws_vpc" and address in net.vpcs and net.vpcs[address].cidr:
+        return Target(address, net.vpcs[address].cidr)
+    return Target(address, resource=address)
+
+
 def query_region(protocol: str, port: int | None) -> Region:
+    """The packets a query asks about: one TCP or UDP port (any port when None), any ICMP, or anything."""
     proto = protocol.lower()
-    if proto == "all":
+    if proto not in PROTOCOLS and proto != "-1":
+        raise ValueError(f"protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    if proto in ("all", "-1"):
         return Region.box(ALL_PROTOCOLS)
     if proto == "icmp":
         return Region.box(IntervalSet.of(ICMP) | IntervalSet.of(ICMPV6))
@@ -130,84 +145,78 @@ def _ways_out(ways: list[Outcome]) -> Outcome:
     return _combine(relevant or ways)
 
 
+_OUTSIDE = "is a private range outside the estate's subnets (VPN and Direct Connect are not modelled)"
+
+
+def _split(net: Network, end: Target) -> tuple[IntervalSet, list[Placement], IntervalSet]:
+    """A free end as its internet part, one host per subnet of the estate it overlaps, and the rest (outside
+    every VPC of the estate). ``internet`` is only the outside."""
+    addresses = end.addresses
+    public = addresses & INTERNET
+    hosts: list[Placement] = []
+    if end.label == "internet":
+        return public, hosts, IntervalSet()
+    rest = addresses - INTERNET
+    for vpc in net.vpcs.values():
+        rest = rest - vpc.cidr  # inside a VPC but in no subnet: nothing can have such an address
+    for subnet in net.subnets:
+        cidr = net.subnets[subnet].cidr
+        part = addresses & cidr
+        if part:
+            host = host_in_subnet(net, subnet, part)
+            if host is not None:
+                hosts.append(host)
+            rest = rest - cidr
+    return public, hosts, rest
+
+
 def _flows(net: Network, src: Target, dst: Target, query: Region) -> Outcome:
     if src.resource is None and dst.resource is None:
         return Outcome(None, unknown=["neither end is a resource of the estate"])
-    if dst.resource is not None:
-        targets = placements(net, dst.resource)
-        if not targets:
-            return Outcome(None, unknown=[f"{dst.resource} has no network interface the analysis knows"])
+    if dst.resource is not None and not placements(net, dst.resource):
+        return Outcome(None, unknown=[f"{dst.resource} has no network interface the analysis knows"])
     if src.resource is not None and not placements(net, src.resource):
         return Outcome(None, unknown=[f"{src.resource} has no network interface the analysis knows"])
     outcomes: list[Outcome] = []
     if src.resource is None:
         assert dst.resource is not None
-        public = src.addresses & INTERNET
-        host = host_in_subnet(net, src.label, src.addresses) if not public else None
+        public, hosts, rest = _split(net, src)
         for d in placements(net, dst.resource):
+            target = End(d.resource, d.addresses, False)
             if public:
                 end = End(src.label, public, free=True)
-                stages = inbound_from_internet(net, d)
-                outcomes.append(
-                    run(stages, query.with_addresses(public), end, End(d.resource, d.addresses, False))
-                )
-            elif host is not None:
-                end = End(src.label, src.addresses, free=True)
-                outcomes.append(
-                    run(
-                        between(net, host, d),
-                        query.with_addresses(src.addresses),
-                        end,
-                        End(d.resource, d.addresses, False),
-                    )
-                )
-            else:
-                outcomes.append(
-                    Outcome(
-                        None,
-                        unknown=[
-                            f"{src.label} is a private range outside the estate's subnets (VPN and Direct Connect are not modelled)"
-                        ],
-                    )
-                )
+                outcomes.append(run(inbound_from_internet(net, d), query.with_addresses(public), end, target))
+            for host in hosts:
+                end = End(src.label, host.addresses, free=True)
+                outcomes.append(run(between(net, host, d), query.with_addresses(host.addresses), end, target))
+        if rest:
+            outcomes.append(Outcome(None, unknown=[f"{src.label} {_OUTSIDE}"]))
         return _combine(outcomes)
     for s in placements(net, src.resource):
         src_end = End(s.resource, s.addresses, free=False)
         if dst.resource is None:
-            host = host_in_subnet(net, dst.label, dst.addresses)
-            public = dst.addresses & INTERNET
-            if host is not None:
-                end = End(dst.label, dst.addresses, free=True)
-                outcomes.append(run(between(net, s, host), query.with_addresses(dst.addresses), src_end, end))
-            elif public:
+            public, hosts, rest = _split(net, dst)
+            for host in hosts:
+                end = End(dst.label, host.addresses, free=True)
+                outcomes.append(
+                    run(between(net, s, host), query.with_addresses(host.addresses), src_end, end)
+                )
+            if public:
                 end = End(dst.label, public, free=True)
                 ways = [
                     run(stages, query.with_addresses(public), src_end, end)
                     for stages in outbound_to_internet(net, s)
                 ]
                 outcomes.append(_ways_out(ways))
-            else:
-                outcomes.append(
-                    Outcome(
-                        None,
-                        unknown=[
-                            f"{dst.label} is a private range outside the estate's subnets (VPN and Direct Connect are not modelled)"
-                        ],
-                    )
-                )
+            if rest:
+                outcomes.append(Outcome(None, unknown=[f"{dst.label} {_OUTSIDE}"]))
             continue
         for d in placements(net, dst.resource):
             if s.resource == d.resource and s.subnet == d.subnet:
                 outcomes.append(Outcome(True, path=[Step(s.resource, "same interface")]))
                 continue
-            outcomes.append(
-                run(
-                    between(net, s, d),
-                    query.with_addresses(ALL_ADDRESSES),
-                    src_end,
-                    End(d.resource, d.addresses, False),
-                )
-            )
+            target = End(d.resource, d.addresses, False)
+            outcomes.append(run(between(net, s, d), query.with_addresses(ALL_ADDRESSES), src_end, target))
     return _combine(outcomes)
 
 
@@ -288,4 +297,6 @@ def reach(
         path=tuple(outcome.path),
         blocked_by=tuple(outcome.blocked_by),
         unknown="; ".join(outcome.unknown) if outcome.reachable is None else None,
+        source_resource=src.resource,
+        target_resource=dst.resource,
     )

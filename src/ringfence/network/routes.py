@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ringfence.model import Unknown
-from ringfence.network.addresses import ALL_ADDRESSES, to_cidrs
+from ringfence.network.addresses import ALL_ADDRESSES, V6_BASE, to_cidrs
 from ringfence.network.intervals import IntervalSet
 from ringfence.network.values import text
 
@@ -63,7 +63,7 @@ _PREFIX_KIND = {
 class Route:
     table: str
     destination: IntervalSet
-    prefix: int  # unused for ordering (destination size is); kept for display
+    prefix: int  # prefix length of a single-CIDR destination (ordering uses the destination size)
     target_kind: str  # local igw eigw nat peering tgw endpoint eni vgw blackhole other
     target: str | None  # address of the target in the estate
     origin: str  # the resource that declares the route (table or aws_route)
@@ -133,6 +133,14 @@ class RouteTable:
         return None
 
 
+def _prefix_length(destination: IntervalSet) -> int:
+    if len(destination.spans) != 1:
+        return 0
+    lo, hi = destination.spans[0]
+    bits = (hi - lo + 1).bit_length() - 1
+    return (128 if lo >= V6_BASE else 32) - bits
+
+
 def _resolve_target(net: Network, fields: Mapping[str, Any]) -> tuple[str, str | None, str, str | None]:
     """(kind, target address, shown name, unknown reason) of a route's target."""
     for key, kinds in _TARGETS:
@@ -166,7 +174,7 @@ def route_from_fields(
     unknown = "; ".join(bad) if bad else None
     shown = ", ".join(to_cidrs(destination)) if destination else ""
     if prefix_list not in (None, ""):
-        resolved = net._prefix_list(prefix_list, net.estate.by_address[origin])
+        resolved = net.prefix_list(prefix_list, net.estate.by_address[origin])
         if isinstance(resolved, Unknown):
             unknown = resolved.reason
         else:
@@ -181,7 +189,7 @@ def route_from_fields(
     return Route(
         table=table,
         destination=destination,
-        prefix=0,
+        prefix=_prefix_length(destination),
         target_kind=kind,
         target=target,
         origin=origin,

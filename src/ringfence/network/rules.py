@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ringfence.model import Ref, Resource, Unknown, as_bool, as_list
+from ringfence.model import Resource, Unknown, as_bool, as_list
 from ringfence.network.addresses import ALL_ADDRESSES, to_cidrs
 from ringfence.network.intervals import IntervalSet
 from ringfence.network.region import (
@@ -74,14 +74,22 @@ class SgRule:
     unknown_groups: tuple[str, ...]  # referenced security groups that are not in the estate
     origin: str  # address of the resource that declares the rule
     label: str
+    # The protocol or port range cannot be read: the rule admits nothing for certain, and maybe anything
+    # its peers send.
+    vague: bool = False
+    peers_unknown: bool = False
 
     def region(self) -> Region:
+        if self.vague:
+            return Region()
         return Region.box(self.protocols, self.ports, self.peers)
 
     def unknown_region(self) -> Region:
         """Packets this rule may admit for all we know (its unresolved peers could be anything)."""
         if not self.unknown:
             return Region()
+        if self.vague:
+            return Region.box(self.protocols, self.ports, ALL_ADDRESSES if self.peers_unknown else self.peers)
         return Region.box(self.protocols, self.ports, ALL_ADDRESSES - self.peers)
 
 
@@ -106,21 +114,24 @@ def _make_sg_rule(
     resolve_prefix: PrefixResolver,
 ) -> SgRule:
     unknown: list[str] = []
+    vague = False
     protocols = parse_protocol(protocol)
     if protocols is None:
         unknown.append(f"protocol {protocol!r} cannot be read")
-        protocols = ALL_PROTOCOLS
+        protocols, vague = ALL_PROTOCOLS, True
     ports = _ports(protocols, from_port, to_port)
     if ports is None:
         unknown.append("port range cannot be read")
-        ports = ALL_PORTS
+        ports, vague = ALL_PORTS, True
     peers, bad = cidrs(cidr_values)
     unknown += bad
+    peers_unknown = bool(bad)
     shown = to_cidrs(peers) if peers else []
     for value in prefix_values:
         resolved = resolve_prefix(value, origin)
         if isinstance(resolved, Unknown):
             unknown.append(resolved.reason)
+            peers_unknown = True
             shown.append(str(value))
         else:
             peers = peers | resolved
@@ -149,6 +160,8 @@ def _make_sg_rule(
         unknown_groups=tuple(unknown_groups),
         origin=origin.address,
         label=_sg_label(direction, protocols, ports, shown),
+        vague=vague,
+        peers_unknown=peers_unknown,
     )
 
 
@@ -304,7 +317,3 @@ def allow_all_nacl_rules(acl: str) -> list[NaclRule]:
         for egress in (False, True)
         for number, peers in ((100, ALL_ADDRESSES),)
     ]
-
-
-def is_ref(value: Any) -> bool:
-    return isinstance(value, Ref)

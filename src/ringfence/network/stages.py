@@ -181,7 +181,10 @@ def sg_stage(
     by_group: list[SgRule] = []
     for g in groups:
         for rule in net.rules_of(g, direction):
-            if member_of & set(rule.groups):
+            if member_of & set(rule.groups) and rule.vague:
+                maybe = maybe | Region.box(rule.protocols, rule.ports, ALL_ADDRESSES)
+                reasons.extend(f"{rule.origin}: {u}" for u in rule.unknown)
+            elif member_of & set(rule.groups):
                 yes = yes | Region.box(rule.protocols, rule.ports, ALL_ADDRESSES)
                 by_group.append(rule)
             elif other is not None and (rule.unknown_groups or (rule.groups and other.group_unknown)):
@@ -294,6 +297,3 @@ def deliver_stage(resource: str, what: str) -> Stage:
 
 def unknown_stage(reason: str) -> Stage:
     return Stage("src", EMPTY, EVERYTHING, (reason,))
-
-
-__all__ = ["ALL_ADDRESSES", "to_cidrs"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ringfence.model import Estate, Ref, Resource, Unknown, as_bool, as_list
 from ringfence.model.relations import DEFAULT_SECURITY_GROUP, NETWORK_ACL, ROUTE_TABLE
-from ringfence.network.addresses import ALL_ADDRESSES, ALL_V4, ALL_V6, to_cidrs
+from ringfence.network.addresses import ALL_ADDRESSES, to_cidrs
 from ringfence.network.intervals import IntervalSet
 from ringfence.network.nacl import AclEvaluation, evaluate_acl
 from ringfence.network.region import ALL_PORTS, ALL_PROTOCOLS
@@ -138,7 +138,7 @@ class Network:
     def _group(self, value: Any, owner: Resource) -> str | Unknown | None:
         return self.resolve(value, SG_KINDS)
 
-    def _prefix_list(self, value: Any, owner: Resource) -> IntervalSet | Unknown:
+    def prefix_list(self, value: Any, owner: Resource) -> IntervalSet | Unknown:
         found = self.resolve(value, ("aws_ec2_managed_prefix_list",))
         if isinstance(found, str):
             pl = self.estate.by_address[found]
@@ -219,7 +219,7 @@ class Network:
         for rule in self.estate.of_kind(*SG_RULE_KINDS):
             group = self.resolve(rule.get("security_group_id"), SG_KINDS)
             if isinstance(group, str):
-                parsed = standalone_sg_rule(rule, group, self._group, self._prefix_list)
+                parsed = standalone_sg_rule(rule, group, self._group, self.prefix_list)
                 if parsed:
                     out[group].append(parsed)
         return {k: tuple(v) for k, v in out.items()}
@@ -256,7 +256,7 @@ class Network:
         sg = self.estate.get(group)
         if sg is None:
             return ()
-        out = inline_sg_rules(sg, self._group, self._prefix_list)
+        out = inline_sg_rules(sg, self._group, self.prefix_list)
         if sg.provenance.source == "cloudformation" and not sg.get("egress"):
             # CloudFormation keeps AWS's default allow-all egress rule when none is given; Terraform
             # removes it (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group).
@@ -440,4 +440,4 @@ def network_of(estate: Estate) -> Network:
     return net
 
 
-__all__ = ["ALL_V4", "ALL_V6", "Network", "Subnet", "Vpc", "network_of"]
+__all__ = ["Network", "Subnet", "Vpc", "network_of"]

@@ -1,0 +1,242 @@
+"""The engine over a Terraform estate, the checks, escalation paths and the CLI, on fixtures whose expected
+answers are written by hand."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ringfence.cli.app import app
+from ringfence.iam import checks
+from ringfence.iam.engine import Engine, ResolveError
+from ringfence.iam.escalation import catalogue, find_escalations
+from ringfence.model import Estate
+
+FIXTURE = str(Path(__file__).parent / "fixtures" / "estate")
+ACCOUNT = "123456789012"
+
+
+@cache
+def estate() -> Estate:
+    from ringfence.sources import load_estate
+
+    return load_estate([FIXTURE], account_id=ACCOUNT)
+
+
+def engine() -> Engine:
+    return Engine(estate())
+
+
+def test_inline_and_managed_policies_allow_with_the_deciding_statement() -> None:
+    d = engine().can("aws_iam_role.app", "s3:GetObject", "arn:aws:s3:::b/k", {"aws:SecureTransport": "true"})
+    assert d.decision == "allow" and d.allowed is True
+    policies = {s.policy for s in d.statements}
+    assert "aws_iam_role_policy.app_s3_read" in policies
+    assert any(
+        s.sid == "S3ReadOnlyForApplication" and s.location and s.location.startswith("app.tf:")
+        for s in d.statements
+    )
+
+
+def test_condition_on_a_value_the_estate_does_not_fix_is_unknown() -> None:
+    d = engine().can("aws_iam_role.app", "s3:GetObject", "arn:aws:s3:::b/k")
+    assert d.allowed is None
+    assert any("aws:SecureTransport" in u for u in d.unknown)
+
+
+def test_explicit_deny_from_the_tls_statement() -> None:
+    d = engine().can("app", "s3:GetObject", "arn:aws:s3:::b/k", {"aws:SecureTransport": "false"})
+    assert d.decision == "explicit_deny" and d.statements[0].sid == "TlsOnly"
+
+
+def test_group_membership_gives_the_group_policies() -> None:
+    d = engine().can("ops", "iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/x")
+    assert d.decision == "allow"
+
+
+def test_read_only_access_does_not_write() -> None:
+    d = engine().can("aws_iam_role.app", "s3:PutObject", "arn:aws:s3:::b/k", {"aws:SecureTransport": "true"})
+    assert d.decision == "implicit_deny"
+
+
+def test_bucket_policy_grants_the_partner_account_cross_account() -> None:
+    eng = engine()
+    compiled = eng.compiled(eng.resolve_principal("app"), estate().get("aws_s3_bucket.b"))
+    assert compiled.policies.resource is not None
+    assert compiled.policies.resource.name == "aws_s3_bucket_policy.b"
+
+
+def test_trust_policy_decides_assume_role() -> None:
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/admin"
+    d = engine().can("ci", "sts:AssumeRole", role_arn)
+    assert d.decision == "implicit_deny"  # the admin role trusts ec2 only
+
+
+def test_ambiguous_or_unknown_names_list_candidates() -> None:
+    with pytest.raises(ResolveError) as err:
+        engine().resolve_principal("nobody")
+    assert "aws_iam_role.app" in err.value.candidates
+
+
+# -- checks -------------------------------------------------------------------------------------------
+def results(fn: checks.CheckFn) -> dict[str, str]:
+    return {r.resource: r.status for r in fn(estate())}
+
+
+def test_admin_equivalent_decided_by_the_evaluator() -> None:
+    got = results(checks.admin_equivalent_principals)
+    assert got["aws_iam_role.admin"] == "fail"  # AdministratorAccess through managed_policy_arns
+    assert got["aws_iam_user.ops"] == "fail"  # through its group
+    assert got["aws_iam_role.partner"] == "pass"  # NotAction iam:* is not everything
+    assert got["aws_iam_user.safe"] == "pass"
+
+
+def test_allow_with_not_action() -> None:
+    assert results(checks.allow_not_action)["aws_iam_role.partner"] == "fail"
+    assert results(checks.allow_not_action)["aws_iam_user_policy.safe"] == "pass"
+
+
+def test_policies_on_users_and_inline_policies() -> None:
+    on_users = results(checks.policies_on_users)
+    assert on_users["aws_iam_user.safe"] == "fail" and on_users["aws_iam_user.ops"] == "pass"
+    inline = results(checks.inline_policies)
+    assert {"aws_iam_role_policy.app_s3_read", "aws_iam_role.partner"} <= set(inline)
+
+
+def test_trust_policy_scoping() -> None:
+    found = {r.resource: r for r in checks.trust_policies(estate())}
+    assert found["aws_iam_role.partner"].status == "fail"
+    assert "999999999999" in found["aws_iam_role.partner"].message
+    assert "sns.amazonaws.com" in found["aws_iam_role.partner"].message
+    assert found["aws_iam_role.admin"].status == "pass"  # ec2 assumes its own role
+
+
+def test_sensitive_wildcards() -> None:
+    from ringfence.iam.policy import parse_policy
+
+    policy = parse_policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:Put*", "Resource": "*"}]}
+    )
+    assert checks._wildcard_grants(policy.statements[0])
+    safe = parse_policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}
+    )
+    assert not checks._wildcard_grants(safe.statements[0])
+
+
+# -- escalation --------------------------------------------------------------------------------------------
+def test_escalation_catalogue_has_the_65_paths() -> None:
+    assert len(catalogue()) == 65
+
+
+def test_escalation_paths_found() -> None:
+    found = {f.principal: f for f in find_escalations(engine())}
+    assert "aws_iam_user.ci" in found  # iam:PassRole + ec2:RunInstances with an admin role trusting ec2
+    assert found["aws_iam_user.ci"].steps[0].via == "aws_iam_role.admin"
+    assert "aws_iam_user.keys" in found  # iam:PutUserPolicy on itself
+    assert "aws_iam_user.safe" not in found
+    assert "aws_iam_user.ops" not in found  # already administrator
+
+
+# -- CLI -------------------------------------------------------------------------------------------------
+runner = CliRunner()
+
+
+def test_cli_can_json_contract() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "iam",
+            "can",
+            FIXTURE,
+            "--principal",
+            "aws_iam_role.app",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::b/k",
+            "--context",
+            "aws:SecureTransport=true",
+            "--account-id",
+            ACCOUNT,
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["decision"] == "allow" and out["allowed"] is True
+    assert {"principal", "action", "resource", "decision", "allowed", "statements"} <= set(out)
+    assert {"policy", "sid", "effect"} <= set(out["statements"][0])
+
+
+def test_cli_can_unknown_is_null() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "iam",
+            "can",
+            FIXTURE,
+            "--principal",
+            "app",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::b/k",
+            "--account-id",
+            ACCOUNT,
+            "--format",
+            "json",
+        ],
+    )
+    out = json.loads(result.output)
+    assert result.exit_code == 0 and out["allowed"] is None and out["unknown"]
+
+
+def test_cli_can_unresolvable_principal_exits_2_with_candidates() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "iam",
+            "can",
+            FIXTURE,
+            "--principal",
+            "nobody",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::b/k",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "aws_iam_role.app" in result.output
+
+
+def test_cli_usage_error_exits_2() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "iam",
+            "can",
+            FIXTURE,
+            "--principal",
+            "app",
+            "--action",
+            "GetObject",
+            "--resource",
+            "arn:aws:s3:::b/k",
+        ],
+    )
+    assert result.exit_code == 2
+
+
+def test_cli_escalations_json() -> None:
+    result = runner.invoke(app, ["iam", "escalations", FIXTURE, "--account-id", ACCOUNT, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    paths = json.loads(result.output)["paths"]
+    ci = next(p for p in paths if p["principal"] == "aws_iam_user.ci")
+    assert ci["reaches"] == "admin" and ci["steps"][0]["action"] == "iam:PassRole + ec2:RunInstances"
