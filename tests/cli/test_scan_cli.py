@@ -170,3 +170,26 @@ def test_input_that_cannot_be_read_at_all_exits_2(write_tree) -> None:  # type: 
     assert done.returncode == 2
     assert json.loads(done.stdout)["errors"][0]["path"] == "main.tf"
     assert "nothing could be read" in done.stderr
+
+
+def test_intents_at_the_estate_root_are_verified(example_json) -> None:  # type: ignore[no-untyped-def]
+    _, report = example_json
+    intents = {f["rule_id"]: f for f in report["findings"] if f["rule_id"].startswith("intent.")}
+    assert set(intents) == {"intent.operators-reach-app-over-ssh"}  # the other two hold
+    broken = intents["intent.operators-reach-app-over-ssh"]
+    assert broken["status"] == "fail"
+    assert broken["location"] == {"path": "ringfence.yaml", "line": 13}
+    assert "aws_security_group.bastion" in broken["message"]
+
+
+def test_intents_file_option(tmp_path: Path) -> None:
+    missing = ringfence("scan", str(EXAMPLE), "--intents", str(tmp_path / "none.yaml"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    strict = tmp_path / "intents.yaml"
+    strict.write_text(
+        "intents:\n  - name: no-ssh-anywhere\n    from: internet\n    to: aws_instance.bastion\n"
+        "    port: 22\n    protocol: tcp\n    must: not-reach\n"
+    )
+    report = json.loads(ringfence("scan", str(EXAMPLE), "--format", "json", "--intents", str(strict)).stdout)
+    ids = [f["rule_id"] for f in report["findings"] if f["rule_id"].startswith("intent.")]
+    assert ids == ["intent.no-ssh-anywhere"]

@@ -306,7 +306,7 @@ def test_cli_data_refresh_through_the_boto3_seam(tmp_path: Path, moto_endpoint: 
 
 
 # -- the fast path equals the full path -------------------------------------------------------------------
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.booleans())
 def test_fast_path_matches_full_path(seed: int, complete: bool) -> None:
     sim = casegen.build_case(casegen.Draw(random.Random(seed)))

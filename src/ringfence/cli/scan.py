@@ -48,6 +48,9 @@ def scan(
     account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
     var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
     config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),
+    intents_file: str | None = typer.Option(
+        None, "--intents", help="Reachability intents (default: ringfence.yaml at the estate root)."
+    ),
 ) -> None:
     """Scan Terraform and report findings."""
     from ringfence.engine.config import ConfigError, load_config
@@ -79,13 +82,16 @@ def scan(
         )
     except SourceError as exc:
         raise _die(str(exc)) from None
+    intents, estate = _intents(intents_file, estate)
     with _Progress(started) as progress:
-        result = run_checks(estate, config, baseline_prints, progress=progress.update)
+        result = run_checks(estate, config, baseline_prints, progress=progress.update, intents=intents)
     text = _render(result, output_format, output is None)
     if output is not None:
         output.write_text(text if isinstance(text, str) else "", encoding="utf-8")
     if not estate.resources and estate.errors:
-        typer.echo(f"ringfence: nothing could be read: {estate.errors[0].path}: {estate.errors[0].message}", err=True)
+        typer.echo(
+            f"ringfence: nothing could be read: {estate.errors[0].path}: {estate.errors[0].message}", err=True
+        )
         raise typer.Exit(2)
     threshold = fail_on.value if fail_on is not None else (config.fail_on or "high")
     raise typer.Exit(exit_code(result, threshold, fail_on_unknown))
@@ -119,6 +125,30 @@ def _render(result: Any, output_format: str, to_stdout: bool) -> str | None:
     if to_stdout:
         sys.stdout.write(rendered)
     return rendered
+
+
+def _intents(explicit: str | None, estate: Any) -> tuple[list[Any], Any]:
+    """The intents to verify, and the estate with an error entry if the default file cannot be read."""
+    import dataclasses
+
+    from ringfence.model import InputError
+    from ringfence.network import IntentError, find_intents_file, load_intents
+
+    if explicit is not None:
+        if not Path(explicit).is_file():
+            raise _die(f"--intents {explicit}: no such file")
+        try:
+            return load_intents(explicit), estate
+        except IntentError as exc:
+            raise _die(f"{exc.path}:{exc.line or 0}: {exc.message}") from None
+    found = find_intents_file(estate)
+    if found is None:
+        return [], estate
+    try:
+        return load_intents(found), estate
+    except IntentError as exc:
+        error = InputError(Path(exc.path).name, exc.line, f"intents: {exc.message}")
+        return [], dataclasses.replace(estate, errors=(*estate.errors, error))
 
 
 def _baseline(path: Path) -> frozenset[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from ringfence.checks.base import Check, Result, Severity, Status
+from ringfence.checks.base import Check, Meta, Result, Severity, Status
 from ringfence.checks.catalogue import CATALOGUE, peer_ids
 from ringfence.checks.context import Context
 from ringfence.engine.config import Config
@@ -30,6 +31,7 @@ def run_checks(
     baseline: frozenset[str] = frozenset(),
     checks: Sequence[Check] = CATALOGUE,
     progress: Callable[[int, int], None] | None = None,
+    intents: Sequence[Any] | None = None,
 ) -> ScanResult:
     config = config or Config()
     selected = tuple(c for c in checks if config.selects(c.rule_id))
@@ -54,8 +56,64 @@ def run_checks(
             findings.setdefault(finding.fingerprint, finding)
         if progress is not None:
             progress(i + 1, len(selected))
+    for finding in intent_findings(estate, intents or (), config, baseline):
+        findings.setdefault(finding.fingerprint, finding)
     ordered = tuple(sorted(findings.values(), key=Finding.sort_key))
     return ScanResult(estate, ordered, tuple(errors), passes, selected)
+
+
+def intent_findings(
+    estate: Estate, intents: Sequence[Any], config: Config, baseline: frozenset[str]
+) -> list[Finding]:
+    """A finding per violated (or undecidable) intent pair: `intent.<name>`, with the path or the rule
+    that blocks it, located at the intent in its file."""
+    if not intents:
+        return []
+    from ringfence.network import intent_violations
+
+    out: list[Finding] = []
+    for violation in intent_violations(estate, list(intents)):
+        intent = violation.intent
+        must = "must reach" if intent.must == "reach" else "must not reach"
+        meta = Meta(
+            rule_id=intent.rule_id,
+            title=f"Intent {intent.name} holds: {intent.source} {must} {intent.target}",
+            pillar="network",
+            severity=Severity.HIGH,
+            rationale=f"The estate declares in {intent.path} that {intent.source} {must} {intent.target}.",
+            remediation="Change the security group, network ACL or route the message names, or update the "
+            "intent if the architecture changed on purpose.",
+            terraform="",
+        )
+        severity = config.severity.get(meta.rule_id, meta.severity)
+        fingerprint = make_fingerprint(meta.rule_id, violation.resource, violation.detail)
+        out.append(
+            Finding(
+                meta=meta,
+                severity=severity,
+                status=Status.FAIL if violation.status == "fail" else Status.UNKNOWN,
+                resource=violation.resource,
+                location=Location(_relative(intent.path, estate.root_path), intent.line),
+                message=violation.message,
+                fingerprint=fingerprint,
+                baseline=fingerprint in baseline,
+                detail=violation.detail,
+            )
+        )
+    return out
+
+
+def _relative(path: str, root: str) -> str:
+    import os
+
+    if not root:
+        return path
+    base = root if os.path.isdir(root) else os.path.dirname(root)
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
 def _results(check: Check, estate: Estate, ctx: Context) -> Iterable[Result]:

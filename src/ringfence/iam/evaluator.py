@@ -469,16 +469,26 @@ class CompiledPolicySet:
 
     # -- the decision -----------------------------------------------------------------------------------------
     def decide(self, req: Request, *, explain: bool = True) -> Decision:
+        """The decision; with ``explain`` the statements that decide it (and reasons for a deny)."""
         action = req.action.lower()
         plan = self._plan(action)
         who = parse_principal(req.principal)
-        ps = self.policies
         if plan.fast is not None:
             fast = self._fast(plan, req, who, action)
             if fast is not None and not explain:
                 return fast
-            if fast is not None and fast.decision != "implicit_deny":
-                return self._explained(fast, plan, req, who)
+            if fast is not None and not plan.rcp:
+                explained = self._explained(fast, plan, req, who, action)
+                if explained is not None:
+                    return explained
+        return self._full(req, explain=explain)
+
+    def _full(self, req: Request, *, explain: bool = True) -> Decision:
+        """Every stage evaluated with its definite and unknown hits (the reference path)."""
+        action = req.action.lower()
+        plan = self._plan(action)
+        who = parse_principal(req.principal)
+        ps = self.policies
 
         def run(group: tuple[CompiledStatement, ...]) -> _Outcome:
             o = _Outcome()
@@ -570,7 +580,9 @@ class CompiledPolicySet:
             return Decision("allow", True, refs)
         if final is False:
             if explain:
-                reasons = self._why_not(chain, allowed, scp_allows, vpce_allows, scps, same_account, required)
+                reasons = self._why_not(
+                    chain, allowed, scp_allows, vpce_allows, [o.allows for o in scps], same_account, required
+                )
             return Decision("implicit_deny", False, (), (), tuple(reasons))
         # Undecided: say what it would be if the unknown conditions did not hold, and why it is unknown.
         unknown_statements = [cs for o in everything for cs in o.deny_unknown]
@@ -638,10 +650,14 @@ class CompiledPolicySet:
                     return _IMPLICIT_DENY
         return _ALLOW
 
-    def _explained(self, fast: Decision, plan: _Plan, req: Request, who: RequestPrincipal) -> Decision:
+    def _explained(
+        self, fast: Decision, plan: _Plan, req: Request, who: RequestPrincipal, action: str
+    ) -> Decision | None:
         """The statements behind a fast-path allow or explicit deny (all matching denies; the identity
-        allows), in policy order, as the full path names them."""
+        allows), or the reasons for an implicit deny, as the full path gives them (None: use it)."""
         assert plan.fast is not None
+        if fast.decision == "implicit_deny":
+            return self._implicit_reasons(plan, req, who, action)
         out = _Outcome()
         if fast.decision == "explicit_deny":
             scp_applies = not (self.policies.management_account or who.exempt_from_scps)
@@ -649,6 +665,28 @@ class CompiledPolicySet:
             return Decision("explicit_deny", False, tuple(cs.ref() for cs in out.deny))
         _run(plan.fast[1][0], req, who, out)
         return Decision("allow", True, tuple(cs.ref() for cs, _ in out.allow))
+
+    def _implicit_reasons(self, plan: _Plan, req: Request, who: RequestPrincipal, action: str) -> Decision | None:
+        assert plan.fast is not None
+        _denies, allow_groups, scp_groups = plan.fast
+        ps = self.policies
+        layers = [_any_allows(g, req.resource, req.context) for g in allow_groups]
+        if who.kind == "root":
+            layers[0] = True
+        scp_levels: list[Tri] = []
+        if not (ps.management_account or who.exempt_from_scps):
+            scp_levels = [_any_allows(g, req.resource, req.context) for g in scp_groups]
+        if None in layers or None in scp_levels:
+            return None
+        chain: Tri = all(layers) and who.kind not in ("anonymous", "service", "federated")
+        same_account = self._same_account(req, who)
+        required = ps.resource_policy_required
+        if required is None:
+            required = _requires_resource_policy(action, req.resource)
+        allowed: Tri = chain if same_account and not required else False
+        scp_allows = _and(*scp_levels)
+        reasons = self._why_not(chain, allowed, scp_allows, True, scp_levels, same_account, required)
+        return Decision("implicit_deny", False, (), (), tuple(reasons))
 
     def _rcp_applies(self, action: str) -> bool:
         if self._rcp_services is None:
@@ -677,13 +715,13 @@ class CompiledPolicySet:
         allowed: Tri,
         scp_allows: Tri,
         vpce_allows: Tri,
-        scps: list[_Outcome],
+        scp_levels: list[Tri],
         same_account: bool,
         required: bool,
     ) -> list[str]:
         out: list[str] = []
         if scp_allows is False:
-            levels = [str(i) for i, o in enumerate(scps) if o.allows is False]
+            levels = [str(i) for i, allows in enumerate(scp_levels) if allows is False]
             out.append(f"no SCP allows it at organisation level {', '.join(levels)}")
         if vpce_allows is False:
             out.append("the VPC endpoint policy does not allow it")

@@ -51,7 +51,7 @@ class Engine(Protocol):
 
     def open(self, store: Store, window: Window) -> None: ...
 
-    def query(self, sql: str, hot: bool = False) -> list[Row]: ...
+    def query(self, sql: str, hot: str | None = None) -> list[Row]: ...
 
     def count(self, table: str) -> int: ...
 
@@ -87,18 +87,19 @@ class DuckDBEngine:
             )
         self._con = con
 
-    def use_prefilter(self, condition: str) -> None:
-        """Materialises, in one scan, the CloudTrail rows that `condition` admits (see prefilter.py);
-        `query(sql, hot=True)` then reads `cloudtrail` from them."""
+    def use_prefilter(self, schema: str, condition: str, columns: Sequence[str]) -> None:
+        """Materialises the CloudTrail rows that `condition` admits, with `columns`, as
+        `<schema>.cloudtrail` (see prefilter.py); `query(sql, hot=schema)` then reads them."""
         con = self._con
-        con.execute("CREATE SCHEMA IF NOT EXISTS hot")
+        cols = ", ".join(f'"{c}"' for c in columns)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         con.execute(
-            f"CREATE OR REPLACE TABLE hot.cloudtrail AS SELECT * FROM main.cloudtrail WHERE {condition}"
+            f"CREATE OR REPLACE TABLE {schema}.cloudtrail AS SELECT {cols} FROM main.cloudtrail WHERE {condition}"
         )
 
-    def query(self, sql: str, hot: bool = False) -> list[Row]:
+    def query(self, sql: str, hot: str | None = None) -> list[Row]:
         con = self._con
-        con.execute("SET search_path = 'hot,main'" if hot else "SET search_path = 'main'")
+        con.execute(f"SET search_path = '{hot},main'" if hot else "SET search_path = 'main'")
         return [tuple(r) for r in con.execute(sql).fetchall()]
 
     def count(self, table: str) -> int:

@@ -44,10 +44,22 @@ _CHEAP_FUNCS = ("Lower", "Cast", "Coalesce", "Escape")
 
 
 @dataclass(frozen=True)
+class HotGroup:
+    """Rows admitted by `condition`, with only `columns`, for the detections `rules`."""
+
+    schema: str
+    condition: str
+    columns: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
-    hot_filter: str | None  # SQL condition over `cloudtrail`, or None when no detection can use it
-    hot: tuple[str, ...]  # rule ids that run on the hot table
+    groups: tuple[HotGroup, ...]
     cold: tuple[str, ...]  # rule ids that need the full view
+
+    def schema_of(self, rule_id: str) -> str | None:
+        return next((g.schema for g in self.groups if rule_id in g.rules), None)
 
 
 def _is_cheap(node: object) -> bool:
@@ -109,6 +121,14 @@ def names(node: object) -> frozenset[str] | None:
     if isinstance(node, exp.EQ) and isinstance(node.left, exp.Column) and node.left.name in _NAME_COLUMNS:
         if isinstance(node.right, exp.Literal) and node.right.is_string:
             return frozenset({node.right.this.lower()})
+    like = node.this if isinstance(node, exp.Escape) else node
+    if isinstance(like, exp.Like) and isinstance(like.this, exp.Column) and like.this.name in _NAME_COLUMNS:
+        pattern = like.expression
+        if isinstance(pattern, exp.Literal) and pattern.is_string:
+            text = str(pattern.this).lower()
+            head = text[:-1]
+            if text.endswith("%") and "%" not in head and "_" not in head and "!" not in head:
+                return frozenset({text})  # a prefix: the trailing % is kept as the marker
     if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.this.name in _NAME_COLUMNS:
         values = node.expressions
         if values and all(isinstance(v, exp.Literal) and v.is_string for v in values):
@@ -137,14 +157,29 @@ def _scans(sql: str) -> list[object | None]:
     return out
 
 
-def plan(detections: Sequence[Detection]) -> Plan:
-    """Conditions bound to event names fold into one `event_name_lc IN (...)` (a hash probe per row);
-    the few others are kept whole."""
+def _columns(sql: str) -> set[str]:
+    import sqlglot
     from sqlglot import exp
 
-    conditions: list[str] = []
-    all_names: set[str] = set()
-    hot: list[str] = []
+    from ringfence.logs.schema import CLOUDTRAIL
+
+    known = {c.name for c in CLOUDTRAIL} | {"principal"}
+    return {c.name for c in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Column) if c.name in known}
+
+
+def plan(detections: Sequence[Detection]) -> Plan:
+    """Two hot tables. Detections whose every scan is bound to event names share one, selected by a single
+    `event_name_lc IN (...)` (a hash probe per row; the files are sorted by that column, so the rows are
+    contiguous and few pages are decompressed). The others share a second one holding only the columns
+    they read, since their rows are scattered over every page."""
+    from sqlglot import exp
+
+    bound_names: set[str] = set()
+    bound_rules: list[str] = []
+    bound_cols: set[str] = set()
+    other_conditions: set[str] = set()
+    other_rules: list[str] = []
+    other_cols: set[str] = set()
     cold: list[str] = []
     for det in detections:
         if det.table != "cloudtrail":
@@ -154,16 +189,43 @@ def plan(detections: Sequence[Detection]) -> Plan:
         if not scans or any(s is None for s in scans):
             cold.append(det.rule_id)
             continue
-        hot.append(det.rule_id)
-        for scan in scans:
-            assert isinstance(scan, exp.Expression)
-            bound = names(scan)
-            if bound is not None:
-                all_names |= bound
-            else:
-                conditions.append(scan.sql(dialect="duckdb"))
-    parts = sorted(set(conditions))
-    if all_names:
-        listed = ", ".join("'" + n.replace("'", "''") + "'" for n in sorted(all_names))
-        parts.insert(0, f"event_name_lc IN ({listed})")
-    return Plan(" OR ".join(f"({c})" for c in parts) if parts else None, tuple(hot), tuple(cold))
+        sets = [names(s) for s in scans if isinstance(s, exp.Expression)]
+        if all(x is not None for x in sets):
+            for x in sets:
+                assert x is not None
+                bound_names |= x
+            bound_rules.append(det.rule_id)
+            bound_cols |= _columns(det.sql)
+        else:
+            other_conditions |= {s.sql(dialect="duckdb") for s in scans if isinstance(s, exp.Expression)}
+            other_rules.append(det.rule_id)
+            other_cols |= _columns(det.sql)
+    groups = []
+    base = {"event_id", "event_time", "principal", "source_ip"}
+    if bound_rules:
+        exact = sorted(n for n in bound_names if not n.endswith("%"))
+        prefixes = sorted(n for n in bound_names if n.endswith("%"))
+        tests = []
+        if exact:
+            tests.append(
+                "event_name_lc IN (" + ", ".join("'" + n.replace("'", "''") + "'" for n in exact) + ")"
+            )
+        tests += ["event_name_lc LIKE '" + p.replace("'", "''") + "'" for p in prefixes]
+        groups.append(
+            HotGroup(
+                "hot_names",
+                " OR ".join(tests),
+                tuple(sorted(bound_cols | base)),
+                tuple(bound_rules),
+            )
+        )
+    if other_rules:
+        groups.append(
+            HotGroup(
+                "hot_other",
+                " OR ".join(f"({c})" for c in sorted(other_conditions)),
+                tuple(sorted(other_cols | base)),
+                tuple(other_rules),
+            )
+        )
+    return Plan(tuple(groups), tuple(cold))

@@ -115,18 +115,17 @@ def sort_key(f: Finding) -> tuple[int, str, str, str]:
 
 
 def run(engine: Engine, detections: Sequence[Detection]) -> list[Finding]:
-    hot: set[str] = set()
+    hot: dict[str, str] = {}
     use_prefilter = getattr(engine, "use_prefilter", None)
     if use_prefilter is not None:
         from ringfence.logs.prefilter import plan
 
-        p = plan(detections)
-        if p.hot_filter is not None:
-            use_prefilter(p.hot_filter)
-            hot = set(p.hot)
+        for g in plan(detections).groups:
+            use_prefilter(g.schema, g.condition, g.columns)
+            hot.update(dict.fromkeys(g.rules, g.schema))
     findings: list[Finding] = []
     for det in detections:
-        findings.extend(group(det, engine.query(det.sql, hot=det.rule_id in hot)))
+        findings.extend(group(det, engine.query(det.sql, hot=hot.get(det.rule_id))))
     return sorted(findings, key=sort_key)
 
 

@@ -70,7 +70,7 @@ class SparkEngine:
             self._views += [raw, table]
         self._spark = spark
 
-    def query(self, sql: str, hot: bool = False) -> list[Row]:
+    def query(self, sql: str, hot: str | None = None) -> list[Row]:
         return [tuple(r) for r in self._spark.sql(to_spark(sql)).collect()]
 
     def count(self, table: str) -> int:
