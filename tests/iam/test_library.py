@@ -133,6 +133,15 @@ def test_single_statement_object_and_scalar_condition_values() -> None:
         ),
         ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, "allow-with-notaction"),
         ({"Effect": "Deny", "Action": "s3:*", "NotResource": "*"}, "never-matches"),
+        (
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"s3:prefix": "home/"}},
+            },
+            "condition-key-not-supported",
+        ),
     ],
 )
 def test_validation_findings(statement: dict[str, Any], code: str) -> None:
@@ -306,7 +315,7 @@ def test_cli_data_refresh_through_the_boto3_seam(tmp_path: Path, moto_endpoint: 
 
 
 # -- the fast path equals the full path -------------------------------------------------------------------
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1500, deadline=None, database=None)
 @given(st.integers(0, 2**32 - 1), st.booleans())
 def test_fast_path_matches_full_path(seed: int, complete: bool) -> None:
     sim = casegen.build_case(casegen.Draw(random.Random(seed)))

@@ -78,3 +78,5 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert _run(str(STOP), "--since", "yesterday")[0] == 2
     assert _run(str(STOP), "--format", "xml")[0] == 2
     assert _run(str(STOP), "--engine", "flink")[0] == 2
+    _run(str(STOP), "--store", str(tmp_path / "s"))
+    assert _run(str(tmp_path / "s"), str(STOP))[0] == 2  # a store and raw logs together

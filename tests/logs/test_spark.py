@@ -3,8 +3,6 @@ local[1] session, one store, one comparison."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ringfence.logs.engine import DuckDBEngine, Window
@@ -86,16 +84,9 @@ def test_spark_window(store: Store) -> None:
     duck.close()
 
 
-def test_cli_spark_engine(tmp_path: Path) -> None:
-    import json
+def test_cli_builds_the_spark_engine_without_starting_it() -> None:
+    from ringfence.logs.runner import make_engine
+    from ringfence.logs.spark import SparkEngine
 
-    from typer.testing import CliRunner
-
-    from ringfence.cli.app import app
-
-    stop = STRATUS / "aws.defense-evasion.cloudtrail-stop.json"
-    res = CliRunner().invoke(
-        app, ["detect", str(stop), "--engine", "spark", "--master", "local[1]", "--format", "json"]
-    )
-    assert res.exit_code == 0
-    assert "cloudtrail.logging-stopped" in {d["rule_id"] for d in json.loads(res.output)["detections"]}
+    eng = make_engine("spark", "spark://127.0.0.1:7077")
+    assert isinstance(eng, SparkEngine) and eng.master == "spark://127.0.0.1:7077"

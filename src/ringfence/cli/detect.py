@@ -61,7 +61,10 @@ def detect_command(
     except ImportError:
         typer.echo("the spark engine needs pyspark: pip install 'ringfence[spark]'", err=True)
         raise typer.Exit(2) from None
-    report = detect(logs, eng, window, store_dir=store, sigma=sigma, with_sigma=not no_sigma)
+    try:
+        report = detect(logs, eng, window, store_dir=store, sigma=sigma, with_sigma=not no_sigma)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="LOGS") from None
     text = render(report, fmt)
     if output is not None:
         output.write_text(text)

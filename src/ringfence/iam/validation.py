@@ -7,6 +7,7 @@ Each finding carries the statement index and its line, so a report can point at 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -201,7 +202,7 @@ def _statement(policy: Policy, s: Statement, emit: Emit) -> None:
             if not any(info.resource_types):
                 emit(
                     "action-needs-wildcard-resource",
-                    "error",
+                    "warning",
                     f'{info.qualified} supports only Resource "*"',
                     s,
                 )
@@ -209,7 +210,7 @@ def _statement(policy: Policy, s: Statement, emit: Emit) -> None:
             if concrete and not any(_resource_fits(info, r) for r in concrete):
                 emit(
                     "unsupported-resource-type",
-                    "error",
+                    "warning",
                     f"{info.qualified} does not act on any resource listed ({', '.join(concrete)})",
                     s,
                 )
@@ -231,6 +232,13 @@ def _statement(policy: Policy, s: Statement, emit: Emit) -> None:
                 f"{c.key} is a key of another service than the statement's actions",
                 s,
             )
+        elif not key.startswith("aws:") and infos and not any(_action_supports_key(i, key) for i in infos):
+            emit(
+                "condition-key-not-supported",
+                "warning",
+                f"no action of the statement supports {c.key} ({', '.join(i.qualified for i in infos)})",
+                s,
+            )
         fam = family(base)
         for v in c.values:
             if patterns.has_variables(v):
@@ -247,6 +255,26 @@ def _statement(policy: Policy, s: Statement, emit: Emit) -> None:
                 emit(
                     "invalid-condition-value", "error", f"{c.operator} {c.key}: {v!r} is not a valid value", s
                 )
+
+
+def _key_matches(template: str, key: str) -> bool:
+    low = template.lower()
+    if "${" in low or "<" in low:
+        prefix = re.split(r"\$\{|<", low, maxsplit=1)[0]
+        return key.startswith(prefix) and len(key) > len(prefix)
+    return low == key
+
+
+def _action_supports_key(info: catalogue.ActionInfo, key: str) -> bool:
+    """The action's own condition keys, and those of the resource types it acts on."""
+    if any(_key_matches(k, key) for k in info.condition_keys):
+        return True
+    types = catalogue.resource_types(info.service)
+    for name in info.resource_types:
+        found = types.get(name.lower())
+        if found and any(_key_matches(k, key) for k in found[1]):
+            return True
+    return False
 
 
 def _is_network(value: str) -> bool:

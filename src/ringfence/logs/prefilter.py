@@ -118,17 +118,26 @@ def names(node: object) -> frozenset[str] | None:
     if isinstance(node, exp.Or):
         left, right = names(node.left), names(node.right)
         return None if left is None or right is None else left | right
-    if isinstance(node, exp.EQ) and isinstance(node.left, exp.Column) and node.left.name in _NAME_COLUMNS:
-        if isinstance(node.right, exp.Literal) and node.right.is_string:
-            return frozenset({node.right.this.lower()})
+    if (
+        isinstance(node, exp.EQ)
+        and isinstance(node.left, exp.Column)
+        and node.left.name in _NAME_COLUMNS
+        and isinstance(node.right, exp.Literal)
+        and node.right.is_string
+    ):
+        return frozenset({node.right.this.lower()})
     like = node.this if isinstance(node, exp.Escape) else node
-    if isinstance(like, exp.Like) and isinstance(like.this, exp.Column) and like.this.name in _NAME_COLUMNS:
-        pattern = like.expression
-        if isinstance(pattern, exp.Literal) and pattern.is_string:
-            text = str(pattern.this).lower()
-            head = text[:-1]
-            if text.endswith("%") and "%" not in head and "_" not in head and "!" not in head:
-                return frozenset({text})  # a prefix: the trailing % is kept as the marker
+    if (
+        isinstance(like, exp.Like)
+        and isinstance(like.this, exp.Column)
+        and like.this.name in _NAME_COLUMNS
+        and isinstance(like.expression, exp.Literal)
+        and like.expression.is_string
+    ):
+        text = str(like.expression.this).lower()
+        head = text[:-1]
+        if text.endswith("%") and "%" not in head and "_" not in head and "!" not in head:
+            return frozenset({text})  # a prefix: the trailing % is kept as the marker
     if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.this.name in _NAME_COLUMNS:
         values = node.expressions
         if values and all(isinstance(v, exp.Literal) and v.is_string for v in values):
@@ -149,8 +158,8 @@ def _scans(sql: str) -> list[object | None]:
         tables += [j.this for j in sel.args.get("joins") or []]
         if not any(isinstance(t, exp.Table) and t.name == "cloudtrail" for t in tables):
             continue
-        if len(tables) > 1:
-            out.append(None)  # a join with another source: keep it simple, read everything
+        if len(tables) > 1 or any(isinstance(e, exp.Star) for e in sel.expressions):
+            out.append(None)  # a join, or SELECT *: keep it simple, read everything
             continue
         where = sel.args.get("where")
         out.append(relax(where.this) if where is not None else None)

@@ -61,7 +61,7 @@ def all_detections(
 
         sig, probs = load_sigma(sigma or default_sigma_dir())
         dets += sig
-        problems = [(p.path, p.message) for p in probs]
+        problems = [(Path(p.path).name, p.message) for p in probs]
     return dets, problems
 
 
@@ -156,7 +156,11 @@ def detect(
     with tempfile.TemporaryDirectory(prefix="ringfence-store-") as tmp:
         stores = [p for p in logs if p.is_dir() and Store.is_store(p)]
         raw = [p for p in logs if p not in stores]
-        if stores and not raw and store_dir is None and len(stores) == 1:
+        if stores and (raw or len(stores) > 1 or store_dir is not None):
+            raise ValueError(
+                "a store is read on its own: give one store, or raw logs (with --store to keep them)"
+            )
+        if stores:
             store = Store(stores[0])
             result_errors: tuple[LoadError, ...] = ()
             files = len(store.load_manifest().files)

@@ -19,6 +19,7 @@ from ringfence.network.intervals import IntervalSet
 from ringfence.network.region import TCP, Region
 from ringfence.network.routes import Route
 from ringfence.network.topology import Network
+from ringfence.network.values import text
 
 Status = Literal["pass", "fail", "unknown"]
 
@@ -43,6 +44,15 @@ def default_security_group_restricts_all(vpc: Resource, net: Network) -> Verdict
     group is not declared keeps AWS's rules (inbound from its members, all outbound)."""
     declared = net.default_group(vpc.address)
     if declared is None or declared.endswith("#default-security-group"):
+        # A declared default group whose VPC is not known before apply may be this VPC's: Terraform adopts
+        # the default group of whichever VPC vpc_id names
+        # (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/default_security_group).
+        for group in net.estate.of_kind("aws_default_security_group"):
+            owner = net.resolve(group.get("vpc_id"), ("aws_vpc",))
+            if isinstance(owner, Unknown):
+                return Verdict(
+                    "unknown", f"{group.address} may manage this VPC's default group: {owner.reason}"
+                )
         return _fail(
             "the default security group is not managed, so it keeps AWS's allow rules "
             "(declare aws_default_security_group with no rules)"
@@ -78,6 +88,10 @@ def _routes_to_igw(net: Network, subnet: str) -> tuple[list[Route], list[str]]:
     for part, route in table.partition:
         if route.target_kind == "igw" and part & INTERNET:
             found.append(route)
+        elif route.target_kind == "other" and route.unknown and part & INTERNET:
+            # A target not known before apply (``gateway_id = var.x``) may be an internet gateway, which
+            # makes the subnet public (https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html).
+            unknown.append(f"{route.origin}: route {route.label}: {route.unknown}")
     for route in table.uncertain:
         if route.target_kind == "igw":
             unknown.append(f"{route.origin}: {route.unknown}")
@@ -105,10 +119,25 @@ def database_not_in_public_subnet(db: Resource, net: Network) -> Verdict:
 
 
 def vpc_flow_logs_enabled(vpc: Resource, net: Network) -> Verdict:
-    """CIS AWS 3.7 / FSBP EC2.6: VPC flow logging is enabled."""
+    """CIS AWS 3.7 / FSBP EC2.6: VPC flow logging is enabled, recording at least rejected traffic (EC2.6's
+    trafficType parameter defaults to REJECT:
+    https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-6). A log of accepted
+    traffic only misses the rejected connection attempts."""
     logs = net.estate.sources(vpc, "vpc_id", of_kind="aws_flow_log")
+    unknown: list[str] = []
+    for log in logs:
+        kind = log.get("traffic_type")
+        if isinstance(kind, Unknown | Ref):
+            unknown.append(f"the traffic type of {log.address} is not known before apply")
+        elif (text(kind) or "").upper() in ("ALL", "REJECT"):
+            return _pass(f"flow log {log.address}")
+    if unknown:
+        return Verdict("unknown", "; ".join(unknown))
     if logs:
-        return _pass(f"flow log {logs[0].address}")
+        kind = text(logs[0].get("traffic_type"))
+        return _fail(
+            f"{logs[0].address} does not record rejected traffic (traffic_type {kind!r})", logs[0].address
+        )
     return _fail("no aws_flow_log for this VPC")
 
 
@@ -170,6 +199,14 @@ def _is_star(value: Any) -> bool:
     return bool(value == "*")
 
 
+def _every_action(value: Any) -> bool:
+    """``*`` or ``<service>:*``: an endpoint reaches one service, so all of its actions is every action
+    (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html)."""
+    if isinstance(value, list):
+        return any(_every_action(v) for v in value)
+    return isinstance(value, str) and (value == "*" or value.endswith(":*"))
+
+
 def vpc_endpoint_policy_restricts(endpoint: Resource, net: Network) -> Verdict:
     """A VPC endpoint's policy does not allow every action on every resource to everyone. Without a policy
     AWS applies full access (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html)."""
@@ -183,7 +220,7 @@ def vpc_endpoint_policy_restricts(endpoint: Resource, net: Network) -> Verdict:
         if (
             s.get("Effect") == "Allow"
             and _is_star(s.get("Principal", "*"))
-            and _is_star(s.get("Action"))
+            and _every_action(s.get("Action"))
             and _is_star(s.get("Resource", "*"))
             and not s.get("Condition")
         ):
@@ -232,8 +269,9 @@ CHECKS: tuple[NetworkCheck, ...] = (
         remediation="Deny tcp/22, 3389 and 5985-5986 from 0.0.0.0/0 and ::/0 in a rule numbered before "
         "any allow, or admit them only from known ranges.",
         terraform=(
-            'ingress {\n  rule_no    = 90\n  action     = "deny"\n  protocol   = "tcp"\n'
-            '  from_port  = 22\n  to_port    = 22\n  cidr_block = "0.0.0.0/0"\n}'
+            'resource "aws_network_acl" "private" {\n  vpc_id = aws_vpc.main.id\n'
+            '  ingress {\n    rule_no    = 90\n    action     = "deny"\n    protocol   = "tcp"\n'
+            '    from_port  = 22\n    to_port    = 22\n    cidr_block = "0.0.0.0/0"\n  }\n}'
         ),
         compliance=("CIS-AWS-5.0:5.2", "FSBP:EC2.21"),
         peers=("CKV_AWS_229", "CKV_AWS_230", "CKV_AWS_231", "CKV_AWS_232"),
@@ -295,8 +333,10 @@ CHECKS: tuple[NetworkCheck, ...] = (
         "service, including buckets of other accounts: an exfiltration path that bypasses egress controls.",
         remediation="Attach a policy limiting the endpoint to the organisation's principals and resources.",
         terraform=(
-            'policy = jsonencode({\n  Statement = [{\n    Effect = "Allow", Principal = "*", '
-            'Action = ["s3:GetObject"],\n    Resource = ["arn:aws:s3:::my-artifacts/*"]\n  }]\n})'
+            'resource "aws_vpc_endpoint" "s3" {\n  vpc_id       = aws_vpc.main.id\n'
+            '  service_name = "com.amazonaws.eu-west-1.s3"\n'
+            '  policy = jsonencode({\n    Statement = [{\n      Effect = "Allow", Principal = "*", '
+            'Action = ["s3:GetObject"],\n      Resource = ["arn:aws:s3:::my-artifacts/*"]\n    }]\n  })\n}'
         ),
     ),
 )

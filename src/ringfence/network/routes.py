@@ -154,7 +154,9 @@ def _resolve_target(net: Network, fields: Mapping[str, Any]) -> tuple[str, str |
             kind = net.estate.by_address[found].kind
             return _KIND_OF.get(kind, "other"), found, found, None
         literal = text(value) or str(value)
-        guessed = next((k for p, k in _PREFIX_KIND.items() if literal.startswith(p)), "other")
+        # An attribute that names one kind of target says the kind even when its value is not known.
+        by_key = _KIND_OF.get(kinds[0], "other") if len(kinds) == 1 else "other"
+        guessed = next((k for p, k in _PREFIX_KIND.items() if literal.startswith(p)), by_key)
         reason = found.reason if isinstance(found, Unknown) else f"{literal} cannot be resolved"
         return guessed, None, literal, reason
     return "other", None, "nothing", "the route names no target"

@@ -276,7 +276,11 @@ def _nacl_rule(
         icmp_type = to_int(fields.get("icmp_type"))
         ports = ALL_PORTS if icmp_type is None or icmp_type < 0 else IntervalSet.of(icmp_type)
     else:
-        ports = _ports(protocols, fields.get("from_port"), fields.get("to_port")) or ALL_PORTS
+        read = _ports(protocols, fields.get("from_port"), fields.get("to_port"))
+        if read is None:
+            # Unknown ports: the rule may match any port, so everything it spans is undecided.
+            problems.append("port range cannot be read")
+        ports = read or ALL_PORTS
     peers, bad = cidrs(as_list(fields.get("cidr_block")) + as_list(fields.get("ipv6_cidr_block")))
     problems += bad
     action = (text(fields.get(action_key)) or "").lower()

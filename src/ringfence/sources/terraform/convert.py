@@ -88,6 +88,7 @@ def convert(
             blocks.append((label, block))
 
     files = _Files()
+    addresses = frozenset(ids.values())
     out: list[Resource] = []
     real_files: dict[str, Path] = {}
     for label, block in blocks:
@@ -102,7 +103,9 @@ def convert(
         lines = files.lines(file)
         start, end = int(meta.get("line_start") or 0), int(meta.get("line_end") or 0)
         text = "\n".join(lines[start - 1 : end]) if start else ""
-        guess = _AttributeGuess(text, list(_nested_references(block)), ids)
+        guess = _AttributeGuess(
+            text, list(_nested_references(block)), ids, _module_prefix(address), addresses
+        )
         attributes = {
             key: _value(value, ids, guess)
             for key, value in block.items()
@@ -159,7 +162,16 @@ class _AttributeGuess:
     it names only one attribute of that block.
     """
 
-    def __init__(self, text: str, references: Any, ids: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        text: str,
+        references: Any,
+        ids: Mapping[str, str],
+        prefix: str = "",
+        addresses: frozenset[str] = frozenset(),
+    ) -> None:
+        self._prefix = prefix
+        self._addresses = addresses
         self._text = text
         self._names: dict[str, tuple[str, str]] = {}
         for ref in references or ():
@@ -181,6 +193,32 @@ class _AttributeGuess:
         self._cache[uuid] = found
         return found
 
+    def unresolved(self, expression: str) -> Ref | Unknown:
+        """tfparse leaves some references to computed attributes unevaluated
+        (``{"__attribute__": "aws_vpc.x.default_route_table_id"}``): a reference all the same when the
+        block is in this load."""
+        parts = expression.split(".")
+        if len(parts) >= 3 and parts[0] not in ("var", "local", "module", "data", "each", "count", "path"):
+            head = f"{parts[0]}.{parts[1]}"
+            for candidate in (self._prefix + head, head):
+                if candidate in self._addresses:
+                    return Ref(candidate, parts[2].split("[", 1)[0])
+        if parts[0] == "data" and len(parts) >= 4:
+            candidate = f"{self._prefix}data.{parts[1]}.{parts[2]}"
+            if candidate in self._addresses:
+                return Ref(candidate, parts[3])
+        return Unknown(f"unresolved reference {expression}")
+
+
+def _module_prefix(address: str) -> str:
+    """``module.a.module.b.aws_x.y`` -> ``module.a.module.b.``"""
+    parts = address.split(".")
+    prefix: list[str] = []
+    while len(parts) >= 2 and parts[0] == "module":
+        prefix += parts[:2]
+        parts = parts[2:]
+    return ".".join(prefix) + "." if prefix else ""
+
 
 def _value(value: Any, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
     if isinstance(value, str):
@@ -191,7 +229,7 @@ def _value(value: Any, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
         ]
     if isinstance(value, dict):
         if "__attribute__" in value:
-            return Unknown(f"unresolved reference {value['__attribute__']}")
+            return guess.unresolved(str(value["__attribute__"]))
         out: dict[str, Any] = {}
         for k, v in value.items():
             if k == "__tfmeta":

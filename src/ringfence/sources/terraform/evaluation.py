@@ -112,6 +112,10 @@ def _related_groups(root: Path, calls: Sequence[ModuleCall]) -> list[list[str]]:
 
 def run(task: Task) -> TaskResult:
     """Evaluate one task (in whatever process this runs)."""
+    # tfparse's Go runtime collects garbage often for a short-lived evaluation: a higher GOGC target
+    # trades a little memory for about a quarter less CPU (measured on the benchmark estate). It is read
+    # when the library loads, so it only applies to processes that have not loaded it yet.
+    os.environ.setdefault("GOGC", "400")
     try:
         import tfparse
     except ImportError as exc:  # pragma: no cover - a broken install
