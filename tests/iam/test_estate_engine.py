@@ -240,3 +240,15 @@ def test_cli_escalations_json() -> None:
     paths = json.loads(result.output)["paths"]
     ci = next(p for p in paths if p["principal"] == "aws_iam_user.ci")
     assert ci["reaches"] == "admin" and ci["steps"][0]["action"] == "iam:PassRole + ec2:RunInstances"
+
+
+def test_principal_tags_the_estate_lists_are_known_in_full() -> None:
+    from ringfence.iam.policy import parse_policy
+
+    eng = engine()
+    role = eng.resolve_principal("app")
+    ctx = eng.context_for(role, "arn:aws:s3:::b/k", estate().get("aws_s3_bucket.b"), {})
+    assert ctx.get("aws:principaltag/team") is None  # the role has no such tag: absent, not unknown
+    assert ctx.get("aws:resourcetag/env") == "prod"
+    assert ctx.get("aws:sourceip") is not None  # not fixed by the estate: unknown
+    assert parse_policy("{}").problems

@@ -169,6 +169,16 @@ def test_validation_resource_policy_rules() -> None:
     assert "notprincipal-with-allow" in codes and "missing-principal" in codes
 
 
+def test_validation_statement_covered_by_another() -> None:
+    broad = {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}
+    narrow = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k", "Sid": "Narrow"}
+    findings = validate(parse_policy({"Version": "2012-10-17", "Statement": [broad, narrow]}))
+    assert [f.statement for f in findings if f.code == "redundant-statement"] == [1]
+    other = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/k"}
+    found = validate(parse_policy({"Version": "2012-10-17", "Statement": [broad, other]}))
+    assert not [f for f in found if f.code == "redundant-statement"]
+
+
 def test_validation_variables_in_2008_and_redundant_and_contradictory() -> None:
     s = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}"}
     codes = [f.code for f in validate(parse_policy({"Version": "2008-10-17", "Statement": [s]}))]
@@ -348,3 +358,18 @@ def test_importing_the_engine_is_light() -> None:
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")},
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_iam_package_depends_only_on_the_model() -> None:
+    import ast
+
+    src = Path(__file__).resolve().parents[2] / "src" / "ringfence" / "iam"
+    for path in src.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        bad = {
+            m
+            for m in names
+            if m.startswith("ringfence.") and not m.startswith(("ringfence.iam", "ringfence.model"))
+        }
+        assert not bad, f"{path.name} imports {bad}"

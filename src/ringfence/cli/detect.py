@@ -51,7 +51,7 @@ def detect_command(
         raise typer.BadParameter(f"no such folder: {sigma}", param_hint="--sigma")
     from ringfence.logs.engine import Window
     from ringfence.logs.report import render
-    from ringfence.logs.runner import detect, make_engine
+    from ringfence.logs.runner import LogsUsageError, detect, make_engine
 
     window = Window(_parse_time(since, "--since"), _parse_time(until, "--until"))
     if window.since and window.until and window.since > window.until:
@@ -63,7 +63,7 @@ def detect_command(
         raise typer.Exit(2) from None
     try:
         report = detect(logs, eng, window, store_dir=store, sigma=sigma, with_sigma=not no_sigma)
-    except ValueError as exc:
+    except LogsUsageError as exc:
         raise typer.BadParameter(str(exc), param_hint="LOGS") from None
     text = render(report, fmt)
     if output is not None:

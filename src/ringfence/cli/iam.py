@@ -80,8 +80,9 @@ def can(
         payload["unknown"] = list(d.unknown)
     if d.reasons:
         payload["reasons"] = list(d.reasons)
-    if estate.notes:
-        payload["notes"] = list(estate.notes)
+    notes = [*answer.notes, *estate.notes]
+    if notes:
+        payload["notes"] = notes
     if fmt == "json":
         typer.echo(json.dumps(payload, indent=2, sort_keys=False))
         return
@@ -94,7 +95,7 @@ def can(
         typer.echo(f"  because {reason}")
     for unknown in d.unknown:
         typer.echo(f"  unknown: {unknown}")
-    for note in estate.notes:
+    for note in notes:
         typer.echo(f"  note: {note}")
 
 

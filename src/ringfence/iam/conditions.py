@@ -43,9 +43,10 @@ ContextValue = str | tuple[str, ...]
 
 class RequestContext:
     """The request's context keys (lower-cased). When ``complete`` is false a key that is not given has an
-    unknown value instead of being absent; ``absent`` lists keys known to be absent even then."""
+    unknown value instead of being absent; ``absent`` lists keys known to be absent even then, and
+    ``absent_prefixes`` families of keys known in full (the principal's tags when the estate lists them)."""
 
-    __slots__ = ("absent", "complete", "values")
+    __slots__ = ("absent", "absent_prefixes", "complete", "values")
 
     def __init__(
         self,
@@ -53,24 +54,26 @@ class RequestContext:
         *,
         complete: bool = True,
         absent: Iterable[str] = (),
+        absent_prefixes: Iterable[str] = (),
     ) -> None:
         self.values: dict[str, ContextValue] = {}
         for key, value in (values or {}).items():
             self.values[key.lower()] = value if isinstance(value, str) else tuple(value)
         self.complete = complete
         self.absent = frozenset(k.lower() for k in absent)
+        self.absent_prefixes = tuple(p.lower() for p in absent_prefixes)
 
     def get(self, key: str) -> ContextValue | _UnknownType | None:
         """``key`` must be lower-case."""
         value = self.values.get(key)
-        if value is None and not self.complete and key not in self.absent:
+        if (
+            value is None
+            and not self.complete
+            and key not in self.absent
+            and not (self.absent_prefixes and key.startswith(self.absent_prefixes))
+        ):
             return UNKNOWN
         return value
-
-    def with_values(self, extra: Mapping[str, ContextValue]) -> RequestContext:
-        merged = RequestContext(complete=self.complete, absent=self.absent)
-        merged.values = {**{k.lower(): v for k, v in extra.items()}, **self.values}
-        return merged
 
 
 Compiled = Callable[[RequestContext], "bool | None"]

@@ -159,7 +159,13 @@ class Engine:
         values: dict[str, str | tuple[str, ...]] = dict(derived)
         for key, given_value in given.items():
             values[key.lower()] = given_value if isinstance(given_value, str) else tuple(given_value)
-        return RequestContext(values, complete=False)
+        # What the estate says in full is absent when not listed: the principal's tags (and the resource's
+        # when it is in the estate); a role session has no aws:username.
+        absent = {"aws:username"} if principal.kind == "aws_iam_role" else set()
+        prefixes = ["aws:principaltag/"] if isinstance(principal.tags, Mapping) else []
+        if holder is not None and isinstance(holder.tags, Mapping):
+            prefixes.append("aws:resourcetag/")
+        return RequestContext(values, complete=False, absent=absent, absent_prefixes=prefixes)
 
     # -- the question -----------------------------------------------------------------------------------------
     def can(
@@ -199,6 +205,8 @@ class Engine:
         rp = self.resource_policy_of(holder) if holder is not None else None
         if isinstance(rp, str):
             unreadable.append(rp)
+        if holder is None and arn != "*":
+            notes.append(f"{arn} is not in the estate: a resource policy it may have is not known")
         if unreadable and decision.decision != "explicit_deny":
             # A policy we cannot read could allow or deny anything: the answer is not decided.
             decision = replace(decision, allowed=None, unknown=(*decision.unknown, *unreadable))

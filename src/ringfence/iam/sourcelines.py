@@ -48,8 +48,12 @@ def locate(
     for s in policy.statements:
         found = None
         if s.sid:
-            found = next((i for i in block if f'"{s.sid}"' in lines[i]), None)
+            quoted = f'"{s.sid}"'
+            found = next((i for i in block if quoted in lines[i]), None)
+            if found is None:
+                # A policy document data source elsewhere in the file (aws_iam_policy_document).
+                found = next((i for i, line in enumerate(lines) if quoted in line), None)
         if found is None and s.index < len(effects):
             found = effects[s.index]
-        statements.append(replace(s, line=found + 1 if found is not None else None))
+        statements.append(replace(s, line=found + 1 if found is not None else start))
     return replace(policy, statements=tuple(statements), line=1)

@@ -110,7 +110,52 @@ def validate(policy: Policy) -> list[ValidationFinding]:
                 f"statement {s.index} denies exactly what statement {seen[('Allow', *key[1:])].index} allows",
                 s,
             )
+    reported = {f.statement for f in out if f.code == "redundant-statement"}
+    for a in policy.statements:
+        if a.index in reported:
+            continue
+        for b in policy.statements:
+            if a is not b and _covers(b, a):
+                add(
+                    "redundant-statement",
+                    "suggestion",
+                    f"statement {a.index} is covered by statement {b.index}",
+                    a,
+                )
+                break
     return out
+
+
+def _covers(b: Statement, a: Statement) -> bool:
+    """Whether ``b`` applies wherever ``a`` does (same effect and principals, no conditions on ``b``)."""
+    if (
+        b.effect != a.effect
+        or b.conditions
+        or b.not_action
+        or a.not_action
+        or b.not_resource
+        or a.not_resource
+    ):
+        return False
+    if (a.principals, a.not_principal) != (b.principals, b.not_principal):
+        return False
+    if (a.actions, a.resources, a.conditions) == (b.actions, b.resources, b.conditions):
+        return False  # identical: reported as a repeat
+    if "*" not in b.actions:
+        covered: set[str] = set()
+        for pattern in b.actions:
+            covered.update(x.lower() for x in catalogue.expand(pattern))
+        for pattern in a.actions:
+            got = {x.lower() for x in catalogue.expand(pattern)}
+            if pattern == "*" or not got or not got <= covered:
+                return False
+    if a.resources is None or b.resources is None:
+        return a.resources == b.resources
+    if "*" in b.resources:
+        return True
+    if any(patterns.has_variables(r) for r in (*a.resources, *b.resources)):
+        return False
+    return all(any(patterns.arn_matches(rb, ra) for rb in b.resources) for ra in a.resources)
 
 
 Emit = Callable[[str, Severity, str, Statement | None], None]

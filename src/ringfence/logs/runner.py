@@ -47,6 +47,10 @@ class DetectReport:
     rule_problems: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
+class LogsUsageError(ValueError):
+    """The LOGS given cannot be read together (the CLI turns it into exit code 2)."""
+
+
 def default_sigma_dir() -> Path:
     return Path(str(resources.files("ringfence.logs") / "sigma_rules"))
 
