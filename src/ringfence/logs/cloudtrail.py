@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     import duckdb
 
 _RECORDS_PREFIX = re.compile(rb'^\s*\{\s*"Records"\s*:\s*')
-_RECORDS_SUFFIX = re.compile(rb"\}\s*$")
 REQUIRED = ("eventID", "eventTime", "eventSource", "eventName")
 # The batch size, in decompressed bytes, handed to DuckDB at once: big enough to keep both cores busy.
 BATCH_BYTES = 256 * 1024 * 1024
@@ -130,10 +129,11 @@ def prepare(path: Path, kind: Kind, tmp: Path) -> Prepared:
         return Prepared(path, None, 0, f"cannot decompress: {exc}")
     if kind is Kind.CLOUDTRAIL_RECORDS:
         m = _RECORDS_PREFIX.match(data)
-        s = _RECORDS_SUFFIX.search(data)
-        if m is None or s is None:
+        end = len(data.rstrip())
+        # (not a regular expression search for the closing brace: that would scan the whole buffer)
+        if m is None or data[end - 1 : end] != b"}":
             return Prepared(path, None, len(data), "not a {Records: [...]} object")
-        body = data[m.end() : s.start()]
+        body = data[m.end() : end - 1]
     else:
         body = data
     tmp.write_bytes(body)

@@ -126,11 +126,24 @@ def port_exposures(
     """For every resource with one of ``ports`` open from anywhere: exposed (a packet gets there, with the
     path), unknown (something on the way is not known), or latent (its security group admits it from
     anywhere, but the packet or its reply is stopped, with what stops it)."""
-    from ringfence.network.reach import reach
-
     net = estate if isinstance(estate, Network) else network_of(estate)
     out: list[PortExposure] = []
     proto_name = Opening(protocols, ports, IntervalSet()).protocol
+    witnesses: dict[tuple[Any, ...], tuple[str, Any]] = {}
+
+    def reach(net: Network, source: str, target: str, port: int, protocol: str) -> Any:
+        """The witness of one resource serves every resource placed the same way (same subnet, groups
+        and kind of public address): only the names in it change."""
+        from ringfence.network.reach import reach as reach_one
+
+        key = _placement_key(net, target, port, protocol)
+        if key is None:
+            return reach_one(net, source, target, port, protocol)
+        if key not in witnesses:
+            witnesses[key] = (target, reach_one(net, source, target, port, protocol))
+        first, result = witnesses[key]
+        return result if first == target else _renamed(result, first, target)
+
     for r in net.estate.of_kind(*kinds):
         e = exposure(net, r.address)
         open_ports, sources = _world_ports(e.reachable, protocols, ports)
@@ -193,6 +206,51 @@ def port_exposures(
                 )
             )
     return out
+
+
+def _placement_key(net: Network, address: str, port: int, protocol: str) -> tuple[Any, ...] | None:
+    spots = placements(net, address)
+    if not spots or any(p.unknown or p.listeners is not None for p in spots):
+        return None
+    kind = net.estate.by_address[address].kind
+    return (
+        kind,
+        port,
+        protocol,
+        tuple(
+            (
+                p.subnet,
+                p.vpc,
+                p.groups,
+                p.group_unknown,
+                p.public_v4,
+                p.public_v6,
+                p.public_via,
+                p.accepts_inbound,
+            )
+            for p in spots
+        ),
+    )
+
+
+def _renamed(result: Any, old: str, new: str) -> Any:
+    import dataclasses
+    import re
+
+    # Whole addresses only: aws_instance.a must not rename aws_instance.ab.
+    pattern = re.compile(re.escape(old) + r"(?![\w\[\]\"-])")
+
+    def name(text: str) -> str:
+        return new if text == old else pattern.sub(new, text)
+
+    return dataclasses.replace(
+        result,
+        target=name(result.target),
+        target_resource=new if result.target_resource == old else result.target_resource,
+        path=tuple(Step(name(s.resource), name(s.step)) for s in result.path),
+        blocked_by=tuple(Block(name(b.resource), name(b.reason)) for b in result.blocked_by),
+        unknown=name(result.unknown) if result.unknown else result.unknown,
+    )
 
 
 def admin_port_exposures(estate: Estate | Network) -> list[PortExposure]:
