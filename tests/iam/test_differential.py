@@ -155,13 +155,28 @@ def _features(case: dict[str, Any]) -> set[str]:
     return feats
 
 
-@pytest.mark.slow
-def test_ringfence_agrees_with_iam_simulate() -> None:
+def _require_oracle() -> None:
+    """Skip without the oracle on a laptop; fail loudly in CI, where it must be installed."""
     missing = oracle.available()
     if missing:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"the IAM differential oracle is required in CI: {missing}")
         pytest.skip(missing)
+
+
+def test_missing_oracle_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(oracle, "available", lambda: "node is not installed")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        _require_oracle()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        _require_oracle()
+
+
+@pytest.mark.slow
+def test_ringfence_agrees_with_iam_simulate() -> None:
+    _require_oracle()
     cases = _generate(N_CASES)
     results, _seconds = oracle.run(cases)
     mix: Counter[str] = Counter()

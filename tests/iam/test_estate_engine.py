@@ -252,3 +252,27 @@ def test_principal_tags_the_estate_lists_are_known_in_full() -> None:
     assert ctx.get("aws:resourcetag/env") == "prod"
     assert ctx.get("aws:sourceip") is not None  # not fixed by the estate: unknown
     assert parse_policy("{}").problems
+
+
+# -- organisation policies ---------------------------------------------------------------------------
+ORG = str(Path(__file__).parent / "fixtures" / "organization")
+
+
+@cache
+def org_engine() -> Engine:
+    from ringfence.sources import load_estate
+
+    return Engine(load_estate([ORG], account_id=ACCOUNT))
+
+
+def test_scp_attached_to_the_root_applies() -> None:
+    d = org_engine().can("admin", "organizations:LeaveOrganization", "*")
+    assert d.decision == "explicit_deny" and d.statements[0].sid == "NoLeaving"
+    eu = org_engine().can("admin", "s3:ListAllMyBuckets", "*", {"aws:RequestedRegion": "us-east-1"})
+    assert eu.decision == "explicit_deny" and eu.statements[0].sid == "EuOnly"
+
+
+def test_scp_attached_to_an_unplaced_ou_leaves_allows_undecided() -> None:
+    d = org_engine().can("admin", "s3:ListAllMyBuckets", "*", {"aws:RequestedRegion": "eu-west-1"})
+    assert d.allowed is None and any("OU" in u for u in d.unknown)
+    assert any("ou_only" in n for n in org_engine().notes)

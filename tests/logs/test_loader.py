@@ -148,3 +148,15 @@ def test_truncated_gzip_is_an_error(tmp_path: Path) -> None:
 def test_stratus_arrays_load_without_errors(tmp_path: Path) -> None:
     res = ingest([STRATUS], Store(tmp_path / "s"))
     assert res.errors == () and res.files == 35
+
+
+def test_failed_batch_leaves_no_duplicates(tmp_path: Path) -> None:
+    """A type error fails DuckDB's whole batch: it is retried file by file, and nothing is written twice."""
+    logs = tmp_path / "logs"
+    _aws_layout(logs, "a.json.gz", [_event(1), _event(2)])
+    bad = _aws_layout(logs, "b.json.gz", [_event(3), _event(4, readOnly="maybe")])
+    store = Store(tmp_path / "store")
+    res = ingest([logs], store)
+    assert [(Path(e.path).name, e.message) for e in res.errors] == [(bad.name, "readOnly is not a boolean")]
+    assert sorted(_query(store, "SELECT event_id FROM cloudtrail")) == [("e-1",), ("e-2",), ("e-3",)]
+    assert not (store.root / ".staging").exists() or not any((store.root / ".staging").rglob("*.parquet"))

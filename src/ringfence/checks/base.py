@@ -65,6 +65,8 @@ class Result:
     location: Resource | None = None
     detail: str = ""
     severity: Severity | None = None  # overrides the check's default (e.g. latent openings are low)
+    # A finer position than the location block's own line (a statement inside a policy): (path, line).
+    at: tuple[str, int | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

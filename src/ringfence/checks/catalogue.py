@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from ringfence.checks import identity, monitoring, network, secrets, storage, transit, volumes
+from ringfence.checks import iam, identity, monitoring, network, secrets, storage, transit, volumes
 from ringfence.checks.base import Check
 
 CATALOGUE: tuple[Check, ...] = (
     *identity.CHECKS,
+    *iam.CHECKS,
     *network.CHECKS,
     *storage.CHECKS,
     *volumes.CHECKS,

@@ -29,6 +29,13 @@ class Context:
         analyse = getattr(module, "analyse", None)
         return analyse(self.estate) if analyse is not None else None
 
+    @cached_property
+    def iam(self) -> Any:
+        """The IAM engine over the estate (policies compiled once, on first use)."""
+        from ringfence.iam import Engine
+
+        return Engine(self.estate)
+
     def value(self, resource: Resource, key: str, default: Any = None) -> Any:
         value = resource.attributes.get(key, default)
         return value

@@ -97,6 +97,32 @@ def _boundary(principal: Resource, ctx: Context) -> dict[str, Any] | Unknown | N
     return Unknown(f"permissions boundary {arn} is not in the estate")
 
 
+# Without `*` or NotAction, allowing everything takes a service-wide wildcard for most of AWS's services.
+_MANY_SERVICES = 100
+
+
+def _could_be_admin(principal: Resource, ctx: Context) -> bool:
+    """A cheap necessary condition for admin-equivalence, so the evaluator only sees serious candidates:
+    statements on every resource whose wildcards span many services (or `*` under conditions)."""
+    services: set[str] = set()
+    for policy in policies_of(ctx.estate, principal):
+        if isinstance(policy.document, Unknown):
+            continue
+        for s in statements(policy.document):
+            if s.get("Effect") != "Allow" or "*" not in as_list(s.get("Resource", s.get("NotResource"))):
+                continue
+            if "NotAction" in s:
+                return True
+            for action in as_list(s.get("Action")):
+                text = str(action)
+                if text in ("*", "*:*"):
+                    return True
+                service, _, name = text.partition(":")
+                if name.startswith("*"):
+                    services.add(service.lower())
+    return len(services) >= _MANY_SERVICES
+
+
 def _admin_on_workload(principal: Resource, ctx: Context) -> Iterable[Result]:
     workload: bool | Unknown = True
     if principal.kind == "aws_iam_role":
@@ -137,6 +163,27 @@ def _admin_on_workload(principal: Resource, ctx: Context) -> Iterable[Result]:
         )
         return
     unknown_docs = [p for p in undecided if not (p.managed_arn and ":iam::aws:policy/" in p.managed_arn)]
+    if not unknown_docs and _could_be_admin(principal, ctx):
+        # No statement grants `*` on `*`, yet the policies together may still allow everything (one
+        # statement per service, conditions): the evaluator decides.
+        from ringfence.iam.analysis import admin_equivalent
+
+        verdict = admin_equivalent(ctx.iam, principal)
+        if verdict is True and not isinstance(workload, Unknown):
+            yield failed(
+                principal,
+                "its policies together allow every action on every resource (decided by evaluating them)",
+                detail="admin-equivalent",
+            )
+            return
+        if verdict is True or verdict is None:
+            why = (
+                "whether a workload assumes the role is unknown"
+                if verdict
+                else "it depends on condition values"
+            )
+            yield unknown(principal, f"may be administrator-equivalent: {why}")
+            return
     if unknown_docs:
         reasons = "; ".join(
             f"{p.name}: {p.document.reason}" for p in unknown_docs if isinstance(p.document, Unknown)

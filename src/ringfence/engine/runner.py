@@ -145,7 +145,9 @@ def _finding(
         severity=severity,
         status=result.status,
         resource=result.resource.address,
-        location=Location(where.provenance.path or where.provenance.describe(), where.provenance.line),
+        location=Location(*result.at)
+        if result.at is not None
+        else Location(where.provenance.path or where.provenance.describe(), where.provenance.line),
         message=result.message,
         fingerprint=fingerprint,
         suppressed=suppressed,

@@ -16,11 +16,12 @@ from ringfence.iam.estate_policies import (
     PRINCIPAL_KINDS,
     PrincipalPolicies,
     holder_for_arn,
+    organization_policies,
     principal_policies,
     resource_policy,
 )
 from ringfence.iam.evaluator import CompiledPolicySet, Decision, EvalOptions, PolicySet, Request
-from ringfence.iam.policy import Policy
+from ringfence.iam.policy import Policy, parse_policy
 from ringfence.model import Estate, Resource
 
 
@@ -49,14 +50,41 @@ class Engine:
         estate: Estate,
         *,
         options: EvalOptions | None = None,
-        scps: tuple[tuple[Policy, ...], ...] = (),
-        rcps: tuple[tuple[Policy, ...], ...] = (),
+        scps: tuple[tuple[Policy, ...], ...] | None = None,
+        rcps: tuple[tuple[Policy, ...], ...] | None = None,
         management_account: bool = False,
     ) -> None:
-        """``scps``/``rcps``: the organisation path of the estate's account (root first), when known; the
-        estate model does not say which OU an account is in, so the caller supplies them."""
+        """``scps``/``rcps``: the organisation path of the estate's account (root first). By default they are
+        read from the estate's ``aws_organizations_policy`` attachments (see
+        :func:`~ringfence.iam.estate_policies.organization_policies`)."""
         self.estate = estate
         self.options = options or EvalOptions()
+        self.notes: tuple[str, ...] = ()
+        maybe_scps: tuple[Policy, ...] = ()
+        maybe_rcps: tuple[Policy, ...] = ()
+        if scps is None:
+            org = organization_policies(estate, "SERVICE_CONTROL_POLICY")
+            scps, maybe_scps, self.notes = org.levels, org.unplaced, self.notes + org.notes
+        if rcps is None:
+            org = organization_policies(estate, "RESOURCE_CONTROL_POLICY")
+            rcps, maybe_rcps, self.notes = org.levels, org.unplaced, self.notes + org.notes
+        # Organisation policies that may or may not apply (attached to an OU the estate does not place): a
+        # request one of them would deny is undecided, not allowed. Only their denies are asked.
+        self._maybe: CompiledPolicySet | None = None
+        if maybe_scps or maybe_rcps:
+            everything = parse_policy(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+                name="FullAWSAccess",
+                policy_type="scp",
+            )
+            self._maybe = CompiledPolicySet(
+                PolicySet(
+                    identity=(everything,),
+                    scps=((everything, *maybe_scps),) if maybe_scps else (),
+                    rcps=(maybe_rcps,) if maybe_rcps else (),
+                ),
+                self.options,
+            )
         self.scps = scps
         self.rcps = rcps
         self.management_account = management_account
@@ -200,11 +228,16 @@ class Engine:
             context=ctx,
         )
         decision = compiled.decide(request, explain=explain)
-        notes: list[str] = []
+        notes: list[str] = list(self.notes)
         unreadable = list(self.policies_of(who).unreadable)
         rp = self.resource_policy_of(holder) if holder is not None else None
         if isinstance(rp, str):
             unreadable.append(rp)
+        if self._maybe is not None and decision.allowed is True:
+            maybe = self._maybe.decide(request, explain=False)
+            if maybe.decision == "explicit_deny":
+                why = "an SCP or RCP attached to an OU the estate does not place would deny it"
+                decision = replace(decision, allowed=None, unknown=(*decision.unknown, why))
         if holder is None and arn != "*":
             notes.append(f"{arn} is not in the estate: a resource policy it may have is not known")
         if unreadable and decision.decision != "explicit_deny":

@@ -331,3 +331,57 @@ def holder_for_arn(estate: Estate, arn: str) -> Resource | None:
         if r.arn == arn:
             return r
     return None
+
+
+_FULL_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+@dataclass(frozen=True)
+class OrganizationPolicies:
+    levels: tuple[tuple[Policy, ...], ...]  # root first, each with FullAWSAccess
+    unplaced: tuple[Policy, ...]  # attached to an OU or account the estate does not place
+    notes: tuple[str, ...]
+
+
+def organization_policies(estate: Estate, policy_type: str) -> OrganizationPolicies:
+    """SCPs (``SERVICE_CONTROL_POLICY``) or RCPs (``RESOURCE_CONTROL_POLICY``) that apply to the estate's
+    account, as levels (organisation root, then the account), with notes on what could not be placed.
+
+    AWS attaches ``FullAWSAccess`` (``RCPFullAWSAccess``) to every level by default; it is assumed present at
+    each level that has a policy in the estate. A policy attached to an organisational unit is not applied:
+    the estate does not say which OU the account is in: it is returned as ``unplaced`` (with a note), and the
+    engine leaves undecided what it would deny."""
+    root: list[Policy] = []
+    account: list[Policy] = []
+    unplaced: list[Policy] = []
+    notes: list[str] = []
+    kind: PolicyType = "scp" if policy_type == "SERVICE_CONTROL_POLICY" else "rcp"
+    for att in estate.of_kind("aws_organizations_policy_attachment"):
+        holders = [t for t in estate.targets(att, "policy_id") if t.kind == "aws_organizations_policy"]
+        for holder in holders:
+            if (holder.get("type") or "SERVICE_CONTROL_POLICY") != policy_type:
+                continue
+            got = policy_of(holder, "content", name=holder.address, policy_type=kind, root=estate.root_path)
+            if not isinstance(got, Policy):
+                notes.append(got or f"{holder.address}: no content")
+                continue
+            target_id = att.get("target_id")
+            targets = estate.targets(att, "target_id")
+            target_kinds = {t.kind for t in targets}
+            target_accounts = {
+                t.get("id") or t.get("account_id") for t in targets if t.kind == "aws_organizations_account"
+            }
+            if "aws_organizations_organization" in target_kinds or (
+                isinstance(target_id, str) and target_id.startswith("r-")
+            ):
+                root.append(got)
+            elif target_id == estate.account_id or estate.account_id in target_accounts:
+                account.append(got)
+            else:
+                unplaced.append(got)
+                notes.append(
+                    f"{att.address}: {holder.address} is attached to an OU or account the estate does not place"
+                )
+    full = parse_policy(_FULL_ACCESS, name="FullAWSAccess", policy_type=kind)
+    levels = tuple((full, *level) for level in (root, account) if level)
+    return OrganizationPolicies(levels, tuple(unplaced), tuple(notes))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ringfence.logs.discover import GZIP_MAGIC, Kind
 from ringfence.logs.schema import CLOUDTRAIL_RAW, duckdb_columns
-from ringfence.logs.store import LoadError
+from ringfence.logs.store import LoadError, publish
 
 if TYPE_CHECKING:
     import duckdb
@@ -160,22 +160,30 @@ class CloudTrailLoader:
         con.execute("CREATE OR REPLACE TEMP TABLE files (tmp VARCHAR, src VARCHAR)")
         con.executemany("INSERT INTO files VALUES (?, ?)", [(str(t), str(s)) for s, t in files])
         self._n += 1
-        con.execute(
-            f"COPY (SELECT * EXCLUDE (account), CASE WHEN {_bad_sql()} THEN '{QUARANTINE}' ELSE account END "
-            f"AS account FROM ({transform_sql(read_sql)}) ORDER BY event_name_lc) "
-            f"TO '{self.out_dir}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP}, "
-            f"PARTITION_BY (account, region, day), FILENAME_PATTERN '{self.batch_id}_{self._n}_{{uuid}}', APPEND true)"
-        )
-        quarantine = self.out_dir / f"account={QUARANTINE}"
-        if not quarantine.exists():
-            return set()
-        bad = {
-            r[0]
-            for r in con.execute(
-                f"SELECT DISTINCT source_file FROM read_parquet('{quarantine}/**/*.parquet')"
-            ).fetchall()
-        }
-        shutil.rmtree(quarantine)
+        staging = self.out_dir.parent / ".staging" / f"{self.batch_id}_{self._n}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con.execute(
+                f"COPY (SELECT * EXCLUDE (account), CASE WHEN {_bad_sql()} THEN '{QUARANTINE}' ELSE account END "
+                f"AS account FROM ({transform_sql(read_sql)}) ORDER BY event_name_lc) "
+                f"TO '{staging}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP}, "
+                f"PARTITION_BY (account, region, day), FILENAME_PATTERN '{self.batch_id}_{self._n}_{{uuid}}')"
+            )
+        except Exception:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        quarantine = staging / f"account={QUARANTINE}"
+        bad: set[str] = set()
+        if quarantine.exists():
+            bad = {
+                r[0]
+                for r in con.execute(
+                    f"SELECT DISTINCT source_file FROM read_parquet('{quarantine}/**/*.parquet')"
+                ).fetchall()
+            }
+            shutil.rmtree(quarantine)
+        publish(staging, self.out_dir)
         return bad
 
     def _load_arrays(self, items: Sequence[Prepared]) -> list[Prepared]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ringfence.logs.discover import GZIP_MAGIC, Kind
 from ringfence.logs.schema import FLOW_DEFAULT_FORMAT, FLOW_FIELDS, flow_column
-from ringfence.logs.store import LoadError
+from ringfence.logs.store import LoadError, publish
 
 if TYPE_CHECKING:
     import duckdb
@@ -55,14 +55,22 @@ class FlowLogLoader:
         self.batch_id = batch_id
         self._n = 0
 
-    def _copy(self, select: str, params: list[object] | None = None) -> None:
+    def _copy(self, select: str) -> None:
+        import shutil
+
         self._n += 1
-        self.con.execute(
-            f"COPY ({select}) TO '{self.out_dir}' (FORMAT parquet, COMPRESSION zstd, "
-            f"PARTITION_BY (account, region, day), FILENAME_PATTERN 'f{self.batch_id}_{self._n}_{{uuid}}', "
-            "APPEND true)",
-            params,
-        )
+        staging = self.out_dir.parent / ".staging" / f"f{self.batch_id}_{self._n}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con.execute(
+                f"COPY ({select}) TO '{staging}' (FORMAT parquet, COMPRESSION zstd, "
+                f"PARTITION_BY (account, region, day), FILENAME_PATTERN 'f{self.batch_id}_{self._n}_{{uuid}}')"
+            )
+        except Exception:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        publish(staging, self.out_dir)
 
     def load(self, path: Path, kind: Kind) -> list[LoadError]:
         if kind is Kind.FLOW_PARQUET:

@@ -161,7 +161,7 @@ def detect(
         stores = [p for p in logs if p.is_dir() and Store.is_store(p)]
         raw = [p for p in logs if p not in stores]
         if stores and (raw or len(stores) > 1 or store_dir is not None):
-            raise ValueError(
+            raise LogsUsageError(
                 "a store is read on its own: give one store, or raw logs (with --store to keep them)"
             )
         if stores:

@@ -54,6 +54,18 @@ class Manifest:
         return entry.size == st.st_size and entry.mtime_ns == st.st_mtime_ns
 
 
+def publish(staging: Path, dest: Path) -> None:
+    """Moves the Parquet files written under `staging` into `dest`, keeping their partition folders, then
+    removes `staging`. Written beside the table first so that a COPY that fails half-way leaves nothing."""
+    import shutil
+
+    for f in sorted(staging.rglob("*.parquet")):
+        target = dest / f.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, target)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 class Store:
     """A folder holding the Parquet tables and the manifest."""
 
