@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
 PER_FILE = 1000
+MFA_RULE = "77caf516-34e5-4df9-b4db-20744fea0a60"  # AWS Successful Console Login Without MFA
 
 
 ATTACK_SHARE = 0.01  # one event in a hundred comes from an attack: generous for a real account
@@ -131,6 +132,12 @@ def bench_ringfence(corpus: Path, events: int) -> dict[str, float]:
             res[f"detect_{label}_events_per_s"] = events / dt_s
             res[f"detect_{label}_rules"] = len(rules)
             res[f"detect_{label}_findings"] = len(found)
+            res[f"detect_{label}_sigma_matched_events"] = sum(
+                f.count for f in found if f.rule_id.startswith("sigma:")
+            )
+            res[f"detect_{label}_console_login_without_mfa_events"] = sum(
+                f.count for f in found if f.rule_id == f"sigma:{MFA_RULE}"
+            )
         eng.close()
     return res
 
@@ -175,6 +182,7 @@ def public_sigma(corpus: Path, rules: Path) -> dict[str, float]:
     load = time.perf_counter() - t
     n = con.execute("SELECT count(*) FROM logs").fetchone()[0]
     ok = failed = matches = 0
+    mfa = -1
     t, c = time.perf_counter(), time.process_time()
     for path in sorted(rules.glob("*.yml")):
         try:
@@ -184,8 +192,11 @@ def public_sigma(corpus: Path, rules: Path) -> dict[str, float]:
             continue
         for q in queries:
             try:
-                matches += len(con.execute(q).fetchall())
+                n = len(con.execute(q).fetchall())
+                matches += n
                 ok += 1
+                if MFA_RULE in path.read_text():
+                    mfa = n
             except duckdb.Error:
                 failed += 1
     run_s = time.perf_counter() - t
@@ -200,6 +211,7 @@ def public_sigma(corpus: Path, rules: Path) -> dict[str, float]:
         "queries_ok": ok,
         "queries_failed": failed,
         "matches": matches,
+        "console_login_without_mfa_events": mfa,
         "load_error_without_ignore_errors": load_error,
     }
 

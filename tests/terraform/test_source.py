@@ -281,3 +281,33 @@ def test_remote_modules_are_read_from_dot_terraform(write_tree) -> None:  # type
         ("module.vpc.aws_vpc.this", "10.5.0.0/16")
     ]
     assert not any("not resolved" in n for n in estate.notes)
+
+
+def test_caller_identity_region_and_partition_are_written_in(write_tree) -> None:  # type: ignore[no-untyped-def]
+    module = """
+data "aws_caller_identity" "me" {}
+data "aws_region" "here" {}
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.me.account_id}:root" }
+    }]
+  })
+}
+resource "aws_sqs_queue" "q" { name = "q-${data.aws_region.here.name}" }
+"""
+    root = write_tree(
+        {
+            "main.tf": 'provider "aws" { region = "ap-southeast-2" }\nmodule "m" { source = "./m" }\n',
+            "m/main.tf": module,
+        }
+    )
+    estate = load_estate([str(root)], account_id="777788889999")
+    trust = json.loads(estate.get("module.m.aws_iam_role.r").get("assume_role_policy"))  # type: ignore[union-attr]
+    assert trust["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::777788889999:root"}
+    assert estate.get("module.m.aws_sqs_queue.q").get("name") == "q-ap-southeast-2"  # type: ignore[union-attr]
+    assert estate.get("module.m.aws_iam_role.r").provenance.path == "m/main.tf"  # type: ignore[union-attr]

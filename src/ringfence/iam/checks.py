@@ -84,6 +84,8 @@ _RESTRICTING_KEYS = frozenset(
     }
 )
 
+_OIDC_PROVIDER = ":oidc-provider/"
+
 _INLINE_KINDS = ("aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
 
 
@@ -93,6 +95,19 @@ def _where(r: Resource, policy: Policy | None = None, statement: Statement | Non
         if loc:
             return loc
     return r.provenance.describe() if r.provenance.path else None
+
+
+def _unreadable(policy: Policy) -> str | None:
+    """Why no ``pass`` can be given on what was read of ``policy``; None when all of it was read.
+
+    A statement that could not be read may grant anything. Terraform leaves ``"Statement": null`` where a
+    value inside ``jsonencode(...)`` is not known before apply (``Action = var.actions``). IAM requires the
+    Statement element and rejects malformed documents, so the text read is not what will be deployed:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_statement.html
+    """
+    if not policy.problems:
+        return None
+    return f"{policy.name} could not be read in full ({policy.problems[0].message})"
 
 
 def identity_policies(estate: Estate) -> Iterator[tuple[Resource, Policy | str]]:
@@ -194,6 +209,16 @@ def sensitive_wildcards(estate: Estate) -> list[CheckResult]:
                     pattern,
                 )
             )
+        elif unreadable := _unreadable(policy):
+            out.append(
+                CheckResult(
+                    "iam.no-wildcard-write-on-sensitive-service",
+                    holder.address,
+                    "unknown",
+                    unreadable,
+                    _where(holder),
+                )
+            )
         else:
             out.append(
                 CheckResult(
@@ -228,6 +253,12 @@ def allow_not_action(estate: Estate) -> list[CheckResult]:
                     msg,
                     _where(holder, policy, s),
                     ",".join(s.actions),
+                )
+            )
+        elif unreadable := _unreadable(policy):
+            out.append(
+                CheckResult(
+                    "iam.no-allow-with-notaction", holder.address, "unknown", unreadable, _where(holder)
                 )
             )
         else:
@@ -371,6 +402,16 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
                     p.kind == "Service" and p.value not in SELF_ASSUMING_SERVICES and not keys & _DEPUTY_KEYS
                 ):
                     problems.append((s, f"trusts {p.value} without aws:SourceArn or aws:SourceAccount"))
+                elif p.kind == "Federated" and _OIDC_PROVIDER in p.value:
+                    # The audience names the client, the subject names who: without a condition on
+                    # <provider>:sub every identity the provider issues tokens to (any repository of
+                    # GitHub, any service account of the cluster) may assume the role.
+                    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html
+                    provider = p.value.split(_OIDC_PROVIDER, 1)[1].lower()
+                    if f"{provider}:sub" not in keys:
+                        problems.append(
+                            (s, f"trusts every identity of {provider} (no {provider}:sub condition)")
+                        )
         if problems:
             s = problems[0][0]
             every = "; ".join(dict.fromkeys(w for _, w in problems))
@@ -383,6 +424,10 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
                     _where(role, got, s),
                     every,
                 )
+            )
+        elif unreadable := _unreadable(got):
+            out.append(
+                CheckResult("iam.trust-policy-scoped", role.address, "unknown", unreadable, _where(role))
             )
         else:
             out.append(

@@ -17,9 +17,23 @@ def load(
     jobs: int | None = None,
 ) -> Estate:
     """Every root module under ``path`` (a folder or one ``.tf`` file's folder) as one estate."""
-    from ringfence.sources.terraform.estate import build_estate
+    from ringfence.model import DEFAULT_ACCOUNT_ID
+    from ringfence.sources.terraform.estate import build_estate, partition_of
     from ringfence.sources.terraform.loader import load_roots
+    from ringfence.sources.terraform.mirror import account_in_code, known_values, region_in_code
 
     folder = path.parent if path.is_file() else path
-    loads = load_roots(folder, var_files, excluded, jobs)
-    return build_estate(loads, str(path), account_id)
+    notes: list[str] = []
+    if account_id is None:
+        account_id = account_in_code(folder)
+        if account_id is not None:
+            notes.append(
+                f"account id {account_id} taken from the ARNs in the code (use --account-id to set it)"
+            )
+        else:
+            account_id = DEFAULT_ACCOUNT_ID
+            notes.append(f"account id {DEFAULT_ACCOUNT_ID} assumed (use --account-id to set it)")
+    region = region_in_code(folder)
+    known = known_values(account_id, region, partition_of(region))
+    loads = load_roots(folder, var_files, excluded, jobs, known)
+    return build_estate(loads, str(path), account_id, notes=notes)

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ringfence.model import DEFAULT_ACCOUNT_ID, Estate, InputError, Ref, Resource, Unknown
@@ -19,11 +19,23 @@ from ringfence.sources.terraform.policy_document import render_policy_document
 _ACCOUNT_IN_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):")
 
 
-def build_estate(loads: list[RootLoad], root_path: str, account_id: str | None) -> Estate:
+def partition_of(region: str | None) -> str:
+    if region is None:
+        return "aws"
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def build_estate(
+    loads: list[RootLoad], root_path: str, account_id: str | None, notes: Sequence[str] = ()
+) -> Estate:
     prefixed = len(loads) > 1
     resources: list[Resource] = []
     errors: list[InputError] = []
-    notes: list[str] = []
+    notes = list(notes)
     providers: list[Mapping[str, object]] = []
     for load in loads:
         prefix = f"{load.label}:" if prefixed and load.label else ""
@@ -115,11 +127,7 @@ def _region(providers: list[Mapping[str, object]]) -> tuple[str | None, str]:
     for p in aws:
         region = p.get("region")
         if isinstance(region, str) and region:
-            if region.startswith("cn-"):
-                return region, "aws-cn"
-            if region.startswith("us-gov-"):
-                return region, "aws-us-gov"
-            return region, "aws"
+            return region, partition_of(region)
     return None, "aws"
 
 

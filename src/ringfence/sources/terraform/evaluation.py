@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,14 @@ class Task:
     # Module calls to keep in this load; None keeps all of them.
     modules: tuple[str, ...] | None = None
     keep_root_resources: bool = True
+    # A rewritten copy of ``base`` to evaluate instead of the user's files (see ``mirror``).
+    mirror: Path | None = None
+
+    @property
+    def source_root(self) -> Path:
+        if self.mirror is None:
+            return self.root
+        return self.mirror / self.root.resolve().relative_to(self.base.resolve())
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +143,8 @@ def run(task: Task) -> TaskResult:
             for b in items
             if isinstance(b, dict) and "filename" in b.get("__tfmeta", {})
         }
-        real_root = task.root.resolve()
-        files = frozenset(str(_real(load_dir, real_root, (load_dir / n).resolve())) for n in names)
+        real = _RealPaths(load_dir, task)
+        files = frozenset(str(real((load_dir / n).resolve())) for n in names)
         keep_modules = None if task.modules is None else {f"module.{m}" for m in task.modules}
 
         def keep(address: str) -> bool:
@@ -147,7 +155,7 @@ def run(task: Task) -> TaskResult:
             head = ".".join(address.split(".", 2)[:2]).split("[", 1)[0]
             return head in keep_modules
 
-        loaded = convert(parsed, load_dir, lambda p: _real(load_dir, real_root, p), task.base, keep)
+        loaded = convert(parsed, load_dir, real, task.base, keep)
     notes: list[str] = []
     returned = {
         r.address.split(".", 2)[1].split("[", 1)[0]
@@ -193,10 +201,23 @@ def _first_line(message: str) -> str:
     return (message.strip().splitlines() or ["tfparse failed"])[0][:500]
 
 
-def _real(load_dir: Path, root: Path, path: Path) -> Path:
-    try:
-        return root / path.relative_to(load_dir)
-    except ValueError:
+class _RealPaths:
+    """Paths tfparse reports (in the load's copy of the root, or in the mirror) -> the user's files."""
+
+    def __init__(self, load_dir: Path, task: Task) -> None:
+        self.load_dir = load_dir
+        self.source_root = task.source_root.resolve()
+        self.mirror = task.mirror.resolve() if task.mirror is not None else None
+        self.base = task.base.resolve()
+
+    def __call__(self, path: Path) -> Path:
+        with suppress(ValueError):
+            path = self.source_root / path.relative_to(self.load_dir)
+        if self.mirror is not None:
+            try:
+                return self.base / path.relative_to(self.mirror)
+            except ValueError:
+                return path
         return path
 
 
@@ -205,7 +226,7 @@ def _copy_of_root(task: Task) -> Iterator[tuple[Path, list[str]]]:
     """A temporary copy of the root's files: module calls not in the task blanked (line numbers kept),
     local module sources rewritten to point back at the real folders, `.terraform` linked, var files
     copied in (tfparse resolves them relative to the module folder)."""
-    root = task.root.resolve()
+    root = task.source_root.resolve()
     with tempfile.TemporaryDirectory(prefix="ringfence-tf-") as tmp:
         load_dir = Path(tmp) / "root"
         load_dir.mkdir()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from pathlib import Path
 from ringfence.model import InputError, Resource
 from ringfence.sources.terraform.evaluation import Task, TaskResult, plan_tasks, run
 from ringfence.sources.terraform.hcl import top_level_blocks
+from ringfence.sources.terraform.mirror import mirrored
 from ringfence.sources.terraform.roots import find_roots, module_calls, tf_files
 
 # Below this much Terraform source, starting worker processes costs more than it saves.
@@ -31,12 +34,24 @@ class RootLoad:
 
 
 def load_roots(
-    base: Path, var_files: Sequence[Path] = (), excluded: tuple[str, ...] = (), jobs: int | None = None
+    base: Path,
+    var_files: Sequence[Path] = (),
+    excluded: tuple[str, ...] = (),
+    jobs: int | None = None,
+    known: Mapping[tuple[str, str], str] | None = None,
 ) -> list[RootLoad]:
+    """Evaluate every root under ``base``. ``known`` holds data-source values the scan fixes (account id,
+    region, partition): they are written into a mirror of the tree before evaluation."""
     base = base.resolve()
     roots = [base] if base.is_file() else find_roots(base, excluded)
-    tasks = [task for root in roots for task in plan_tasks(root, base, tuple(var_files))]
-    results = _run_all(tasks, jobs)
+    with contextlib.ExitStack() as stack:
+        mirror = stack.enter_context(mirrored(base, known)) if known else None
+        tasks = [
+            dataclasses.replace(task, mirror=mirror)
+            for root in roots
+            for task in plan_tasks(root, base, tuple(var_files))
+        ]
+        results = _run_all(tasks, jobs)
     loads: list[RootLoad] = []
     for root in roots:
         mine = [r for r in results if r.task.root == root]

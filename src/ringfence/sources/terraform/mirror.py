@@ -1,0 +1,110 @@
+"""A working copy of the scanned tree in which the values the estate fixes are written in.
+
+tfparse cannot evaluate ``data.aws_caller_identity.current.account_id`` (nor ``data.aws_region``,
+``data.aws_partition``): a policy that interpolates one comes back as ``null`` as a whole. The account id,
+region and partition of the scan are known (``--account-id``, the ARNs in the code, the provider block),
+so a copy of the tree with those references replaced by literals evaluates exactly. ``.tf`` files are
+rewritten (same line numbers); every other file is a symbolic link, so ``file()`` and ``templatefile()``
+still read the user's files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+_SKIP = {".git", "node_modules", ".venv", "__pycache__", ".terragrunt-cache"}
+_ACCOUNT_IN_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):")
+_PROVIDER_REGION = re.compile(r'provider\s+"aws"\s*\{[^{}]*?\bregion\s*=\s*"([a-z]{2}(?:-[a-z]+)+-\d)"', re.S)
+_DATA_REFERENCE = re.compile(
+    r"\bdata\.(aws_caller_identity|aws_region|aws_partition)\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.([A-Za-z_]\w*)"
+)
+
+
+def tf_texts(base: Path) -> Iterator[tuple[Path, str]]:
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and d != ".terraform")
+        for name in sorted(files):
+            if name.endswith(".tf"):
+                path = Path(folder) / name
+                try:
+                    yield path, path.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+
+
+def account_in_code(base: Path) -> str | None:
+    """The most common account id in the literal ARNs of the code (ties: the smallest)."""
+    found = Counter(
+        m for _, text in tf_texts(base) for m in _ACCOUNT_IN_ARN.findall(text) if m != "000000000000"
+    )
+    if not found:
+        return None
+    return str(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0])
+
+
+def region_in_code(base: Path) -> str | None:
+    for _, text in tf_texts(base):
+        match = _PROVIDER_REGION.search(text)
+        if match:
+            return str(match.group(1))
+    return None
+
+
+def substitute(text: str, values: Mapping[tuple[str, str], str]) -> str:
+    """Replace the known data-source attributes by string literals (valid inside and outside templates)."""
+
+    def literal(match: re.Match[str]) -> str:
+        value = values.get((match.group(1), match.group(2)))
+        return f'"{value}"' if value is not None else match.group(0)
+
+    return _DATA_REFERENCE.sub(literal, text) if "data.aws_" in text else text
+
+
+def known_values(account_id: str, region: str | None, partition: str) -> dict[tuple[str, str], str]:
+    values = {
+        ("aws_caller_identity", "account_id"): account_id,
+        ("aws_partition", "partition"): partition,
+        ("aws_partition", "id"): partition,
+    }
+    if region is not None:
+        values |= {
+            ("aws_region", "name"): region,
+            ("aws_region", "id"): region,
+            ("aws_region", "region"): region,
+        }
+    return values
+
+
+@contextmanager
+def mirrored(base: Path, values: Mapping[tuple[str, str], str]) -> Iterator[Path]:
+    """A temporary mirror of ``base``: rewritten ``.tf`` files, links to everything else."""
+    base = base.resolve()
+    with tempfile.TemporaryDirectory(prefix="ringfence-mirror-") as tmp:
+        mirror = Path(tmp) / "tree"
+        for folder, dirs, files in os.walk(base):
+            here = Path(folder)
+            target = mirror / here.relative_to(base)
+            target.mkdir(parents=True, exist_ok=True)
+            for d in list(dirs):
+                if d in _SKIP:
+                    dirs.remove(d)
+                elif d == ".terraform":
+                    (target / d).symlink_to(here / d, target_is_directory=True)
+                    dirs.remove(d)
+            for name in files:
+                source = here / name
+                if name.endswith(".tf"):
+                    try:
+                        text = source.read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        continue
+                    (target / name).write_text(substitute(text, values), encoding="utf-8")
+                else:
+                    (target / name).symlink_to(source)
+        yield mirror
