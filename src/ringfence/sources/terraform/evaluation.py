@@ -247,7 +247,7 @@ def _copy_of_root(task: Task) -> Iterator[tuple[Path, list[str]]]:
         yield load_dir, names
 
 
-_SOURCE_LINE = re.compile(r'^(\s*source\s*=\s*")(\.{1,2}/[^"]*)(".*)$')
+_SOURCE_ARGUMENT = re.compile(r'((?:^|[{\s;])source\s*=\s*")(\.{1,2}/[^"]*)(")')
 
 
 def _rewritten(file: Path, load_dir: Path, task: Task) -> str:
@@ -261,8 +261,10 @@ def _rewritten(file: Path, load_dir: Path, task: Task) -> str:
             if blank:
                 lines[n] = ""
                 continue
-            match = _SOURCE_LINE.match(lines[n])
-            if match:
-                target = (file.parent / match.group(2)).resolve()
-                lines[n] = f"{match.group(1)}{os.path.relpath(target, load_dir)}{match.group(3)}"
+            lines[n] = _SOURCE_ARGUMENT.sub(
+                lambda m: (
+                    f"{m.group(1)}{os.path.relpath((file.parent / m.group(2)).resolve(), load_dir)}{m.group(3)}"
+                ),
+                lines[n],
+            )
     return "\n".join(lines) + "\n"

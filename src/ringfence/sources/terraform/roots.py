@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ringfence.sources.terraform.hcl import top_level_blocks
 
-_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]+)"', re.MULTILINE)
+_SOURCE = re.compile(r'(?:^|[{\s;])source\s*=\s*"([^"]+)"', re.MULTILINE)
 _SKIP_DIRS = {".terraform", ".git", "node_modules", ".venv", "__pycache__", ".terragrunt-cache"}
 
 
