@@ -192,11 +192,11 @@ def public_sigma(corpus: Path, rules: Path) -> dict[str, float]:
             continue
         for q in queries:
             try:
-                n = len(con.execute(q).fetchall())
-                matches += n
+                hits = len(con.execute(q).fetchall())
+                matches += hits
                 ok += 1
                 if MFA_RULE in path.read_text():
-                    mfa = n
+                    mfa = hits
             except duckdb.Error:
                 failed += 1
     run_s = time.perf_counter() - t

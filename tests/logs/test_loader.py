@@ -160,3 +160,11 @@ def test_failed_batch_leaves_no_duplicates(tmp_path: Path) -> None:
     assert [(Path(e.path).name, e.message) for e in res.errors] == [(bad.name, "readOnly is not a boolean")]
     assert sorted(_query(store, "SELECT event_id FROM cloudtrail")) == [("e-1",), ("e-2",), ("e-3",)]
     assert not (store.root / ".staging").exists() or not any((store.root / ".staging").rglob("*.parquet"))
+
+
+def test_store_inside_the_logs_folder_is_not_read_as_input(tmp_path: Path) -> None:
+    _aws_layout(tmp_path, "a.json.gz", [_event(1)])
+    store = Store(tmp_path / "store")
+    assert ingest([tmp_path], store).errors == ()
+    again = ingest([tmp_path], store)
+    assert again.errors == () and again.files == 1

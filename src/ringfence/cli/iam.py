@@ -20,10 +20,12 @@ def _fail(message: str, candidates: tuple[str, ...] = ()) -> None:
 
 
 def _load(path: str, account_id: str | None, var_files: list[str]) -> Any:
-    from ringfence.sources import load_estate
+    from ringfence.sources import SourceError, load_estate
 
     try:
         return load_estate([path], var_files=var_files, account_id=account_id)
+    except SourceError as exc:
+        _fail(str(exc))
     except (OSError, ValueError) as exc:
         _fail(f"cannot read {path}: {exc}")
 
@@ -126,6 +128,70 @@ def escalations(
             )
 
 
+def unused(
+    path: str = typer.Argument(..., help="Folder or file of the estate."),
+    logs: list[str] = typer.Option(..., "--logs", help="CloudTrail files or folders (repeatable)."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+    account_id: str | None = typer.Option(None, "--account-id"),
+    var_file: list[str] = typer.Option([], "--var-file"),
+) -> None:
+    """What each principal was granted and never used over the logs' period, and the least-privilege
+    policy for what it did use."""
+    from pathlib import Path
+
+    from ringfence.iam.engine import Engine
+    from ringfence.logs.unused import unused_report
+
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}")
+    missing = [entry for entry in logs if not Path(entry).exists()]
+    if missing:
+        _fail(f"--logs {missing[0]}: no such file or folder")
+    estate = _load(path, account_id, var_file)
+    engine = Engine(estate)
+    granted: dict[str, set[str]] = {}
+    addresses: dict[str, str] = {}
+    for principal in engine.principals():
+        if principal.arn is None:
+            continue
+        patterns: set[str] = set()
+        for policy in engine.policies_of(principal).identity:
+            for statement in policy.statements:
+                if statement.effect == "Allow":
+                    # NotAction grants everything but the listed actions: report it as `*`.
+                    patterns |= {"*"} if statement.not_action else set(statement.actions)
+        granted[principal.arn] = patterns
+        addresses[principal.arn] = principal.address
+    entries = unused_report([Path(entry) for entry in logs], granted)
+    if fmt == "json":
+        payload = {
+            "principals": [
+                {
+                    "principal": addresses.get(e.principal, e.principal),
+                    "arn": e.principal,
+                    "granted": list(e.granted),
+                    "used": list(e.used),
+                    "unused": list(e.unused),
+                    "policy": e.policy,
+                }
+                for e in entries
+            ]
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    for e in entries:
+        typer.echo(
+            f"{addresses.get(e.principal, e.principal)}: used {len(e.used)} action(s); "
+            f"{len(e.unused)} of {len(e.granted)} granted pattern(s) never used"
+        )
+        for pattern in e.unused:
+            typer.echo(f"  unused: {pattern}")
+        if e.used:
+            typer.echo("  least-privilege policy:")
+            for line in json.dumps(e.policy, indent=2).splitlines():
+                typer.echo(f"    {line}")
+
+
 def refresh(
     output: str | None = typer.Option(
         None, "--output", help="Write the snapshot here (default: the package)."
@@ -152,6 +218,7 @@ def register(app: typer.Typer) -> None:
     )
     iam_app.command("can")(can)
     iam_app.command("escalations")(escalations)
+    iam_app.command("unused")(unused)
     app.add_typer(iam_app, name="iam")
     data_app = typer.Typer(name="data", help="Reference data shipped with ringfence.", no_args_is_help=True)
     data_app.command("refresh")(refresh)

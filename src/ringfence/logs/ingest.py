@@ -31,7 +31,9 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
 
     threads = threads or max(1, min(os.cpu_count() or 1, 8))
     manifest = store.load_manifest()
-    files = [f.resolve() for f in iter_files(paths)]
+    root = store.root.resolve()
+    # The store may sit inside a folder of logs: its own files are not input.
+    files = [f for f in (f.resolve() for f in iter_files(paths)) if not f.is_relative_to(root)]
     todo = [f for f in files if not manifest.is_current(f)]
     batch_id = f"{time.time_ns():x}"
     per_file: dict[str, list[LoadError]] = {}

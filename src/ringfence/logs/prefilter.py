@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from ringfence.logs.catalogue import Detection
 
@@ -177,6 +178,11 @@ def _columns(sql: str) -> set[str]:
 
 
 def plan(detections: Sequence[Detection]) -> Plan:
+    return _plan(tuple(detections))
+
+
+@cache
+def _plan(detections: tuple[Detection, ...]) -> Plan:
     """Two hot tables. Detections whose every scan is bound to event names share one, selected by a single
     `event_name_lc IN (...)` (a hash probe per row; the files are sorted by that column, so the rows are
     contiguous and few pages are decompressed). The others share a second one holding only the columns

@@ -17,19 +17,23 @@ def get_session(master: str = "local[1]") -> Any:
     if master not in _SESSIONS:
         from pyspark.sql import SparkSession
 
-        _SESSIONS[master] = (
+        local = master.startswith("local")
+        builder = (
             SparkSession.builder.master(master)
             .appName("ringfence-detect")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2" if master.startswith("local") else "200")
+            .config("spark.sql.shuffle.partitions", "2" if local else "200")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.ansi.enabled", "false")
-            .getOrCreate()
         )
+        if local:
+            # Local mode talks to itself only: keep every socket on the loopback interface.
+            builder = builder.config("spark.driver.host", "127.0.0.1").config(
+                "spark.driver.bindAddress", "127.0.0.1"
+            )
+        _SESSIONS[master] = builder.getOrCreate()
         _SESSIONS[master].sparkContext.setLogLevel("ERROR")
     return _SESSIONS[master]
 
