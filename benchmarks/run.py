@@ -41,6 +41,7 @@ from bench_common import (
 from generate import DEFAULT_SEED, ISSUES, generate
 
 DEFAULT_SIZES = (1000, 5000, 20000)
+QUIET = 0.3  # cores used by other processes during a run, below which the run counts as undisturbed
 
 
 def startup_time(runs: int = 10) -> tuple[float, float] | None:
@@ -82,11 +83,8 @@ def run_tool(tool: str, corpus: Path, runs: int, idle_wait: float) -> dict[str, 
     assert report is not None
     result: dict[str, object] = {
         "runs": [asdict(m) for m in measurements],
-        "seconds": statistics.median(m.seconds for m in measurements),
-        "peak_bytes": max(m.peak_bytes for m in measurements),
-        "cpu_seconds": statistics.median(m.cpu_seconds for m in measurements),
-        "others_cores": max(m.others_cores for m in measurements),
     }
+    result.update(summarise(result["runs"]))  # type: ignore[arg-type]
     if tool == "ringfence":
         summary = report.get("summary", {})
         findings = report.get("findings", [])
@@ -108,6 +106,20 @@ def run_tool(tool: str, corpus: Path, runs: int, idle_wait: float) -> dict[str, 
         result["errors"] = summary.get("parsing_errors")
         result["flagged"] = _flagged((str(f["check_id"]), str(f["resource"])) for f in failed)
     return result
+
+
+def summarise(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Median wall and CPU time over the runs that other processes left alone (under QUIET cores of
+    interference), or over all runs when none was; the highest peak memory of all runs."""
+    quiet = [r for r in runs if r["others_cores"] < QUIET] or runs
+    return {
+        "seconds": statistics.median(r["seconds"] for r in quiet),
+        "cpu_seconds": statistics.median(r["cpu_seconds"] for r in quiet),
+        "peak_bytes": max(max(r["tree_rss_peak"], r["max_rss"]) for r in runs),
+        "others_cores": max(r["others_cores"] for r in quiet),
+        "quiet_runs": sum(1 for r in runs if r["others_cores"] < QUIET),
+        "all_runs": len(runs),
+    }
 
 
 def _flagged(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -137,7 +149,7 @@ def render(results: dict[str, object], command: str) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for entry in sizes:
-        rf, ck = entry["ringfence"], entry["checkov"]
+        rf, ck = (_summary(entry[tool]) for tool in ("ringfence", "checkov"))
         both = "seconds" in rf and "seconds" in ck
         cells = [
             f"{entry['resources']:,}",
@@ -163,20 +175,22 @@ def render(results: dict[str, object], command: str) -> str:
         lines.append("`ringfence --version` start-up: not measured (ringfence did not run).")
     lines += [
         "",
-        "Wall and CPU time are medians of the runs (CPU: user + system of the whole process tree; above the "
-        "wall time means both cores were used). What each tool read and reported (a scanner that drops "
-        "resources is fast for the wrong reason), and the CPU that other processes on the machine used "
-        "during the runs (worst run, in cores; 0 is an idle machine, 2 a saturated one: then wall times "
-        "are inflated and the CPU columns are the fairer comparison):",
+        "Wall and CPU time (user + system of the whole process tree; above the wall time means both cores "
+        f"were used) are medians over the undisturbed runs: those during which other processes on the "
+        f"machine used under {QUIET} cores (all runs when none was undisturbed). The last column says how "
+        "many runs that was, and the most CPU other processes used during them, in cores (0 is an idle "
+        "machine, 2 a saturated one, which inflates wall times). Also what each tool read and reported: a "
+        "scanner that drops resources is fast for the wrong reason.",
         "",
         "| resources generated | ringfence: resources / findings / parse errors "
-        "| Checkov: resources / failed checks / parse errors | others meanwhile (ringfence / Checkov) |",
+        "| Checkov: resources / failed checks / parse errors | undisturbed runs (others' cores): ringfence / "
+        "Checkov |",
         "|---:|---|---|---:|",
     ]
     for entry in sizes:
-        rf, ck = entry["ringfence"], entry["checkov"]
-        others = " / ".join(f"{t['others_cores']:.2f}" if "others_cores" in t else "-" for t in (rf, ck))
-        lines.append(f"| {entry['resources']:,} | {_read(rf)} | {_read(ck)} | {others} |")
+        rf, ck = (_summary(entry[tool]) for tool in ("ringfence", "checkov"))
+        used = " / ".join(_used(t) for t in (rf, ck))
+        lines.append(f"| {entry['resources']:,} | {_read(rf)} | {_read(ck)} | {used} |")
     problems = [
         f"- {tool} at {entry['resources']:,} resources: {entry[tool]['error']}"
         for entry in sizes
@@ -187,6 +201,17 @@ def render(results: dict[str, object], command: str) -> str:
         lines += ["", "Not measured:", *problems]
     lines += ["", *seeded_table(sizes[-1])]
     return "\n".join(lines)
+
+
+def _summary(tool: dict[str, object]) -> dict[str, object]:
+    runs = tool.get("runs")
+    return {**tool, **summarise(runs)} if isinstance(runs, list) and runs else tool
+
+
+def _used(tool: dict[str, object]) -> str:
+    if "all_runs" not in tool:
+        return "-"
+    return f"{tool['quiet_runs']} of {tool['all_runs']} ({tool['others_cores']:.2f})"
 
 
 def _seconds(tool: dict[str, object], key: str) -> str:
@@ -246,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="e.g. 1000,5000,20000")
     parser.add_argument("--repeat", type=int, default=3, help="ringfence runs per size (median reported)")
-    parser.add_argument("--checkov-repeat", type=int, default=1, help="Checkov runs per size")
+    parser.add_argument("--checkov-repeat", type=int, default=2, help="Checkov runs per size")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--skip-checkov", action="store_true")
     parser.add_argument("--skip-ringfence", action="store_true")
