@@ -22,6 +22,7 @@ from bench_common import (
     checkov_env,
     ensure_checkov,
     load_json,
+    machine_facts,
     measure,
     ringfence_command,
     ringfence_version,
@@ -196,7 +197,7 @@ def run_accuracy(write: bool = True) -> str:
 
     cases = yaml.safe_load(LABELS.read_text())["cases"]
     CORPUS.mkdir(exist_ok=True)
-    ensure_checkov()
+    checkov = ensure_checkov()
     scores: dict[str, Score | None] = {}
     notes: dict[str, str] = {}
     rf, notes["ringfence"] = ringfence_findings(CORPUS / "accuracy-ringfence.json")
@@ -205,7 +206,8 @@ def run_accuracy(write: bool = True) -> str:
     scores["checkov"] = score("checkov", cases, ck) if ck is not None else None
     text = render(cases, scores, notes)
     version = ringfence_version() or "ringfence (version unknown)"
-    text = f"Measured with {version} and Checkov from `benchmarks/.venv-checkov`.\n\n{text}"
+    when = machine_facts()["date"]
+    text = f"Measured {when} with {version} and Checkov {checkov} (`benchmarks/.venv-checkov`).\n\n{text}"
     if write:
         write_section("accuracy", text)
     return text

@@ -138,7 +138,8 @@ def render(results: dict[str, object], command: str) -> str:
     sizes = results["sizes"]
     assert isinstance(sizes, list)
     lines = [
-        f"Command: `{command}` ({facts['date']}).",
+        f"Command: `{command}`{' (what `make bench` runs)' if command.endswith('run.py') else ''}; "
+        f"run {facts['date']}.",
         "",
         f"Machine: {facts['cpu']}; {facts['memory']} memory; {facts['os']}; Python {facts['python']}.",
         f"Versions: {versions['ringfence'] or 'ringfence not installed'}; tfparse {versions['tfparse']}; "

@@ -42,6 +42,10 @@ _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=
 _PLACEHOLDER = re.compile(
     r"^(?:\*+|x+|<[^>]*>|\{\{.*\}\}|changeme_later|example|dummy|none|null|true|false)$", re.I
 )
+# Values that point at a secret instead of holding one: parameter paths, ARNs, secret-store references.
+_REFERENCE_VALUE = re.compile(
+    r"^(?:/[\w./-]*|arn:|ssm:|secretsmanager:|\{\{resolve:|https?://|s3://)", re.IGNORECASE
+)
 _TEXT_ATTRIBUTES = frozenset({"user_data", "user_data_base64", "command", "inline", "script"})
 
 
@@ -71,7 +75,7 @@ def _find(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
                 yield path, what, match.group(0)
         if leaf in _TEXT_ATTRIBUTES or "\n" in value:
             for match in _ASSIGNMENT.finditer(value):
-                if not _PLACEHOLDER.match(match.group(2)):
+                if not _PLACEHOLDER.match(match.group(2)) and not _REFERENCE_VALUE.match(match.group(2)):
                     yield path, f"{match.group(1)} assignment", match.group(2)
         if "secret" in path.lower() and _AWS_SECRET.search(value):
             found = _AWS_SECRET.search(value)
