@@ -49,7 +49,8 @@ def checkov_command(path: Path) -> list[str]:
 
 
 def ringfence_command(path: Path) -> list[str]:
-    return [str(RINGFENCE), "scan", str(path), "--format", "json", "--fail-on", "none"]
+    # Cold runs: the evaluation cache would turn every run after the first into a re-scan of unchanged code.
+    return [str(RINGFENCE), "scan", str(path), "--format", "json", "--fail-on", "none", "--no-cache"]
 
 
 def ensure_checkov() -> str:

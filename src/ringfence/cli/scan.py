@@ -48,6 +48,9 @@ def scan(
     account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
     var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
     config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Evaluate everything again (ignore the evaluation cache)."
+    ),
     intents_file: str | None = typer.Option(
         None, "--intents", help="Reachability intents (default: ringfence.yaml at the estate root)."
     ),
@@ -72,6 +75,10 @@ def scan(
     except ConfigError as exc:
         raise _die(str(exc)) from None
     baseline_prints = _baseline(baseline) if baseline else frozenset()
+    if no_cache:
+        import os
+
+        os.environ["RINGFENCE_NO_CACHE"] = "1"
     started = time.monotonic()
     try:
         estate = load_estate(

@@ -9,6 +9,8 @@ Batches run in parallel in ``spawn``-started processes: tfparse's Go runtime doe
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
 import os
 import re
@@ -119,7 +121,45 @@ def _related_groups(root: Path, calls: Sequence[ModuleCall]) -> list[list[str]]:
 
 
 def run(task: Task) -> TaskResult:
-    """Evaluate one task (in whatever process this runs)."""
+    """Evaluate one task (in whatever process this runs), or take it from the evaluation cache."""
+    from ringfence.sources.terraform import cache
+
+    folder = cache.directory()
+    if folder is None:
+        return _evaluate(task)
+    try:
+        name = cache.key(task, _versions())
+    except OSError:
+        return _evaluate(task)
+    cached = cache.load(folder, name)
+    if cached is not None:
+        return dataclasses.replace(cached, task=task)
+    result = _evaluate(task)
+    if result.error is None:
+        cache.store(folder, name, result)
+    return result
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ringfence import __version__
+
+    try:
+        tfparse = version("tfparse")
+    except PackageNotFoundError:
+        tfparse = "?"
+    # The code that turns tfparse's output into resources is part of the key: a changed converter must
+    # not serve results it would no longer produce.
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")) + sorted(
+        Path(__file__).parents[2].glob("model/*.py")
+    ):
+        digest.update(module.read_bytes())
+    return f"ringfence {__version__}; tfparse {tfparse}; code {digest.hexdigest()[:16]}"
+
+
+def _evaluate(task: Task) -> TaskResult:
     # tfparse's Go runtime collects garbage often for a short-lived evaluation: a higher GOGC target
     # trades a little memory for about a quarter less CPU (measured on the benchmark estate). It is read
     # when the library loads, so it only applies to processes that have not loaded it yet.
