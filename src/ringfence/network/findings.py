@@ -145,6 +145,8 @@ def port_exposures(
         return result if first == target else _renamed(result, first, target)
 
     for r in net.estate.of_kind(*kinds):
+        if _closed(net, r.address, protocols, ports):
+            continue
         e = exposure(net, r.address)
         open_ports, sources = _world_ports(e.reachable, protocols, ports)
         via = None
@@ -206,6 +208,24 @@ def port_exposures(
                 )
             )
     return out
+
+
+def _closed(net: Network, address: str, protocols: IntervalSet, ports: IntervalSet) -> bool:
+    """Cheap proof that nothing can reach ``ports`` on the resource: every interface has security groups,
+    and no inbound rule of theirs admits those ports from any source (CIDR, prefix list or group), nor is
+    undecided. Load balancers and anything unplaced go through the full analysis."""
+    probe = Region.box(protocols, ports)
+    spots = placements(net, address)
+    if not spots:
+        return False
+    for p in spots:
+        if p.groups is None or p.group_unknown or p.unknown or p.listeners is not None:
+            return False
+        for g in p.groups:
+            for rule in net.rules_of(g, "ingress"):
+                if rule.unknown or rule.unknown_groups or (Region.box(rule.protocols, rule.ports) & probe):
+                    return False
+    return True
 
 
 def _placement_key(net: Network, address: str, port: int, protocol: str) -> tuple[Any, ...] | None:
