@@ -10,6 +10,7 @@ Batches run in parallel in ``spawn``-started processes: tfparse's Go runtime doe
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import os
@@ -120,26 +121,33 @@ def _related_groups(root: Path, calls: Sequence[ModuleCall]) -> list[list[str]]:
     return ordered + [groups[k] for k in sorted(groups)]
 
 
-def run(task: Task) -> TaskResult:
-    """Evaluate one task (in whatever process this runs), or take it from the evaluation cache."""
+def cached(task: Task) -> TaskResult | None:
+    """The task's result from the evaluation cache, if it is there."""
     from ringfence.sources.terraform import cache
 
     folder = cache.directory()
     if folder is None:
-        return _evaluate(task)
+        return None
     try:
-        name = cache.key(task, _versions())
+        found = cache.load(folder, cache.key(task, _versions()))
     except OSError:
-        return _evaluate(task)
-    cached = cache.load(folder, name)
-    if cached is not None:
-        return dataclasses.replace(cached, task=task)
+        return None
+    return dataclasses.replace(found, task=task) if found is not None else None
+
+
+def run(task: Task) -> TaskResult:
+    """Evaluate one task (in whatever process this runs) and keep the result in the evaluation cache."""
+    from ringfence.sources.terraform import cache
+
     result = _evaluate(task)
-    if result.error is None:
-        cache.store(folder, name, result)
+    folder = cache.directory()
+    if folder is not None and result.error is None:
+        with suppress(OSError):
+            cache.store(folder, cache.key(task, _versions()), result)
     return result
 
 
+@functools.cache
 def _versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 

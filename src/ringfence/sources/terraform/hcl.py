@@ -8,6 +8,7 @@ count.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -25,9 +26,14 @@ class Block:
     text: str
 
 
-def top_level_blocks(source: str) -> list[Block]:
+@functools.lru_cache(maxsize=512)
+def top_level_blocks(source: str) -> tuple[Block, ...]:
     """Top-level blocks of one ``.tf`` file, in order. Unbalanced input ends the scan quietly:
-    tfparse reports the syntax error with its line."""
+    tfparse reports the syntax error with its line. (Cached: the same files are read by every step.)"""
+    return tuple(_blocks(source))
+
+
+def _blocks(source: str) -> list[Block]:
     lines = source.splitlines()
     blocks: list[Block] = []
     depth = 0
@@ -53,7 +59,12 @@ def top_level_blocks(source: str) -> list[Block]:
     return blocks
 
 
+_SPECIAL = re.compile(r'["#/{}<*\\]')
+
+
 def _scan_line(line: str, depth: int, in_comment: bool) -> tuple[int, bool, str | None]:
+    if not in_comment and not _SPECIAL.search(line):
+        return depth, in_comment, None  # nothing that opens, closes or hides a block
     i, n = 0, len(line)
     in_string = False
     template = 0

@@ -6,6 +6,7 @@ A folder with ``.tf`` files is a root unless another folder of the tree calls it
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -36,6 +37,23 @@ def tf_files(folder: Path) -> list[Path]:
 
 
 def module_calls(folder: Path) -> list[ModuleCall]:
+    return list(_module_calls(folder.resolve(), _stamp(folder)))
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """What identifies the folder's .tf files as they are now (names, sizes, modification times)."""
+    out = []
+    for file in tf_files(folder):
+        try:
+            stat = file.stat()
+        except OSError:
+            continue
+        out.append((file.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _module_calls(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> tuple[ModuleCall, ...]:
     calls: list[ModuleCall] = []
     for file in tf_files(folder):
         try:
@@ -47,7 +65,7 @@ def module_calls(folder: Path) -> list[ModuleCall]:
                 match = _SOURCE.search(block.text)
                 source = match.group(1) if match else ""
                 calls.append(ModuleCall(block.labels[0], file, block.start, block.end, source, block.text))
-    return calls
+    return tuple(calls)
 
 
 def find_roots(base: Path, excluded: tuple[str, ...] = ()) -> list[Path]:
