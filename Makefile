@@ -30,6 +30,7 @@ test: dev
 
 bench: dev
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/cache_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
