@@ -193,3 +193,21 @@ def test_intents_file_option(tmp_path: Path) -> None:
     report = json.loads(ringfence("scan", str(EXAMPLE), "--format", "json", "--intents", str(strict)).stdout)
     ids = [f["rule_id"] for f in report["findings"] if f["rule_id"].startswith("intent.")]
     assert ids == ["intent.no-ssh-anywhere"]
+
+
+def test_hostile_input_is_reported_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "binary").mkdir()
+    (tmp_path / "binary" / "main.tf").write_bytes(bytes(range(256)) * 20)
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = "' + "[" * 5000 + '"\n}\n', encoding="utf-8"
+    )
+    (tmp_path / "fine").mkdir()
+    (tmp_path / "fine" / "main.tf").write_text('resource "aws_kms_key" "k" {}\n', encoding="utf-8")
+    done = ringfence("scan", str(tmp_path), "--format", "json", "--fail-on", "none")
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    report = json.loads(done.stdout)
+    assert [e["path"] for e in report["errors"]] == ["binary/main.tf"]
+    statuses = {(f["resource"], f["rule_id"]): f["status"] for f in report["findings"]}
+    assert statuses[("fine:aws_kms_key.k", "kms.key-rotation-enabled")] == "fail"
+    assert statuses[("deep:aws_iam_policy.p", "iam.no-allow-with-notaction")] == "unknown"

@@ -45,7 +45,7 @@ def _trust_document(role: Resource) -> dict[str, Any] | Unknown:
         return trust
     try:
         document = json.loads(trust) if isinstance(trust, str) else trust
-    except ValueError:
+    except (ValueError, RecursionError):
         return Unknown("the trust policy is not valid JSON")
     return document if isinstance(document, dict) else Unknown("the trust policy is not known")
 

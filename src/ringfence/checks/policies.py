@@ -32,7 +32,7 @@ def parse_document(text: Any) -> dict[str, Any] | Unknown:
         return Unknown(f"the policy is not a JSON document: {type(text).__name__}")
     try:
         parsed = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return Unknown(f"the policy is not valid JSON: {exc}")
     return parsed if isinstance(parsed, dict) else Unknown("the policy JSON is not an object")
 

@@ -105,6 +105,8 @@ def loads_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
         result, end = value(0, ())
     except json.JSONDecodeError as exc:
         raise JSONLocationError(exc.msg, exc.lineno) from exc
+    except RecursionError as exc:  # hostile input: nesting no policy needs
+        raise JSONLocationError("the document nests too deeply to be a policy", 1) from exc
     end = skip(end)
     if end != len(text):
         raise JSONLocationError("extra data after the document", line_of(end))

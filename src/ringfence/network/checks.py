@@ -182,7 +182,7 @@ def _statements(policy: Any) -> list[Mapping[str, Any]] | Unknown:
     if isinstance(policy, str):
         try:
             policy = json.loads(policy)
-        except ValueError:
+        except (ValueError, RecursionError):
             return Unknown("the policy is not valid JSON")
     if not isinstance(policy, Mapping):
         return Unknown("the policy cannot be read")
