@@ -37,7 +37,9 @@ def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
     for resource in order:
         items = by_resource[resource]
         first = items[0]
-        console.print(f"[bold]{escape(resource)}[/bold]  [dim]{escape(first.location.path or '')}[/dim]")
+        own = result.estate.get(resource)
+        home = own.provenance.describe() if own is not None else (first.location.path or "")
+        console.print(f"[bold]{escape(resource)}[/bold]  [dim]{escape(home)}[/dim]")
         for f in items:
             tag = f"[{_STYLE[f.severity]}]{f.severity.value.upper():>8}[/]"
             extra = ""
@@ -50,7 +52,7 @@ def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
             where = f"{f.location.path}:{f.location.line}" if f.location.line else (f.location.path or "")
             console.print(f"  {tag} {escape(f.rule_id)} {escape('[' + f.status.value + ']')}{extra}")
             console.print(f"           {escape(f.message)}")
-            if where and where != first.location.path:
+            if where and where != home:
                 console.print(f"           [dim]at {escape(where)}[/dim]")
         console.print()
     for e in result.errors:
