@@ -162,7 +162,7 @@ def _admin_on_workload(principal: Resource, ctx: Context) -> Iterable[Result]:
             detail=policy.name,
         )
         return
-    unknown_docs = [p for p in undecided if not (p.managed_arn and ":iam::aws:policy/" in p.managed_arn)]
+    unknown_docs = undecided
     if not unknown_docs and _could_be_admin(principal, ctx):
         # No statement grants `*` on `*`, yet the policies together may still allow everything (one
         # statement per service, conditions): the evaluator decides.

@@ -9,9 +9,6 @@ from typing import Any
 
 from ringfence.model import Estate, Resource, Unknown, as_list
 
-# AWS managed policies that grant everything (or everything that matters).
-ADMIN_MANAGED = frozenset({"AdministratorAccess"})
-
 
 @dataclass(frozen=True, slots=True)
 class AttachedPolicy:
@@ -84,11 +81,16 @@ def policies_of(estate: Estate, principal: Resource, *, with_groups: bool = True
                 managed_arn=target.arn,
             )
         elif isinstance(arn, str) and ":iam::aws:policy/" in arn:
+            from ringfence.iam import managed
+
             name = arn.rsplit("/", 1)[-1]
+            published = managed.document(arn)
             document: dict[str, Any] | Unknown = (
-                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-                if name in ADMIN_MANAGED
-                else Unknown(f"AWS managed policy {name}")
+                published
+                if published is not None
+                else Unknown(
+                    f"AWS managed policy {name} is not in the shipped snapshot ({managed.info().snapshot_date})"
+                )
             )
             yield AttachedPolicy(name, document, block, managed_arn=arn)
         else:

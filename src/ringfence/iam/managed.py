@@ -70,6 +70,20 @@ def get(name_or_arn: str) -> Policy | None:
     return parse_policy(item["document"], name=f"aws-managed:{name}", policy_type="identity")
 
 
+def document(name_or_arn: str) -> dict[str, Any] | None:
+    """The managed policy's JSON document as AWS publishes it, or None when the snapshot lacks it."""
+    data = _snapshot()["policies"]
+    name = name_or_arn
+    if name_or_arn.startswith("arn:"):
+        parts = name_or_arn.split(":", 5)
+        found = _by_arn().get(f"arn:aws:iam::aws:{parts[5]}" if len(parts) == 6 else name_or_arn)
+        if found is None:
+            return None
+        name = found
+    item = data.get(name)
+    return item["document"] if isinstance(item, dict) and isinstance(item.get("document"), dict) else None
+
+
 def build_snapshot(policies: dict[str, dict[str, Any]], *, source: str, snapshot_date: str) -> bytes:
     """Serialise ``{name: {"arn", "version", "updated", "document"}}`` the way the package ships it."""
     out = {"source": source, "snapshot_date": snapshot_date, "policies": dict(sorted(policies.items()))}
