@@ -211,3 +211,9 @@ def test_hostile_input_is_reported_not_fatal(tmp_path: Path) -> None:
     statuses = {(f["resource"], f["rule_id"]): f["status"] for f in report["findings"]}
     assert statuses[("fine:aws_kms_key.k", "kms.key-rotation-enabled")] == "fail"
     assert statuses[("deep:aws_iam_policy.p", "iam.no-allow-with-notaction")] == "unknown"
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path: Path) -> None:
+    done = ringfence("scan", str(EXAMPLE), "--output", str(tmp_path / "missing" / "report.json"))
+    assert done.returncode == 2
+    assert "cannot write" in done.stderr and "Traceback" not in done.stderr

@@ -12,6 +12,19 @@ def main() -> None:
 
         print(f"ringfence {__version__}")
         return
+    import os
+
     from ringfence.cli.app import run
 
-    run()
+    try:
+        run()
+    except KeyboardInterrupt:
+        sys.stderr.write("ringfence: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: users get one line, not a traceback
+        if os.environ.get("RINGFENCE_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"ringfence: internal error: {type(exc).__name__}: {exc} (RINGFENCE_DEBUG=1 shows where)\n"
+        )
+        sys.exit(2)

@@ -94,7 +94,10 @@ def scan(
         result = run_checks(estate, config, baseline_prints, progress=progress.update, intents=intents)
     text = _render(result, output_format, output is None)
     if output is not None:
-        output.write_text(text if isinstance(text, str) else "", encoding="utf-8")
+        try:
+            output.write_text(text if isinstance(text, str) else "", encoding="utf-8")
+        except OSError as exc:
+            raise _die(f"--output {output}: cannot write: {exc.strerror or exc}") from None
     if not estate.resources and estate.errors:
         typer.echo(
             f"ringfence: nothing could be read: {estate.errors[0].path}: {estate.errors[0].message}", err=True
