@@ -63,14 +63,7 @@ STATUSES: Mapping[str, Mapping[str, frozenset[Status]]] = {
 
 # (fixture folder, case) -> what the check gets wrong. The fixture is right; strict, so the mark has to go
 # when the check is fixed.
-KNOWN_BUGS: Mapping[tuple[str, str], str] = {
-    # One value known only after apply (a KMS key ARN in Resource) makes the whole policy text unknown,
-    # although the actions, which alone decide this check, are written in the code.
-    ("iam.no-wildcard-write-on-sensitive-service", "fail_wildcard_on_computed_resource"): "a computed "
-    "Resource makes the whole policy unknown (unknown, not fail)",
-    ("iam.no-wildcard-write-on-sensitive-service", "pass_exact_actions_on_computed_resource"): "a "
-    "computed Resource makes the whole policy unknown (unknown, not pass)",
-}
+KNOWN_BUGS: Mapping[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -270,6 +270,24 @@ def resource_policy(estate: Estate, holder: Resource) -> Policy | str | None:
             estate, holder, policy_kind, relation, name if isinstance(name, str) else "", holder.arn or ""
         ):
             return policy_of(r, "policy", name=r.address, policy_type=kind, root=estate.root_path)
+    if holder.kind == "aws_kms_key":
+        # A key created without a policy gets the default key policy, which gives the account full
+        # access and so lets IAM policies grant it
+        # (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+        default = {
+            "Version": "2012-10-17",
+            "Id": "key-default-1",
+            "Statement": [
+                {
+                    "Sid": "Enable IAM User Permissions",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{estate.partition}:iam::{estate.account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ],
+        }
+        return parse_policy(default, name=f"{holder.address} (AWS default key policy)", policy_type="key")
     return None
 
 

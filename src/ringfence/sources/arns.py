@@ -1,8 +1,11 @@
 """ARNs built from names, the account id, the partition and the region, as AWS builds them.
 
 Shared by every source that knows names before AWS assigns ids (Terraform, CloudFormation). Where part of
-an ARN is assigned by AWS at creation (a KMS key id, an instance id) the ARN is ``None``: an ARN that only
-looks right would make IAM answers wrong.
+an ARN is assigned by AWS at creation (a KMS key id, an instance id, a secret's random suffix), that part
+is a placeholder naming the resource, ``<aws_kms_key.data>``: it cannot equal any real id, so a policy
+that names a real key never matches it by accident, while wildcards (``key/*``) match it as they match
+the real id. A policy that references ``aws_kms_key.data.arn`` is then fully known, and questions about
+that key are answered exactly.
 """
 
 from __future__ import annotations
@@ -83,7 +86,47 @@ BUILDERS: Mapping[str, _Builder] = {
 }
 
 
-def synthesize(kind: str, attrs: Mapping[str, Any], partition: str, region: str, account: str) -> str | None:
+# kind -> the ARN with the part AWS assigns at creation left as ``{id}``.
+ASSIGNED: Mapping[str, str] = {
+    "aws_kms_key": "arn:{partition}:kms:{region}:{account}:key/{id}",
+    "aws_kms_replica_key": "arn:{partition}:kms:{region}:{account}:key/{id}",
+    "aws_instance": "arn:{partition}:ec2:{region}:{account}:instance/{id}",
+    "aws_ebs_volume": "arn:{partition}:ec2:{region}:{account}:volume/{id}",
+    "aws_vpc": "arn:{partition}:ec2:{region}:{account}:vpc/{id}",
+    "aws_subnet": "arn:{partition}:ec2:{region}:{account}:subnet/{id}",
+    "aws_security_group": "arn:{partition}:ec2:{region}:{account}:security-group/{id}",
+    "aws_efs_file_system": "arn:{partition}:elasticfilesystem:{region}:{account}:file-system/{id}",
+    "aws_vpc_endpoint": "arn:{partition}:ec2:{region}:{account}:vpc-endpoint/{id}",
+}
+
+
+def placeholder(address: str) -> str:
+    return f"<{address}>"
+
+
+def synthesize(
+    kind: str, attrs: Mapping[str, Any], partition: str, region: str, account: str, address: str = ""
+) -> str | None:
+    if kind in ASSIGNED and address:
+        return ASSIGNED[kind].format(
+            partition=partition, region=region, account=account, id=placeholder(address)
+        )
+    if kind == "aws_secretsmanager_secret" and address:
+        # AWS appends a hyphen and six random characters to the name.
+        name = _name(attrs, "name")
+        if name is not None:
+            return f"arn:{partition}:secretsmanager:{region}:{account}:secret:{name}-{placeholder(address)}"
+        return None
+    if kind in ("aws_lb", "aws_alb", "aws_lb_target_group", "aws_alb_target_group") and address:
+        name = _name(attrs, "name")
+        if name is None:
+            return None
+        if kind.endswith("target_group"):
+            return f"arn:{partition}:elasticloadbalancing:{region}:{account}:targetgroup/{name}/{placeholder(address)}"
+        lb_type = {"network": "net", "gateway": "gwy"}.get(
+            str(attrs.get("load_balancer_type", "application")), "app"
+        )
+        return f"arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/{lb_type}/{name}/{placeholder(address)}"
     build = BUILDERS.get(kind)
     if build is None:
         return None

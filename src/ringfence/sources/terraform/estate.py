@@ -62,7 +62,7 @@ def build_estate(
         region = "us-east-1"
         notes.append('region us-east-1 assumed: no `provider "aws"` block sets one')
     resources = [
-        dataclasses.replace(r, arn=synthesize(r.kind, r.attributes, partition, region, account_id))
+        dataclasses.replace(r, arn=synthesize(r.kind, r.attributes, partition, region, account_id, r.address))
         for r in resources
     ]
     by_address = {r.address: r for r in resources}
