@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from ringfence.checks import iam, identity, monitoring, network, secrets, storage, transit, volumes
+from ringfence.checks import iam, identity, messaging, monitoring, network, secrets, storage, transit, volumes
 from ringfence.checks.base import Check
 
 CATALOGUE: tuple[Check, ...] = (
@@ -15,6 +15,7 @@ CATALOGUE: tuple[Check, ...] = (
     *storage.CHECKS,
     *volumes.CHECKS,
     *transit.CHECKS,
+    *messaging.CHECKS,
     *monitoring.CHECKS,
     *secrets.CHECKS,
 )

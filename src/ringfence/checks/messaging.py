@@ -1,0 +1,105 @@
+"""SNS and SQS: messages encrypted at rest; GuardDuty detectors switched on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.context import Context
+from ringfence.model import Resource, Unknown, as_bool
+
+
+def _topic(topic: Resource, ctx: Context) -> Iterable[Result]:
+    key = topic.get("kms_master_key_id")
+    if isinstance(key, Unknown):
+        yield unknown(topic, f"kms_master_key_id is not known: {key.reason}")
+    elif key:
+        yield passed(topic)
+    else:
+        yield failed(topic, "messages are stored unencrypted (no kms_master_key_id)")
+
+
+SNS_ENCRYPTED = Check(
+    Meta(
+        rule_id="sns.topic-encrypted",
+        title="SNS topics encrypt messages at rest with KMS",
+        pillar="encryption",
+        severity=Severity.MEDIUM,
+        rationale="SNS stores messages until they are delivered; without server-side encryption they sit "
+        "in plain text, often carrying the events and data other systems act on.",
+        remediation="Set kms_master_key_id (alias/aws/sns, or a customer-managed key for sensitive data).",
+        terraform='resource "aws_sns_topic" "events" {\n  name              = "events"\n  kms_master_key_id = aws_kms_key.events.arn\n}',
+        compliance=("FSBP:SNS.1",),
+        peers=("CKV_AWS_26", "AVD-AWS-0095", "AWS-SNS-ENABLE-TOPIC-ENCRYPTION"),
+    ),
+    kinds=("aws_sns_topic",),
+    per_resource=_topic,
+)
+
+
+def _queue(queue: Resource, ctx: Context) -> Iterable[Result]:
+    key = queue.get("kms_master_key_id")
+    if isinstance(key, Unknown):
+        yield unknown(queue, f"kms_master_key_id is not known: {key.reason}")
+        return
+    if key:
+        yield passed(queue)
+        return
+    # New queues get SSE-SQS unless it is switched off (SQS encryption at rest documentation).
+    managed = as_bool(queue.get("sqs_managed_sse_enabled", True))
+    if isinstance(managed, Unknown):
+        yield unknown(queue, f"sqs_managed_sse_enabled is not known: {managed.reason}")
+    elif managed:
+        yield passed(queue, "encrypted with SQS-managed keys")
+    else:
+        yield failed(
+            queue, "server-side encryption is switched off (sqs_managed_sse_enabled = false, no KMS key)"
+        )
+
+
+SQS_ENCRYPTED = Check(
+    Meta(
+        rule_id="sqs.queue-encrypted",
+        title="SQS queues encrypt messages at rest",
+        pillar="encryption",
+        severity=Severity.MEDIUM,
+        rationale="Queued messages persist for up to 14 days; switching server-side encryption off leaves "
+        "them readable by anyone who reaches the storage.",
+        remediation="Keep sqs_managed_sse_enabled on, or set kms_master_key_id for a customer-managed key.",
+        terraform='resource "aws_sqs_queue" "jobs" {\n  name                    = "jobs"\n  sqs_managed_sse_enabled = true\n}',
+        compliance=("FSBP:SQS.1",),
+        peers=("CKV_AWS_27", "AVD-AWS-0096", "AWS-SQS-ENABLE-QUEUE-ENCRYPTION"),
+    ),
+    kinds=("aws_sqs_queue",),
+    per_resource=_queue,
+)
+
+
+def _detector(detector: Resource, ctx: Context) -> Iterable[Result]:
+    enabled = as_bool(detector.get("enable", True))
+    if isinstance(enabled, Unknown):
+        yield unknown(detector, f"enable is not known: {enabled.reason}")
+    elif enabled:
+        yield passed(detector)
+    else:
+        yield failed(detector, "the detector exists but is suspended (enable = false): nothing is analysed")
+
+
+GUARDDUTY_ENABLED = Check(
+    Meta(
+        rule_id="guardduty.detector-enabled",
+        title="GuardDuty detectors are enabled",
+        pillar="monitoring",
+        severity=Severity.HIGH,
+        rationale="A suspended detector analyses no CloudTrail, VPC flow or DNS logs: credential theft, "
+        "crypto-mining and reconnaissance go unreported.",
+        remediation="Set enable = true (and enable GuardDuty in every region, through the organisation).",
+        terraform='resource "aws_guardduty_detector" "main" {\n  enable = true\n}',
+        compliance=("FSBP:GuardDuty.1",),
+        peers=("CKV2_AWS_3",),
+    ),
+    kinds=("aws_guardduty_detector",),
+    per_resource=_detector,
+)
+
+CHECKS = (SNS_ENCRYPTED, SQS_ENCRYPTED, GUARDDUTY_ENABLED)
