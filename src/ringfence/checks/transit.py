@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
+from ringfence.checks.policies import parse_document, statements
 from ringfence.model import Resource, Unknown, as_list
 
 # Policies that still accept TLS 1.0/1.1 (ELB security policies documentation).
@@ -137,4 +139,76 @@ TLS_POLICY_CURRENT = Check(
     per_resource=_tls_policy,
 )
 
-CHECKS = (HTTP_REDIRECTS_TO_HTTPS, TLS_POLICY_CURRENT)
+
+def _denies_plain_http(document: dict[str, Any]) -> bool:
+    """A Deny for everyone on all (or all object) actions when aws:SecureTransport is false."""
+    for statement in statements(document):
+        if statement.get("Effect") != "Deny":
+            continue
+        principal = statement.get("Principal")
+        if principal != "*" and not (isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))):
+            continue
+        actions = [str(a).lower() for a in as_list(statement.get("Action"))]
+        if not any(a in ("*", "s3:*") for a in actions):
+            continue
+        condition = statement.get("Condition")
+        if not isinstance(condition, dict):
+            continue
+        for operator, tests in condition.items():
+            if not str(operator).lower().startswith("bool") or not isinstance(tests, dict):
+                continue
+            for key, value in tests.items():
+                if str(key).lower() == "aws:securetransport" and [str(v).lower() for v in as_list(value)] == [
+                    "false"
+                ]:
+                    return True
+    return False
+
+
+def _bucket_tls(bucket: Resource, ctx: Context) -> Iterable[Result]:
+    texts = [p.get("policy") for p in ctx.configuration(bucket, "aws_s3_bucket_policy")]
+    if bucket.get("policy") is not None:
+        texts.append(bucket.get("policy"))
+    if not texts:
+        yield failed(bucket, "no bucket policy denies requests without TLS (aws:SecureTransport = false)")
+        return
+    undecided: list[str] = []
+    for text in texts:
+        document = parse_document(text)
+        if isinstance(document, Unknown):
+            undecided.append(document.reason)
+        elif _denies_plain_http(document):
+            yield passed(bucket)
+            return
+    if undecided:
+        yield unknown(bucket, "the bucket policy is not known: " + "; ".join(undecided))
+    else:
+        yield failed(
+            bucket, "the bucket policy does not deny requests without TLS (aws:SecureTransport = false)"
+        )
+
+
+S3_REQUIRES_TLS = Check(
+    Meta(
+        rule_id="s3.bucket-requires-tls",
+        title="S3 bucket policies deny requests that do not use TLS",
+        pillar="encryption",
+        severity=Severity.MEDIUM,
+        rationale="S3 accepts plain HTTP unless the bucket policy refuses it; credentials-signed requests and "
+        "object data then cross the network in clear text.",
+        remediation='Add a Deny statement for Principal "*", Action s3:*, on the bucket and its objects, '
+        "with Condition Bool aws:SecureTransport = false.",
+        terraform=(
+            'resource "aws_s3_bucket_policy" "tls" {\n  bucket = aws_s3_bucket.data.id\n  policy = jsonencode({\n'
+            '    Version = "2012-10-17"\n    Statement = [{ Effect = "Deny", Principal = "*", Action = "s3:*",\n'
+            '      Resource = [aws_s3_bucket.data.arn, "${aws_s3_bucket.data.arn}/*"],\n'
+            '      Condition = { Bool = { "aws:SecureTransport" = "false" } } }]\n  })\n}'
+        ),
+        compliance=("CIS-AWS-5.0:2.1.1", "FSBP:S3.5"),
+        peers=("CKV_AWS_379",),
+    ),
+    kinds=("aws_s3_bucket",),
+    per_resource=_bucket_tls,
+)
+
+CHECKS = (HTTP_REDIRECTS_TO_HTTPS, TLS_POLICY_CURRENT, S3_REQUIRES_TLS)
