@@ -217,3 +217,16 @@ def test_unwritable_output_is_a_one_line_error(tmp_path: Path) -> None:
     done = ringfence("scan", str(EXAMPLE), "--output", str(tmp_path / "missing" / "report.json"))
     assert done.returncode == 2
     assert "cannot write" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_config_excludes_paths(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "live/main.tf": 'resource "aws_kms_key" "k" {}\n',
+            "legacy/old/main.tf": 'resource "aws_kms_key" "k" {}\n',
+            ".ringfence.toml": 'exclude = ["legacy/"]\n',
+        }
+    )
+    report = json.loads(ringfence("scan", str(root), "--format", "json", "--fail-on", "none").stdout)
+    assert {f["resource"] for f in report["findings"]} == {"aws_kms_key.k"}
+    assert report["summary"]["resources"] == 1
