@@ -80,18 +80,25 @@ def scan(
 
         os.environ["RINGFENCE_NO_CACHE"] = "1"
     started = time.monotonic()
-    try:
-        estate = load_estate(
-            paths,
-            var_files=var_files,
-            account_id=account_id or config.account_id,
-            excluded=config.exclude,
-        )
-    except SourceError as exc:
-        raise _die(str(exc)) from None
-    intents, estate = _intents(intents_file, estate)
     with _Progress(started) as progress:
-        result = run_checks(estate, config, baseline_prints, progress=progress.update, intents=intents)
+        try:
+            estate = load_estate(
+                paths,
+                var_files=var_files,
+                account_id=account_id or config.account_id,
+                excluded=config.exclude,
+                progress=lambda done, total: progress.update(done, total, "evaluating Terraform"),
+            )
+        except SourceError as exc:
+            raise _die(str(exc)) from None
+        intents, estate = _intents(intents_file, estate)
+        result = run_checks(
+            estate,
+            config,
+            baseline_prints,
+            progress=lambda done, total: progress.update(done, total, "checking"),
+            intents=intents,
+        )
     text = _render(result, output_format, output is None)
     if output is not None:
         try:
@@ -178,11 +185,12 @@ class _Progress:
         self.started = started
         self.bar: Any = None
         self.task: Any = None
+        self.what = ""
 
     def __enter__(self) -> _Progress:
         return self
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, done: int, total: int, what: str) -> None:
         if self.bar is None:
             if not sys.stderr.isatty() or time.monotonic() - self.started < 1.0:
                 return
@@ -191,8 +199,12 @@ class _Progress:
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task("checking", total=total)
-        self.bar.update(self.task, completed=done)
+        if self.task is None or self.what != what:
+            if self.task is not None:
+                self.bar.remove_task(self.task)
+            self.task = self.bar.add_task(what, total=total)
+            self.what = what
+        self.bar.update(self.task, completed=done, total=total)
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ringfence.model import Estate, InputError, merge
@@ -19,8 +19,10 @@ def load_estate(
     account_id: str | None = None,
     excluded: Sequence[str] = (),
     jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Estate:
-    """Read every PATH (folder or file) into one estate."""
+    """Read every PATH (folder or file) into one estate; ``progress(done, total)`` follows the
+    evaluations."""
     estates: list[Estate] = []
     for raw in paths:
         path = Path(raw)
@@ -42,6 +44,7 @@ def load_estate(
                 account_id=account_id,
                 excluded=tuple(excluded),
                 jobs=jobs,
+                progress=progress,
             )
         )
     return merge(estates)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ringfence.model import Estate
@@ -15,6 +15,7 @@ def load(
     account_id: str | None = None,
     excluded: tuple[str, ...] = (),
     jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Estate:
     """Every root module under ``path`` (a folder or one ``.tf`` file's folder) as one estate."""
     from ringfence.model import DEFAULT_ACCOUNT_ID
@@ -35,5 +36,5 @@ def load(
             notes.append(f"account id {DEFAULT_ACCOUNT_ID} assumed (use --account-id to set it)")
     region = region_in_code(folder)
     known = known_values(account_id, region, partition_of(region))
-    loads = load_roots(folder, var_files, excluded, jobs, known)
+    loads = load_roots(folder, var_files, excluded, jobs, known, progress)
     return build_estate(loads, str(path), account_id, notes=notes)

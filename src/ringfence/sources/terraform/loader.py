@@ -7,8 +7,8 @@ import dataclasses
 import json
 import multiprocessing
 import os
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ def load_roots(
     excluded: tuple[str, ...] = (),
     jobs: int | None = None,
     known: Mapping[tuple[str, str], str] | None = None,
+    progress: Progress | None = None,
 ) -> list[RootLoad]:
     """Evaluate every root under ``base``. ``known`` holds data-source values the scan fixes (account id,
     region, partition): they are written into a mirror of the tree before evaluation."""
@@ -51,7 +52,7 @@ def load_roots(
             for root in roots
             for task in plan_tasks(root, base, tuple(var_files))
         ]
-        results = _run_all(tasks, jobs)
+        results = _run_all(tasks, jobs, progress)
     loads: list[RootLoad] = []
     for root in roots:
         mine = [r for r in results if r.task.root == root]
@@ -59,30 +60,47 @@ def load_roots(
     return loads
 
 
-def _run_all(tasks: list[Task], jobs: int | None) -> list[TaskResult]:
+Progress = Callable[[int, int], None]
+
+
+def _run_all(tasks: list[Task], jobs: int | None, progress: Progress | None = None) -> list[TaskResult]:
     """Run the evaluations, in parallel when there are several worth it (each worker starts a Python
-    and tfparse's Go runtime: about a third of a second)."""
+    and tfparse's Go runtime: about a third of a second). ``progress(done, total)`` follows them."""
     done = {i: hit for i, task in enumerate(tasks) if (hit := cached(task)) is not None}
     missing = [task for i, task in enumerate(tasks) if i not in done]
-    computed = iter(_evaluate_all(missing, jobs))
+    report = (lambda n: progress(len(done) + n, len(tasks))) if progress is not None else (lambda n: None)
+    computed = iter(_evaluate_all(missing, jobs, report))
     return [done[i] if i in done else next(computed) for i in range(len(tasks))]
 
 
-def _evaluate_all(tasks: list[Task], jobs: int | None) -> list[TaskResult]:
+def _evaluate_all(tasks: list[Task], jobs: int | None, report: Callable[[int], None]) -> list[TaskResult]:
     workers = jobs if jobs is not None else min(_usable_cores(), 4)
     big = (
         len(tasks) >= 3
         or sum(_source_bytes(t.root) for t in {t.root: t for t in tasks}.values()) >= _PARALLEL_MIN_BYTES
     )
     if len(tasks) <= 1 or workers <= 1 or not big:
-        return [run(t) for t in tasks]
+        return _sequential(tasks, report)
     context = multiprocessing.get_context("spawn")
     try:
         with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-            return list(pool.map(run, tasks, chunksize=1))
+            futures = {pool.submit(run, t): i for i, t in enumerate(tasks)}
+            results: dict[int, TaskResult] = {}
+            for finished in as_completed(futures):
+                results[futures[finished]] = finished.result()
+                report(len(results))
+            return [results[i] for i in range(len(tasks))]
     except BrokenProcessPool:
         # Workers cannot start from some hosts (an interactive __main__): evaluate here instead.
-        return [run(t) for t in tasks]
+        return _sequential(tasks, report)
+
+
+def _sequential(tasks: list[Task], report: Callable[[int], None]) -> list[TaskResult]:
+    out = []
+    for task in tasks:
+        out.append(run(task))
+        report(len(out))
+    return out
 
 
 def _usable_cores() -> int:
