@@ -7,33 +7,15 @@ there, ``latent`` when nothing routes to it today, ``unknown`` when reachability
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
 
 from ringfence.checks.base import Check, Meta, Result, Severity, Status
 from ringfence.checks.context import Context
-from ringfence.model import Resource, Unknown, as_list
+from ringfence.model import Resource
+from ringfence.network import ADMIN_PORTS, DATABASE_PORTS, NetworkCheck, network_of
 from ringfence.network import CHECKS as NETWORK_CHECKS
-from ringfence.network import NetworkCheck, network_of
+from ringfence.network.intervals import IntervalSet
 
-ADMIN_PORTS: tuple[tuple[int, int, str], ...] = ((22, 22, "SSH"), (3389, 3389, "RDP"), (5985, 5986, "WinRM"))
-DATABASE_PORTS: tuple[tuple[int, int, str], ...] = (
-    (1433, 1433, "SQL Server"),
-    (1521, 1521, "Oracle"),
-    (2483, 2484, "Oracle"),
-    (3306, 3306, "MySQL"),
-    (5432, 5432, "PostgreSQL"),
-    (5439, 5439, "Redshift"),
-    (6379, 6379, "Redis"),
-    (7000, 7001, "Cassandra"),
-    (8020, 8020, "HDFS"),
-    (9042, 9042, "Cassandra"),
-    (9200, 9300, "Elasticsearch"),
-    (11211, 11211, "Memcached"),
-    (27017, 27018, "MongoDB"),
-)
-_WORLD = ("0.0.0.0/0", "::/0")
 # Resources that take security groups, and the attribute that names them.
 MEMBER_RELATIONS = (
     "vpc_security_group_ids",
@@ -42,133 +24,9 @@ MEMBER_RELATIONS = (
     "vpc_config.security_group_ids",
     "network_interfaces.security_groups",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Opening:
-    """An ingress rule of a security group that admits the whole internet."""
-
-    group: Resource
-    rule: Resource  # the block that holds the rule (the group itself for inline rules)
-    protocol: str
-    from_port: int
-    to_port: int
-    cidr: str
-
-
-def _protocol(value: object) -> str:
-    text = str(value).lower()
-    return {"6": "tcp", "17": "udp", "1": "icmp", "all": "-1", "-1": "-1"}.get(text, text)
-
-
-def _ports(protocol: str, from_port: object, to_port: object) -> tuple[int, int] | None:
-    if protocol == "-1":
-        return 0, 65535
-    try:
-        low, high = int(str(from_port)), int(str(to_port))
-    except ValueError:
-        return None
-    if low == -1 and high == -1:
-        return 0, 65535
-    return low, high
-
-
-@dataclass(frozen=True, slots=True)
-class Undecided:
-    """An ingress rule that may open the group to the internet, but part of it is not known."""
-
-    group: Resource
-    rule: Resource
-    ports: tuple[int, int] | None  # None: the ports themselves are not known
-    reason: str
-
-
-def openings(ctx: Context) -> Iterator[Opening | Undecided]:
-    """Every world-open ingress rule, and every rule that cannot be read well enough to tell."""
-    estate = ctx.estate
-    for group in estate.of_kind("aws_security_group", "aws_default_security_group"):
-        for block in as_list(group.get("ingress")):
-            if isinstance(block, dict):
-                yield from _rule(
-                    group,
-                    group,
-                    block.get("protocol"),
-                    block.get("from_port"),
-                    block.get("to_port"),
-                    [*as_list(block.get("cidr_blocks")), *as_list(block.get("ipv6_cidr_blocks"))],
-                )
-    for rule in estate.of_kind("aws_security_group_rule"):
-        if rule.get("type") != "ingress":
-            continue
-        for group in estate.targets(rule, "security_group_id"):
-            yield from _rule(
-                group,
-                rule,
-                rule.get("protocol"),
-                rule.get("from_port"),
-                rule.get("to_port"),
-                [*as_list(rule.get("cidr_blocks")), *as_list(rule.get("ipv6_cidr_blocks"))],
-            )
-    for rule in estate.of_kind("aws_vpc_security_group_ingress_rule"):
-        for group in estate.targets(rule, "security_group_id"):
-            yield from _rule(
-                group,
-                rule,
-                rule.get("ip_protocol"),
-                rule.get("from_port", -1),
-                rule.get("to_port", -1),
-                [rule.get("cidr_ipv4"), rule.get("cidr_ipv6")],
-            )
-
-
-def _rule(
-    group: Resource, rule: Resource, protocol: object, low: object, high: object, cidrs: list[object]
-) -> Iterator[Opening | Undecided]:
-    """World-open ranges of one rule. Several CIDRs of one rule that together cover the whole address
-    space (``0.0.0.0/1`` and ``128.0.0.0/1``) are the internet too."""
-    import ipaddress
-
-    known: list[str] = []
-    for cidr in cidrs:
-        if cidr is None:
-            continue
-        if isinstance(cidr, Unknown):
-            yield Undecided(
-                group, rule, _port_range(protocol, low, high), f"a source CIDR is not known: {cidr.reason}"
-            )
-        elif isinstance(cidr, str):
-            known.append(cidr)
-    world: list[str] = [c for c in known if c in _WORLD]
-    for version, everything in ((4, "0.0.0.0/0"), (6, "::/0")):
-        nets: list[Any] = []
-        for c in known:
-            try:
-                net = ipaddress.ip_network(c, strict=False)
-            except ValueError:
-                continue
-            if net.version == version:
-                nets.append(net)
-        if (
-            everything not in world
-            and nets
-            and [str(n) for n in ipaddress.collapse_addresses(nets)] == [everything]
-        ):
-            world.append(everything)
-    if not world:
-        return
-    ports = _port_range(protocol, low, high)
-    if ports is None:
-        yield Undecided(group, rule, None, "the rule's protocol or ports are not known")
-        return
-    proto = _protocol(protocol)
-    for cidr in world:
-        yield Opening(group, rule, proto, ports[0], ports[1], cidr)
-
-
-def _port_range(protocol: object, low: object, high: object) -> tuple[int, int] | None:
-    if isinstance(protocol, Unknown) or isinstance(low, Unknown) or isinstance(high, Unknown):
-        return None
-    return _ports(_protocol(protocol), low, high)
+_GROUP_KINDS = ("aws_security_group", "aws_default_security_group")
+# Nothing runs until something launches from them, and what does is analysed itself.
+_TEMPLATES = frozenset({"aws_launch_template", "aws_launch_configuration"})
 
 
 def members(ctx: Context, group: Resource) -> tuple[Resource, ...]:
@@ -180,10 +38,14 @@ def members(ctx: Context, group: Resource) -> tuple[Resource, ...]:
     return tuple(found[a] for a in sorted(found))
 
 
-def _exposure(ports: tuple[tuple[int, int, str], ...], finder: str, ctx: Context) -> Iterable[Result]:
-    """Members of world-open groups, decided by the reachability analysis; groups nobody uses are
-    latent openings of their own."""
+def _exposure(finder: str, ports: IntervalSet, ctx: Context) -> Iterable[Result]:
+    """Members of world-open groups, decided by the reachability analysis. Two kinds of opening have no
+    member to decide about and are reported where they are written: groups nobody uses and templates
+    (latent), and rules the index cannot read (unknown) on members the analysis did not report."""
     import importlib
+
+    from ringfence.network.findings import from_anywhere
+    from ringfence.network.region import TCP, Region
 
     network = importlib.import_module("ringfence.network")
     estate = ctx.estate
@@ -203,57 +65,54 @@ def _exposure(ports: tuple[tuple[int, int, str], ...], finder: str, ctx: Context
             detail=f"{exposure.protocol} internet",
             severity=Severity.LOW if status is Status.LATENT else None,
         )
-    for item in openings(ctx):
-        if isinstance(item, Undecided):
-            span = item.ports
-            if span is not None and not any(span[0] <= high and span[1] >= low for low, high, _ in ports):
+    net = network_of(estate)
+    probe = Region.box(IntervalSet.of(TCP), ports)
+    for group in estate.of_kind(*_GROUP_KINDS):
+        users = members(ctx, group)
+        for sg_rule in net.rules_of(group.address, "ingress"):
+            if not (Region.box(sg_rule.protocols, sg_rule.ports) & probe):
                 continue
-            for target in members(ctx, item.group) or (item.group,):
-                if target.address in found:
-                    continue
-                yield Result(
-                    Status.UNKNOWN,
-                    f"security group {item.group.address} may admit the internet: {item.reason}",
-                    target,
-                    location=item.rule,
-                    detail=f"{item.group.address} {item.rule.address} undecided",
+            where = estate.get(sg_rule.origin)
+            if sg_rule.unknown or sg_rule.unknown_groups:
+                why = "; ".join((*sg_rule.unknown, *sg_rule.unknown_groups))
+                for target in users or (group,):
+                    if target.address not in found:
+                        yield Result(
+                            Status.UNKNOWN,
+                            f"security group {group.address} may admit the internet ({sg_rule.label}): {why}",
+                            target,
+                            location=where,
+                            detail=f"{group.address} {sg_rule.origin} undecided",
+                        )
+                continue
+            if not from_anywhere(sg_rule.peers):
+                continue
+            holders = (
+                [m for m in users if m.kind in _TEMPLATES and m.address not in found] if users else [group]
+            )
+            for holder in holders:
+                why = (
+                    "no resource in the estate uses it"
+                    if holder is group
+                    else f"{holder.address} is a template"
                 )
-            continue
-        if item.protocol not in ("tcp", "-1"):
-            continue
-        # Groups nobody uses, and templates (nothing runs until something launches from them, and what
-        # does is analysed itself): the opening is latent where it is written.
-        holders = [m for m in members(ctx, item.group) if m.kind in _TEMPLATES and m.address not in found]
-        if not members(ctx, item.group):
-            holders = [item.group]
-        for holder in holders:
-            for low, high, service in ports:
-                if item.from_port <= high and item.to_port >= low:
-                    port = f"{low}" if low == high else f"{low}-{high}"
-                    why = (
-                        "no resource in the estate uses it"
-                        if holder is item.group
-                        else f"{holder.address} is a template"
-                    )
-                    yield Result(
-                        Status.LATENT,
-                        f"security group {item.group.address} admits {service} (tcp/{port}) from {item.cidr}, but {why}",
-                        holder,
-                        location=item.rule,
-                        detail=f"{item.group.address} tcp/{port} from {item.cidr}",
-                        severity=Severity.LOW,
-                    )
-
-
-_TEMPLATES = frozenset({"aws_launch_template", "aws_launch_configuration"})
+                yield Result(
+                    Status.LATENT,
+                    f"security group {group.address} admits tcp/{(sg_rule.ports & ports).describe()} from "
+                    f"anywhere ({sg_rule.label}), but {why}",
+                    holder,
+                    location=where,
+                    detail=f"{group.address} {sg_rule.origin} {sg_rule.label}",
+                    severity=Severity.LOW,
+                )
 
 
 def _admin(ctx: Context) -> Iterable[Result]:
-    return _exposure(ADMIN_PORTS, "admin_port_exposures", ctx)
+    return _exposure("admin_port_exposures", ADMIN_PORTS, ctx)
 
 
 def _database(ctx: Context) -> Iterable[Result]:
-    return _exposure(DATABASE_PORTS, "database_port_exposures", ctx)
+    return _exposure("database_port_exposures", DATABASE_PORTS, ctx)
 
 
 ADMIN_PORT_EXPOSED = Check(
