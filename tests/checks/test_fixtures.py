@@ -41,7 +41,7 @@ _RESOURCE_BLOCK = re.compile(r'^resource\s+"([\w-]+)"\s+"([\w-]+)"', re.MULTILIN
 
 _NETWORK = frozenset({Status.EXPOSED, Status.LATENT, Status.UNKNOWN})
 # Statuses a fail_* case may have: `fail` unless listed here. The network checks take the status of a
-# group's members from the reachability analysis (Context.network), `unknown` while it is not available.
+# group's members from the reachability analysis (ringfence.network), `unknown` where it cannot decide.
 # Where the fixture's topology decides, the set already excludes the wrong answer; drop UNKNOWN from those
 # once the analysis is part of every build. A group without members is latent whatever the analysis says.
 STATUSES: Mapping[str, Mapping[str, frozenset[Status]]] = {

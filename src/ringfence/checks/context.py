@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from ringfence.model import Estate, Resource, Unknown
+from ringfence.model import Estate, Resource
 from ringfence.model.relations import CONFIGURES
 
 
@@ -18,28 +18,8 @@ class Context:
         return self.estate.sources(bucket, CONFIGURES, of_kind=kind)
 
     @cached_property
-    def network(self) -> Any:
-        """The network analysis (reachability, exposure) or None when it is not available."""
-        import importlib
-
-        try:
-            module = importlib.import_module("ringfence.network")
-        except ImportError:
-            return None
-        analyse = getattr(module, "analyse", None)
-        return analyse(self.estate) if analyse is not None else None
-
-    @cached_property
     def iam(self) -> Any:
         """The IAM engine over the estate (policies compiled once, on first use)."""
         from ringfence.iam import Engine
 
         return Engine(self.estate)
-
-    def value(self, resource: Resource, key: str, default: Any = None) -> Any:
-        value = resource.attributes.get(key, default)
-        return value
-
-    @staticmethod
-    def is_unknown(value: Any) -> bool:
-        return isinstance(value, Unknown)

@@ -7,12 +7,20 @@ there, ``latent`` when nothing routes to it today, ``unknown`` when reachability
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ringfence.checks.base import Check, Meta, Result, Severity, Status
 from ringfence.checks.context import Context
-from ringfence.model import Resource
-from ringfence.network import ADMIN_PORTS, DATABASE_PORTS, NetworkCheck, network_of
+from ringfence.model import Estate, Resource
+from ringfence.network import (
+    ADMIN_PORTS,
+    DATABASE_PORTS,
+    NetworkCheck,
+    PortExposure,
+    admin_port_exposures,
+    database_port_exposures,
+    network_of,
+)
 from ringfence.network import CHECKS as NETWORK_CHECKS
 from ringfence.network.intervals import IntervalSet
 
@@ -38,19 +46,18 @@ def members(ctx: Context, group: Resource) -> tuple[Resource, ...]:
     return tuple(found[a] for a in sorted(found))
 
 
-def _exposure(finder: str, ports: IntervalSet, ctx: Context) -> Iterable[Result]:
+def _exposure(
+    finder: Callable[[Estate], list[PortExposure]], ports: IntervalSet, ctx: Context
+) -> Iterable[Result]:
     """Members of world-open groups, decided by the reachability analysis. Two kinds of opening have no
     member to decide about and are reported where they are written: groups nobody uses and templates
     (latent), and rules the index cannot read (unknown) on members the analysis did not report."""
-    import importlib
-
     from ringfence.network.findings import from_anywhere
     from ringfence.network.region import TCP, Region
 
-    network = importlib.import_module("ringfence.network")
     estate = ctx.estate
     found: set[str] = set()
-    for exposure in getattr(network, finder)(estate):
+    for exposure in finder(estate):
         resource = estate.get(exposure.resource)
         if resource is None:
             continue
@@ -108,11 +115,11 @@ def _exposure(finder: str, ports: IntervalSet, ctx: Context) -> Iterable[Result]
 
 
 def _admin(ctx: Context) -> Iterable[Result]:
-    return _exposure("admin_port_exposures", ADMIN_PORTS, ctx)
+    return _exposure(admin_port_exposures, ADMIN_PORTS, ctx)
 
 
 def _database(ctx: Context) -> Iterable[Result]:
-    return _exposure("database_port_exposures", DATABASE_PORTS, ctx)
+    return _exposure(database_port_exposures, DATABASE_PORTS, ctx)
 
 
 ADMIN_PORT_EXPOSED = Check(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -204,7 +203,3 @@ class _Context:
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
-
-
-def dumps_policy(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, sort_keys=False, separators=(",", ":"))
