@@ -4,6 +4,9 @@ import gzip
 import json
 from pathlib import Path
 
+from pytest import MonkeyPatch
+
+from ringfence.logs import cloudtrail
 from ringfence.logs.engine import DuckDBEngine, Window
 from ringfence.logs.ingest import ingest
 from ringfence.logs.store import Store
@@ -168,3 +171,45 @@ def test_store_inside_the_logs_folder_is_not_read_as_input(tmp_path: Path) -> No
     assert ingest([tmp_path], store).errors == ()
     again = ingest([tmp_path], store)
     assert again.errors == () and again.files == 1
+
+
+def test_record_over_the_fast_path_limit_is_still_ingested(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """The fast path's buffers are sized for ordinary records; a bigger one sends its file the slow way."""
+    monkeypatch.setattr(cloudtrail, "MAX_RECORD_FAST", 4096)
+    big = _event(2, requestParameters={"policy": "x" * 20000})
+    _aws_layout(tmp_path / "logs", "a.json.gz", [_event(1), big])
+    _aws_layout(tmp_path / "logs", "b.json.gz", [_event(3)])
+    store = Store(tmp_path / "store")
+    assert ingest([tmp_path / "logs"], store).errors == ()
+    rows = _query(store, "SELECT event_id, length(request_parameters) > 20000 FROM cloudtrail ORDER BY 1")
+    assert rows == [("e-1", False), ("e-2", True), ("e-3", False)]
+
+
+def test_many_batches_lose_and_repeat_nothing(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """Files are inflated ahead of the batch DuckDB converts; every record lands once whatever the cut."""
+    monkeypatch.setattr(cloudtrail, "BATCH_BYTES", 3000)
+    for n in range(40):
+        _aws_layout(tmp_path / "logs", f"f{n:02d}.json.gz", [_event(n * 3 + k) for k in range(3)])
+    store = Store(tmp_path / "store")
+    res = ingest([tmp_path / "logs"], store, threads=2)
+    assert res.errors == () and res.ingested == 40
+    ids = [r[0] for r in _query(store, "SELECT event_id FROM cloudtrail")]
+    assert sorted(ids) == sorted(f"e-{i}" for i in range(120))
+
+
+def test_concatenated_gzip_members_are_all_read(tmp_path: Path) -> None:
+    d = tmp_path / "logs"
+    d.mkdir()
+    one = gzip.compress(json.dumps({"Records": [_event(1), _event(2)]}).encode())
+    (d / "a.json.gz").write_bytes(one)
+    text = json.dumps({"Records": [_event(3), _event(4)]}).encode()
+    half = len(text) // 2
+    (d / "b.json.gz").write_bytes(gzip.compress(text[:half]) + gzip.compress(text[half:]))
+    store = Store(tmp_path / "store")
+    assert ingest([d], store).errors == ()
+    assert sorted(r[0] for r in _query(store, "SELECT event_id FROM cloudtrail")) == [
+        "e-1",
+        "e-2",
+        "e-3",
+        "e-4",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -20,10 +21,18 @@ class IngestResult:
     errors: tuple[LoadError, ...]
 
 
+# Decompressed copies of about two batches of CloudTrail files are on disk at once (see cloudtrail.py).
+_TMP_NEEDED = 1024 * 1024 * 1024
+
+
 def _tmp_root() -> str | None:
-    # Decompressed copies are short-lived: a RAM disk saves the write when there is one.
+    """Decompressed copies are short-lived: a RAM disk saves the write when there is one with room."""
     shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    try:
+        roomy = shutil.disk_usage(shm).free >= _TMP_NEEDED
+    except OSError:
+        return None
+    return str(shm) if roomy and os.access(shm, os.W_OK) else None
 
 
 def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> IngestResult:

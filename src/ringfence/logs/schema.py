@@ -51,7 +51,7 @@ CLOUDTRAIL: tuple[Column, ...] = (
     Column("event_source", "VARCHAR", "eventSource", "service endpoint, e.g. iam.amazonaws.com"),
     Column("event_name", "VARCHAR", "eventName", "API action, e.g. StopLogging"),
     Column("event_source_lc", "VARCHAR", "eventSource", "event_source in lower case (Sigma matching)"),
-    Column("event_name_lc", "VARCHAR", "eventName", "event_name in lower case; files are sorted by it"),
+    Column("event_name_lc", "VARCHAR", "eventName", "event_name in lower case (Sigma matching)"),
     Column("event_type", "VARCHAR", "eventType", "AwsApiCall, AwsConsoleSignIn, ..."),
     Column("event_category", "VARCHAR", "eventCategory", "Management, Data, Insight"),
     Column("aws_region", "VARCHAR", "awsRegion", "region the call was made to"),
