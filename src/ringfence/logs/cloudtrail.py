@@ -36,10 +36,14 @@ REQUIRED = ("eventID", "eventTime", "eventSource", "eventName")
 BATCH_BYTES = 256 * 1024 * 1024
 # Records missing a field every event has are written here, then read back for diagnosis and removed.
 QUARANTINE = "__rejected__"
-# Rows are written in arrival order. Sorting by event name was measured to cost a tenth of the ingest and
-# to buy nothing: the catalogue's few hundred event names are spread over the whole alphabet, so even in
-# perfectly sorted files 84 % of the rows sit in row groups whose min/max range holds one of them.
-ROW_GROUP = 8192
+# Rows are clustered by event name. Row-group statistics prune little with it (the catalogue's event names
+# are spread over the alphabet), but a detection's filter then rejects whole vectors of rows at once, and
+# DuckDB skips decoding the other columns of those: reading the rows the catalogue needs from 2 M events
+# took 0.14 s instead of 0.27-0.36 s. It costs about a tenth of the ingest.
+ORDER = "event_name_lc"
+ROW_GROUP = 16384
+# zstd level 1 writes files 1 % larger than the default level 3 for 6 % less CPU in the writer.
+COMPRESSION = "COMPRESSION zstd, COMPRESSION_LEVEL 1"
 # The largest record the fast path accepts (DuckDB's default). Buffers are sized by it: 1 GiB cost 40 % more
 # CPU in the JSON reader. A batch holding a bigger record fails and is retried file by file, and the slow
 # path reads single records with MAX_RECORD_SLOW.
@@ -60,9 +64,17 @@ _USER_PATHS = (
 )
 
 # Partition values become folder names: characters that would break the path or the hive layout are
-# replaced (translate is a per-character map, far cheaper per row than a regular expression).
+# replaced.
 _UNSAFE = "'/\\\\=:*?\"<>| '"
 _UNDERSCORES = "'__________'"
+# The same characters as a regular expression class. Testing for them is ten times cheaper than translate,
+# so translate runs only on the rare value (account ids and region names have none) that holds one.
+_UNSAFE_CLASS = "'[/\\\\=:*?\"<>| ]'"
+
+
+def _safe_partition(expr: str) -> str:
+    """SQL for the folder-safe form of the partition value `expr`."""
+    return f"CASE WHEN regexp_matches({expr}, {_UNSAFE_CLASS}) THEN translate({expr}, {_UNSAFE}, {_UNDERSCORES}) ELSE {expr} END"
 
 
 def transform_sql(source: str) -> str:
@@ -86,8 +98,8 @@ def transform_sql(source: str) -> str:
       responseElements AS response_elements, additionalEventData AS additional_event_data,
       resources, tlsDetails AS tls_details,
       f.src AS source_file,
-      translate(coalesce(recipientAccountId, u[5], 'unknown'), {_UNSAFE}, {_UNDERSCORES}) AS account,
-      translate(coalesce(awsRegion, 'unknown'), {_UNSAFE}, {_UNDERSCORES}) AS region,
+      {_safe_partition("coalesce(recipientAccountId, u[5], 'unknown')")} AS account,
+      {_safe_partition("coalesce(awsRegion, 'unknown')")} AS region,
       coalesce(strftime(ts, '%Y-%m-%d'), 'unknown') AS day
     FROM (
       SELECT *, json_extract_string(userIdentity, {list(_USER_PATHS)!r}) AS u,
@@ -152,11 +164,14 @@ def prepare(path: Path, kind: Kind, tmp: Path) -> Prepared:
         return Prepared(path, None, 0, f"cannot decompress: {exc}")
     if kind is Kind.CLOUDTRAIL_RECORDS:
         m = _RECORDS_PREFIX.match(data)
-        end = len(data.rstrip())
-        # (not a regular expression search for the closing brace: that would scan the whole buffer)
+        # (not a regular expression search for the closing brace, nor rstrip: both would copy or scan the
+        # whole buffer)
+        end = len(data)
+        while end and data[end - 1] in b" \t\r\n":
+            end -= 1
         if m is None or data[end - 1 : end] != b"}":
             return Prepared(path, None, len(data), "not a {Records: [...]} object")
-        body = data[m.end() : end - 1]
+        body: bytes | memoryview = memoryview(data)[m.end() : end - 1]  # no copy of a megabyte
     else:
         body = data
     tmp.write_bytes(body)
@@ -190,8 +205,8 @@ class CloudTrailLoader:
         try:
             con.execute(
                 f"COPY (SELECT * EXCLUDE (account), CASE WHEN {_bad_sql()} THEN '{QUARANTINE}' ELSE account END "
-                f"AS account FROM ({transform_sql(read_sql)})) "
-                f"TO '{staging}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP}, "
+                f"AS account FROM ({transform_sql(read_sql)}) ORDER BY {ORDER}) "
+                f"TO '{staging}' (FORMAT parquet, {COMPRESSION}, ROW_GROUP_SIZE {ROW_GROUP}, "
                 f"PARTITION_BY (account, region, day), FILENAME_PATTERN '{self.batch_id}_{self._n}_{{uuid}}')"
             )
         except Exception:

@@ -41,7 +41,6 @@ CLOUDTRAIL_RAW: dict[str, str] = {
     "sharedEventID": "VARCHAR",
     "vpcEndpointId": "VARCHAR",
     "tlsDetails": "JSON",
-    "sessionCredentialFromConsole": "VARCHAR",
 }
 
 CLOUDTRAIL: tuple[Column, ...] = (
