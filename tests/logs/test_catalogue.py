@@ -47,3 +47,39 @@ def test_plan_covers_every_cloudtrail_detection() -> None:
     planned = {r for g in p.groups for r in g.rules} | set(p.cold)
     assert planned == {d.rule_id for d in dets}
     assert all(d.table == "flowlogs" for d in dets if d.rule_id in p.cold)
+
+
+def test_plan_reads_the_store_once() -> None:
+    """One table is cut from the store; every other group is a part of it, with columns it holds."""
+    from ringfence.logs.runner import all_detections
+
+    p = plan(all_detections()[0])
+    tables = [g for g in p.groups if g.within is None]
+    assert len(tables) == 1 and tables[0].order == ("event_name_lc",)
+    for g in p.groups:
+        if g.within is not None:
+            assert g.within == tables[0].schema and set(g.columns) <= set(tables[0].columns)
+            assert f"({g.condition})" in tables[0].condition or g.condition in tables[0].condition
+
+
+def test_unreadable_detection_reads_the_views() -> None:
+    broken = parse_detection(
+        "b.sql", "-- id: b.c\n-- title: t\n-- severity: low\n-- technique: T1000\nSELECT FROM ("
+    )
+    p = plan((*load_detections()[:3], broken))
+    assert "b.c" in p.cold and p.schema_of("b.c") is None
+
+
+def test_render_picks_the_cheaper_equivalent() -> None:
+    import sqlglot
+
+    from ringfence.logs.prefilter import render
+
+    def where(sql: str) -> object:
+        return sqlglot.parse_one(f"SELECT 1 FROM cloudtrail WHERE {sql}", read="duckdb").args["where"].this
+
+    assert render(where("user_arn LIKE '%:x/%' ESCAPE '!'")) == "user_arn LIKE '%:x/%'"
+    assert render(where("user_arn LIKE '%!%x%' ESCAPE '!'")) == "user_arn LIKE '%!%x%' ESCAPE '!'"
+    assert render(where("error_code IN ('A', 'B')")) == "(error_code = 'A' OR error_code = 'B')"
+    many = ", ".join(f"'{i}'" for i in range(40))
+    assert render(where(f"error_code IN ({many})")).startswith("error_code IN (")

@@ -4,13 +4,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ringfence.logs.schema import CLOUDTRAIL, FLOWLOGS, Column
 from ringfence.logs.store import Store
+
+if TYPE_CHECKING:
+    from ringfence.logs.prefilter import HotGroup
 
 
 @dataclass(frozen=True)
@@ -58,21 +63,49 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
+# A statement and the hot schema it reads (None: the views), as `Engine.query` takes them.
+Query = tuple[str, str | None]
+
+
+def query_many(engine: Engine, queries: Sequence[Query]) -> list[list[Row] | Exception]:
+    """The rows of every query, or the error it raised, in order. Engines that can run several statements
+    at once say so with a `query_many` method of this signature; the others run them one after another."""
+    many = getattr(engine, "query_many", None)
+    if many is not None:
+        out: list[list[Row] | Exception] = many(queries)
+        return out
+    return [_attempt(engine.query, sql, hot) for sql, hot in queries]
+
+
+def _attempt(
+    query: Callable[[str, str | None], list[Row]], sql: str, hot: str | None
+) -> list[Row] | Exception:
+    try:
+        return query(sql, hot)
+    except Exception as exc:  # noqa: BLE001 - any failure belongs to this query alone; the caller reports it
+        return exc
+
+
 class DuckDBEngine:
     name = "duckdb"
+    summarises = True  # runs runner.summary_sql(): groups the detections' rows itself
 
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads
+        self.concurrency = 1  # statements worth running side by side: DuckDB's threads, read at open()
         self._con: Any = None
+        self._search_path: str | None = None
 
     def open(self, store: Store, window: Window) -> None:
         import duckdb
 
         con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
+        self._session(con)
         con.execute("SET parquet_metadata_cache = true")
         if self.threads:
             con.execute(f"SET threads = {self.threads}")
+        (threads,) = con.execute("SELECT current_setting('threads')").fetchall()[0]
+        self.concurrency = max(1, int(threads))
         for table, (columns, extra, time_col) in VIEWS.items():
             if store.has_table(table):
                 names = ", ".join(f'"{c.name}"' for c in columns)
@@ -86,21 +119,71 @@ class DuckDBEngine:
                 f"CREATE VIEW {table} AS SELECT *, {extra} FROM ({source}) s WHERE {window.where(time_col)}"
             )
         self._con = con
+        self._search_path = None
 
-    def use_prefilter(self, schema: str, condition: str, columns: Sequence[str]) -> None:
-        """Materialises the CloudTrail rows that `condition` admits, with `columns`, as
-        `<schema>.cloudtrail` (see prefilter.py); `query(sql, hot=schema)` then reads them."""
+    @staticmethod
+    def _session(con: Any) -> None:
+        """Settings that belong to one connection (a cursor starts without them)."""
+        con.execute("SET TimeZone = 'UTC'")
+
+    def use_prefilter(self, groups: Sequence[HotGroup]) -> None:
+        """Materialises the CloudTrail rows of each group (see prefilter.py) as `<schema>.cloudtrail`, in one
+        scan of the store per table; `query(sql, hot=schema)` then reads them. A group within another is a
+        view on that one's table, over a column computed in the same scan (sorted first, so that the view's
+        filter skips the rest of the table through its zone maps)."""
         con = self._con
-        cols = ", ".join(f'"{c}"' for c in columns)
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        con.execute(
-            f"CREATE OR REPLACE TABLE {schema}.cloudtrail AS SELECT {cols} FROM main.cloudtrail WHERE {condition}"
-        )
+        for g in groups:
+            if g.within is not None:
+                continue
+            parts = [s for s in groups if s.within == g.schema]
+            cols = ", ".join(f'"{c}"' for c in g.columns)
+            tags = "".join(f', ({s.condition}) AS "{_tag(s.schema)}"' for s in parts)
+            order = [f'"{_tag(s.schema)}"' for s in parts] + [f'"{c}"' for c in g.order]
+            by = " ORDER BY " + ", ".join(order) if order else ""
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {g.schema}")
+            con.execute(
+                f"CREATE OR REPLACE TABLE {g.schema}.cloudtrail AS SELECT {cols}{tags} FROM main.cloudtrail "
+                f"WHERE {g.condition}{by}"
+            )
+            for s in parts:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {s.schema}")
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {s.schema}.cloudtrail AS SELECT "
+                    + ", ".join(f'"{c}"' for c in s.columns)
+                    + f' FROM {g.schema}.cloudtrail WHERE "{_tag(s.schema)}"'
+                )
 
     def query(self, sql: str, hot: str | None = None) -> list[Row]:
-        con = self._con
-        con.execute(f"SET search_path = '{hot},main'" if hot else "SET search_path = 'main'")
-        return [tuple(r) for r in con.execute(sql).fetchall()]
+        path = f"{hot},main" if hot else "main"
+        if path != self._search_path:
+            self._con.execute(f"SET search_path = '{path}'")
+            self._search_path = path
+        return [tuple(r) for r in self._con.execute(sql).fetchall()]
+
+    def query_many(self, queries: Sequence[Query]) -> list[list[Row] | Exception]:
+        """Runs `queries` side by side, each worker on its own cursor (one connection runs one statement at a
+        time; DuckDB releases the GIL while it works). Returns the rows of each, or the error it raised."""
+        workers = min(self.concurrency, len(queries))
+        if workers <= 1:
+            return [_attempt(self.query, sql, hot) for sql, hot in queries]
+        local = threading.local()
+        cursors: list[Any] = []
+
+        def run(q: Query) -> list[Row] | Exception:
+            if not hasattr(local, "cursor"):
+                local.cursor = self._con.cursor()
+                self._session(local.cursor)
+                cursors.append(local.cursor)
+            sql, hot = q
+            cur = local.cursor
+            return _attempt(lambda s, h: _fetch(cur, s, h), sql, hot)
+
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                return list(pool.map(run, queries))
+        finally:
+            for cur in cursors:
+                cur.close()
 
     def count(self, table: str) -> int:
         return int(self._con.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0])
@@ -109,3 +192,12 @@ class DuckDBEngine:
         if self._con is not None:
             self._con.close()
             self._con = None
+
+
+def _tag(schema: str) -> str:
+    return f"ringfence_in_{schema}"
+
+
+def _fetch(cur: Any, sql: str, hot: str | None) -> list[Row]:
+    cur.execute(f"SET search_path = '{hot},main'" if hot else "SET search_path = 'main'")
+    return [tuple(r) for r in cur.execute(sql).fetchall()]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from ringfence.logs.catalogue import Detection
 
@@ -46,12 +46,16 @@ _CHEAP_FUNCS = ("Lower", "Cast", "Coalesce", "Escape")
 
 @dataclass(frozen=True)
 class HotGroup:
-    """Rows admitted by `condition`, with only `columns`, for the detections `rules`."""
+    """Rows admitted by `condition`, with only `columns`, for the detections `rules`. A group `within`
+    another holds a subset of that group's rows (its condition implies the other's), so it is cut from that
+    group's table rather than from the store; a table is sorted by `order`."""
 
     schema: str
     condition: str
     columns: tuple[str, ...]
     rules: tuple[str, ...]
+    within: str | None = None
+    order: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,47 @@ def relax(node: object) -> object | None:
     return None
 
 
+# IN lists up to this long are written as ORs of equalities (longer ones are worth DuckDB's hash join).
+_SHORT_IN = 16
+
+
+def render(node: object) -> str:
+    """A relaxed condition as DuckDB SQL, in the cheaper of equivalent forms where DuckDB's cost differs
+    (these run on every row of the store):
+    - `x LIKE 'p' ESCAPE '!'` as `x LIKE 'p'` when 'p' holds no '!' (Sigma rules always escape): DuckDB runs
+      a plain LIKE as a substring search, an escaped one character by character;
+    - `x IN ('a', 'b')` over a few literals as `(x = 'a' OR x = 'b')`: DuckDB makes an IN list a hash join."""
+    from sqlglot import exp
+
+    assert isinstance(node, exp.Expression)
+
+    def cheaper(sub: exp.Expression) -> exp.Expression:
+        if isinstance(sub, exp.Escape) and isinstance(sub.this, exp.Like | exp.ILike):
+            pattern, escape = sub.this.expression, sub.expression
+            if (
+                isinstance(pattern, exp.Literal)
+                and pattern.is_string
+                and isinstance(escape, exp.Literal)
+                and escape.is_string
+                and escape.this
+                and escape.this not in pattern.this
+            ):
+                return sub.this
+        if (
+            isinstance(sub, exp.In)
+            and isinstance(sub.this, exp.Column)
+            and 0 < len(sub.expressions) <= _SHORT_IN
+            and all(isinstance(v, exp.Literal) for v in sub.expressions)
+            and not sub.args.get("query")
+        ):
+            return exp.paren(
+                exp.or_(*(exp.EQ(this=sub.this.copy(), expression=v.copy()) for v in sub.expressions))
+            )
+        return sub
+
+    return str(node.copy().transform(cheaper).sql(dialect="duckdb"))
+
+
 _NAME_COLUMNS = ("event_name", "event_name_lc")
 
 
@@ -146,12 +191,28 @@ def names(node: object) -> frozenset[str] | None:
     return None
 
 
-def _scans(sql: str) -> list[object | None]:
-    """For every SELECT reading `cloudtrail` directly: its relaxed WHERE (None = needs every row)."""
-    import sqlglot
+def _all_columns(e: object) -> bool:
+    """`*`, `t.*` or `COLUMNS(...)`: the SELECT's output depends on which columns the table has."""
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(sql, read="duckdb")
+    star = isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+    return star or type(e).__name__ == "Columns"
+
+
+@lru_cache(maxsize=1024)
+def _parsed(sql: str) -> object:
+    """The syntax tree of `sql`, parsed once for every use below (none of which modifies it)."""
+    import sqlglot
+
+    return sqlglot.parse_one(sql, read="duckdb")
+
+
+def _scans(sql: str) -> list[object | None]:
+    """For every SELECT reading `cloudtrail` directly: its relaxed WHERE (None = needs every row)."""
+    from sqlglot import exp
+
+    tree = _parsed(sql)
+    assert isinstance(tree, exp.Expression)
     out: list[object | None] = []
     for sel in tree.find_all(exp.Select):
         source = sel.args.get("from_") or sel.args.get("from")
@@ -159,7 +220,7 @@ def _scans(sql: str) -> list[object | None]:
         tables += [j.this for j in sel.args.get("joins") or []]
         if not any(isinstance(t, exp.Table) and t.name == "cloudtrail" for t in tables):
             continue
-        if len(tables) > 1 or any(isinstance(e, exp.Star) for e in sel.expressions):
+        if len(tables) > 1 or any(_all_columns(e) for e in sel.expressions):
             out.append(None)  # a join, or SELECT *: keep it simple, read everything
             continue
         where = sel.args.get("where")
@@ -168,39 +229,51 @@ def _scans(sql: str) -> list[object | None]:
 
 
 def _columns(sql: str) -> set[str]:
-    import sqlglot
     from sqlglot import exp
 
     from ringfence.logs.schema import CLOUDTRAIL
 
+    tree = _parsed(sql)
+    assert isinstance(tree, exp.Expression)
     known = {c.name for c in CLOUDTRAIL} | {"principal"}
-    return {c.name for c in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Column) if c.name in known}
+    return {c.name for c in tree.find_all(exp.Column) if c.name in known}
 
 
 def plan(detections: Sequence[Detection]) -> Plan:
     return _plan(tuple(detections))
 
 
+def _relaxed(sql: str) -> list[object | None] | None:
+    """The relaxed scans of `sql`, or None when sqlglot cannot read it (the detection then reads the store,
+    where its own error, if any, is reported for it alone)."""
+    from sqlglot.errors import SqlglotError
+
+    try:
+        return _scans(sql)
+    except SqlglotError:
+        return None
+
+
 @cache
 def _plan(detections: tuple[Detection, ...]) -> Plan:
-    """Two hot tables. Detections whose every scan is bound to event names share one, selected by a single
-    `event_name_lc IN (...)` (a hash probe per row; the files are sorted by that column, so the rows are
-    contiguous and few pages are decompressed). The others share a second one holding only the columns
-    they read, since their rows are scattered over every page."""
+    """One scan of the store: a second one would decompress its expensive columns (event ids, times) a
+    second time, since the rows every detection reads are spread over most row groups.
+
+    Detections whose every scan is bound to event names read `hot`, selected by one
+    `event_name_lc IN (...)` (a hash probe per row) and sorted by that column, so that each detection's own
+    filter on it skips most of the table. The others read `hot_other`, the part of `hot` their relaxed
+    conditions admit: a few rows, where `hot` would make them test every row (lower-casing user agents...)."""
     from sqlglot import exp
 
     bound_names: set[str] = set()
-    bound_rules: list[str] = []
+    bound: list[str] = []
     bound_cols: set[str] = set()
-    other_conditions: set[str] = set()
-    other_rules: list[str] = []
+    conditions: set[str] = set()
+    other: list[str] = []
     other_cols: set[str] = set()
     cold: list[str] = []
     for det in detections:
-        if det.table != "cloudtrail":
-            cold.append(det.rule_id)
-            continue
-        scans = _scans(det.sql)
+        scans = _relaxed(det.sql) if det.table == "cloudtrail" else None
         if not scans or any(s is None for s in scans):
             cold.append(det.rule_id)
             continue
@@ -209,38 +282,32 @@ def _plan(detections: tuple[Detection, ...]) -> Plan:
             for x in sets:
                 assert x is not None
                 bound_names |= x
-            bound_rules.append(det.rule_id)
+            bound.append(det.rule_id)
             bound_cols |= _columns(det.sql)
         else:
-            other_conditions |= {s.sql(dialect="duckdb") for s in scans if isinstance(s, exp.Expression)}
-            other_rules.append(det.rule_id)
+            conditions |= {render(s) for s in scans if isinstance(s, exp.Expression)}
+            other.append(det.rule_id)
             other_cols |= _columns(det.sql)
-    groups = []
-    base = {"event_id", "event_time", "principal", "source_ip"}
-    if bound_rules:
-        exact = sorted(n for n in bound_names if not n.endswith("%"))
-        prefixes = sorted(n for n in bound_names if n.endswith("%"))
-        tests = []
-        if exact:
-            tests.append(
-                "event_name_lc IN (" + ", ".join("'" + n.replace("'", "''") + "'" for n in exact) + ")"
-            )
-        tests += ["event_name_lc LIKE '" + p.replace("'", "''") + "'" for p in prefixes]
-        groups.append(
-            HotGroup(
-                "hot_names",
-                " OR ".join(tests),
-                tuple(sorted(bound_cols | base)),
-                tuple(bound_rules),
-            )
-        )
-    if other_rules:
-        groups.append(
-            HotGroup(
-                "hot_other",
-                " OR ".join(f"({c})" for c in sorted(other_conditions)),
-                tuple(sorted(other_cols | base)),
-                tuple(other_rules),
-            )
-        )
-    return Plan(tuple(groups), tuple(cold))
+    base = {"event_id", "event_time", "principal", "source_ip", "event_name_lc"}
+    by_name = " OR ".join(_name_tests(bound_names))
+    others = " OR ".join(f"({c})" for c in sorted(conditions))
+    cols = tuple(sorted(bound_cols | other_cols | base))
+    order = ("event_name_lc",)
+    if not bound or not other:  # one kind only: its table is the group itself
+        rules = tuple(bound or other)
+        groups = (HotGroup("hot", by_name or others, cols, rules, order=order),) if rules else ()
+        return Plan(groups, tuple(cold))
+    hot = HotGroup("hot", f"{by_name} OR {others}", cols, tuple(bound), order=order)
+    hot_other = HotGroup("hot_other", others, tuple(sorted(other_cols | base)), tuple(other), within="hot")
+    return Plan((hot, hot_other), tuple(cold))
+
+
+def _name_tests(bound: set[str]) -> list[str]:
+    """`event_name_lc IN (...)` for the exact names, one LIKE per prefix."""
+    exact = sorted(n for n in bound if not n.endswith("%"))
+    prefixes = sorted(n for n in bound if n.endswith("%"))
+    tests = []
+    if exact:
+        tests.append("event_name_lc IN (" + ", ".join("'" + n.replace("'", "''") + "'" for n in exact) + ")")
+    tests += ["event_name_lc LIKE '" + p.replace("'", "''") + "'" for p in prefixes]
+    return tests

@@ -3,6 +3,7 @@ group each rule's matching events by principal and source address into the `ring
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from ringfence.logs.catalogue import SEVERITIES, Detection, load_detections
-from ringfence.logs.engine import DuckDBEngine, Engine, Row, Window
+from ringfence.logs.engine import DuckDBEngine, Engine, Row, Window, query_many
 from ringfence.logs.ipranges import outside_aws
 from ringfence.logs.store import LoadError, Store
 
@@ -89,28 +90,7 @@ def group(det: Detection, rows: Sequence[Row]) -> list[Finding]:
         rs = sorted(unsorted, key=lambda r: (r[1], str(r[0])))
         refs = tuple(dict.fromkeys(str(r[0]) for r in rs))
         detail = _fmt_detail([str(r[4]) for r in rs if r[4] is not None])
-        message = det.message.format(
-            title=det.title, detail=detail or "-", count=len(refs), principal=principal, source_ip=ip
-        )
-        out.append(
-            Finding(
-                rule_id=det.rule_id,
-                title=det.title,
-                severity=det.severity,
-                technique=det.technique,
-                principal=principal,
-                source_ip=ip,
-                first_seen=rs[0][1],
-                last_seen=rs[-1][1],
-                count=len(refs),
-                events=refs,
-                message=message,
-                guardduty=det.guardduty,
-                author=det.author,
-                references=det.references,
-                table=det.table,
-            )
-        )
+        out.append(_finding(det, principal, ip, rs[0][1], rs[-1][1], refs, detail))
     return out
 
 
@@ -118,19 +98,188 @@ def sort_key(f: Finding) -> tuple[int, str, str, str]:
     return (SEVERITIES.index(f.severity), f.rule_id, f.principal, f.source_ip)
 
 
-def run(engine: Engine, detections: Sequence[Detection]) -> list[Finding]:
-    hot: dict[str, str] = {}
-    use_prefilter = getattr(engine, "use_prefilter", None)
-    if use_prefilter is not None:
-        from ringfence.logs.prefilter import plan
+# What `group()` reads from a detection's rows, done by the engine instead: one row per (detection,
+# principal, address) whose values are exactly those group() derives in Python (`str(x or 'unknown')`,
+# `str(x)` of a NULL is 'None', events ordered by (time, str(ref)), details the non-empty distinct ones). It
+# holds for the column types below only (str() of a float or a boolean is not SQL's text), so the types of
+# each detection's columns, and of the UNION of them all, come back with its rows: any other detection is
+# grouped in Python.
+_INT = "TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT"
+_TEXT = 'VARCHAR|"NULL"'
+_TYPES = f"({_TEXT}|{_INT}), c1 TIMESTAMP, c2 ({_TEXT}), c3 ({_TEXT}), c4 ({_TEXT}|{_INT})"
+_BRANCH_TYPES = re.compile(rf"STRUCT\(c0 {_TYPES}[,)]")
+_UNION_TYPES = re.compile(rf"c0 {_TYPES}")
+_BRANCH = (
+    "SELECT {k} AS k, typeof(q) AS ty, q.c0, q.c1, q.c2, q.c3, q.c4 FROM (\n{sql}\n) AS q(c0, c1, c2, c3, c4)"
+)
+_SUMMARY = """SELECT k, p, ip, min(c1), max(c1), count(*) - count(c1), list(ref ORDER BY c1, ref),
+  list_distinct(list(d) FILTER (WHERE d <> '')), any_value(ty), any_value(union_ty)
+FROM (
+  SELECT k, ty, c1, coalesce(CAST(c0 AS VARCHAR), 'None') AS ref, coalesce(nullif(CAST(c2 AS VARCHAR), ''),
+    'unknown') AS p, coalesce(CAST(c3 AS VARCHAR), '') AS ip, CAST(c4 AS VARCHAR) AS d,
+    concat('c0 ', typeof(c0), ', c1 ', typeof(c1), ', c2 ', typeof(c2), ', c3 ', typeof(c3), ', c4 ',
+    typeof(c4)) AS union_ty
+  FROM (
+{body}
+  )
+)
+GROUP BY k, p, ip"""
 
-        for g in plan(detections).groups:
-            use_prefilter(g.schema, g.condition, g.columns)
-            hot.update(dict.fromkeys(g.rules, g.schema))
-    findings: list[Finding] = []
-    for det in detections:
-        findings.extend(group(det, engine.query(det.sql, hot=hot.get(det.rule_id))))
-    return sorted(findings, key=sort_key)
+
+def summary_sql(sqls: Sequence[str]) -> str:
+    """One statement running every detection of `sqls` (DuckDB dialect), tagged with its index `k`, and
+    grouping their rows as group() does: `(k, principal, source_ip, first_seen, last_seen, untimed rows,
+    refs by (time, ref) with repeats, distinct non-empty details, column types, UNION column types)`."""
+    return _SUMMARY.format(
+        body="\nUNION ALL\n".join(_BRANCH.format(k=k, sql=sql) for k, sql in enumerate(sqls))
+    )
+
+
+def _summarisable(rows: Sequence[Row]) -> bool:
+    """True when every summary row of a detection has the types, and times, that group() agrees with."""
+    return all(
+        not r[5] and _BRANCH_TYPES.match(str(r[8])) and _UNION_TYPES.fullmatch(str(r[9])) for r in rows
+    )
+
+
+def from_summary(det: Detection, rows: Sequence[Row]) -> list[Finding]:
+    """The findings group() makes, from the rows summary_sql() returned for `det`."""
+    out = []
+    for _, principal, ip, first, last, _, refs_seen, details, _, _ in rows:
+        if det.filter == "outside_aws" and not outside_aws(ip):
+            continue  # the address is the group's own: group() drops exactly these rows
+        refs = tuple(dict.fromkeys(refs_seen))
+        out.append(_finding(det, principal, ip, first, last, refs, _fmt_detail(details or [])))
+    return out
+
+
+def _finding(
+    det: Detection,
+    principal: str,
+    ip: str,
+    first: datetime,
+    last: datetime,
+    refs: tuple[str, ...],
+    detail: str,
+) -> Finding:
+    message = det.message.format(
+        title=det.title, detail=detail or "-", count=len(refs), principal=principal, source_ip=ip
+    )
+    return Finding(
+        rule_id=det.rule_id,
+        title=det.title,
+        severity=det.severity,
+        technique=det.technique,
+        principal=principal,
+        source_ip=ip,
+        first_seen=first,
+        last_seen=last,
+        count=len(refs),
+        events=refs,
+        message=message,
+        guardduty=det.guardduty,
+        author=det.author,
+        references=det.references,
+        table=det.table,
+    )
+
+
+def _hot_tables(engine: Engine, detections: Sequence[Detection]) -> dict[str, str]:
+    """Materialises the prefilter's hot tables when the engine has them; rule id -> schema to read. If they
+    cannot be made, every detection reads the views, where a faulty one fails on its own."""
+    use_prefilter = getattr(engine, "use_prefilter", None)
+    if use_prefilter is None:
+        return {}
+    from ringfence.logs.prefilter import plan
+
+    groups = plan(detections).groups
+    try:
+        use_prefilter(groups)
+    except Exception:  # noqa: BLE001 - an optimisation only: the detections still run, on the views
+        return {}
+    return {rule: g.schema for g in groups for rule in g.rules}
+
+
+class _Outcomes:
+    """Findings per detection, in catalogue order, and the detections that failed."""
+
+    def __init__(self, problems: list[tuple[str, str]] | None) -> None:
+        self.problems = problems
+        self.findings: list[Finding] = []
+
+    def failed(self, det: Detection, exc: Exception) -> None:
+        """A detection that cannot run is reported with the rule problems (as a Sigma rule that cannot be
+        converted is), so that it hides no other; without a list to report to, it raises as before."""
+        if self.problems is None:
+            raise exc
+        first = str(exc).strip().splitlines()
+        self.problems.append((det.rule_id, first[0] if first else type(exc).__name__))
+
+
+def _one_by_one(engine: Engine, dets: Sequence[Detection], hot: dict[str, str], out: _Outcomes) -> None:
+    """Each detection on its own, grouped in Python: the reference the summaries are checked against."""
+    for det in dets:
+        try:
+            rows = engine.query(det.sql, hot=hot.get(det.rule_id))
+            if any(len(r) < 5 for r in rows):
+                raise ValueError(
+                    f"{det.rule_id} returns fewer than 5 columns (ref, time, principal, ip, detail)"
+                )
+        except Exception as exc:  # noqa: BLE001 - reported for this detection alone (or raised, see failed())
+            out.failed(det, exc)
+            continue
+        out.findings.extend(group(det, rows))
+
+
+def _chunks(dets: Sequence[Detection], n: int) -> list[list[Detection]]:
+    """`dets` dealt into at most `n` statements of about equal size, keeping their order."""
+    size = -(-len(dets) // n)
+    return [list(dets[i : i + size]) for i in range(0, len(dets), size)]
+
+
+def _summarised(engine: Engine, dets: Sequence[Detection], hot: dict[str, str], out: _Outcomes) -> None:
+    """The detections in a few statements (per table they read, one per worker), grouped by the engine.
+    A statement that fails is run again one detection at a time, so that one faulty detection hides none
+    of the others; a detection whose columns summary_sql() cannot group exactly is grouped in Python."""
+    workers = max(1, int(getattr(engine, "concurrency", 1)))
+    by_schema: dict[str | None, list[Detection]] = {}
+    for det in dets:
+        by_schema.setdefault(hot.get(det.rule_id), []).append(det)
+    batches = [(schema, c) for schema, group_ in by_schema.items() for c in _chunks(group_, workers)]
+    results = query_many(engine, [(summary_sql([d.sql for d in c]), schema) for schema, c in batches])
+    found: dict[int, list[Finding]] = {}
+    redo: set[int] = set()
+    for (_, chunk), result in zip(batches, results, strict=True):
+        if isinstance(result, Exception):
+            redo |= {id(d) for d in chunk}
+            continue
+        rows: dict[int, list[Row]] = {}
+        for r in result:
+            rows.setdefault(int(r[0]), []).append(r)
+        for k, det in enumerate(chunk):
+            if _summarisable(rows.get(k, [])):
+                found[id(det)] = from_summary(det, rows.get(k, []))
+            else:
+                redo.add(id(det))
+    for det in dets:
+        if id(det) in redo:
+            _one_by_one(engine, [det], hot, out)
+        else:
+            out.findings.extend(found[id(det)])
+
+
+def run(
+    engine: Engine, detections: Sequence[Detection], problems: list[tuple[str, str]] | None = None
+) -> list[Finding]:
+    """Every detection's findings, sorted. A detection that fails is appended to `problems` as
+    (rule id, message) when a list is given, and raises otherwise."""
+    hot = _hot_tables(engine, detections)
+    out = _Outcomes(problems)
+    if getattr(engine, "summarises", False):
+        _summarised(engine, detections, hot, out)
+    else:
+        _one_by_one(engine, detections, hot, out)
+    return sorted(out.findings, key=sort_key)
 
 
 def make_engine(name: str, master: str | None = None) -> Engine:
@@ -176,7 +325,7 @@ def detect(
             result_errors, files = res.errors, res.files
         eng.open(store, window)
         try:
-            findings = run(eng, dets)
+            findings = run(eng, dets, problems)
             events = eng.count("cloudtrail")
             flows = eng.count("flowlogs")
         finally:
