@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,6 +95,8 @@ class DuckDBEngine:
         self.concurrency = 1  # statements worth running side by side: DuckDB's threads, read at open()
         self._con: Any = None
         self._search_path: str | None = None
+        self._store: Store | None = None
+        self._window = Window()
 
     def open(self, store: Store, window: Window) -> None:
         import duckdb
@@ -120,6 +122,8 @@ class DuckDBEngine:
             )
         self._con = con
         self._search_path = None
+        self._store = store
+        self._window = window
 
     @staticmethod
     def _session(con: Any) -> None:
@@ -142,7 +146,7 @@ class DuckDBEngine:
             by = " ORDER BY " + ", ".join(order) if order else ""
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {g.schema}")
             con.execute(
-                f"CREATE OR REPLACE TABLE {g.schema}.cloudtrail AS SELECT {cols}{tags} FROM main.cloudtrail "
+                f"CREATE OR REPLACE TABLE {g.schema}.cloudtrail AS SELECT {cols}{tags} FROM {self._hot_source(g)} "
                 f"WHERE {g.condition}{by}"
             )
             for s in parts:
@@ -152,6 +156,29 @@ class DuckDBEngine:
                     + ", ".join(f'"{c}"' for c in s.columns)
                     + f' FROM {g.schema}.cloudtrail WHERE "{_tag(s.schema)}"'
                 )
+
+    def _hot_source(self, group: HotGroup) -> str:
+        """The store's hot CloudTrail files, as a view like `cloudtrail`, when they hold every row `group`
+        admits (see tiers.py); else the full view."""
+        from ringfence.logs.tiers import hot_files
+
+        store = self._store
+        if store is None or not store.has_table("cloudtrail"):
+            return "main.cloudtrail"
+        files = sorted(store.table_dir("cloudtrail").rglob("*.parquet"))
+        hot = hot_files(files, store.load_manifest().tiers, group.names, group.conditions)
+        if hot is None:
+            return "main.cloudtrail"
+        columns, extra, time_col = VIEWS["cloudtrail"]
+        if hot:
+            names = ", ".join(f'"{c.name}"' for c in columns)
+            source = (
+                f"SELECT {names} FROM read_parquet({_sql_list(str(f) for f in hot)}, hive_partitioning = true, "
+                "hive_types_autocast = false, union_by_name = true)"
+            )
+        else:
+            source = empty_select(columns, "JSON")
+        return f"(SELECT *, {extra} FROM ({source}) s WHERE {self._window.where(time_col)})"
 
     def query(self, sql: str, hot: str | None = None) -> list[Row]:
         path = f"{hot},main" if hot else "main"
@@ -192,6 +219,10 @@ class DuckDBEngine:
         if self._con is not None:
             self._con.close()
             self._con = None
+
+
+def _sql_list(values: Iterable[str]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
 def _tag(schema: str) -> str:

@@ -7,11 +7,13 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.logs.discover import Kind, iter_files, sniff
 from ringfence.logs.store import FileEntry, LoadError, Store
+from ringfence.logs.tiers import shipped as shipped_tier
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,14 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
             from ringfence.logs.flowlogs import FlowLogLoader
 
             if ct:
-                loader = CloudTrailLoader(con, store.root / "cloudtrail", Path(tmp), batch_id)
-                per_file.update(loader.load(ct, threads=threads))
+                with ThreadPoolExecutor(max_workers=1) as planner:
+                    # The catalogue is planned while the first files are inflated.
+                    tier = planner.submit(shipped_tier)
+                    loader = CloudTrailLoader(
+                        con, store.root / "cloudtrail", Path(tmp), batch_id, tier.result
+                    )
+                    per_file.update(loader.load(ct, threads=threads))
+                manifest.tiers.update(loader.used_tiers)
             fl = FlowLogLoader(con, store.root / "flowlogs", Path(tmp), batch_id)
             for f, kind in flows:
                 per_file[str(f)] = fl.load(f, kind)

@@ -13,7 +13,7 @@ tests/logs/test_spark.py checks that both engines return identical detections.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -56,6 +56,9 @@ class HotGroup:
     rules: tuple[str, ...]
     within: str | None = None
     order: tuple[str, ...] = ()
+    # What `condition` is made of (see `condition_of`): the event names and the other relaxed conditions.
+    names: frozenset[str] = frozenset()
+    conditions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -289,17 +292,28 @@ def _plan(detections: tuple[Detection, ...]) -> Plan:
             other.append(det.rule_id)
             other_cols |= _columns(det.sql)
     base = {"event_id", "event_time", "principal", "source_ip", "event_name_lc"}
-    by_name = " OR ".join(_name_tests(bound_names))
-    others = " OR ".join(f"({c})" for c in sorted(conditions))
     cols = tuple(sorted(bound_cols | other_cols | base))
     order = ("event_name_lc",)
+    names_, conds = frozenset(bound_names), frozenset(conditions)
     if not bound or not other:  # one kind only: its table is the group itself
         rules = tuple(bound or other)
-        groups = (HotGroup("hot", by_name or others, cols, rules, order=order),) if rules else ()
-        return Plan(groups, tuple(cold))
-    hot = HotGroup("hot", f"{by_name} OR {others}", cols, tuple(bound), order=order)
+        top = HotGroup(
+            "hot", condition_of(names_, conds), cols, rules, order=order, names=names_, conditions=conds
+        )
+        return Plan((top,) if rules else (), tuple(cold))
+    hot = HotGroup(
+        "hot", condition_of(names_, conds), cols, tuple(bound), order=order, names=names_, conditions=conds
+    )
+    others = condition_of(set(), conditions)
     hot_other = HotGroup("hot_other", others, tuple(sorted(other_cols | base)), tuple(other), within="hot")
     return Plan((hot, hot_other), tuple(cold))
+
+
+def condition_of(names: Iterable[str], conditions: Iterable[str]) -> str:
+    """The SQL admitting rows whose event name is one of `names` (a trailing % marks a prefix) or that meet
+    one of the relaxed `conditions`; FALSE for none."""
+    tests = _name_tests(set(names)) + [f"({c})" for c in sorted(conditions)]
+    return " OR ".join(tests) or "FALSE"
 
 
 def _name_tests(bound: set[str]) -> list[str]:

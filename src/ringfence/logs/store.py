@@ -3,9 +3,11 @@ already ingested (so a second run over the same archive only reads what is new).
 
 Layout::
 
-    <store>/cloudtrail/account=<id>/region=<r>/day=<YYYY-MM-DD>/<batch>_<uuid>.parquet
+    <store>/cloudtrail/account=<id>/region=<r>/day=<YYYY-MM-DD>/<batch>_<uuid>.<h|c>-<tier>.parquet
     <store>/flowlogs/account=<id>/region=<r>/day=<YYYY-MM-DD>/<batch>_<uuid>.parquet
     <store>/manifest.json
+
+CloudTrail files are hot (`h`: rows the shipped catalogue can read) or cold (`c`), see tiers.py.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from ringfence.logs.tiers import PARTITION as TIER_PARTITION
+from ringfence.logs.tiers import Tier
 
 MANIFEST = "manifest.json"
 TABLES = ("cloudtrail", "flowlogs")
@@ -45,6 +50,7 @@ class FileEntry:
 @dataclass
 class Manifest:
     files: dict[str, FileEntry] = field(default_factory=dict)
+    tiers: dict[str, Tier] = field(default_factory=dict)  # key -> the tier hot/cold files were split by
 
     def is_current(self, path: Path) -> bool:
         entry = self.files.get(str(path))
@@ -54,13 +60,19 @@ class Manifest:
         return entry.size == st.st_size and entry.mtime_ns == st.st_mtime_ns
 
 
-def publish(staging: Path, dest: Path) -> None:
+def publish(staging: Path, dest: Path, tier_key: str | None = None) -> None:
     """Moves the Parquet files written under `staging` into `dest`, keeping their partition folders, then
-    removes `staging`. Written beside the table first so that a COPY that fails half-way leaves nothing."""
+    removes `staging`. Written beside the table first so that a COPY that fails half-way leaves nothing.
+    A `tier=h|c` folder (see tiers.py) becomes the file name's `.h-<key>`/`.c-<key>` ending instead."""
     import shutil
 
     for f in sorted(staging.rglob("*.parquet")):
-        target = dest / f.relative_to(staging)
+        parts = list(f.relative_to(staging).parts)
+        tier = [p for p in parts[:-1] if p.startswith(f"{TIER_PARTITION}=")]
+        if tier and tier_key is not None:
+            parts.remove(tier[0])
+            parts[-1] = f"{f.stem}.{tier[0].split('=', 1)[1]}-{tier_key}.parquet"
+        target = dest.joinpath(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(f, target)
     shutil.rmtree(staging, ignore_errors=True)
@@ -91,6 +103,11 @@ class Store:
         if not p.is_file():
             return Manifest()
         data = json.loads(p.read_text())
+        tiers = {
+            key: tier
+            for key, value in (data.get("tiers") or {}).items()
+            if isinstance(value, dict) and (tier := Tier.from_json(value)) is not None
+        }
         files = {
             name: FileEntry(
                 size=e["size"],
@@ -101,7 +118,7 @@ class Store:
             )
             for name, e in data.get("files", {}).items()
         }
-        return Manifest(files)
+        return Manifest(files, tiers)
 
     def save_manifest(self, manifest: Manifest) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -111,6 +128,7 @@ class Store:
                 name: {**asdict(e), "errors": [asdict(x) for x in e.errors]}
                 for name, e in sorted(manifest.files.items())
             },
+            "tiers": {key: tier.as_json() for key, tier in sorted(manifest.tiers.items())},
         }
         tmp = self.root / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(data, indent=1))

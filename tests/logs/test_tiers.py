@@ -1,0 +1,141 @@
+"""Hot and cold files (tiers.py): ingest splits CloudTrail rows by the shipped catalogue's condition, and the
+DuckDB engine reads only the hot files when that is safe. Every test holds the split store to a store of
+the same logs written without the split: the findings must not change, whatever the detections."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ringfence.logs import ingest as ingest_module
+from ringfence.logs import tiers
+from ringfence.logs.catalogue import Detection
+from ringfence.logs.engine import DuckDBEngine, Window
+from ringfence.logs.ingest import ingest
+from ringfence.logs.prefilter import plan
+from ringfence.logs.runner import Finding, all_detections, run
+from ringfence.logs.store import Store
+
+from .conftest import INVICTUS, STRATUS
+
+
+def _findings(store: Store, dets: list[Detection]) -> list[Finding]:
+    eng = DuckDBEngine()
+    eng.open(store, Window())
+    try:
+        return run(eng, dets)
+    finally:
+        eng.close()
+
+
+@pytest.fixture(scope="module")
+def unsplit_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = Store(tmp_path_factory.mktemp("unsplit"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ingest_module, "shipped_tier", lambda: None)
+        assert ingest([STRATUS, INVICTUS], store).errors == ()
+    return store
+
+
+def _files(store: Store) -> list[Path]:
+    return sorted(store.table_dir("cloudtrail").rglob("*.parquet"))
+
+
+def test_ingest_splits_rows_by_the_shipped_catalogue(shared_store: Store, unsplit_store: Store) -> None:
+    tier = tiers.shipped()
+    assert tier is not None
+    manifest = shared_store.load_manifest()
+    assert manifest.tiers == {tier.key: tier}
+    files = _files(shared_store)
+    marks = {tiers.FILE_TIER.search(f.name).group(1, 2) for f in files}  # type: ignore[union-attr]
+    assert marks == {("h", tier.key), ("c", tier.key)}
+    assert not any(tiers.FILE_TIER.search(f.name) for f in _files(unsplit_store))
+
+    con = duckdb.connect()
+
+    def count(files: list[Path], where: str) -> int:
+        names = [str(f) for f in files]
+        (n,) = con.execute(f"SELECT count(*) FROM read_parquet({names!r}) WHERE {where}").fetchone() or (0,)
+        return int(n)
+
+    hot = [f for f in files if ".h-" in f.name]
+    cold = [f for f in files if ".c-" in f.name]
+    admitted = f"coalesce(({tier.sql}), false)"
+    assert count(hot, f"NOT {admitted}") == 0 and count(cold, admitted) == 0
+    assert count(hot, "TRUE") == count(_files(unsplit_store), admitted) > 0
+    assert count(hot, "TRUE") + count(cold, "TRUE") == count(_files(unsplit_store), "TRUE")
+
+
+def test_catalogue_finds_the_same_on_split_and_unsplit_stores(
+    shared_store: Store, unsplit_store: Store
+) -> None:
+    dets, _ = all_detections()
+    own = [d for d in dets if not d.rule_id.startswith("sigma:")]
+    for chosen in (dets, own):
+        found = _findings(shared_store, chosen)
+        assert found and found == _findings(unsplit_store, chosen)
+
+
+def test_engine_reads_only_hot_files_when_they_cover_the_detections(shared_store: Store) -> None:
+    dets, _ = all_detections()
+    top = next(g for g in plan(dets).groups if g.within is None)
+    eng = DuckDBEngine()
+    eng.open(shared_store, Window())
+    try:
+        assert ".h-" in eng._hot_source(top) and "read_parquet" in eng._hot_source(top)
+        wider = replace(top, names=top.names | {"notanevent"})
+        assert eng._hot_source(wider) == "main.cloudtrail"
+    finally:
+        eng.close()
+
+
+def test_a_detection_outside_the_tier_still_sees_every_row(shared_store: Store, unsplit_store: Store) -> None:
+    """A user's rule on events the shipped catalogue never reads: the hot files cannot serve it."""
+    tier = tiers.shipped()
+    assert tier is not None
+    names = [str(f) for f in _files(unsplit_store)]
+    con = duckdb.connect()
+    seen = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT event_name_lc FROM read_parquet({names!r}) ORDER BY 1"
+        ).fetchall()
+    ]
+    outside = [n for n in seen if n not in tier.names][:3]
+    assert outside and not tier.covers(outside, ())
+    listed = ", ".join(f"'{n}'" for n in outside)
+    sql = (
+        "SELECT event_id, event_time, principal, source_ip, event_name FROM cloudtrail "
+        f"WHERE event_name_lc IN ({listed})"
+    )
+    det = Detection("custom.recon", "recon", "low", "T1087", sql)
+    found = _findings(shared_store, [det])
+    assert found == _findings(unsplit_store, [det])
+    (expected,) = con.execute(
+        f"SELECT count(DISTINCT event_id) FROM read_parquet({names!r}) WHERE event_name_lc IN ({listed})"
+    ).fetchone() or (0,)
+    assert sum(f.count for f in found) == expected > 0
+
+
+def test_a_store_with_unsplit_files_reads_every_file(tmp_path: Path, shared_store: Store) -> None:
+    """Files written before the split (or after it failed) make the hot files an incomplete picture."""
+    mixed = Store(tmp_path / "mixed")
+    assert ingest([STRATUS], mixed).errors == ()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ingest_module, "shipped_tier", lambda: None)
+        assert ingest([INVICTUS], mixed).errors == ()
+    dets, _ = all_detections()
+    assert _findings(mixed, dets) == _findings(shared_store, dets)
+
+
+def test_a_split_condition_that_fails_writes_the_rows_unsplit(tmp_path: Path) -> None:
+    broken = tiers.Tier(frozenset({"stoplogging"}), frozenset({"no_such_column = 1"}))
+    store = Store(tmp_path / "s")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ingest_module, "shipped_tier", lambda: broken)
+        assert ingest([STRATUS], store).errors == ()
+    assert store.load_manifest().tiers == {}
+    assert _files(store) and not any(tiers.FILE_TIER.search(f.name) for f in _files(store))
