@@ -108,18 +108,9 @@ class DuckDBEngine:
             con.execute(f"SET threads = {self.threads}")
         (threads,) = con.execute("SELECT current_setting('threads')").fetchall()[0]
         self.concurrency = max(1, int(threads))
-        for table, (columns, extra, time_col) in VIEWS.items():
-            if store.has_table(table):
-                names = ", ".join(f'"{c.name}"' for c in columns)
-                source = (
-                    f"SELECT {names} FROM read_parquet('{store.parquet_glob(table)}', hive_partitioning = true, "
-                    "hive_types_autocast = false, union_by_name = true)"
-                )
-            else:
-                source = empty_select(columns, "JSON")
-            con.execute(
-                f"CREATE VIEW {table} AS SELECT *, {extra} FROM ({source}) s WHERE {window.where(time_col)}"
-            )
+        for table in VIEWS:
+            files = _sql_list([store.parquet_glob(table)]) if store.has_table(table) else None
+            con.execute(f"CREATE VIEW {table} AS {_view_sql(table, files, window)}")
         self._con = con
         self._search_path = None
         self._store = store
@@ -165,20 +156,12 @@ class DuckDBEngine:
         store = self._store
         if store is None or not store.has_table("cloudtrail"):
             return "main.cloudtrail"
-        files = sorted(store.table_dir("cloudtrail").rglob("*.parquet"))
-        hot = hot_files(files, store.load_manifest().tiers, group.names, group.conditions)
+        every = sorted(store.table_dir("cloudtrail").rglob("*.parquet"))
+        hot = hot_files(every, store.load_manifest().tiers, group.names, group.conditions)
         if hot is None:
             return "main.cloudtrail"
-        columns, extra, time_col = VIEWS["cloudtrail"]
-        if hot:
-            names = ", ".join(f'"{c.name}"' for c in columns)
-            source = (
-                f"SELECT {names} FROM read_parquet({_sql_list(str(f) for f in hot)}, hive_partitioning = true, "
-                "hive_types_autocast = false, union_by_name = true)"
-            )
-        else:
-            source = empty_select(columns, "JSON")
-        return f"(SELECT *, {extra} FROM ({source}) s WHERE {self._window.where(time_col)})"
+        files = _sql_list(str(f) for f in hot) if hot else None
+        return f"({_view_sql('cloudtrail', files, self._window)})"
 
     def query(self, sql: str, hot: str | None = None) -> list[Row]:
         path = f"{hot},main" if hot else "main"
@@ -219,6 +202,21 @@ class DuckDBEngine:
         if self._con is not None:
             self._con.close()
             self._con = None
+
+
+def _view_sql(table: str, files: str | None, window: Window) -> str:
+    """The SELECT behind view `table` over the Parquet `files` (a SQL list of paths or globs; None for no
+    file): the store's columns, the engine's extra ones, rows inside the window."""
+    columns, extra, time_col = VIEWS[table]
+    if files is None:
+        source = empty_select(columns, "JSON")
+    else:
+        names = ", ".join(f'"{c.name}"' for c in columns)
+        source = (
+            f"SELECT {names} FROM read_parquet({files}, hive_partitioning = true, "
+            "hive_types_autocast = false, union_by_name = true)"
+        )
+    return f"SELECT *, {extra} FROM ({source}) s WHERE {window.where(time_col)}"
 
 
 def _sql_list(values: Iterable[str]) -> str:
