@@ -4,9 +4,11 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from pytest import MonkeyPatch
 
 from ringfence.logs import cloudtrail
+from ringfence.logs.discover import Kind
 from ringfence.logs.engine import DuckDBEngine, Window
 from ringfence.logs.ingest import ingest
 from ringfence.logs.store import Store
@@ -213,3 +215,29 @@ def test_concatenated_gzip_members_are_all_read(tmp_path: Path) -> None:
         "e-3",
         "e-4",
     ]
+
+
+@pytest.mark.parametrize("piece", [1, 7, 4096, 1 << 20])
+@pytest.mark.parametrize("gz", [True, False])
+def test_records_unwrapped_in_pieces_are_the_records(
+    tmp_path: Path, monkeypatch: MonkeyPatch, piece: int, gz: bool
+) -> None:
+    """Files are inflated and unwrapped piece by piece: whatever the cut, what DuckDB reads is the array."""
+    monkeypatch.setattr(cloudtrail, "_PIECE", piece)
+    records = [_event(i, requestParameters={"policy": "}" * i + " \n"}) for i in range(30)]
+    text = ' \n { "Records" :\n' + json.dumps(records, indent=1) + "\n}\n" + " " * 5000
+    raw = text.encode()
+    src = tmp_path / ("a.json.gz" if gz else "a.json")
+    src.write_bytes(gzip.compress(raw[:100]) + gzip.compress(raw[100:]) if gz else raw)
+    prep = cloudtrail.prepare(src, Kind.CLOUDTRAIL_RECORDS, tmp_path / "out.json")
+    assert prep.error is None and prep.tmp is not None
+    body = prep.tmp.read_bytes()
+    assert prep.size == len(body) and json.loads(body) == records
+
+
+def test_a_records_file_without_its_closing_brace_goes_the_slow_way(tmp_path: Path) -> None:
+    src = tmp_path / "a.json.gz"
+    src.write_bytes(gzip.compress(('{"Records": ' + json.dumps([_event(1)])).encode()))
+    prep = cloudtrail.prepare(src, Kind.CLOUDTRAIL_RECORDS, tmp_path / "out.json")
+    assert prep.tmp is None and prep.error == "not a {Records: [...]} object"
+    assert not (tmp_path / "out.json").exists()
