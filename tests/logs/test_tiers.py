@@ -139,3 +139,16 @@ def test_a_split_condition_that_fails_writes_the_rows_unsplit(tmp_path: Path) ->
         assert ingest([STRATUS], store).errors == ()
     assert store.load_manifest().tiers == {}
     assert _files(store) and not any(tiers.FILE_TIER.search(f.name) for f in _files(store))
+
+
+def test_the_shipped_tier_is_cached_and_a_damaged_cache_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RINGFENCE_CACHE_DIR", str(tmp_path))
+    fresh = tiers.shipped.__wrapped__()
+    assert fresh is not None
+    (saved,) = (tmp_path / "tiers").glob("*.json")
+    monkeypatch.setattr(tiers, "_plan_shipped", lambda: None)  # from here on only the cache can answer
+    assert tiers.shipped.__wrapped__() == fresh
+    saved.write_text("{not json")
+    assert tiers.shipped.__wrapped__() is None
