@@ -152,3 +152,27 @@ def test_the_shipped_tier_is_cached_and_a_damaged_cache_is_ignored(
     assert tiers.shipped.__wrapped__() == fresh
     saved.write_text("{not json")
     assert tiers.shipped.__wrapped__() is None
+
+
+def test_a_time_window_reads_the_same_rows_from_hot_files(shared_store: Store, unsplit_store: Store) -> None:
+    dets, _ = all_detections()
+    eng = DuckDBEngine()
+    eng.open(unsplit_store, Window())
+    try:
+        (first, last) = eng.query("SELECT min(event_time), max(event_time) FROM cloudtrail")[0]
+    finally:
+        eng.close()
+    middle = first + (last - first) / 2
+    seen = 0
+    for window in (Window(since=middle), Window(until=middle), Window(since=first, until=middle)):
+        found = []
+        for store in (shared_store, unsplit_store):
+            eng = DuckDBEngine()
+            eng.open(store, window)
+            try:
+                found.append(run(eng, dets))
+            finally:
+                eng.close()
+        assert found[0] == found[1]
+        seen += len(found[0])
+    assert seen > 0
