@@ -5,7 +5,9 @@ detection that reads the `cloudtrail` view contributes its WHERE clause, relaxed
 dictionary-friendly columns (a necessary condition: dropping a conjunct or a branch we cannot judge only
 widens it). The disjunction of those relaxed conditions selects, in one scan, a small in-memory table that
 holds every row any detection can read; each detection then runs on it unchanged. A detection with a scan
-whose condition relaxes to TRUE (it needs every row) keeps reading the store.
+whose condition relaxes to TRUE (it needs every row) keeps reading the store. Ingest evaluates the same
+disjunction for the shipped catalogue and writes the rows it admits to hot files (tiers.py): the scan then
+reads those only.
 
 This is an optimisation only: the Spark engine runs each detection on the full view, and
 tests/logs/test_spark.py checks that both engines return identical detections.
