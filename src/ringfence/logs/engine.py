@@ -104,6 +104,9 @@ class DuckDBEngine:
         con = duckdb.connect()
         self._session(con)
         con.execute("SET parquet_metadata_cache = true")
+        # Memory kept between statements rather than handed back and faulted in again: 7 % off the whole
+        # catalogue's run on 2 M events (median of interleaved runs).
+        con.execute("SET block_allocator_memory = '512MB'")
         if self.threads:
             con.execute(f"SET threads = {self.threads}")
         (threads,) = con.execute("SELECT current_setting('threads')").fetchall()[0]
