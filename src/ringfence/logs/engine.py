@@ -97,6 +97,7 @@ class DuckDBEngine:
         self._search_path: str | None = None
         self._store: Store | None = None
         self._window = Window()
+        self._hot_sources: dict[tuple[frozenset[str], frozenset[str]], str] = {}
 
     def open(self, store: Store, window: Window) -> None:
         import duckdb
@@ -118,6 +119,7 @@ class DuckDBEngine:
         self._search_path = None
         self._store = store
         self._window = window
+        self._hot_sources = {}
 
     @staticmethod
     def _session(con: Any) -> None:
@@ -153,7 +155,14 @@ class DuckDBEngine:
 
     def _hot_source(self, group: HotGroup) -> str:
         """The store's hot CloudTrail files, as a view like `cloudtrail`, when they hold every row `group`
-        admits (see tiers.py); else the full view."""
+        admits (see tiers.py); else the full view. Worked out once per group while the engine is open (the
+        store's files and manifest are read at that first call)."""
+        key = (group.names, group.conditions)
+        if key not in self._hot_sources:
+            self._hot_sources[key] = self._find_hot_source(group)
+        return self._hot_sources[key]
+
+    def _find_hot_source(self, group: HotGroup) -> str:
         from ringfence.logs.tiers import hot_files
 
         store = self._store
