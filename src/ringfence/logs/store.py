@@ -103,9 +103,10 @@ class Store:
         if not p.is_file():
             return Manifest()
         data = json.loads(p.read_text())
+        recorded = data.get("tiers")
         tiers = {
-            key: tier
-            for key, value in (data.get("tiers") or {}).items()
+            str(key): tier
+            for key, value in (recorded.items() if isinstance(recorded, dict) else ())
             if isinstance(value, dict) and (tier := Tier.from_json(value)) is not None
         }
         files = {
