@@ -147,7 +147,7 @@ def test_the_shipped_tier_is_cached_and_a_damaged_cache_is_ignored(
     monkeypatch.setenv("RINGFENCE_CACHE_DIR", str(tmp_path))
     fresh = tiers.shipped.__wrapped__()
     assert fresh is not None
-    (saved,) = (tmp_path / "tiers").glob("*.json")
+    (saved,) = (tmp_path / "logs" / "tier").iterdir()
     monkeypatch.setattr(tiers, "_plan_shipped", lambda: None)  # from here on only the cache can answer
     assert tiers.shipped.__wrapped__() == fresh
     saved.write_text("{not json")

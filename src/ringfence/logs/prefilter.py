@@ -245,7 +245,20 @@ def _columns(sql: str) -> set[str]:
 
 
 def plan(detections: Sequence[Detection]) -> Plan:
-    return _plan(tuple(detections))
+    """The hot groups for `detections`; kept between runs for each set of detections (memo.py)."""
+    return _remembered(tuple(detections))
+
+
+@cache
+def _remembered(detections: tuple[Detection, ...]) -> Plan:
+    import hashlib
+
+    from ringfence.logs import memo
+
+    digest = hashlib.sha256()
+    for det in detections:
+        digest.update("\0".join((det.rule_id, det.table, det.sql)).encode() + b"\1")
+    return memo.remembered("plan", digest.hexdigest(), lambda: _plan(detections))
 
 
 def _relaxed(sql: str) -> list[object | None] | None:

@@ -59,6 +59,17 @@ def default_sigma_dir() -> Path:
 def all_detections(
     sigma: Path | None = None, with_sigma: bool = True
 ) -> tuple[list[Detection], list[tuple[str, str]]]:
+    """The shipped detections, with the Sigma rules of `sigma` (the bundled ones by default) converted, and
+    the rules that could not be. The shipped catalogue is kept between runs (memo.py)."""
+    if sigma is None and with_sigma:
+        from ringfence.logs import memo
+
+        dets, problems = memo.remembered("catalogue", "", lambda: _detections(None, True))
+        return list(dets), list(problems)
+    return _detections(sigma, with_sigma)
+
+
+def _detections(sigma: Path | None, with_sigma: bool) -> tuple[list[Detection], list[tuple[str, str]]]:
     dets = list(load_detections())
     problems: list[tuple[str, str]] = []
     if with_sigma:

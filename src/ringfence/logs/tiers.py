@@ -67,22 +67,10 @@ class Tier:
 @cache
 def shipped() -> Tier | None:
     """The tier of the shipped catalogue (its own detections and the bundled Sigma rules), or None when it
-    cannot be planned (then nothing is split, and detections read every file). Planning converts the Sigma
-    rules and parses every detection (half a second): the result is kept in the cache folder, under a key
-    made of the catalogue's files and the versions that read them."""
-    folder, key = _cache_folder(), _catalogue_key()
-    path = folder / "tiers" / f"{key}.json" if folder is not None and key is not None else None
-    if path is not None:
-        try:
-            cached = Tier.from_json(json.loads(path.read_text()))
-        except (OSError, ValueError):
-            cached = None
-        if cached is not None:
-            return cached
-    tier = _plan_shipped()
-    if tier is not None and path is not None:
-        _save(path, json.dumps(tier.as_json(), sort_keys=True))
-    return tier
+    cannot be planned (then nothing is split, and detections read every file). Kept between runs (memo.py)."""
+    from ringfence.logs import memo
+
+    return memo.remembered("tier", "", _plan_shipped)
 
 
 def _plan_shipped() -> Tier | None:
@@ -97,45 +85,6 @@ def _plan_shipped() -> Tier | None:
     if len(top) != 1:
         return None
     return Tier(top[0].names, top[0].conditions)
-
-
-def _cache_folder() -> Path | None:
-    from ringfence.sources.terraform.cache import directory
-
-    return directory()
-
-
-def _catalogue_key() -> str | None:
-    """A digest of what the shipped tier is computed from, or None when a part of it cannot be read."""
-    from importlib import metadata, resources
-
-    from ringfence import __version__
-
-    digest = hashlib.sha256(f"ringfence-tier/1 {__version__}".encode())
-    try:
-        for dist in ("sqlglot", "pysigma"):
-            digest.update(f"{dist} {metadata.version(dist)}".encode())
-        root = Path(str(resources.files("ringfence.logs")))
-        for folder in ("detections", "sigma_rules"):
-            for f in sorted((root / folder).rglob("*")):
-                if f.is_file():
-                    digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
-    except (OSError, metadata.PackageNotFoundError):
-        return None
-    return digest.hexdigest()[:32]
-
-
-def _save(path: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-    except OSError:
-        return  # a cache that cannot be written is only slower
 
 
 def hot_files(
