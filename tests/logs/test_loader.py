@@ -241,3 +241,22 @@ def test_a_records_file_without_its_closing_brace_goes_the_slow_way(tmp_path: Pa
     prep = cloudtrail.prepare(src, Kind.CLOUDTRAIL_RECORDS, tmp_path / "out.json")
     assert prep.tmp is None and prep.error == "not a {Records: [...]} object"
     assert not (tmp_path / "out.json").exists()
+
+
+def test_a_quote_in_folder_names_is_data(tmp_path: Path) -> None:
+    """Paths reach SQL as literals: a store or log folder called o'brien loads and reads like any other."""
+    from ringfence.logs.runner import detect
+
+    from .test_flowlogs import v2
+
+    logs = tmp_path / "o'brien logs"
+    _aws_layout(logs, "a.json.gz", [_event(1), _event(2, readOnly="maybe")])
+    (logs / "flows.log").write_text(v2("203.0.113.9", "10.0.1.5", 22) + "\n")
+    store = Store(tmp_path / "o'brien store")
+    res = ingest([logs], store)
+    assert [e.message for e in res.errors] == ["readOnly is not a boolean"]
+    assert _query(store, "SELECT event_id FROM cloudtrail") == [("e-1",)]
+    assert _query(store, "SELECT count(*) FROM flowlogs") == [(1,)]
+    report = detect([store.root])
+    assert report.events == 1 and report.flow_records == 1
+    assert {d.rule_id for d in report.detections} >= {"cloudtrail.logging-stopped"}

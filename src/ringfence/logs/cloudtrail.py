@@ -25,6 +25,7 @@ from isal import isal_zlib
 
 from ringfence.logs.discover import GZIP_MAGIC, Kind
 from ringfence.logs.schema import CLOUDTRAIL_RAW, duckdb_columns
+from ringfence.logs.sqltext import quote, quote_list
 from ringfence.logs.store import LoadError, publish
 from ringfence.logs.tiers import PARTITION as TIER_PARTITION
 from ringfence.logs.tiers import Tier
@@ -275,7 +276,7 @@ class CloudTrailLoader:
             bad = {
                 r[0]
                 for r in con.execute(
-                    f"SELECT DISTINCT source_file FROM read_parquet('{quarantine}/**/*.parquet')"
+                    f"SELECT DISTINCT source_file FROM read_parquet({quote(f'{quarantine}/**/*.parquet')})"
                 ).fetchall()
             }
             shutil.rmtree(quarantine)
@@ -296,7 +297,7 @@ class CloudTrailLoader:
             self.con.execute(
                 f"COPY (SELECT * EXCLUDE (account), CASE WHEN {_bad_sql()} THEN '{QUARANTINE}' ELSE account END "
                 f"AS account{split} FROM ({transform_sql(read_sql)}) {order}) "
-                f"TO '{staging}' (FORMAT parquet, {COMPRESSION}, ROW_GROUP_SIZE {ROW_GROUP}, "
+                f"TO {quote(staging)} (FORMAT parquet, {COMPRESSION}, ROW_GROUP_SIZE {ROW_GROUP}, "
                 f"PARTITION_BY ({partitions}), FILENAME_PATTERN '{self.batch_id}_{self._n}_{{uuid}}')"
             )
         except Exception:
@@ -309,7 +310,7 @@ class CloudTrailLoader:
         if not pairs:
             return []
         read = (
-            f"read_json({[str(t) for _, t in pairs]!r}, columns={duckdb_columns(CLOUDTRAIL_RAW)}, "
+            f"read_json({quote_list(t for _, t in pairs)}, columns={duckdb_columns(CLOUDTRAIL_RAW)}, "
             f"format='array', filename=true, maximum_object_size={MAX_RECORD_FAST})"
         )
         import duckdb
@@ -402,7 +403,7 @@ class CloudTrailLoader:
                     fh.write(json.dumps(rec, separators=(",", ":")))
                     fh.write("\n")
             read = (
-                f"read_json({[str(tmp)]!r}, columns={duckdb_columns(CLOUDTRAIL_RAW)}, "
+                f"read_json({quote_list([tmp])}, columns={duckdb_columns(CLOUDTRAIL_RAW)}, "
                 f"format='newline_delimited', filename=true, maximum_object_size={MAX_RECORD_SLOW})"
             )
             self._write(read, [(path, tmp)])

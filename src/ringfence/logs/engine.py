@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ringfence.logs.schema import CLOUDTRAIL, FLOWLOGS, Column
+from ringfence.logs.sqltext import quote_list
 from ringfence.logs.store import Store
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class DuckDBEngine:
         (threads,) = con.execute("SELECT current_setting('threads')").fetchall()[0]
         self.concurrency = max(1, int(threads))
         for table in VIEWS:
-            files = _sql_list([store.parquet_glob(table)]) if store.has_table(table) else None
+            files = quote_list([store.parquet_glob(table)]) if store.has_table(table) else None
             con.execute(f"CREATE VIEW {table} AS {_view_sql(table, files, window)}")
         self._con = con
         self._search_path = None
@@ -172,7 +173,7 @@ class DuckDBEngine:
         hot = hot_files(every, store.load_manifest().tiers, group.names, group.conditions)
         if hot is None:
             return "main.cloudtrail"
-        files = _sql_list(str(f) for f in hot) if hot else None
+        files = quote_list(str(f) for f in hot) if hot else None
         return f"({_view_sql('cloudtrail', files, self._window)})"
 
     def query(self, sql: str, hot: str | None = None) -> list[Row]:
@@ -229,10 +230,6 @@ def _view_sql(table: str, files: str | None, window: Window) -> str:
             "hive_types_autocast = false, union_by_name = true)"
         )
     return f"SELECT *, {extra} FROM ({source}) s WHERE {window.where(time_col)}"
-
-
-def _sql_list(values: Iterable[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
 def _tag(schema: str) -> str:

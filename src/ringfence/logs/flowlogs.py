@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ringfence.logs.discover import GZIP_MAGIC, Kind
 from ringfence.logs.schema import FLOW_DEFAULT_FORMAT, FLOW_FIELDS, flow_column
+from ringfence.logs.sqltext import quote
 from ringfence.logs.store import LoadError, publish
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class FlowLogLoader:
         staging.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con.execute(
-                f"COPY ({select}) TO '{staging}' (FORMAT parquet, COMPRESSION zstd, "
+                f"COPY ({select}) TO {quote(staging)} (FORMAT parquet, COMPRESSION zstd, "
                 f"PARTITION_BY (account, region, day), FILENAME_PATTERN 'f{self.batch_id}_{self._n}_{{uuid}}')"
             )
         except Exception:
@@ -95,14 +96,13 @@ class FlowLogLoader:
             return [
                 LoadError(str(path), 0, "Parquet file has no flow log columns (srcaddr, dstaddr, action)")
             ]
-        src = str(path).replace("'", "''")
         try:
             self._copy(
                 _select(
                     present,
-                    f"'{src}:' || (file_row_number + 1)",
-                    f"'{src}'",
-                    f"read_parquet('{src}', file_row_number=true)",
+                    f"{quote(f'{path}:')} || (file_row_number + 1)",
+                    quote(path),
+                    f"read_parquet({quote(path)}, file_row_number=true)",
                 )
             )
         except duckdb.Error as exc:
@@ -159,13 +159,12 @@ class FlowLogLoader:
         if kept:
             columns = {"line_no": "BIGINT", **{_col(f): FLOW_FIELDS[f] for f in fields}}
             cols_sql = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
-            src = str(path).replace("'", "''")
             self._copy(
                 _select(
                     set(fields),
-                    f"'{src}:' || line_no",
-                    f"'{src}'",
-                    f"read_csv('{tmp}', delim='\t', header=false, columns={cols_sql}, nullstr='-', "
+                    f"{quote(f'{path}:')} || line_no",
+                    quote(path),
+                    f"read_csv({quote(tmp)}, delim='\t', header=false, columns={cols_sql}, nullstr='-', "
                     "quote='', escape='')",
                 )
             )

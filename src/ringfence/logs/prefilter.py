@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from ringfence.logs.catalogue import Detection
+from ringfence.logs.sqltext import quote
 
 # Columns that are cheap to test on every row: short, repetitive, dictionary-encoded strings.
 CHEAP = frozenset(
@@ -337,6 +338,6 @@ def _name_tests(bound: set[str]) -> list[str]:
     prefixes = sorted(n for n in bound if n.endswith("%"))
     tests = []
     if exact:
-        tests.append("event_name_lc IN (" + ", ".join("'" + n.replace("'", "''") + "'" for n in exact) + ")")
-    tests += ["event_name_lc LIKE '" + p.replace("'", "''") + "'" for p in prefixes]
+        tests.append("event_name_lc IN (" + ", ".join(quote(n) for n in exact) + ")")
+    tests += [f"event_name_lc LIKE {quote(p)}" for p in prefixes]
     return tests

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from ringfence.logs.catalogue import Detection
 from ringfence.logs.schema import CLOUDTRAIL
+from ringfence.logs.sqltext import quote
 
 _LEVELS = {"informational": "info", "low": "low", "medium": "medium", "high": "high", "critical": "critical"}
 _JSON_ROOTS = {
@@ -76,10 +77,6 @@ def required_literal(regex: str) -> str:
             run += c
         i += 1
     return max(best, run, key=len)
-
-
-def quote(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def _backend_class() -> type[Any]:
