@@ -25,6 +25,7 @@ class IngestResult:
 
 # Decompressed copies of about two batches of CloudTrail files are on disk at once (see cloudtrail.py).
 _TMP_NEEDED = 1024 * 1024 * 1024
+FLUSH_ROWS = 4096
 
 
 def _tmp_root() -> str | None:
@@ -59,6 +60,11 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
         # Memory DuckDB keeps between batches instead of handing it back to the system and faulting it in
         # again: a fifth of the ingest's CPU time was the kernel's, mostly page faults.
         con.execute("SET block_allocator_memory = '512MB'")
+        # Rows bound for partitioned files wait in per-thread buffers, flushed to the file writers every
+        # this many rows. DuckDB's default (524,288) sends each row through memory several times the size of
+        # the cache; small flushes stay in it: 16 % less CPU for the whole conversion (measured on 300 k
+        # events, docs/benchmarks-logs.md).
+        con.execute(f"SET partitioned_write_flush_threshold = {FLUSH_ROWS}")
         ct: list[tuple[Path, Kind]] = []
         flows: list[tuple[Path, Kind]] = []
         for f in todo:
