@@ -35,7 +35,7 @@ def _findings(store: Store, dets: list[Detection]) -> list[Finding]:
 def unsplit_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store(tmp_path_factory.mktemp("unsplit"))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ingest_module, "shipped_tier", lambda: None)
+        mp.setattr(ingest_module, "shipped_split", lambda: None)
         assert ingest([STRATUS, INVICTUS], store).errors == ()
     return store
 
@@ -125,7 +125,7 @@ def test_a_store_with_unsplit_files_reads_every_file(tmp_path: Path, shared_stor
     mixed = Store(tmp_path / "mixed")
     assert ingest([STRATUS], mixed).errors == ()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ingest_module, "shipped_tier", lambda: None)
+        mp.setattr(ingest_module, "shipped_split", lambda: None)
         assert ingest([INVICTUS], mixed).errors == ()
     dets, _ = all_detections()
     assert _findings(mixed, dets) == _findings(shared_store, dets)
@@ -135,7 +135,7 @@ def test_a_split_condition_that_fails_writes_the_rows_unsplit(tmp_path: Path) ->
     broken = tiers.Tier(frozenset({"stoplogging"}), frozenset({"no_such_column = 1"}))
     store = Store(tmp_path / "s")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ingest_module, "shipped_tier", lambda: broken)
+        mp.setattr(ingest_module, "shipped_split", lambda: broken)
         assert ingest([STRATUS], store).errors == ()
     assert store.load_manifest().tiers == {}
     assert _files(store) and not any(tiers.FILE_TIER.search(f.name) for f in _files(store))
@@ -176,3 +176,37 @@ def test_a_time_window_reads_the_same_rows_from_hot_files(shared_store: Store, u
         assert found[0] == found[1]
         seen += len(found[0])
     assert seen > 0
+
+
+def test_ingest_lowers_each_column_once_and_admits_the_same_rows() -> None:
+    sql = (
+        "LOWER(user_agent) LIKE '%kali%' OR LOWER(CAST(user_agent AS TEXT)) = 'trufflehog' "
+        "OR (LOWER(user_type) = 'root' AND NOT LOWER(CAST(read_only AS TEXT)) = 'true') OR LOWER(t.user_name) = 'x'"
+    )
+    split = tiers.lowered_once(sql)
+    assert split.lowered == ("read_only", "user_agent", "user_type")
+    assert "LOWER(" not in split.condition.upper().replace("LOWER(T.", "")
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t (user_agent VARCHAR, user_type VARCHAR, read_only BOOLEAN, user_name VARCHAR)"
+    )
+    con.execute(
+        "INSERT INTO t VALUES ('Mozilla (Kali Linux)', 'IAMUser', true, 'a'), ('TruffleHog', NULL, NULL, 'b'), "
+        "('boto3', 'Root', false, 'c'), ('boto3', 'ROOT', true, 'X'), (NULL, NULL, NULL, NULL), ('ÄKALI', 'x', true, 'y')"
+    )
+    lowered = ", ".join(f'lower(CAST("{c}" AS VARCHAR)) AS "{tiers.LOWERED}{c}"' for c in split.lowered)
+
+    def admitted(condition: str, source: str) -> list[tuple[object, ...]]:
+        return con.execute(
+            f"SELECT user_agent, user_type, user_name FROM {source} WHERE coalesce(({condition}), false) ORDER BY ALL"
+        ).fetchall()
+
+    expected = admitted(sql, "t")
+    assert len(expected) == 5
+    assert admitted(split.condition, f"(SELECT *, {lowered} FROM t) t") == expected
+
+
+def test_a_condition_sqlglot_cannot_read_is_evaluated_as_written() -> None:
+    assert tiers.lowered_once("LOWER(user_agent) LIKE '%kali%' OR (") == tiers.Split(
+        "LOWER(user_agent) LIKE '%kali%' OR (", ()
+    )

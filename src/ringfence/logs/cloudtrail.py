@@ -25,10 +25,10 @@ from isal import isal_zlib
 
 from ringfence.logs.discover import GZIP_MAGIC, Kind
 from ringfence.logs.schema import CLOUDTRAIL_RAW, duckdb_columns
-from ringfence.logs.sqltext import quote, quote_list
+from ringfence.logs.sqltext import quote, quote_ident, quote_list
 from ringfence.logs.store import LoadError, publish
+from ringfence.logs.tiers import LOWERED, Tier
 from ringfence.logs.tiers import PARTITION as TIER_PARTITION
-from ringfence.logs.tiers import Tier
 
 if TYPE_CHECKING:
     import duckdb
@@ -289,14 +289,23 @@ class CloudTrailLoader:
         split = ""
         partitions = "account, region, day"
         order = f"ORDER BY {ORDER}"
+        rows = transform_sql(read_sql)
+        drop = ["account"]
         if tier is not None:
-            split = f", CASE WHEN coalesce(({tier.sql}), false) THEN 'h' ELSE 'c' END AS {TIER_PARTITION}"
+            how = tier.split
+            lowered = [(quote_ident(c), quote_ident(LOWERED + c)) for c in how.lowered]
+            if lowered:
+                rows = f"SELECT *, {', '.join(f'lower(CAST({c} AS VARCHAR)) AS {lc}' for c, lc in lowered)} FROM ({rows})"
+                drop += [lc for _, lc in lowered]
+            split = (
+                f", CASE WHEN coalesce(({how.condition}), false) THEN 'h' ELSE 'c' END AS {TIER_PARTITION}"
+            )
             partitions += f", {TIER_PARTITION}"
             order = ""
         try:
             self.con.execute(
-                f"COPY (SELECT * EXCLUDE (account), CASE WHEN {_bad_sql()} THEN '{QUARANTINE}' ELSE account END "
-                f"AS account{split} FROM ({transform_sql(read_sql)}) {order}) "
+                f"COPY (SELECT * EXCLUDE ({', '.join(drop)}), CASE WHEN {_bad_sql()} THEN '{QUARANTINE}' "
+                f"ELSE account END AS account{split} FROM ({rows}) {order}) "
                 f"TO {quote(staging)} (FORMAT parquet, {COMPRESSION}, ROW_GROUP_SIZE {ROW_GROUP}, "
                 f"PARTITION_BY ({partitions}), FILENAME_PATTERN '{self.batch_id}_{self._n}_{{uuid}}')"
             )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ringfence.logs.discover import Kind, iter_files, sniff
 from ringfence.logs.store import FileEntry, LoadError, Store
-from ringfence.logs.tiers import shipped as shipped_tier
+from ringfence.logs.tiers import shipped_split
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
             if ct:
                 with ThreadPoolExecutor(max_workers=1) as planner:
                     # The catalogue is planned while the first files are inflated.
-                    tier = planner.submit(shipped_tier)
+                    tier = planner.submit(shipped_split)
                     loader = CloudTrailLoader(
                         con, store.root / "cloudtrail", Path(tmp), batch_id, tier.result
                     )

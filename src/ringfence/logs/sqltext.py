@@ -15,3 +15,8 @@ def quote(value: str | Path) -> str:
 def quote_list(values: Iterable[str | Path]) -> str:
     """A SQL list literal of string literals."""
     return "[" + ", ".join(quote(v) for v in values) + "]"
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier naming `name`."""
+    return '"' + name.replace('"', '""') + '"'

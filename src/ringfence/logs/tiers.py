@@ -21,13 +21,25 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 # A tiered file's name ends in `.h-<key>.parquet` (hot) or `.c-<key>.parquet` (cold).
 FILE_TIER = re.compile(r"\.([hc])-([0-9a-f]{16})\.parquet$")
 # The partition level that COPY writes the tier to, folded into the file name by `store.publish`.
 PARTITION = "tier"
+# Ingest computes the lower-case form of a column the split condition lowers as this prefix + its name.
+LOWERED = "ringfence_lc_"
+
+
+@dataclass(frozen=True)
+class Split:
+    """The tier's condition as ingest evaluates it: `condition` reads `LOWERED + name` for each of `lowered`
+    in place of LOWER(name), so that a column lowered by several tests is lowered once per row (the
+    catalogue lowers user_agent four times; once is 7 % less CPU for the whole conversion)."""
+
+    condition: str
+    lowered: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,10 @@ class Tier:
         text = json.dumps(self.as_json(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    @cached_property
+    def split(self) -> Split:
+        return lowered_once(self.sql)
+
     def covers(self, names: Iterable[str], conditions: Iterable[str]) -> bool:
         """Whether every row admitted by (`names`, `conditions`) is admitted by this tier."""
         return set(names) <= self.names and set(conditions) <= self.conditions
@@ -62,6 +78,41 @@ class Tier:
         if not isinstance(names, list) or not isinstance(conditions, list):
             return None
         return Tier(frozenset(str(n) for n in names), frozenset(str(c) for c in conditions))
+
+
+def lowered_once(sql: str) -> Split:
+    """`sql` with each LOWER(column), or LOWER(CAST(column AS TEXT)), reading a column of that name under
+    LOWERED instead; unchanged when sqlglot cannot parse it."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except SqlglotError:
+        return Split(sql, ())
+    lowered: set[str] = set()
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Lower):
+            return node
+        arg = node.this
+        while isinstance(arg, exp.Cast) and arg.to.is_type(exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR):
+            arg = arg.this
+        if not isinstance(arg, exp.Column) or arg.table:
+            return node
+        lowered.add(arg.name)
+        return exp.column(LOWERED + arg.name, quoted=True)
+
+    return Split(tree.transform(swap).sql(dialect="duckdb"), tuple(sorted(lowered)))
+
+
+def shipped_split() -> Tier | None:
+    """`shipped()` with its split condition worked out (ingest asks for it in a thread of its own)."""
+    tier = shipped()
+    if tier is not None:
+        _ = tier.split
+    return tier
 
 
 @cache
