@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ringfence.logs import db
 from ringfence.logs.discover import Kind, iter_files, sniff
 from ringfence.logs.store import FileEntry, LoadError, Store
 from ringfence.logs.tiers import shipped_split
@@ -39,7 +40,6 @@ def _tmp_root() -> str | None:
 
 
 def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> IngestResult:
-    import duckdb
 
     threads = threads or max(1, min(os.cpu_count() or 1, 8))
     manifest = store.load_manifest()
@@ -53,8 +53,7 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
     if todo:
         (store.root / "cloudtrail").mkdir(parents=True, exist_ok=True)
         (store.root / "flowlogs").mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
+        con = db.connect()
         con.execute("SET preserve_insertion_order = false")
         con.execute(f"SET threads = {threads}")
         # Memory DuckDB keeps between batches instead of handing it back to the system and faulting it in
