@@ -28,9 +28,13 @@ demo: install
 test: dev
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/check
 
+# Every benchmark, with its peer in the same run where it has one (docs/benchmarks*.md say what each measures).
 bench: dev
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/cache_bench.py
+	$(BIN)/python benchmarks/iam_bench.py
+	$(BIN)/python benchmarks/network_bench.py
+	$(BIN)/python benchmarks/logs_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
