@@ -53,3 +53,22 @@ def test_matching_is_case_insensitive(tmp_path: Path) -> None:
     assert len(hit) == 1
     assert hit[0].events == ("ev-1",) and hit[0].severity == "medium"
     assert hit[0].author and hit[0].references
+
+
+def test_a_broken_rule_file_is_reported_and_the_others_still_run(tmp_path: Path) -> None:
+    """A YAML syntax error, a duplicate key and an unreadable file each cost their own file only."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    good = default_sigma_dir() / "aws_cloudtrail_disable_logging.yml"
+    if not good.exists():
+        good = sorted(default_sigma_dir().glob("*.y*ml"))[0]
+    (rules / "good.yml").write_text(good.read_text())
+    (rules / "syntax.yml").write_text("title: broken\n  detection: [unclosed\n")
+    (rules / "duplicate.yml").write_text(good.read_text() + "\ntitle: twice\n")
+    (rules / "unreadable.yml").mkdir()  # a folder with a rule's name: reading it fails
+    dets, problems = load_sigma(rules)
+    assert len(dets) == 1
+    by_file = {Path(p.path).name: p.message for p in problems}
+    assert by_file["syntax.yml"].startswith("invalid YAML") and "line 2" in by_file["syntax.yml"]
+    assert "Duplicate key 'title'" in by_file["duplicate.yml"]
+    assert by_file["unreadable.yml"].startswith("unreadable")
