@@ -80,3 +80,6 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert _run(str(STOP), "--engine", "flink")[0] == 2
     _run(str(STOP), "--store", str(tmp_path / "s"))
     assert _run(str(tmp_path / "s"), str(STOP))[0] == 2  # a store and raw logs together
+    (tmp_path / "s" / "manifest.json").write_text("{damaged")
+    code, out = _run(str(STOP), "--store", str(tmp_path / "s"))
+    assert code == 2 and "damaged" in out and "internal error" not in out

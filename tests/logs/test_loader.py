@@ -11,7 +11,7 @@ from ringfence.logs import cloudtrail
 from ringfence.logs.discover import Kind
 from ringfence.logs.engine import DuckDBEngine, Window
 from ringfence.logs.ingest import ingest
-from ringfence.logs.store import Store
+from ringfence.logs.store import Store, StoreError
 
 from .conftest import STRATUS
 
@@ -260,3 +260,43 @@ def test_a_quote_in_folder_names_is_data(tmp_path: Path) -> None:
     report = detect([store.root])
     assert report.events == 1 and report.flow_records == 1
     assert {d.rule_id for d in report.detections} >= {"cloudtrail.logging-stopped"}
+
+
+def test_hostile_files_are_each_reported_and_the_good_one_ingested(tmp_path: Path) -> None:
+    """Deep nesting, an empty file, a gzip header with nothing after it, an empty gzip member: each is an
+    error naming its file and what is wrong; none stops the rest."""
+    logs = tmp_path / "logs"
+    good = _aws_layout(logs, "good.json.gz", [_event(1), _event(2)])
+    depth = 100_000
+    (logs / "deep.json").write_text('{"Records": [' + "[" * depth + "]" * depth + "]}")
+    (logs / "deep-lines.json").write_text(
+        json.dumps(_event(3)) + "\n" + '{"a": ' + "[" * depth + "]" * depth + "}\n"
+    )
+    (logs / "empty.json").write_bytes(b"")
+    (logs / "header-only.json.gz").write_bytes(gzip.compress(b"{}")[:10])
+    (logs / "nothing.json.gz").write_bytes(gzip.compress(b""))
+    res = ingest([logs], Store(tmp_path / "store"))
+    by_file = {Path(e.path).name: e for e in res.errors}
+    assert by_file["deep.json"].message == cloudtrail.TOO_DEEP
+    assert (
+        by_file["deep-lines.json"].message == cloudtrail.TOO_DEEP and by_file["deep-lines.json"].offset == 2
+    )
+    assert by_file["empty.json"].message == "empty file"
+    assert by_file["header-only.json.gz"].message == "cannot decompress: truncated gzip stream"
+    assert by_file["nothing.json.gz"].message == "no content"
+    assert good.name not in by_file
+    rows = _query(Store(tmp_path / "store"), "SELECT event_id FROM cloudtrail ORDER BY 1")
+    assert rows == [("e-1",), ("e-2",), ("e-3",)]
+
+
+@pytest.mark.parametrize(
+    "manifest", ['{"files": {broken', "[]", '{"files": {"x": 5}}', '{"files": {"x": {}}}']
+)
+def test_a_damaged_manifest_stops_with_a_clear_error_and_adds_nothing(tmp_path: Path, manifest: str) -> None:
+    store = Store(tmp_path / "store")
+    ingest([STRATUS], store)
+    (store.root / "manifest.json").write_text(manifest)
+    before = sorted(store.root.rglob("*.parquet"))
+    with pytest.raises(StoreError, match="damaged"):
+        ingest([STRATUS], store)
+    assert sorted(store.root.rglob("*.parquet")) == before

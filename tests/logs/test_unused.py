@@ -34,3 +34,10 @@ def test_unused_and_least_privilege_policy() -> None:
     }
     idle = report["arn:aws:iam::229654561268:role/idle"]
     assert idle.used == () and idle.unused == ("ec2:*",) and idle.policy["Statement"] == []
+
+
+def test_parameters_nested_too_deeply_name_no_resource() -> None:
+    from ringfence.logs.unused import _named_resources
+
+    deep = "[" * 100_000 + "]" * 100_000
+    assert _named_resources("s3:GetObject", deep, '{"a": ' + deep + "}", "111122223333") == set()

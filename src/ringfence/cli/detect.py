@@ -52,6 +52,7 @@ def detect_command(
     from ringfence.logs.engine import Window
     from ringfence.logs.report import render
     from ringfence.logs.runner import LogsUsageError, detect, make_engine
+    from ringfence.logs.store import StoreError
 
     window = Window(_parse_time(since, "--since"), _parse_time(until, "--until"))
     if window.since and window.until and window.since > window.until:
@@ -65,6 +66,8 @@ def detect_command(
         report = detect(logs, eng, window, store_dir=store, sigma=sigma, with_sigma=not no_sigma)
     except LogsUsageError as exc:
         raise typer.BadParameter(str(exc), param_hint="LOGS") from None
+    except StoreError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--store") from None
     text = render(report, fmt)
     if output is not None:
         output.write_text(text)

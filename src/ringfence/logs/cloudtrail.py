@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 _RECORDS_PREFIX = re.compile(rb'^\s*\{\s*"Records"\s*:\s*')
 REQUIRED = ("eventID", "eventTime", "eventSource", "eventName")
+# A record nested deeper than Python's JSON reader goes (about a thousand levels; real records nest a few).
+TOO_DEEP = "record nested too deeply to read"
 # The batch size, in decompressed bytes, handed to DuckDB at once: big enough to keep both cores busy.
 BATCH_BYTES = 256 * 1024 * 1024
 # Records missing a field every event has are written here, then read back for diagnosis and removed.
@@ -480,6 +482,8 @@ def iter_records(path: Path) -> Iterator[tuple[int, str, object | None, str | No
                 yield lineno, "line", _unwrap(json.loads(line)), None
             except json.JSONDecodeError as exc:
                 yield lineno, "line", None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+            except RecursionError:
+                yield lineno, "line", None, TOO_DEEP
 
 
 def _walk_array(text: str, start: int) -> Iterator[tuple[int, str, object | None, str | None]]:
@@ -499,6 +503,9 @@ def _walk_array(text: str, start: int) -> Iterator[tuple[int, str, object | None
             obj, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             yield exc.pos, "char", None, f"invalid JSON: {exc.msg}"
+            return
+        except RecursionError:  # where such a record ends cannot be found without reading it
+            yield pos, "char", None, TOO_DEEP
             return
         yield pos, "char", _unwrap(obj), None
         pos = end

@@ -77,3 +77,24 @@ def sniff(path: Path) -> Kind:
     if _FLOW_DEFAULT_LINE.match(stripped):
         return Kind.FLOW_TEXT
     return Kind.UNKNOWN
+
+
+def why_unknown(path: Path) -> str:
+    """Why `sniff` did not recognise `path`, for the error it is reported with."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(16384)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    if not raw.strip():
+        return "empty file"
+    if raw[:2] == GZIP_MAGIC:
+        inflate = zlib.decompressobj(47)
+        try:
+            head = inflate.decompress(raw, 4096)
+        except zlib.error as exc:
+            return f"cannot decompress: {exc}"
+        if not head.strip():
+            whole = len(raw) < 16384  # the read above holds the whole file
+            return "cannot decompress: truncated gzip stream" if whole and not inflate.eof else "no content"
+    return "neither CloudTrail nor VPC flow log content"

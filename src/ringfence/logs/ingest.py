@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.logs import db
-from ringfence.logs.discover import Kind, iter_files, sniff
+from ringfence.logs.discover import Kind, iter_files, sniff, why_unknown
 from ringfence.logs.store import FileEntry, LoadError, Store
 from ringfence.logs.tiers import shipped_split
 
@@ -74,7 +74,7 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
                 continue
             kinds[str(f)] = kind
             if kind is Kind.UNKNOWN:
-                per_file[str(f)] = [LoadError(str(f), 0, "neither CloudTrail nor VPC flow log content")]
+                per_file[str(f)] = [LoadError(str(f), 0, why_unknown(f))]
             elif kind in (Kind.FLOW_TEXT, Kind.FLOW_PARQUET):
                 flows.append((f, kind))
             else:

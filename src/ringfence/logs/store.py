@@ -24,6 +24,10 @@ MANIFEST = "manifest.json"
 TABLES = ("cloudtrail", "flowlogs")
 
 
+class StoreError(ValueError):
+    """The store cannot be used as it is (the CLI reports it and exits with code 2)."""
+
+
 @dataclass(frozen=True)
 class LoadError:
     """A file, or a record in it, that could not be read. `offset` is a byte offset into the (decompressed)
@@ -102,6 +106,19 @@ class Store:
         p = self.root / MANIFEST
         if not p.is_file():
             return Manifest()
+        try:
+            return self._read_manifest(p)
+        except OSError as exc:
+            raise StoreError(f"{p}: unreadable ({exc.strerror or exc})") from None
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            # Which files the store holds is unknown: ingesting again would add their rows twice.
+            raise StoreError(
+                f"{p}: damaged ({type(exc).__name__}: {exc}); remove the store folder, or give another "
+                "--store, to convert the logs again"
+            ) from None
+
+    @staticmethod
+    def _read_manifest(p: Path) -> Manifest:
         data = json.loads(p.read_text())
         recorded = data.get("tiers")
         tiers = {

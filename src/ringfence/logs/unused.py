@@ -86,12 +86,12 @@ def _named_resources(action: str, resources: str | None, params: str | None, acc
             for r in json.loads(resources) or []:
                 if isinstance(r, dict) and isinstance(r.get("ARN"), str):
                     out.add(r["ARN"])
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             pass
     if params:
         try:
             p = json.loads(params)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             p = None
         if isinstance(p, dict):
             for k in _ARN_KEYS:
