@@ -84,3 +84,32 @@ def test_parquet_flow_logs(tmp_path: Path) -> None:
     store = Store(tmp_path / "store")
     assert ingest([src], store).errors == ()
     assert _rules(store)["vpcflow.admin-port-accepted-from-internet"] == [("eni-1", "203.0.113.9", 1)]
+
+
+def test_numbers_out_of_range_or_not_ascii_cost_their_line_only(tmp_path: Path) -> None:
+    header = " ".join(V5.split()[:14])
+    good = v2("203.0.113.9", "10.0.1.5", 22)
+    lines = [header, good, good.replace(" 22 ", " ²2 "), good.replace(f" {T0} ", " 99999999999999999999 ")]
+    lines += [good.replace(" 49152 ", " 4294967296 "), good.replace(" 49152 ", " -1 ")]
+    (tmp_path / "f.log").write_text("\n".join(lines) + "\n")
+    res = ingest([tmp_path / "f.log"], Store(tmp_path / "store"))
+    assert [(e.offset, e.message) for e in res.errors] == [
+        (3, "dstport '²2' is not a number"),
+        (4, "start '99999999999999999999' is out of range"),
+        (5, "srcport '4294967296' is out of range"),
+        (6, "srcport '-1' is not a number"),
+    ]
+    eng = DuckDBEngine(threads=1)
+    eng.open(Store(tmp_path / "store"), Window())
+    assert eng.query("SELECT record_ref FROM flowlogs") == [(f"{tmp_path / 'f.log'}:2",)]
+    eng.close()
+
+
+def test_a_header_naming_a_field_twice_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "f.log").write_text(
+        "version srcaddr dstaddr srcaddr action\n2 1.2.3.4 5.6.7.8 1.2.3.4 ACCEPT\n"
+    )
+    res = ingest([tmp_path / "f.log"], Store(tmp_path / "store"))
+    assert [(e.offset, e.unit, e.message) for e in res.errors] == [
+        (1, "line", "the header names srcaddr twice")
+    ]
