@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from ringfence.logs.unused import iam_action, role_of, unused_report
+import json
+from pathlib import Path
 
-from .conftest import STRATUS
+from typer.testing import CliRunner
+
+from ringfence.cli.app import app
+from ringfence.logs.unused import iam_action, role_of, unused_analysis, unused_report
+
+from .conftest import ROOT, STRATUS
 
 USER = "arn:aws:iam::229654561268:user/christophe"
 
@@ -41,3 +47,28 @@ def test_parameters_nested_too_deeply_name_no_resource() -> None:
 
     deep = "[" * 100_000 + "]" * 100_000
     assert _named_resources("s3:GetObject", deep, '{"a": ' + deep + "}", "111122223333") == set()
+
+
+def test_logs_that_cannot_be_read_are_reported_not_counted_as_unused(tmp_path: Path) -> None:
+    """Unknown is not pass: a granted pattern may have been used in a file that could not be read, so the
+    report carries the read errors (json) or warns about them (text, on standard error)."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "ok.json").write_text((STRATUS / "aws.persistence.iam-create-admin-user.json").read_text())
+    (logs / "broken.json").write_text('{"Records": [{"eventID": ')
+    result = unused_analysis([logs], {USER: {"iam:*"}})
+    assert [Path(e.path).name for e in result.errors] == ["broken.json"]
+    assert result.files == 2 and result.events > 0
+    assert result.entries[0].used == ("iam:AttachUserPolicy", "iam:CreateAccessKey", "iam:CreateUser")
+
+    runner = CliRunner()
+    estate = ROOT / "examples" / "three-tier"
+    res = runner.invoke(app, ["iam", "unused", str(estate), "--logs", str(logs), "--format", "json"])
+    assert res.exit_code == 0
+    payload = json.loads(res.stdout)
+    assert [Path(e["path"]).name for e in payload["errors"]] == ["broken.json"]
+    assert set(payload["errors"][0]) == {"path", "offset", "unit", "message"}
+    assert payload["summary"] == {"events": result.events, "files": 2}
+    res = runner.invoke(app, ["iam", "unused", str(estate), "--logs", str(logs)])
+    assert res.exit_code == 0 and "broken.json" in res.stderr and "not counted" in res.stderr
+    assert res.stdout.startswith(f"over {result.events} CloudTrail event(s) in 2 file(s)")

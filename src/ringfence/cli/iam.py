@@ -140,7 +140,7 @@ def unused(
     from pathlib import Path
 
     from ringfence.iam.engine import Engine
-    from ringfence.logs.unused import unused_report
+    from ringfence.logs.unused import unused_analysis
 
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
@@ -162,7 +162,8 @@ def unused(
                     patterns |= {"*"} if statement.not_action else set(statement.actions)
         granted[principal.arn] = patterns
         addresses[principal.arn] = principal.address
-    entries = unused_report([Path(entry) for entry in logs], granted)
+    result = unused_analysis([Path(entry) for entry in logs], granted)
+    entries = result.entries
     if fmt == "json":
         payload = {
             "principals": [
@@ -175,10 +176,22 @@ def unused(
                     "policy": e.policy,
                 }
                 for e in entries
-            ]
+            ],
+            "errors": [err.as_json() for err in result.errors],
+            "summary": {"events": result.events, "files": result.files},
         }
         typer.echo(json.dumps(payload, indent=2))
         return
+    if result.errors:
+        # Unknown is not pass: what those files hold is not counted, so "never used" is not proven.
+        typer.echo(
+            f"ringfence: {len(result.errors)} error(s) reading the logs; actions in what could not be read are "
+            "not counted:",
+            err=True,
+        )
+        for err in result.errors:
+            typer.echo(f"  {err.path}:{err.offset}: {err.message}", err=True)
+    typer.echo(f"over {result.events} CloudTrail event(s) in {result.files} file(s)")
     for e in entries:
         typer.echo(
             f"{addresses.get(e.principal, e.principal)}: used {len(e.used)} action(s); "

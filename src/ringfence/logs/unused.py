@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ringfence.logs.store import LoadError
+
 # CloudTrail names a few services by an endpoint that is not their IAM prefix, and a few API versions add
 # a suffix to the event name (lambda's `UpdateFunctionCode20150331v2`).
 _PREFIX = {"monitoring": "cloudwatch", "email": "ses", "signin": "signin", "s3-control": "s3"}
@@ -124,9 +126,26 @@ def least_privilege_policy(usage: PrincipalUsage) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+@dataclass(frozen=True)
+class UnusedResult:
+    entries: tuple[UnusedEntry, ...]
+    # Log files, or parts of them, that could not be read: the actions they hold are not counted, so a
+    # pattern reported unused may have been used there (unknown is not pass: the CLI says so).
+    errors: tuple[LoadError, ...]
+    events: int  # CloudTrail events read
+    files: int  # log files considered
+
+
 def unused_report(
     logs: Sequence[Path], granted: Mapping[str, set[str]], store_dir: Path | None = None
 ) -> list[UnusedEntry]:
+    """The entries of `unused_analysis`."""
+    return list(unused_analysis(logs, granted, store_dir).entries)
+
+
+def unused_analysis(
+    logs: Sequence[Path], granted: Mapping[str, set[str]], store_dir: Path | None = None
+) -> UnusedResult:
     """For each principal in `granted`: the granted action patterns never exercised in `logs`, the actions
     used, and the least-privilege policy for them. Principals absent from the logs used nothing."""
     import tempfile
@@ -137,11 +156,12 @@ def unused_report(
 
     with tempfile.TemporaryDirectory(prefix="ringfence-unused-") as tmp:
         store = Store(store_dir or Path(tmp))
-        ingest(logs, store)
+        loaded = ingest(logs, store)
         eng = DuckDBEngine()
         eng.open(store, Window())
         try:
             usage = usage_from_engine(eng)
+            events = eng.count("cloudtrail")
         finally:
             eng.close()
     out = []
@@ -152,4 +172,4 @@ def unused_report(
             p for p in patterns if not any(fnmatch.fnmatchcase(a.lower(), p.lower()) for a in use.used)
         )
         out.append(UnusedEntry(principal, patterns, use.used, unused, least_privilege_policy(use)))
-    return out
+    return UnusedResult(tuple(out), loaded.errors, events, loaded.files)
