@@ -83,3 +83,15 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     (tmp_path / "s" / "manifest.json").write_text("{damaged")
     code, out = _run(str(STOP), "--store", str(tmp_path / "s"))
     assert code == 2 and "damaged" in out and "internal error" not in out
+
+
+def test_a_damaged_store_file_is_a_clear_error(tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    assert _run(str(STOP), "--store", str(store))[0] == 0
+    damaged = sorted((store / "cloudtrail").rglob("*.parquet"))[0]
+    damaged.write_bytes(b"not parquet")
+    code, out = _run(str(STOP), "--store", str(store))
+    said = " ".join(out.replace("│", " ").split())  # the message as one line, out of its box
+    assert code == 2 and "cannot be read" in said and "internal error" not in said
+    code, out = _run(str(store))
+    assert code == 2 and "cannot be read" in " ".join(out.replace("│", " ").split())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ringfence.logs import db
 from ringfence.logs.schema import CLOUDTRAIL, FLOWLOGS, Column
 from ringfence.logs.sqltext import quote_list
-from ringfence.logs.store import Store
+from ringfence.logs.store import Store, StoreError
 
 if TYPE_CHECKING:
     from ringfence.logs.prefilter import HotGroup
@@ -102,6 +102,8 @@ class DuckDBEngine:
         self._hot_sources: dict[tuple[frozenset[str], frozenset[str]], str] = {}
 
     def open(self, store: Store, window: Window) -> None:
+        import duckdb
+
         con = db.connect()
         con.execute("SET parquet_metadata_cache = true")
         # Memory kept between statements rather than handed back and faulted in again: 7 % off the whole
@@ -113,7 +115,11 @@ class DuckDBEngine:
         self.concurrency = max(1, int(threads))
         for table in VIEWS:
             files = quote_list([store.parquet_glob(table)]) if store.has_table(table) else None
-            con.execute(f"CREATE VIEW {table} AS {_view_sql(table, files, window)}")
+            try:
+                con.execute(f"CREATE VIEW {table} AS {_view_sql(table, files, window)}")
+            except duckdb.Error as exc:  # the views read every file's schema: a damaged file fails here
+                con.close()
+                raise _damaged(store, exc) from None
         self._con = con
         self._search_path = None
         self._store = store
@@ -202,7 +208,12 @@ class DuckDBEngine:
                 cur.close()
 
     def count(self, table: str) -> int:
-        return int(self._con.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0])
+        import duckdb
+
+        try:
+            return int(self._con.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0])
+        except duckdb.Error as exc:
+            raise _damaged(self._store, exc) from None
 
     def close(self) -> None:
         if self._con is not None:
@@ -223,6 +234,12 @@ def _view_sql(table: str, files: str | None, window: Window) -> str:
             "hive_types_autocast = false, union_by_name = true)"
         )
     return f"SELECT *, {extra} FROM ({source}) s WHERE {window.where(time_col)}"
+
+
+def _damaged(store: Store | None, exc: Exception) -> StoreError:
+    where = store.root if store is not None else "the store"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return StoreError(f"{where}: cannot be read ({first}); remove the store folder to convert the logs again")
 
 
 def _tag(schema: str) -> str:
