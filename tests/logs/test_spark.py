@@ -3,12 +3,14 @@ local[1] session, one store, one comparison."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from ringfence.logs.engine import DuckDBEngine, Window
+from ringfence.logs.engine import DuckDBEngine, Engine, Window
 from ringfence.logs.ingest import ingest
 from ringfence.logs.runner import all_detections, run
-from ringfence.logs.store import Store
+from ringfence.logs.store import Store, StoreError
 
 from .conftest import INVICTUS, STRATUS
 from .test_flowlogs import T0, v2
@@ -90,3 +92,17 @@ def test_cli_builds_the_spark_engine_without_starting_it() -> None:
 
     eng = make_engine("spark", "spark://127.0.0.1:7077")
     assert isinstance(eng, SparkEngine) and eng.master == "spark://127.0.0.1:7077"
+
+
+@pytest.mark.parametrize("name", ["duckdb", "spark"])
+def test_both_engines_refuse_a_store_with_a_damaged_file(tmp_path: Path, name: str) -> None:
+    from ringfence.logs.spark import SparkEngine
+
+    store = Store(tmp_path / "store")
+    assert ingest([STRATUS / "aws.defense-evasion.cloudtrail-stop.json"], store).errors == ()
+    damaged = sorted(store.table_dir("cloudtrail").rglob("*.parquet"))[0]
+    damaged.write_bytes(b"not parquet")
+    engine: Engine = DuckDBEngine(threads=1) if name == "duckdb" else SparkEngine("local[1]")
+    with pytest.raises(StoreError, match="cannot be read") as caught:
+        engine.open(store, Window())
+    assert damaged.name in str(caught.value)

@@ -3,11 +3,12 @@ with sqlglot. Local mode by default; pass a master URL (spark://..., yarn, k8s:/
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
 from ringfence.logs.engine import VIEWS, Row, Window, empty_select
-from ringfence.logs.store import Store
+from ringfence.logs.store import Store, StoreError
 
 # One session per process: starting a JVM is seconds, so tests and repeated runs share it.
 _SESSIONS: dict[str, Any] = {}
@@ -60,11 +61,23 @@ class SparkEngine:
             raw = f"ringfence_{table}_raw"
             if store.has_table(table):
                 d = str(store.table_dir(table))
-                df = spark.read.option("basePath", d).option("recursiveFileLookup", "false").parquet(d)
-                df.select(*[c.name for c in columns]).createOrReplaceTempView(raw)
-                if self.cache:
-                    # Every detection reads the same columns: read the files once per run.
-                    spark.catalog.cacheTable(raw)
+                try:
+                    df = spark.read.option("basePath", d).option("recursiveFileLookup", "false").parquet(d)
+                    df.select(*[c.name for c in columns]).createOrReplaceTempView(raw)
+                    if self.cache:
+                        # Every detection reads the same columns: read the files once per run.
+                        spark.catalog.cacheTable(raw)
+                    # Read now: a damaged file is then one clear error, not a failure of every detection.
+                    spark.sql(f"SELECT count(*) FROM {raw}").collect()
+                except Exception as exc:  # noqa: BLE001 - Spark's errors come through py4j, of many types
+                    if spark.catalog.tableExists(raw):
+                        self._views.append(raw)
+                    self._spark = spark
+                    self.close()  # what was cached or registered so far
+                    raise StoreError(
+                        f"{store.root}: cannot be read ({_spark_problem(exc)}); remove the store folder to "
+                        "convert the logs again"
+                    ) from None
             else:
                 spark.sql(to_spark(empty_select(columns))).createOrReplaceTempView(raw)
             spark.sql(
@@ -88,3 +101,13 @@ class SparkEngine:
                 self._spark.catalog.dropTempView(v)
             self._views = []
             self._spark = None
+
+
+def _spark_problem(exc: Exception) -> str:
+    """The useful line of a Spark error: the file it could not read, when it says, else its first line."""
+    text = str(exc)
+    m = re.search(r"reading file (\S+?)\.?\s", text)
+    if m:
+        return f"cannot read {m.group(1)}"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
