@@ -276,3 +276,16 @@ def test_scp_attached_to_an_unplaced_ou_leaves_allows_undecided() -> None:
     d = org_engine().can("admin", "s3:ListAllMyBuckets", "*", {"aws:RequestedRegion": "eu-west-1"})
     assert d.allowed is None and any("OU" in u for u in d.unknown)
     assert any("ou_only" in n for n in org_engine().notes)
+
+
+def test_an_action_missing_from_the_catalogue_is_noted_with_the_closest_one() -> None:
+    ask = engine().ask
+    typo = ask("aws_iam_role.app", "s3:GetObjekt", "arn:aws:s3:::b/k", {"aws:SecureTransport": "true"})
+    assert any(
+        "s3:GetObjekt is not an action of s3" in n and "did you mean s3:GetObject?" in n for n in typo.notes
+    )
+    service = ask("aws_iam_role.app", "s4:GetObject", "arn:aws:s3:::b/k", {})
+    assert any("s4 is not a service" in n for n in service.notes)
+    for action in ("s3:GetObject", "S3:getobject", "s3:Get*"):
+        answer = ask("aws_iam_role.app", action, "arn:aws:s3:::b/k", {"aws:SecureTransport": "true"})
+        assert not any("catalogue" in n for n in answer.notes), action

@@ -240,6 +240,9 @@ class Engine:
                 decision = replace(decision, allowed=None, unknown=(*decision.unknown, why))
         if holder is None and arn != "*":
             notes.append(f"{arn} is not in the estate: a resource policy it may have is not known")
+        unlisted = _unlisted_action(action)
+        if unlisted is not None:
+            notes.append(unlisted)
         if unreadable and decision.decision != "explicit_deny":
             # A policy we cannot read could allow or deny anything: the answer is not decided.
             decision = replace(decision, allowed=None, unknown=(*decision.unknown, *unreadable))
@@ -251,3 +254,23 @@ def _account_of(arn: str) -> str | None:
     if len(parts) == 6 and parts[4].isdigit():
         return parts[4]
     return None
+
+
+def _unlisted_action(action: str) -> str | None:
+    """A note when `action` (no wildcard) is not in the IAM action catalogue: the policies may well match
+    it, but AWS has no such call to make (a typo, or an action newer than the catalogue)."""
+    import difflib
+
+    from ringfence.iam import catalogue
+
+    service, _, name = action.partition(":")
+    if not name or any(ch in action for ch in "*?"):
+        return None
+    if service.lower() not in catalogue.service_keys():
+        return f"{service} is not a service in the IAM action catalogue (a typo, or newer than the catalogue)"
+    if catalogue.action_info(action) is not None:
+        return None
+    known = {a.name.lower(): a.name for a in catalogue.service_actions(service.lower()).values()}
+    close = difflib.get_close_matches(name.lower(), list(known), n=1)
+    hint = f"; did you mean {service}:{known[close[0]]}?" if close else ""
+    return f"{action} is not an action of {service} in the IAM action catalogue (a typo, or newer than the catalogue){hint}"
