@@ -16,10 +16,10 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
         return None
     try:
         t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if t.tzinfo is not None:
+            t = t.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # 9999-12-31T23:00-05:00 is past the last time there is
         raise typer.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=option) from None
-    if t.tzinfo is not None:
-        t = t.astimezone(UTC).replace(tzinfo=None)
     return t
 
 
@@ -44,6 +44,10 @@ def detect_command(
         raise typer.BadParameter(f"{fmt!r}: one of {', '.join(FORMATS)}", param_hint="--format")
     if engine not in ENGINES:
         raise typer.BadParameter(f"{engine!r}: one of {', '.join(ENGINES)}", param_hint="--engine")
+    if store is not None and store.exists() and not store.is_dir():
+        raise typer.BadParameter(f"{store} is not a folder", param_hint="--store")
+    if output is not None and output.is_dir():
+        raise typer.BadParameter(f"{output} is a folder: give a file", param_hint="--output")
     missing = [str(p) for p in logs if not p.exists()]
     if missing:
         raise typer.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="LOGS")

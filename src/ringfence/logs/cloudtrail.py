@@ -84,6 +84,13 @@ def _safe_partition(expr: str) -> str:
     return f"CASE WHEN regexp_matches({expr}, {_UNSAFE_CLASS}) THEN translate({expr}, {_UNSAFE}, {_UNDERSCORES}) ELSE {expr} END"
 
 
+def time_sql(value: str) -> str:
+    """SQL for the UTC time of the text `value`, NULL when DuckDB cannot read it or it falls outside the
+    years 1 to 9999 (Python's, which every report renders: 9999-12-31T23:00-05:00 is in year 10000)."""
+    t = f"try_cast(try_cast({value} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    return f"CASE WHEN {t} BETWEEN TIMESTAMP '0001-01-01' AND TIMESTAMP '9999-12-31 23:59:59.999999' THEN {t} END"
+
+
 def transform_sql(source: str) -> str:
     """SELECT turning raw records (`source` has the raw columns plus `filename`) into the stored columns;
     `files(tmp, src)` maps the file DuckDB read to the log file it came from."""
@@ -110,7 +117,7 @@ def transform_sql(source: str) -> str:
       coalesce(strftime(ts, '%Y-%m-%d'), 'unknown') AS day
     FROM (
       SELECT *, json_extract_string(userIdentity, {list(_USER_PATHS)!r}) AS u,
-        try_cast(eventTime AS TIMESTAMPTZ)::TIMESTAMP AS ts
+        {time_sql("eventTime")} AS ts
       FROM {source}
     ) r
     JOIN files f ON r.filename = f.tmp
@@ -395,8 +402,10 @@ class CloudTrailLoader:
                 p.tmp.unlink(missing_ok=True)
 
     def _load_slow(self, path: Path, write: bool) -> list[LoadError]:
+        import duckdb
+
         errors: list[LoadError] = []
-        good: list[dict[str, Any]] = []
+        good: list[tuple[int, str, dict[str, Any]]] = []
         for offset, unit, rec, err in iter_records(path):
             if err is not None:
                 errors.append(LoadError(str(path), offset, err, unit))
@@ -406,20 +415,42 @@ class CloudTrailLoader:
             if problem is not None:
                 errors.append(LoadError(str(path), offset, problem, unit))
             elif isinstance(rec, dict):
-                good.append(rec)
-        if good and write:
+                good.append((offset, unit, rec))
+        kept: list[dict[str, Any]] = []
+        for (offset, unit, rec), unreadable in zip(good, self._unreadable_times(good), strict=True):
+            if unreadable:
+                errors.append(
+                    LoadError(str(path), offset, f"eventTime {rec['eventTime'][:40]!r} is not a time", unit)
+                )
+            else:
+                kept.append(rec)
+        if kept and write:
             tmp = self._tmp(".ndjson")
             with tmp.open("w") as fh:
-                for rec in good:
+                for rec in kept:
                     fh.write(json.dumps(rec, separators=(",", ":")))
                     fh.write("\n")
             read = (
                 f"read_json({quote_list([tmp])}, columns={duckdb_columns(CLOUDTRAIL_RAW)}, "
                 f"format='newline_delimited', filename=true, maximum_object_size={MAX_RECORD_SLOW})"
             )
-            self._write(read, [(path, tmp)])
+            try:
+                self._write(read, [(path, tmp)])
+            except duckdb.Error as exc:  # every record was checked: a gap in the checks costs this file only
+                errors.append(LoadError(str(path), 0, f"cannot convert: {exc}".splitlines()[0]))
             tmp.unlink(missing_ok=True)
         return errors
+
+    def _unreadable_times(self, records: Sequence[tuple[int, str, dict[str, Any]]]) -> list[bool]:
+        """For each record, whether the store's time conversion (time_sql) fails on its eventTime: Python
+        reads some forms DuckDB does not (20261102T090440Z), and the other way round."""
+        if not records:
+            return []
+        times = [str(rec["eventTime"]) for _, _, rec in records]
+        row = self.con.execute(
+            f"SELECT list_transform(?::VARCHAR[], lambda t: ({time_sql('t')}) IS NULL)", [times]
+        ).fetchone()
+        return [bool(f) for f in row[0]] if row else [True] * len(times)
 
 
 def check_record(rec: object) -> str | None:
@@ -440,6 +471,10 @@ def check_record(rec: object) -> str | None:
     for key in ("readOnly", "managementEvent"):
         if key in rec and rec[key] is not None and not isinstance(rec[key], bool):
             return f"{key} is not a boolean"
+    try:
+        json.dumps(rec, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "record holds an unpaired UTF-16 surrogate (\\ud800-\\udfff), which is not text"
     return None
 
 

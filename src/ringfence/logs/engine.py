@@ -27,10 +27,15 @@ class Window:
 
     def where(self, column: str) -> str:
         parts = []
+        # To the microsecond, with the year in four digits (strftime's %Y drops leading zeros).
         if self.since is not None:
-            parts.append(f"{column} >= CAST('{self.since:%Y-%m-%d %H:%M:%S}' AS TIMESTAMP)")
+            parts.append(
+                f"{column} >= CAST('{self.since.year:04d}-{self.since:%m-%d %H:%M:%S.%f}' AS TIMESTAMP)"
+            )
         if self.until is not None:
-            parts.append(f"{column} <= CAST('{self.until:%Y-%m-%d %H:%M:%S}' AS TIMESTAMP)")
+            parts.append(
+                f"{column} <= CAST('{self.until.year:04d}-{self.until:%m-%d %H:%M:%S.%f}' AS TIMESTAMP)"
+            )
         return " AND ".join(parts) if parts else "TRUE"
 
 

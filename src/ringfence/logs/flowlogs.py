@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 # The largest value each integer type holds: a bigger number is reported on its line, not a failed file.
 _INT_TOPS = {"INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
+# Fields with a narrower range: ports, and times up to 9999-12-31T23:59:59Z (the last second every report
+# can render).
+_FIELD_TOPS = {"srcport": 65535, "dstport": 65535, "start": 253402300799, "end": 253402300799}
 _SAFE = "'[^A-Za-z0-9_.-]'"
 
 
@@ -128,7 +131,11 @@ class FlowLogLoader:
             twice = next((f for i, f in enumerate(fields) if f in fields[:i]), None)
             if twice is not None:
                 return [LoadError(str(path), 1, f"the header names {twice} twice", "line")]
-        ints = [(i, _INT_TOPS[FLOW_FIELDS[f]]) for i, f in enumerate(fields) if FLOW_FIELDS[f] in _INT_TOPS]
+        ints = [
+            (i, _FIELD_TOPS.get(f, _INT_TOPS[FLOW_FIELDS[f]]))
+            for i, f in enumerate(fields)
+            if FLOW_FIELDS[f] in _INT_TOPS
+        ]
         self._n += 1
         tmp = self.tmp_dir / f"fl{self.batch_id}_{self._n}.tsv"
         kept = 0
@@ -183,6 +190,6 @@ def _number_problem(token: str, top: int) -> str | None:
         return None
     if not (token.isascii() and token.isdigit()):  # str.isdigit() alone admits '²' and other digits
         return "is not a number"
-    if len(token) >= 10 and int(token) > top:
+    if (len(token) >= 5 or top < 10_000) and int(token) > top:
         return "is out of range"
     return None

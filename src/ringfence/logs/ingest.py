@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ringfence.logs import db
 from ringfence.logs.discover import Kind, iter_files, sniff, why_unknown
-from ringfence.logs.store import FileEntry, LoadError, Store
+from ringfence.logs.store import FileEntry, LoadError, Store, drop_rows
 from ringfence.logs.tiers import shipped_split
 
 
@@ -45,7 +45,10 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
     manifest = store.load_manifest()
     root = store.root.resolve()
     # The store may sit inside a folder of logs: its own files are not input.
-    files = [f for f in (f.resolve() for f in iter_files(paths)) if not f.is_relative_to(root)]
+    # Each file once, however it was named (twice, relative and absolute, a folder and a file in it).
+    files = list(
+        dict.fromkeys(f for f in (f.resolve() for f in iter_files(paths)) if not f.is_relative_to(root))
+    )
     todo = [f for f in files if not manifest.is_current(f)]
     batch_id = f"{time.time_ns():x}"
     per_file: dict[str, list[LoadError]] = {}
@@ -64,6 +67,9 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
         # the cache; small flushes stay in it: 16 % less CPU for the whole conversion (measured on 300 k
         # events, docs/benchmarks-logs.md).
         con.execute(f"SET partitioned_write_flush_threshold = {FLUSH_ROWS}")
+        # A file ingested before that has changed since is read again: its old rows go first.
+        changed = {str(f) for f in todo if str(f) in manifest.files and not manifest.files[str(f)].failed}
+        drop_rows(store, changed, con)
         ct: list[tuple[Path, Kind]] = []
         flows: list[tuple[Path, Kind]] = []
         for f in todo:
@@ -101,13 +107,16 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
             whole_file_failed = kinds.get(str(f), Kind.UNKNOWN) is Kind.UNKNOWN or (
                 len(errs) == 1 and errs[0].offset == 0 and errs[0].unit == "byte"
             )
-            if whole_file_failed:
-                # Not recorded: a file that could not be read at all is tried again next time.
+            try:
+                st = f.stat()
+            except OSError:
                 manifest.files.pop(str(f), None)
                 continue
-            st = f.stat()
+            kind_name = kinds.get(str(f), Kind.UNKNOWN).value
+            # A file that could not be read at all is recorded as failed: read again next time, and its
+            # errors reported when the store is read on its own.
             manifest.files[str(f)] = FileEntry(
-                st.st_size, st.st_mtime_ns, kinds[str(f)].value, -1, tuple(sorted(errs, key=_key))
+                st.st_size, st.st_mtime_ns, kind_name, -1, tuple(sorted(errs, key=_key)), whole_file_failed
             )
         store.save_manifest(manifest)
     errors: list[LoadError] = []

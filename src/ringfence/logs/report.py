@@ -10,6 +10,7 @@ from typing import Any
 
 from ringfence import __version__
 from ringfence.logs.runner import DetectReport, Finding
+from ringfence.shown import shown
 
 SCHEMA = "ringfence.detect/1"
 _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
@@ -17,10 +18,14 @@ _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": 
 _OCSF_SEVERITY = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
 
 
-def iso(t: datetime) -> str:
+def iso(t: datetime | None) -> str | None:
+    """ISO 8601 in UTC, None for a time the logs do not give (a flow record whose start is '-')."""
+    if t is None:
+        return None
     if t.tzinfo is not None:
         t = t.astimezone(UTC).replace(tzinfo=None)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # strftime's %Y drops leading zeros (year 1 is '1'): the year is formatted apart.
+    return f"{t.year:04d}-{t:%m-%dT%H:%M:%S}Z"
 
 
 def fingerprint(f: Finding) -> str:
@@ -77,14 +82,14 @@ def to_text(rep: DetectReport) -> str:
     lines = []
     for f in rep.detections:
         lines.append(
-            f"{f.severity.upper():8} {f.rule_id}  {f.principal}  {f.source_ip or '-'}  x{f.count}  "
-            f"{iso(f.first_seen)}..{iso(f.last_seen)}"
+            f"{f.severity.upper():8} {shown(f.rule_id)}  {shown(f.principal)}  {shown(f.source_ip or '-')}  "
+            f"x{f.count}  {iso(f.first_seen) or '-'}..{iso(f.last_seen) or '-'}"
         )
-        lines.append(f"         {f.message}")
+        lines.append(f"         {shown(f.message)}")
     for e in rep.errors:
-        lines.append(f"ERROR    {e.path} ({e.unit} {e.offset}): {e.message}")
+        lines.append(f"ERROR    {shown(e.path)} ({e.unit} {e.offset}): {shown(e.message)}")
     for p, m in rep.rule_problems:
-        lines.append(f"RULE     {p}: {m}")
+        lines.append(f"RULE     {shown(p)}: {shown(m)}")
     lines.append(
         f"{len(rep.detections)} detections over {rep.events} CloudTrail events and {rep.flow_records} flow "
         f"records from {rep.files} files ({rep.rules} rules, engine {rep.engine}); {len(rep.errors)} errors"
@@ -161,7 +166,9 @@ def to_sarif(rep: DetectReport) -> dict[str, Any]:
     }
 
 
-def _ms(t: datetime) -> int:
+def _ms(t: datetime | None) -> int | None:
+    if t is None:
+        return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
     return int(t.timestamp() * 1000)

@@ -25,8 +25,8 @@ class Finding:
     technique: str
     principal: str
     source_ip: str
-    first_seen: datetime
-    last_seen: datetime
+    first_seen: datetime | None  # None: the logs give no time (a flow record whose start is '-')
+    last_seen: datetime | None
     count: int
     events: tuple[str, ...]
     message: str

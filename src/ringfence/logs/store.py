@@ -16,9 +16,13 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ringfence.logs.tiers import PARTITION as TIER_PARTITION
 from ringfence.logs.tiers import Tier
+
+if TYPE_CHECKING:
+    import duckdb
 
 MANIFEST = "manifest.json"
 TABLES = ("cloudtrail", "flowlogs")
@@ -49,6 +53,9 @@ class FileEntry:
     kind: str
     events: int
     errors: tuple[LoadError, ...] = ()
+    # Nothing of the file could be read: it is listed so that a store read on its own reports it too, and
+    # it is read again by the next ingest.
+    failed: bool = False
 
 
 @dataclass
@@ -58,7 +65,7 @@ class Manifest:
 
     def is_current(self, path: Path) -> bool:
         entry = self.files.get(str(path))
-        if entry is None:
+        if entry is None or entry.failed:
             return False
         st = path.stat()
         return entry.size == st.st_size and entry.mtime_ns == st.st_mtime_ns
@@ -133,6 +140,7 @@ class Store:
                 kind=e["kind"],
                 events=e["events"],
                 errors=tuple(LoadError(**x) for x in e.get("errors", [])),
+                failed=bool(e.get("failed", False)),
             )
             for name, e in data.get("files", {}).items()
         }
@@ -151,3 +159,34 @@ class Store:
         tmp = self.root / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(data, indent=1))
         os.replace(tmp, self.root / MANIFEST)
+
+
+def drop_rows(store: Store, sources: set[str], con: duckdb.DuckDBPyConnection) -> None:
+    """Removes every row read from the log files `sources` (their `source_file`) from the store's Parquet
+    files: a log file that changed since it was ingested is read again, and its old rows must not stay
+    beside the new ones. Each file holding such rows is rewritten without them (or removed when nothing
+    is left), through a temporary file beside it, so that a failure leaves the file as it was."""
+    from ringfence.logs.sqltext import quote, quote_list
+
+    if not sources:
+        return
+    wanted = quote_list(sorted(sources))
+    for table in TABLES:
+        if not store.has_table(table):
+            continue
+        holding = [
+            Path(r[0])
+            for r in con.execute(
+                f"SELECT DISTINCT filename FROM read_parquet({quote(store.parquet_glob(table))}, filename = true, "
+                f"hive_partitioning = false, union_by_name = true) WHERE source_file IN (SELECT unnest({wanted}))"
+            ).fetchall()
+        ]
+        for f in sorted(holding):
+            tmp = f.with_name(f.name + ".rewrite")
+            rest = f"SELECT * FROM read_parquet({quote(f)}, hive_partitioning = false) WHERE source_file NOT IN (SELECT unnest({wanted}))"
+            (left,) = con.execute(f"SELECT count(*) FROM ({rest})").fetchone() or (0,)
+            if not left:
+                f.unlink()
+                continue
+            con.execute(f"COPY ({rest}) TO {quote(tmp)} (FORMAT parquet, COMPRESSION zstd)")
+            os.replace(tmp, f)

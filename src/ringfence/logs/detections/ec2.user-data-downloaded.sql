@@ -8,6 +8,6 @@ WITH hits AS (
   FROM cloudtrail
   WHERE event_source = 'ec2.amazonaws.com' AND event_name = 'DescribeInstanceAttribute' AND json_extract_string(request_parameters, '$.attribute') = 'userData'
 ),
-bursts AS (SELECT principal, source_ip, bucket FROM hits GROUP BY principal, source_ip, bucket HAVING count(*) >= 5)
+bursts AS (SELECT principal, source_ip, bucket FROM hits GROUP BY principal, source_ip, bucket HAVING count(DISTINCT ref) >= 5)
 SELECT h.ref, h.event_time, h.principal, h.source_ip, h.detail
 FROM hits h JOIN bursts b ON h.principal = b.principal AND h.source_ip = b.source_ip AND h.bucket = b.bucket

@@ -10,6 +10,6 @@ WITH hits AS (
   WHERE error_code IN ('AccessDenied', 'AccessDeniedException', 'Client.UnauthorizedOperation', 'UnauthorizedOperation',
     'Client.UnauthorizedAccess', 'UnauthorizedAccess')
 ),
-bursts AS (SELECT principal, source_ip, bucket FROM hits GROUP BY principal, source_ip, bucket HAVING count(*) >= 10)
+bursts AS (SELECT principal, source_ip, bucket FROM hits GROUP BY principal, source_ip, bucket HAVING count(DISTINCT ref) >= 10)
 SELECT h.ref, h.event_time, h.principal, h.source_ip, h.detail
 FROM hits h JOIN bursts b ON h.principal = b.principal AND h.source_ip = b.source_ip AND h.bucket = b.bucket

@@ -14,6 +14,10 @@ WITH hits AS (
     AND event_name IN ('GetParameter', 'GetParameters', 'GetParametersByPath')
     AND lower(CAST(json_extract_string(request_parameters, '$.withDecryption') AS VARCHAR)) = 'true'
 ),
-bursts AS (SELECT principal, source_ip, bucket FROM hits GROUP BY principal, source_ip, bucket HAVING sum(n) >= 10)
+bursts AS (
+  -- each event once: CloudTrail may deliver an event twice, and a copy of a log file holds it again
+  SELECT principal, source_ip, bucket FROM (SELECT DISTINCT ref, principal, source_ip, bucket, n FROM hits)
+  GROUP BY principal, source_ip, bucket HAVING sum(n) >= 10
+)
 SELECT h.ref, h.event_time, h.principal, h.source_ip, h.detail
 FROM hits h JOIN bursts b ON h.principal = b.principal AND h.source_ip = b.source_ip AND h.bucket = b.bucket
