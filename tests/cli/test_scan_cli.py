@@ -230,3 +230,59 @@ def test_config_excludes_paths(write_tree) -> None:  # type: ignore[no-untyped-d
     report = json.loads(ringfence("scan", str(root), "--format", "json", "--fail-on", "none").stdout)
     assert {f["resource"] for f in report["findings"]} == {"aws_kms_key.k"}
     assert report["summary"]["resources"] == 1
+
+
+OPEN_SG = """resource "aws_security_group" "open" {
+  name = "open"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"""
+
+
+def test_links_pipes_and_devices_named_tf_are_errors_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "main.tf").write_text(OPEN_SG)
+    (tmp_path / "a.tf").symlink_to(tmp_path / "b.tf")
+    (tmp_path / "b.tf").symlink_to(tmp_path / "a.tf")  # a loop
+    (tmp_path / "dangling.tf").symlink_to(tmp_path / "nowhere" / "x.tf")
+    (tmp_path / "zero.tf").symlink_to("/dev/zero")  # read to the end, it never ends
+    os.mkfifo(tmp_path / "fifo.tf")  # read, it waits for a writer for ever
+    done = subprocess.run(
+        [sys.executable, "-m", "ringfence", "scan", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode in (0, 1) and "internal error" not in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    assert sorted(e["path"] for e in report["errors"]) == [
+        "a.tf",
+        "b.tf",
+        "dangling.tf",
+        "fifo.tf",
+        "zero.tf",
+    ]
+    assert all(e["message"].startswith("cannot read file") for e in report["errors"])
+    assert report["summary"]["resources"] == 1  # main.tf is scanned
+
+
+def test_control_characters_in_names_reach_no_report_raw(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "main.tf").write_text(
+        OPEN_SG.replace('"open" {', '"o\\u001bpen\\u0001" {', 1).replace(
+            'name = "open"', 'name = "x\\u001b]0;pwn\\u0007"'
+        )
+    )
+    junit = ringfence("scan", str(tmp_path), "--format", "junit")
+    ET.fromstring(junit.stdout)  # well-formed: the characters XML cannot hold are escaped
+    text = ringfence("scan", str(tmp_path))
+    assert "\x1b" not in text.stdout and "\x01" not in text.stdout and "\x07" not in text.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET
 
 from ringfence.engine.runner import ScanResult
@@ -50,5 +51,24 @@ def render(result: ScanResult) -> str:
     suite.set("errors", "0")
     suites = ET.Element("testsuites", name="ringfence", tests=str(tests), failures=str(failures))
     suites.append(suite)
+    _xml_text_only(suites)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+# Characters XML 1.0 does not allow at all (ElementTree writes them as they are, and the file no longer
+# parses): control characters other than tab and line breaks, unpaired surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _xml_text_only(root: ET.Element) -> None:
+    """Writes every character XML cannot hold, in names, paths and messages from the input, as an escape."""
+    for element in root.iter():
+        element.attrib = {k: _NOT_XML.sub(_escape, v) for k, v in element.attrib.items()}
+        if element.text:
+            element.text = _NOT_XML.sub(_escape, element.text)

@@ -8,6 +8,7 @@ from typing import IO
 from ringfence.checks.base import Severity
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
+from ringfence.shown import shown
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -21,6 +22,11 @@ _STYLE = {
 def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
     from rich.console import Console
     from rich.markup import escape
+
+    def _shown(text: str) -> str:
+        """Input text (names, paths, messages) with rich's markup and the terminal's control and bidi
+        characters both escaped: a resource name cannot start a line of the report or drive the terminal."""
+        return escape(shown(text))
 
     console = Console(
         file=out,
@@ -39,27 +45,27 @@ def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
         first = items[0]
         own = result.estate.get(resource)
         home = own.provenance.describe() if own is not None else (first.location.path or "")
-        console.print(f"[bold]{escape(resource)}[/bold]  [dim]{escape(home)}[/dim]")
+        console.print(f"[bold]{_shown(resource)}[/bold]  [dim]{_shown(home)}[/dim]")
         for f in items:
             tag = f"[{_STYLE[f.severity]}]{f.severity.value.upper():>8}[/]"
             extra = ""
             if f.suppressed:
                 extra = (
-                    f" [dim](suppressed by {escape(f.suppressed.by)}: {escape(f.suppressed.reason)})[/dim]"
+                    f" [dim](suppressed by {_shown(f.suppressed.by)}: {_shown(f.suppressed.reason)})[/dim]"
                 )
             elif f.baseline:
                 extra = " [dim](baseline)[/dim]"
             where = f"{f.location.path}:{f.location.line}" if f.location.line else (f.location.path or "")
-            console.print(f"  {tag} {escape(f.rule_id)} {escape('[' + f.status.value + ']')}{extra}")
-            console.print(f"           {escape(f.message)}")
+            console.print(f"  {tag} {_shown(f.rule_id)} {_shown('[' + f.status.value + ']')}{extra}")
+            console.print(f"           {_shown(f.message)}")
             if where and where != home:
-                console.print(f"           [dim]at {escape(where)}[/dim]")
+                console.print(f"           [dim]at {_shown(where)}[/dim]")
         console.print()
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
-        console.print(f"[bold red]error[/bold red] {escape(where)}: {escape(e.message)}")
+        console.print(f"[bold red]error[/bold red] {_shown(where)}: {_shown(e.message)}")
     for note in result.estate.notes:
-        console.print(f"[dim]note: {escape(note)}[/dim]")
+        console.print(f"[dim]note: {_shown(note)}[/dim]")
     counts = {s: 0 for s in Severity}
     for f in result.findings:
         if f.counts:

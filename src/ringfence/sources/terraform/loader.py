@@ -16,7 +16,7 @@ from pathlib import Path
 from ringfence.model import InputError, Resource
 from ringfence.sources.terraform.evaluation import Task, TaskResult, cached, plan_tasks, run
 from ringfence.sources.terraform.hcl import top_level_blocks
-from ringfence.sources.terraform.mirror import mirrored
+from ringfence.sources.terraform.mirror import mirrored, not_a_file, unreadable_tf
 from ringfence.sources.terraform.roots import find_roots, module_calls, tf_files
 
 # Below this much Terraform source, starting worker processes costs more than it saves.
@@ -45,8 +45,11 @@ def load_roots(
     region, partition): they are written into a mirror of the tree before evaluation."""
     base = base.resolve()
     roots = [base] if base.is_file() else find_roots(base, excluded)
+    # Links that lead nowhere, pipes and devices named *.tf are reported; the tree is then evaluated from
+    # a mirror without them (tfparse would wait on a pipe for ever, or read /dev/zero until memory ends).
+    refused = [] if base.is_file() else unreadable_tf(base)
     with contextlib.ExitStack() as stack:
-        mirror = stack.enter_context(mirrored(base, known)) if known else None
+        mirror = stack.enter_context(mirrored(base, known or {})) if known or refused else None
         tasks = [
             dataclasses.replace(task, mirror=mirror)
             for root in roots
@@ -57,6 +60,13 @@ def load_roots(
     for root in roots:
         mine = [r for r in results if r.task.root == root]
         loads.append(_assemble(root, base, mine))
+    if refused:
+        # Named where they sit (resolving a link that loops or leads nowhere is the failure itself).
+        issues = tuple(InputError(path.relative_to(base).as_posix(), None, why) for path, why in refused)
+        if loads:
+            loads[0] = dataclasses.replace(loads[0], errors=(*issues, *loads[0].errors))
+        else:
+            loads.append(RootLoad(base, "", (), (), issues, ()))
     return loads
 
 
@@ -115,7 +125,11 @@ def _source_bytes(root: Path) -> int:
     for folder, _dirs, files in os.walk(root):
         if ".terraform" in folder:
             continue
-        total += sum(os.path.getsize(os.path.join(folder, f)) for f in files if f.endswith(".tf"))
+        total += sum(
+            os.path.getsize(p)
+            for f in files
+            if f.endswith(".tf") and not_a_file(p := Path(folder) / f) is None
+        )
         if total > _PARALLEL_MIN_BYTES:
             break
     return total
@@ -171,8 +185,8 @@ def _unparsed_files(root: Path, base: Path, returned: set[str]) -> list[InputErr
     """tfparse drops a file that does not parse without a word: find such files and say why."""
     errors: list[InputError] = []
     for file in _expected_files(root):
-        if str(file.resolve()) in returned:
-            continue
+        if str(file.resolve()) in returned or not_a_file(file) is not None:
+            continue  # (a file that is not one is reported by load_roots)
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

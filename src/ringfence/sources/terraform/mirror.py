@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -26,12 +27,37 @@ _DATA_REFERENCE = re.compile(
 )
 
 
+def not_a_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a file, or None when it can: a dangling or looping link, a pipe or a
+    device (reading /dev/zero or a FIFO never ends) is reported, not read."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        return "cannot read file: not a regular file (a pipe, a device or a folder)"
+    return None
+
+
+def unreadable_tf(base: Path) -> list[tuple[Path, str]]:
+    """The `.tf` entries under `base` that `not_a_file` refuses, with why."""
+    out = []
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and d != ".terraform")
+        for name in sorted(files):
+            if name.endswith(".tf") and (why := not_a_file(Path(folder) / name)) is not None:
+                out.append((Path(folder) / name, why))
+    return out
+
+
 def tf_texts(base: Path) -> Iterator[tuple[Path, str]]:
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and d != ".terraform")
         for name in sorted(files):
             if name.endswith(".tf"):
                 path = Path(folder) / name
+                if not_a_file(path) is not None:
+                    continue
                 try:
                     yield path, path.read_text(encoding="utf-8", errors="replace")
                 except OSError:
@@ -100,6 +126,8 @@ def mirrored(base: Path, values: Mapping[tuple[str, str], str]) -> Iterator[Path
             for name in files:
                 source = here / name
                 if name.endswith(".tf"):
+                    if not_a_file(source) is not None:
+                        continue  # reported by the loader; tfparse must not read it either
                     try:
                         text = source.read_text(encoding="utf-8", errors="replace")
                     except OSError:
