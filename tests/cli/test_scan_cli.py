@@ -286,3 +286,30 @@ def test_control_characters_in_names_reach_no_report_raw(tmp_path: Path) -> None
     ET.fromstring(junit.stdout)  # well-formed: the characters XML cannot hold are escaped
     text = ringfence("scan", str(tmp_path))
     assert "\x1b" not in text.stdout and "\x01" not in text.stdout and "\x07" not in text.stdout
+
+
+def test_module_calls_that_lead_nowhere_or_round_a_cycle_are_errors(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    missing.mkdir()
+    (missing / "main.tf").write_text('module "gone" {\n  source = "./does-not-exist"\n}\n' + OPEN_SG)
+    self_call = tmp_path / "self"
+    (self_call / "mod").mkdir(parents=True)
+    (self_call / "main.tf").write_text('module "m" {\n  source = "./mod"\n}\n')
+    (self_call / "mod" / "main.tf").write_text('module "again" {\n  source = "./"\n}\n' + OPEN_SG)
+    pair = tmp_path / "pair"
+    for here, there in (("a", "b"), ("b", "a")):
+        (pair / here).mkdir(parents=True)
+        (pair / here / "main.tf").write_text(f'module "{there}" {{\n  source = "../{there}"\n}}\n' + OPEN_SG)
+
+    def errors(folder: Path) -> list[tuple[str, object, str]]:
+        done = ringfence("scan", str(folder), "--format", "json")
+        assert "internal error" not in done.stderr and "out of memory" not in done.stderr, done.stderr
+        if not done.stdout:
+            return [("", None, done.stderr)]
+        return [(e["path"], e["line"], e["message"]) for e in json.loads(done.stdout)["errors"]]
+
+    assert errors(missing) == [
+        ("main.tf", 1, "module gone: ./does-not-exist is not a folder: its resources are not scanned")
+    ]
+    assert "calls back into a module that calls it" in str(errors(self_call))
+    assert "only called by modules in a cycle" in str(errors(pair))

@@ -45,6 +45,18 @@ def load_roots(
     region, partition): they are written into a mirror of the tree before evaluation."""
     base = base.resolve()
     roots = [base] if base.is_file() else find_roots(base, excluded)
+    # Local module calls that lead nowhere, or round in a cycle (tfparse would expand a cycle until memory
+    # runs out), are input errors; a root whose calls cycle is not evaluated.
+    module_issues: list[InputError] = []
+    cyclic: set[Path] = set()
+    if not base.is_file():
+        for root in roots:
+            found = _module_problems(root, base)
+            module_issues += found
+            if any("cycle" in i.message for i in found):
+                cyclic.add(root)
+        module_issues += _unreached_folders(base, roots, excluded)
+        roots = [r for r in roots if r not in cyclic]
     # Links that lead nowhere, pipes and devices named *.tf are reported; the tree is then evaluated from
     # a mirror without them (tfparse would wait on a pipe for ever, or read /dev/zero until memory ends).
     refused = [] if base.is_file() else unreadable_tf(base)
@@ -60,9 +72,10 @@ def load_roots(
     for root in roots:
         mine = [r for r in results if r.task.root == root]
         loads.append(_assemble(root, base, mine))
-    if refused:
+    if refused or module_issues:
         # Named where they sit (resolving a link that loops or leads nowhere is the failure itself).
         issues = tuple(InputError(path.relative_to(base).as_posix(), None, why) for path, why in refused)
+        issues += tuple(dict.fromkeys(module_issues))
         if loads:
             loads[0] = dataclasses.replace(loads[0], errors=(*issues, *loads[0].errors))
         else:
@@ -165,6 +178,58 @@ def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
     errors.extend(_unparsed_files(root, base, returned))
     notes.extend(_unresolved_modules(root, label, resources))
     return RootLoad(root, label, tuple(resources.values()), tuple(providers), tuple(errors), tuple(notes))
+
+
+def _module_problems(root: Path, base: Path) -> list[InputError]:
+    """Local module calls under `root` whose folder does not exist, or that lead back to a folder on the
+    way to them (a cycle), each named at the call."""
+    problems: list[InputError] = []
+    done: set[Path] = set()
+
+    def visit(folder: Path, path: tuple[Path, ...]) -> None:
+        if folder in done:
+            return
+        done.add(folder)
+        for call in module_calls(folder):
+            if not call.is_local:
+                continue
+            target = (folder / call.source).resolve()
+            where = _rel(call.file, base)
+            if not target.is_dir():
+                problems.append(
+                    InputError(
+                        where,
+                        call.start,
+                        f"module {call.name}: {call.source} is not a folder: its resources are not scanned",
+                    )
+                )
+            elif target in (*path, folder):
+                chain = " -> ".join(_rel(p, base) or "." for p in (*path, folder, target))
+                problems.append(
+                    InputError(
+                        where,
+                        call.start,
+                        f"module {call.name} calls back into a module that calls it (cycle {chain}): not evaluated",
+                    )
+                )
+            else:
+                visit(target, (*path, folder))
+
+    visit(root.resolve(), ())
+    return problems
+
+
+def _unreached_folders(base: Path, roots: Sequence[Path], excluded: tuple[str, ...]) -> list[InputError]:
+    """Folders of .tf files that no root reaches: only modules in a cycle call them, so nothing evaluates
+    them (two folders calling each other have no root at all)."""
+    from ringfence.sources.terraform.roots import find_folders
+
+    reached = {f.resolve().parent for root in roots for f in _expected_files(root)}
+    return [
+        InputError(_rel(folder, base) or ".", None, "only called by modules in a cycle: not evaluated")
+        for folder in find_folders(base, excluded)
+        if folder.resolve() not in reached
+    ]
 
 
 def _expected_files(root: Path, seen: set[Path] | None = None) -> list[Path]:

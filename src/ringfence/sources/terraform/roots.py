@@ -70,6 +70,17 @@ def _module_calls(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> tupl
 
 def find_roots(base: Path, excluded: tuple[str, ...] = ()) -> list[Path]:
     """Every root module folder under ``base`` (``base`` itself included), sorted."""
+    folders = find_folders(base, excluded)
+    called: set[Path] = set()
+    for folder in folders:
+        for call in module_calls(folder):
+            if call.is_local:
+                called.add((folder / call.source).resolve())
+    return [f for f in folders if f.resolve() not in called]
+
+
+def find_folders(base: Path, excluded: tuple[str, ...] = ()) -> list[Path]:
+    """Every folder of .tf files under ``base`` (``base`` itself included), sorted."""
     folders: list[Path] = []
     for current, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
@@ -80,12 +91,7 @@ def find_roots(base: Path, excluded: tuple[str, ...] = ()) -> list[Path]:
             continue
         if any(f.endswith(".tf") for f in files):
             folders.append(here)
-    called: set[Path] = set()
-    for folder in folders:
-        for call in module_calls(folder):
-            if call.is_local:
-                called.add((folder / call.source).resolve())
-    return [f for f in folders if f.resolve() not in called]
+    return folders
 
 
 def _matches(rel: str, pattern: str) -> bool:
