@@ -313,3 +313,15 @@ def test_module_calls_that_lead_nowhere_or_round_a_cycle_are_errors(tmp_path: Pa
     ]
     assert "calls back into a module that calls it" in str(errors(self_call))
     assert "only called by modules in a cycle" in str(errors(pair))
+
+
+def test_a_policy_from_a_file_that_cannot_be_read_is_unknown_not_absent(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "a" {\n  name   = "a"\n  policy = file("${path.module}/missing.json")\n}\n'
+        'resource "aws_iam_policy" "b" {\n  name   = "b"\n'
+        '  policy = templatefile("${path.module}/missing.tpl", {})\n}\n'
+    )
+    report = json.loads(ringfence("scan", str(tmp_path), "--format", "json").stdout)
+    statuses = {(f["resource"], f["status"]) for f in report["findings"] if f["rule_id"].startswith("iam.")}
+    assert ("aws_iam_policy.a", "unknown") in statuses and ("aws_iam_policy.b", "unknown") in statuses
+    assert not any(status == "pass" for _, status in statuses)

@@ -107,7 +107,7 @@ def convert(
             text, list(_nested_references(block)), ids, _module_prefix(address), addresses
         )
         attributes = {
-            key: _value(value, ids, guess)
+            key: _value(value, ids, guess) if value is not None else _null(key, text)
             for key, value in block.items()
             if key not in ("__tfmeta", "id") and key not in _META_ARGS
         }
@@ -218,6 +218,19 @@ def _module_prefix(address: str) -> str:
         prefix += parts[:2]
         parts = parts[2:]
     return ".".join(prefix) + "." if prefix else ""
+
+
+def _null(key: str, text: str) -> Unknown | None:
+    """What a null from tfparse means. tfparse returns null for `file()` or `templatefile()` of a file it
+    cannot read (missing, or a template variable it does not know) without a word: that is not known, not
+    absent. Other nulls are values (an optional argument set to null)."""
+    m = re.search(rf"^\s*{re.escape(key)}\s*=\s*(.*)$", text, re.MULTILINE)
+    if m and _FILE_CALL.search(m.group(1)):
+        return Unknown(f"{key} could not be evaluated: {m.group(1).strip()[:80]}")
+    return None
+
+
+_FILE_CALL = re.compile(r"\b(?:file|templatefile|filebase64)\s*\(")
 
 
 def _value(value: Any, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
