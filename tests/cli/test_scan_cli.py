@@ -325,3 +325,24 @@ def test_a_policy_from_a_file_that_cannot_be_read_is_unknown_not_absent(tmp_path
     statuses = {(f["resource"], f["status"]) for f in report["findings"] if f["rule_id"].startswith("iam.")}
     assert ("aws_iam_policy.a", "unknown") in statuses and ("aws_iam_policy.b", "unknown") in statuses
     assert not any(status == "pass" for _, status in statuses)
+
+
+def test_tf_json_folders_are_scanned_and_broken_tf_json_is_an_error(tmp_path: Path) -> None:
+    only_json = tmp_path / "only"
+    only_json.mkdir()
+    (only_json / "main.tf.json").write_text(
+        json.dumps({"resource": {"aws_s3_bucket": {"b": {"bucket": "b"}}}})
+    )
+    report = json.loads(ringfence("scan", str(only_json), "--format", "json").stdout)
+    assert report["summary"]["resources"] == 1 and report["errors"] == []
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "main.tf").write_text(OPEN_SG)
+    (broken / "bad.tf.json").write_text('{"resource": {"aws_s3_bucket": {"x": {"bucket": "a",}}}}')
+    (broken / "deep.tf.json").write_text("[" * 100_000 + "]" * 100_000)
+    report = json.loads(ringfence("scan", str(broken), "--format", "json").stdout)
+    assert [(e["path"], e["message"].split(":")[0]) for e in report["errors"]] == [
+        ("bad.tf.json", "invalid JSON"),
+        ("deep.tf.json", "invalid JSON"),
+    ]
+    assert report["summary"]["resources"] == 1

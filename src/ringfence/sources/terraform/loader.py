@@ -224,7 +224,9 @@ def _unreached_folders(base: Path, roots: Sequence[Path], excluded: tuple[str, .
     them (two folders calling each other have no root at all)."""
     from ringfence.sources.terraform.roots import find_folders
 
-    reached = {f.resolve().parent for root in roots for f in _expected_files(root)}
+    reached = {r.resolve() for r in roots} | {
+        f.resolve().parent for root in roots for f in _expected_files(root)
+    }
     return [
         InputError(_rel(folder, base) or ".", None, "only called by modules in a cycle: not evaluated")
         for folder in find_folders(base, excluded)
@@ -246,9 +248,30 @@ def _expected_files(root: Path, seen: set[Path] | None = None) -> list[Path]:
     return files
 
 
+def _unparsed_json(root: Path, base: Path, returned: set[str]) -> list[InputError]:
+    """The `.tf.json` files tfparse did not return that are not JSON, each with where it breaks."""
+    import json
+
+    errors: list[InputError] = []
+    folders = {f.parent for f in _expected_files(root)} | {root.resolve()}
+    for folder in sorted(folders):
+        for file in sorted(folder.glob("*.tf.json")):
+            if str(file.resolve()) in returned or not_a_file(file) is not None:
+                continue
+            try:
+                json.loads(file.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                errors.append(InputError(_rel(file, base), exc.lineno, f"invalid JSON: {exc.msg}"))
+            except RecursionError:
+                errors.append(InputError(_rel(file, base), None, "invalid JSON: nested too deeply to read"))
+            except (OSError, UnicodeDecodeError) as exc:
+                errors.append(InputError(_rel(file, base), None, f"cannot read file: {exc}"))
+    return errors
+
+
 def _unparsed_files(root: Path, base: Path, returned: set[str]) -> list[InputError]:
     """tfparse drops a file that does not parse without a word: find such files and say why."""
-    errors: list[InputError] = []
+    errors: list[InputError] = _unparsed_json(root, base, returned)
     for file in _expected_files(root):
         if str(file.resolve()) in returned or not_a_file(file) is not None:
             continue  # (a file that is not one is reported by load_roots)

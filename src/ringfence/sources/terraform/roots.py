@@ -89,7 +89,7 @@ def find_folders(base: Path, excluded: tuple[str, ...] = ()) -> list[Path]:
         if excluded and any(_matches(rel, pattern) for pattern in excluded):
             dirs[:] = []
             continue
-        if any(f.endswith(".tf") for f in files):
+        if any(f.endswith((".tf", ".tf.json")) for f in files):
             folders.append(here)
     return folders
 
