@@ -341,8 +341,26 @@ def test_tf_json_folders_are_scanned_and_broken_tf_json_is_an_error(tmp_path: Pa
     (broken / "bad.tf.json").write_text('{"resource": {"aws_s3_bucket": {"x": {"bucket": "a",}}}}')
     (broken / "deep.tf.json").write_text("[" * 100_000 + "]" * 100_000)
     report = json.loads(ringfence("scan", str(broken), "--format", "json").stdout)
-    assert [(e["path"], e["message"].split(":")[0]) for e in report["errors"]] == [
+    assert sorted((e["path"], e["message"].split(":")[0]) for e in report["errors"]) == [
         ("bad.tf.json", "invalid JSON"),
-        ("deep.tf.json", "invalid JSON"),
+        ("deep.tf.json", "nested more than 500 deep at line 1"),
+    ]
+    assert report["summary"]["resources"] == 1
+
+
+def test_a_file_nested_too_deeply_is_an_error_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / "good.tf").write_text(OPEN_SG)
+    depth = 100_000  # deep enough to overflow tfparse's Go stack, which ended the whole process
+    (tmp_path / "deep.tf").write_text(
+        'resource "aws_s3_bucket" "deep" {\n  bucket = "d"\n  tags = { a = '
+        + "[" * depth
+        + "]" * depth
+        + " }\n}\n"
+    )
+    done = ringfence("scan", str(tmp_path), "--format", "json")
+    assert "fatal error" not in done.stderr and "internal error" not in done.stderr, done.stderr[:500]
+    report = json.loads(done.stdout)
+    assert [(e["path"], e["message"]) for e in report["errors"]] == [
+        ("deep.tf", "nested more than 500 deep at line 3: not evaluated")
     ]
     assert report["summary"]["resources"] == 1

@@ -16,7 +16,7 @@ from pathlib import Path
 from ringfence.model import InputError, Resource
 from ringfence.sources.terraform.evaluation import Task, TaskResult, cached, plan_tasks, run
 from ringfence.sources.terraform.hcl import top_level_blocks
-from ringfence.sources.terraform.mirror import mirrored, not_a_file, unreadable_tf
+from ringfence.sources.terraform.mirror import mirrored, not_a_file, too_deep, unreadable_tf
 from ringfence.sources.terraform.roots import find_roots, module_calls, tf_files
 
 # Below this much Terraform source, starting worker processes costs more than it saves.
@@ -256,7 +256,7 @@ def _unparsed_json(root: Path, base: Path, returned: set[str]) -> list[InputErro
     folders = {f.parent for f in _expected_files(root)} | {root.resolve()}
     for folder in sorted(folders):
         for file in sorted(folder.glob("*.tf.json")):
-            if str(file.resolve()) in returned or not_a_file(file) is not None:
+            if str(file.resolve()) in returned or not_a_file(file) or too_deep(file):
                 continue
             try:
                 json.loads(file.read_text(encoding="utf-8"))
@@ -273,8 +273,8 @@ def _unparsed_files(root: Path, base: Path, returned: set[str]) -> list[InputErr
     """tfparse drops a file that does not parse without a word: find such files and say why."""
     errors: list[InputError] = _unparsed_json(root, base, returned)
     for file in _expected_files(root):
-        if str(file.resolve()) in returned or not_a_file(file) is not None:
-            continue  # (a file that is not one is reported by load_roots)
+        if str(file.resolve()) in returned or not_a_file(file) or too_deep(file):
+            continue  # (reported by load_roots)
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

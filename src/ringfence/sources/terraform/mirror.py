@@ -39,14 +39,60 @@ def not_a_file(path: Path) -> str | None:
     return None
 
 
+# Deeper than this, tfparse's Go runtime overflows its stack (the whole process ends) and Python's JSON
+# reader of its result gives up (the whole folder is lost). Real configurations nest a few tens deep.
+MAX_NESTING = 500
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}()")))
+_QUOTED = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+
+
+def too_deep(path: Path) -> str | None:
+    """Why `path` nests too deeply to be evaluated (brackets counted, strings included: an overestimate
+    only for text that holds hundreds of unclosed brackets in strings), or None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if len(data.translate(None, _NOT_BRACKETS)) <= MAX_NESTING:
+        return None
+    # Quoted strings emptied first (brackets in them do not nest): single-line strings, as HCL and JSON
+    # write them; a heredoc's brackets still count.
+    data = _QUOTED.sub(b'""', data)
+    brackets = data.translate(None, _NOT_BRACKETS)
+    if len(brackets) <= MAX_NESTING:
+        return None
+    depth = deepest = 0
+    for byte in brackets:  # the brackets alone: a few percent of the file
+        depth += 1 if byte in b"[{(" else -1
+        deepest = max(deepest, depth)
+    if deepest <= MAX_NESTING:
+        return None
+    depth, line = 0, 1
+    for byte in data:  # only for a file that is too deep: where it becomes so
+        if byte == 10:
+            line += 1
+        elif byte in b"[{(":
+            depth += 1
+            if depth > MAX_NESTING:
+                return f"nested more than {MAX_NESTING} deep at line {line}: not evaluated"
+        elif byte in b"]})":
+            depth -= 1
+    return None
+
+
 def unreadable_tf(base: Path) -> list[tuple[Path, str]]:
-    """The `.tf` entries under `base` that `not_a_file` refuses, with why."""
+    """The `.tf` and `.tf.json` entries under `base` that cannot be evaluated safely (`not_a_file`,
+    `too_deep`), with why."""
     out = []
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and d != ".terraform")
         for name in sorted(files):
-            if name.endswith(".tf") and (why := not_a_file(Path(folder) / name)) is not None:
-                out.append((Path(folder) / name, why))
+            if not name.endswith((".tf", ".tf.json")):
+                continue
+            path = Path(folder) / name
+            why = not_a_file(path) or too_deep(path)
+            if why is not None:
+                out.append((path, why))
     return out
 
 
@@ -125,9 +171,9 @@ def mirrored(base: Path, values: Mapping[tuple[str, str], str]) -> Iterator[Path
                     dirs.remove(d)
             for name in files:
                 source = here / name
+                if name.endswith((".tf", ".tf.json")) and (not_a_file(source) or too_deep(source)):
+                    continue  # reported by the loader; tfparse must not read it either
                 if name.endswith(".tf"):
-                    if not_a_file(source) is not None:
-                        continue  # reported by the loader; tfparse must not read it either
                     try:
                         text = source.read_text(encoding="utf-8", errors="replace")
                     except OSError:
