@@ -12,11 +12,12 @@ import re
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def _escape(m: re.Match[str]) -> str:
+def as_escape(m: re.Match[str]) -> str:
+    """The matched character written as `\\xNN` or `\\uNNNN` (for `re.sub`)."""
     code = ord(m.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def shown(text: object) -> str:
     """`text` with every character that could change how a terminal shows the report escaped."""
-    return _UNSAFE.sub(_escape, str(text))
+    return _UNSAFE.sub(as_escape, str(text))

@@ -27,16 +27,16 @@ class Window:
 
     def where(self, column: str) -> str:
         parts = []
-        # To the microsecond, with the year in four digits (strftime's %Y drops leading zeros).
         if self.since is not None:
-            parts.append(
-                f"{column} >= CAST('{self.since.year:04d}-{self.since:%m-%d %H:%M:%S.%f}' AS TIMESTAMP)"
-            )
+            parts.append(f"{column} >= {_timestamp(self.since)}")
         if self.until is not None:
-            parts.append(
-                f"{column} <= CAST('{self.until.year:04d}-{self.until:%m-%d %H:%M:%S.%f}' AS TIMESTAMP)"
-            )
+            parts.append(f"{column} <= {_timestamp(self.until)}")
         return " AND ".join(parts) if parts else "TRUE"
+
+
+def _timestamp(t: datetime) -> str:
+    """A TIMESTAMP literal to the microsecond, the year in four digits (strftime's %Y drops its zeros)."""
+    return f"CAST('{t.year:04d}-{t:%m-%d %H:%M:%S.%f}' AS TIMESTAMP)"
 
 
 Row = tuple[Any, ...]
@@ -242,9 +242,8 @@ def _view_sql(table: str, files: str | None, window: Window) -> str:
 
 
 def _damaged(store: Store | None, exc: Exception) -> StoreError:
-    where = store.root if store is not None else "the store"
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return StoreError(f"{where}: cannot be read ({first}); remove the store folder to convert the logs again")
+    return StoreError.unreadable(store.root if store is not None else "the store", first)
 
 
 def _tag(schema: str) -> str:

@@ -26,6 +26,7 @@ class IngestResult:
 
 # Decompressed copies of about two batches of CloudTrail files are on disk at once (see cloudtrail.py).
 _TMP_NEEDED = 1024 * 1024 * 1024
+# Rows DuckDB buffers per thread before handing them to the partitioned file writers (see ingest()).
 FLUSH_ROWS = 4096
 
 
@@ -40,7 +41,6 @@ def _tmp_root() -> str | None:
 
 
 def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> IngestResult:
-
     threads = threads or max(1, min(os.cpu_count() or 1, 8))
     manifest = store.load_manifest()
     root = store.root.resolve()

@@ -74,10 +74,7 @@ class SparkEngine:
                         self._views.append(raw)
                     self._spark = spark
                     self.close()  # what was cached or registered so far
-                    raise StoreError(
-                        f"{store.root}: cannot be read ({_spark_problem(exc)}); remove the store folder to "
-                        "convert the logs again"
-                    ) from None
+                    raise StoreError.unreadable(store.root, _spark_problem(exc)) from None
             else:
                 spark.sql(to_spark(empty_select(columns))).createOrReplaceTempView(raw)
             spark.sql(

@@ -31,6 +31,10 @@ TABLES = ("cloudtrail", "flowlogs")
 class StoreError(ValueError):
     """The store cannot be used as it is (the CLI reports it and exits with code 2)."""
 
+    @classmethod
+    def unreadable(cls, root: Path | str, problem: str) -> StoreError:
+        return cls(f"{root}: cannot be read ({problem}); remove the store folder to convert the logs again")
+
 
 @dataclass(frozen=True)
 class LoadError:
@@ -166,10 +170,19 @@ def drop_rows(store: Store, sources: set[str], con: duckdb.DuckDBPyConnection) -
     files: a log file that changed since it was ingested is read again, and its old rows must not stay
     beside the new ones. Each file holding such rows is rewritten without them (or removed when nothing
     is left), through a temporary file beside it, so that a failure leaves the file as it was."""
-    from ringfence.logs.sqltext import quote, quote_list
+    import duckdb
 
     if not sources:
         return
+    try:
+        _drop_rows(store, sources, con)
+    except duckdb.Error as exc:
+        raise StoreError.unreadable(store.root, str(exc).strip().splitlines()[0]) from None
+
+
+def _drop_rows(store: Store, sources: set[str], con: duckdb.DuckDBPyConnection) -> None:
+    from ringfence.logs.sqltext import quote, quote_list
+
     wanted = quote_list(sorted(sources))
     for table in TABLES:
         if not store.has_table(table):

@@ -6,6 +6,7 @@ import re
 from xml.etree import ElementTree as ET
 
 from ringfence.engine.runner import ScanResult
+from ringfence.shown import as_escape
 
 
 def render(result: ScanResult) -> str:
@@ -61,14 +62,9 @@ def render(result: ScanResult) -> str:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _escape(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def _xml_text_only(root: ET.Element) -> None:
     """Writes every character XML cannot hold, in names, paths and messages from the input, as an escape."""
     for element in root.iter():
-        element.attrib = {k: _NOT_XML.sub(_escape, v) for k, v in element.attrib.items()}
+        element.attrib = {k: _NOT_XML.sub(as_escape, v) for k, v in element.attrib.items()}
         if element.text:
-            element.text = _NOT_XML.sub(_escape, element.text)
+            element.text = _NOT_XML.sub(as_escape, element.text)

@@ -51,9 +51,9 @@ def load_roots(
     cyclic: set[Path] = set()
     if not base.is_file():
         for root in roots:
-            found = _module_problems(root, base)
+            found, cycles = _module_problems(root, base)
             module_issues += found
-            if any("cycle" in i.message for i in found):
+            if cycles:
                 cyclic.add(root)
         module_issues += _unreached_folders(base, roots, excluded)
         roots = [r for r in roots if r not in cyclic]
@@ -61,7 +61,11 @@ def load_roots(
     # a mirror without them (tfparse would wait on a pipe for ever, or read /dev/zero until memory ends).
     refused = [] if base.is_file() else unreadable_tf(base)
     with contextlib.ExitStack() as stack:
-        mirror = stack.enter_context(mirrored(base, known or {})) if known or refused else None
+        mirror = (
+            stack.enter_context(mirrored(base, known or {}, skip={p for p, _ in refused}))
+            if known or refused
+            else None
+        )
         tasks = [
             dataclasses.replace(task, mirror=mirror)
             for root in roots
@@ -180,11 +184,12 @@ def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
     return RootLoad(root, label, tuple(resources.values()), tuple(providers), tuple(errors), tuple(notes))
 
 
-def _module_problems(root: Path, base: Path) -> list[InputError]:
+def _module_problems(root: Path, base: Path) -> tuple[list[InputError], bool]:
     """Local module calls under `root` whose folder does not exist, or that lead back to a folder on the
-    way to them (a cycle), each named at the call."""
+    way to them (a cycle), each named at the call; and whether there is a cycle."""
     problems: list[InputError] = []
     done: set[Path] = set()
+    cycles = False
 
     def visit(folder: Path, path: tuple[Path, ...]) -> None:
         if folder in done:
@@ -204,6 +209,8 @@ def _module_problems(root: Path, base: Path) -> list[InputError]:
                     )
                 )
             elif target in (*path, folder):
+                nonlocal cycles
+                cycles = True
                 chain = " -> ".join(_rel(p, base) or "." for p in (*path, folder, target))
                 problems.append(
                     InputError(
@@ -216,7 +223,7 @@ def _module_problems(root: Path, base: Path) -> list[InputError]:
                 visit(target, (*path, folder))
 
     visit(root.resolve(), ())
-    return problems
+    return problems, cycles
 
 
 def _unreached_folders(base: Path, roots: Sequence[Path], excluded: tuple[str, ...]) -> list[InputError]:

@@ -16,6 +16,7 @@ import stat
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -154,8 +155,11 @@ def known_values(account_id: str, region: str | None, partition: str) -> dict[tu
 
 
 @contextmanager
-def mirrored(base: Path, values: Mapping[tuple[str, str], str]) -> Iterator[Path]:
-    """A temporary mirror of ``base``: rewritten ``.tf`` files, links to everything else."""
+def mirrored(
+    base: Path, values: Mapping[tuple[str, str], str], skip: AbstractSet[Path] = frozenset()
+) -> Iterator[Path]:
+    """A temporary mirror of ``base``: rewritten ``.tf`` files, links to everything else, and nothing of the
+    files in ``skip`` (those `unreadable_tf` refused: tfparse must not read them either)."""
     base = base.resolve()
     with tempfile.TemporaryDirectory(prefix="ringfence-mirror-") as tmp:
         mirror = Path(tmp) / "tree"
@@ -171,8 +175,8 @@ def mirrored(base: Path, values: Mapping[tuple[str, str], str]) -> Iterator[Path
                     dirs.remove(d)
             for name in files:
                 source = here / name
-                if name.endswith((".tf", ".tf.json")) and (not_a_file(source) or too_deep(source)):
-                    continue  # reported by the loader; tfparse must not read it either
+                if source in skip:
+                    continue
                 if name.endswith(".tf"):
                     try:
                         text = source.read_text(encoding="utf-8", errors="replace")
