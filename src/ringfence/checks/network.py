@@ -30,6 +30,8 @@ MEMBER_RELATIONS = (
     "security_groups",
     "security_group_ids",
     "vpc_config.security_group_ids",
+    "vpc_options.security_group_ids",
+    "broker_node_group_info.security_groups",
     "network_interfaces.security_groups",
 )
 _GROUP_KINDS = ("aws_security_group", "aws_default_security_group")

@@ -189,8 +189,49 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "aws_elasticache_cluster": {
         "subnet_group_name": ("aws_elasticache_subnet_group",),
         "security_group_ids": _SG,
+        "replication_group_id": ("aws_elasticache_replication_group",),
     },
     "aws_elasticache_subnet_group": {"subnet_ids": _SUBNET},
+    "aws_elasticache_replication_group": {
+        "subnet_group_name": ("aws_elasticache_subnet_group",),
+        "security_group_ids": _SG,
+    },
+    "aws_docdb_cluster": {"db_subnet_group_name": ("aws_docdb_subnet_group",), "vpc_security_group_ids": _SG},
+    "aws_docdb_cluster_instance": {"cluster_identifier": ("aws_docdb_cluster",)},
+    "aws_neptune_cluster": {
+        "neptune_subnet_group_name": ("aws_neptune_subnet_group",),
+        "vpc_security_group_ids": _SG,
+    },
+    "aws_neptune_cluster_instance": {
+        "cluster_identifier": ("aws_neptune_cluster",),
+        "neptune_subnet_group_name": ("aws_neptune_subnet_group",),
+    },
+    "aws_redshift_cluster": {
+        "cluster_subnet_group_name": ("aws_redshift_subnet_group",),
+        "vpc_security_group_ids": _SG,
+    },
+    "aws_memorydb_cluster": {"subnet_group_name": ("aws_memorydb_subnet_group",), "security_group_ids": _SG},
+    "aws_dms_replication_instance": {
+        "replication_subnet_group_id": ("aws_dms_replication_subnet_group",),
+        "vpc_security_group_ids": _SG,
+    },
+    **{
+        kind: {"subnet_ids": _SUBNET}
+        for kind in (
+            "aws_docdb_subnet_group",
+            "aws_neptune_subnet_group",
+            "aws_redshift_subnet_group",
+            "aws_memorydb_subnet_group",
+            "aws_dms_replication_subnet_group",
+        )
+    },
+    "aws_opensearch_domain": {"vpc_options.subnet_ids": _SUBNET, "vpc_options.security_group_ids": _SG},
+    "aws_elasticsearch_domain": {"vpc_options.subnet_ids": _SUBNET, "vpc_options.security_group_ids": _SG},
+    "aws_mq_broker": {"subnet_ids": _SUBNET, "security_groups": _SG},
+    "aws_msk_cluster": {
+        "broker_node_group_info.client_subnets": _SUBNET,
+        "broker_node_group_info.security_groups": _SG,
+    },
     "aws_dynamodb_table": {"server_side_encryption.kms_key_arn": _KEY},
     "aws_efs_file_system": {"kms_key_id": _KEY},
     "aws_efs_mount_target": {
@@ -294,6 +335,14 @@ IDENTITY: Mapping[str, tuple[str, ...]] = {
     "aws_security_group": ("name",),
     "aws_launch_template": ("name",),
     "aws_elasticache_subnet_group": ("name",),
+    "aws_docdb_subnet_group": ("name",),
+    "aws_neptune_subnet_group": ("name",),
+    "aws_redshift_subnet_group": ("name",),
+    "aws_memorydb_subnet_group": ("name",),
+    "aws_dms_replication_subnet_group": ("replication_subnet_group_id",),
+    "aws_docdb_cluster": ("cluster_identifier",),
+    "aws_neptune_cluster": ("cluster_identifier",),
+    "aws_elasticache_replication_group": ("replication_group_id",),
     "aws_kms_alias": ("name",),
     "aws_lb": ("name",),
     "aws_lb_target_group": ("name",),

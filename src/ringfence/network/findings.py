@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from ringfence.model import Estate
 from ringfence.network.addresses import INTERNET, INTERNET_V4, INTERNET_V6, to_cidrs
-from ringfence.network.endpoints import DATABASE_KINDS, TARGET_KINDS, placements
+from ringfence.network.endpoints import DATABASE_KINDS, TARGET_KINDS, placements, service_ports
 from ringfence.network.exposure import Opening, exposure
 from ringfence.network.flows import Block, Step
 from ringfence.network.intervals import IntervalSet
@@ -145,14 +145,15 @@ def port_exposures(
         return result if first == target else _renamed(result, first, target)
 
     for r in net.estate.of_kind(*kinds):
-        if _closed(net, r.address, protocols, ports):
+        listened = _listened(net, r.address, protocols, ports)
+        if not listened or _closed(net, r.address, protocols, listened):
             continue
         e = exposure(net, r.address)
-        open_ports, sources = _world_ports(e.reachable, protocols, ports)
+        open_ports, sources = _world_ports(e.reachable, protocols, listened)
         via = None
         for lb, region in e.via:
             if not open_ports:
-                open_ports, sources = _world_ports(region, protocols, ports)
+                open_ports, sources = _world_ports(region, protocols, listened)
                 via = lb if open_ports else None
         rule = None
         if open_ports:
@@ -175,7 +176,7 @@ def port_exposures(
                 )
             )
             continue
-        maybe_ports, sources = _world_ports(e.uncertain | e.reachable, protocols, ports)
+        maybe_ports, sources = _world_ports(e.uncertain | e.reachable, protocols, listened)
         if maybe_ports:
             out.append(
                 PortExposure(
@@ -189,7 +190,7 @@ def port_exposures(
                 )
             )
             continue
-        latent_ports, sources = _world_ports(e.admitted, protocols, ports)
+        latent_ports, sources = _world_ports(e.admitted, protocols, listened)
         if latent_ports:
             first = latent_ports.first()
             assert first is not None
@@ -208,6 +209,18 @@ def port_exposures(
                 )
             )
     return out
+
+
+def _listened(net: Network, address: str, protocols: IntervalSet, ports: IntervalSet) -> IntervalSet:
+    """The ``ports`` the resource answers on: a managed service only on its service port, a load balancer
+    on its listeners; anything else on every port."""
+    heard = service_ports(net, address)
+    if heard is None:
+        return ports
+    found = IntervalSet()
+    for _, q, _ in (heard & Region.box(protocols, ports)).boxes():
+        found = found | q
+    return found
 
 
 def _closed(net: Network, address: str, protocols: IntervalSet, ports: IntervalSet) -> bool:
