@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ringfence.sources import load_estate
-from ringfence.sources.terraform import evaluation
+from ringfence.sources.terraform import isolation
 
 
 def _tree(root: Path, rotation: str) -> None:
@@ -26,8 +26,8 @@ def test_unchanged_code_is_not_evaluated_again(tmp_path: Path, monkeypatch: pyte
     _tree(root, "false")
     first = load_estate([str(root)], jobs=1)
     evaluated: list[object] = []
-    original = evaluation._evaluate
-    monkeypatch.setattr(evaluation, "_evaluate", lambda task: evaluated.append(task) or original(task))
+    original = isolation._start
+    monkeypatch.setattr(isolation, "_start", lambda *a: evaluated.append(a[1]) or original(*a))
     again = load_estate([str(root)], jobs=1)
     assert evaluated == []
     assert again.resources == first.resources

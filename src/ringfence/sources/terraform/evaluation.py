@@ -42,6 +42,8 @@ class Task:
     keep_root_resources: bool = True
     # A rewritten copy of ``base`` to evaluate instead of the user's files (see ``mirror``).
     mirror: Path | None = None
+    # Names of the root's .tf files to evaluate as blank (line numbers kept): files that make it fail.
+    blank: tuple[str, ...] = ()
 
     @property
     def source_root(self) -> Path:
@@ -59,6 +61,10 @@ class TaskResult:
     files: frozenset[str] = frozenset()
     error: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The evaluation failed as a whole (tfparse raised, or its worker died): worth narrowing to a file.
+    crashed: bool = False
+    # (file, line, message) of files left out of the evaluation because they made it fail.
+    file_errors: tuple[tuple[str, int | None, str], ...] = ()
 
 
 # A root with at most this many module calls is evaluated in one load.
@@ -141,7 +147,7 @@ def run(task: Task) -> TaskResult:
 
     result = _evaluate(task)
     folder = cache.directory()
-    if folder is not None and result.error is None:
+    if folder is not None and result.error is None and not task.blank:
         with suppress(OSError):
             cache.store(folder, cache.key(task, _versions()), result)
     return result
@@ -177,10 +183,12 @@ def _evaluate(task: Task) -> TaskResult:
     except ImportError as exc:  # pragma: no cover - a broken install
         return TaskResult(task, error=f"tfparse is not installed: {exc}")
     with _copy_of_root(task) as (load_dir, var_names):
+        for name in task.blank:
+            _blank(load_dir / name)
         try:
             parsed = tfparse.load_from_path(str(load_dir), vars_paths=list(var_names))
         except Exception as exc:  # noqa: BLE001 -- tfparse raises plain exceptions from its Go core
-            return TaskResult(task, error=_first_line(str(exc)))
+            return TaskResult(task, error=_first_line(str(exc)), crashed=True)
         instances = tuple(
             m.get("__tfmeta", {}).get("path", "") for m in parsed.get("module", []) if isinstance(m, dict)
         )
@@ -236,6 +244,14 @@ def _evaluate(task: Task) -> TaskResult:
         files=files,
         notes=tuple(notes),
     )
+
+
+def _blank(file: Path) -> None:
+    """Empty a file of the evaluation copy, keeping its line count (so other files' lines stay true)."""
+    with suppress(OSError):
+        with file.open("rb") as handle:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        file.write_bytes(b"\n" * lines)
 
 
 def _declares_resources(folder: Path) -> bool:

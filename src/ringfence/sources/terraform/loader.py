@@ -5,17 +5,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.model import InputError, Resource
-from ringfence.sources.terraform.evaluation import Task, TaskResult, cached, plan_tasks, run
+from ringfence.sources.terraform.evaluation import Task, TaskResult, cached, plan_tasks
 from ringfence.sources.terraform.hcl import top_level_blocks
+from ringfence.sources.terraform.isolation import evaluate_isolated
 from ringfence.sources.terraform.mirror import mirrored, not_a_file, too_deep, unreadable_tf
 from ringfence.sources.terraform.roots import find_roots, module_calls, tf_files
 
@@ -101,33 +99,16 @@ def _run_all(tasks: list[Task], jobs: int | None, progress: Progress | None = No
 
 
 def _evaluate_all(tasks: list[Task], jobs: int | None, report: Callable[[int], None]) -> list[TaskResult]:
+    """Every evaluation in a bounded worker process: tfparse's Go core ends the process it runs in when
+    it panics or runs out of memory, which must not end the scan."""
     workers = jobs if jobs is not None else min(_usable_cores(), 4)
-    big = (
-        len(tasks) >= 3
-        or sum(_source_bytes(t.root) for t in {t.root: t for t in tasks}.values()) >= _PARALLEL_MIN_BYTES
-    )
-    if len(tasks) <= 1 or workers <= 1 or not big:
-        return _sequential(tasks, report)
-    context = multiprocessing.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-            futures = {pool.submit(run, t): i for i, t in enumerate(tasks)}
-            results: dict[int, TaskResult] = {}
-            for finished in as_completed(futures):
-                results[futures[finished]] = finished.result()
-                report(len(results))
-            return [results[i] for i in range(len(tasks))]
-    except BrokenProcessPool:
-        # Workers cannot start from some hosts (an interactive __main__): evaluate here instead.
-        return _sequential(tasks, report)
+    if len(tasks) <= 1 or (_sum_bytes(tasks) < _PARALLEL_MIN_BYTES and len(tasks) < 3):
+        workers = 1
+    return evaluate_isolated(tasks, min(workers, max(1, len(tasks))), report)
 
 
-def _sequential(tasks: list[Task], report: Callable[[int], None]) -> list[TaskResult]:
-    out = []
-    for task in tasks:
-        out.append(run(task))
-        report(len(out))
-    return out
+def _sum_bytes(tasks: list[Task]) -> int:
+    return sum(_source_bytes(t.root) for t in {t.root: t for t in tasks}.values())
 
 
 def _usable_cores() -> int:
@@ -168,6 +149,7 @@ def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
     providers: list[dict[str, object]] = []
     returned: set[str] = set()
     for result in results:
+        errors.extend(InputError(_rel(Path(f), base), line, why) for f, line, why in result.file_errors)
         if result.error:
             errors.append(InputError(label or ".", None, f"Terraform evaluation failed: {result.error}"))
             continue
