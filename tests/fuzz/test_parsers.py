@@ -95,3 +95,21 @@ def _tmp(factory: object) -> Path:
 
     assert isinstance(factory, TempPathFactory)
     return factory.mktemp("plan")
+
+
+_PLAN_PLACES = ("planned_values", "resource_changes", "configuration")
+
+
+@given(st.sampled_from(_PLAN_PLACES), json_values())
+def test_any_json_value_in_a_plan_section_is_read_or_reported(
+    tmp_path_factory: object, place: str, value: object
+) -> None:
+    plan = json.loads(PLAN)
+    plan[place] = value
+    path = _tmp(tmp_path_factory) / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    estate = load_plan(path)
+    assert all(e.path == str(path) for e in estate.errors)
+    if place == "planned_values" and not isinstance(value, dict):
+        # Nothing read is not a pass: the plan is reported, never an empty estate without a word.
+        assert estate.errors

@@ -31,21 +31,43 @@ def is_plan(path: Path) -> bool:
 
 
 def load_plan(path: Path, *, account_id: str | None = None) -> Estate:
-    from ringfence.sources.terraform.estate import build_estate
-    from ringfence.sources.terraform.loader import RootLoad
-
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         return Estate(resources=(), errors=(InputError(str(path), None, f"cannot read plan: {exc}"),))
+    if not isinstance(data, dict):
+        return Estate(
+            resources=(), errors=(InputError(str(path), None, "not a Terraform plan: not a JSON object"),)
+        )
+    if not isinstance(data.get("planned_values"), dict):
+        why = "not a Terraform plan: no planned_values object (write it with `terraform show -json`)"
+        return Estate(resources=(), errors=(InputError(str(path), None, why),))
+    try:
+        return _estate_of(data, path, account_id)
+    except (AttributeError, TypeError, ValueError) as exc:
+        # A plan's shape is fixed by `terraform show -json`; anything else is hand-made or damaged.
+        why = f"not a Terraform plan in the shape `terraform show -json` writes ({type(exc).__name__}: {exc})"
+        return Estate(resources=(), errors=(InputError(str(path), None, why[:300]),))
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (a wrong type reads as absent, never crashes)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _estate_of(data: dict[str, Any], path: Path, account_id: str | None) -> Estate:
+    from ringfence.sources.terraform.estate import build_estate
+    from ringfence.sources.terraform.loader import RootLoad
+
+    changes = data.get("resource_changes")
     unknowns = {
-        rc.get("address"): (rc.get("change") or {}).get("after_unknown") or {}
-        for rc in data.get("resource_changes", [])
+        rc.get("address"): _obj(_obj(rc.get("change")).get("after_unknown"))
+        for rc in (changes if isinstance(changes, list) else [])
         if isinstance(rc, dict)
     }
-    references = dict(_references(data.get("configuration", {}).get("root_module", {}), ""))
+    references = dict(_references(_obj(_obj(data.get("configuration")).get("root_module")), ""))
     resources: list[Resource] = []
-    for item in _planned(data.get("planned_values", {}).get("root_module", {})):
+    for item in _planned(_obj(_obj(data.get("planned_values")).get("root_module"))):
         address = str(item.get("address", ""))
         kind = str(item.get("type", ""))
         if item.get("mode") == "data":
@@ -66,8 +88,8 @@ def load_plan(path: Path, *, account_id: str | None = None) -> Estate:
                 tags={str(k): str(v) for k, v in (tags or {}).items()},
             )
         )
-    provider = data.get("configuration", {}).get("provider_config", {}).get("aws", {})
-    region = provider.get("expressions", {}).get("region", {}).get("constant_value")
+    provider = _obj(_obj(_obj(data.get("configuration")).get("provider_config")).get("aws"))
+    region = _obj(_obj(provider.get("expressions")).get("region")).get("constant_value")
     providers: tuple[dict[str, object], ...] = ({"__name": "aws", "region": region},) if region else ()
     load = RootLoad(path.parent, "", tuple(resources), providers, (), ())
     estate = build_estate([load], str(path), account_id)
