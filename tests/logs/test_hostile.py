@@ -194,3 +194,14 @@ def test_window_bounds_keep_their_fraction_of_a_second(tmp_path: Path) -> None:
     assert events(until=datetime(2026, 11, 2, 13, 6, 24, 600000)) == 1
     assert events(since=datetime(2026, 11, 2, 13, 6, 24, 600000)) == 0
     assert events(since=datetime(2026, 11, 2, 13, 6, 24, 400000)) == 1
+
+
+def test_a_null_record_costs_itself_and_the_other_records_are_read(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps({"Records": [None, _stop(eventID="beside-null")]}))
+    (tmp_path / "b.json").write_text(json.dumps({"Records": [None]}))
+    report = detect([tmp_path])
+    assert sorted((Path(e.path).name, e.message) for e in report.errors) == [
+        ("a.json", "record is null, not an object"),
+        ("b.json", "record is null, not an object"),
+    ]
+    assert any(f.events == ("beside-null",) for f in report.detections)

@@ -410,8 +410,7 @@ class CloudTrailLoader:
             if err is not None:
                 errors.append(LoadError(str(path), offset, err, unit))
                 continue
-            assert rec is not None
-            problem = check_record(rec)
+            problem = check_record(rec)  # a null record is an error of its own, not a missing one
             if problem is not None:
                 errors.append(LoadError(str(path), offset, problem, unit))
             elif isinstance(rec, dict):
@@ -455,6 +454,8 @@ class CloudTrailLoader:
 
 def check_record(rec: object) -> str | None:
     """Why a parsed record cannot be stored, or None when it can."""
+    if rec is None:
+        return "record is null, not an object"
     if not isinstance(rec, dict):
         return f"record is a {type(rec).__name__}, not an object"
     for key in REQUIRED:

@@ -178,62 +178,137 @@ class SigmaProblem:
     message: str
 
 
-def load_sigma(folder: Path) -> tuple[list[Detection], list[SigmaProblem]]:
-    """Converts every CloudTrail Sigma rule under `folder`; rules that cannot be expressed over the schema
-    come back as problems (they are reported, not silently dropped)."""
-    import yaml
-    from sigma.collection import SigmaCollection
-    from sigma.exceptions import SigmaError
-    from sigma.rule import SigmaRule, SigmaYAMLLoader
+# A rule file larger than this is refused unread (every bundled rule is a few kilobytes).
+MAX_RULE_BYTES = 1 << 20
 
+
+def load_sigma(folder: Path) -> tuple[list[Detection], list[SigmaProblem]]:
+    """Converts every CloudTrail Sigma rule under `folder`, file by file and rule by rule; a file or rule
+    that cannot be read or expressed over the schema comes back as a problem (reported, not silently
+    dropped) and costs itself only."""
     backend = _backend_class()()
     detections: list[Detection] = []
     problems: list[SigmaProblem] = []
     for path in sorted(_rule_files(folder)):
-        try:
-            # libyaml through pySigma's own loader (it refuses duplicate keys): SigmaCollection.from_yaml
-            # parses with the pure-Python parser, which was three quarters of converting the catalogue.
-            documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=SigmaYAMLLoader))
-            collection = SigmaCollection.from_dicts(documents)
-            for rule in collection.rules:
-                if not isinstance(rule, SigmaRule):
-                    problems.append(SigmaProblem(str(path), "correlation rules are not supported"))
-                    continue
-                ls = rule.logsource
-                if (ls.product or "").lower() != "aws" or (ls.service or "").lower() != "cloudtrail":
-                    problems.append(SigmaProblem(str(path), "not an AWS CloudTrail rule"))
-                    continue
-                clauses = backend.convert_rule(rule)
-                where = " OR ".join(f"({c})" for c in clauses)
-                techniques = sorted(
-                    m.group(1).upper()
-                    for t in rule.tags
-                    if (m := _TECHNIQUE.match(f"{t.namespace}.{t.name}"))
-                )
-                level = rule.level.name.lower() if rule.level else "medium"
-                detections.append(
-                    Detection(
-                        rule_id=f"sigma:{rule.id}",
-                        title=rule.title,
-                        severity=_LEVELS.get(level, "medium"),
-                        technique=techniques[0] if techniques else "",
-                        sql=(
-                            "SELECT event_id AS ref, event_time, principal, source_ip, event_name AS detail "
-                            f"FROM cloudtrail WHERE {where}"
-                        ),
-                        message="{title} ({detail})",
-                        author=rule.author,
-                        references=tuple(rule.references or ()),
-                        description=(rule.description or "").strip(),
-                    )
-                )
-        except (SigmaError, SigmaFieldError, NotImplementedError, ValueError) as exc:
-            problems.append(SigmaProblem(str(path), f"{type(exc).__name__}: {exc}"))
-        except yaml.YAMLError as exc:
-            problems.append(SigmaProblem(str(path), _yaml_problem(exc)))
-        except OSError as exc:
-            problems.append(SigmaProblem(str(path), f"unreadable: {exc.strerror or exc}"))
+        found, trouble = _load_file(path, backend)
+        detections.extend(found)
+        problems.extend(SigmaProblem(str(path), m) for m in trouble)
     return detections, problems
+
+
+def _read_rule_file(path: Path) -> str:
+    """The text of a rule file; a link to a device or pipe, or a file over MAX_RULE_BYTES, is refused
+    before anything is read (a FIFO would block, /dev/zero never ends)."""
+    import stat
+
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise _Refused("unreadable: not a regular file (a folder, device or pipe)")
+    with path.open("rb") as fh:
+        data = fh.read(MAX_RULE_BYTES + 1)
+    if len(data) > MAX_RULE_BYTES:
+        raise _Refused(f"refused: larger than {MAX_RULE_BYTES} bytes")
+    return data.decode("utf-8")
+
+
+class _Refused(Exception):
+    pass
+
+
+# What pySigma raises on a rule of the wrong shape: its own errors, and the type, attribute, key and
+# assertion errors of the checks it does not make.
+_MALFORMED: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    AssertionError,
+    NotImplementedError,
+)
+
+
+def _load_file(path: Path, backend: Any) -> tuple[list[Detection], list[str]]:
+    import yaml
+    from sigma.collection import SigmaCollection
+    from sigma.rule import SigmaYAMLLoader
+
+    try:
+        # libyaml through pySigma's own loader (it refuses duplicate keys): SigmaCollection.from_yaml
+        # parses with the pure-Python parser, which was three quarters of converting the catalogue.
+        documents = list(yaml.load_all(_read_rule_file(path), Loader=SigmaYAMLLoader))
+        if not all(isinstance(d, dict) for d in documents):
+            return [], ["a rule document is not a mapping"]
+        collection = SigmaCollection.from_dicts(documents)
+        rules = list(collection.rules)
+    except yaml.YAMLError as exc:
+        return [], [_yaml_problem(exc)]
+    except _Refused as exc:
+        return [], [str(exc)]
+    except UnicodeDecodeError as exc:
+        return [], [f"not UTF-8 text at byte {exc.start}"]
+    except OSError as exc:
+        return [], [f"unreadable: {exc.strerror or exc}"]
+    except RecursionError:
+        return [], ["nested too deeply"]
+    except _MALFORMED as exc:  # pySigma validates with asserts and attribute access
+        return [], [_rule_problem(exc)]
+    detections: list[Detection] = []
+    problems: list[str] = []
+    for index, rule in enumerate(rules, 1):
+        try:
+            detections.append(_detection(rule, backend))
+        except _NotForUs as exc:
+            problems.append(str(exc))
+        except RecursionError:
+            problems.append(f"rule {index}: condition nested too deeply")
+        except _MALFORMED as exc:  # a malformed rule (wrong types pySigma does not check) costs itself only
+            problems.append(_rule_problem(exc))
+    return detections, problems
+
+
+class _NotForUs(Exception):
+    pass
+
+
+def _rule_problem(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+def _detection(rule: Any, backend: Any) -> Detection:
+    from sigma.rule import SigmaRule
+
+    if not isinstance(rule, SigmaRule):
+        raise _NotForUs("correlation rules are not supported")
+    ls = rule.logsource
+    product, service = ls.product, ls.service
+    if not isinstance(product, str) or not isinstance(service, str):
+        raise _NotForUs("not an AWS CloudTrail rule")
+    if product.lower() != "aws" or service.lower() != "cloudtrail":
+        raise _NotForUs("not an AWS CloudTrail rule")
+    if not all(isinstance(c, str) for c in rule.detection.condition):
+        raise ValueError("condition is not a string")
+    clauses = backend.convert_rule(rule)
+    where = " OR ".join(f"({c})" for c in clauses)
+    techniques = sorted(
+        m.group(1).upper() for t in rule.tags if (m := _TECHNIQUE.match(f"{t.namespace}.{t.name}"))
+    )
+    level = rule.level.name.lower() if rule.level else "medium"
+    return Detection(
+        rule_id=f"sigma:{rule.id}",
+        title=str(rule.title),
+        severity=_LEVELS.get(level, "medium"),
+        technique=techniques[0] if techniques else "",
+        sql=(
+            "SELECT event_id AS ref, event_time, principal, source_ip, event_name AS detail "
+            f"FROM cloudtrail WHERE {where}"
+        ),
+        message="{title} ({detail})",
+        author=rule.author,
+        references=tuple(rule.references or ()),
+        description=(rule.description or "").strip(),
+    )
 
 
 def _yaml_problem(exc: Exception) -> str:
