@@ -240,7 +240,9 @@ class Engine:
                 decision = replace(decision, allowed=None, unknown=(*decision.unknown, why))
         if holder is None and arn != "*":
             notes.append(f"{arn} is not in the estate: a resource policy it may have is not known")
-        unlisted = _unlisted_action(action)
+        # The catalogue look-up and its spelling suggestion are for a person reading the answer: analyses ask
+        # without ``explain`` and never pay for them.
+        unlisted = _unlisted_action(action) if explain else None
         if unlisted is not None:
             notes.append(unlisted)
         if unreadable and decision.decision != "explicit_deny":
