@@ -8,6 +8,7 @@ becomes :class:`Unknown` with the reason, and every block keeps its file, lines 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -151,7 +152,7 @@ def _relative(file: Path, base: Path) -> str:
         try:
             _RELATIVE[key] = file.relative_to(base).as_posix()
         except ValueError:
-            _RELATIVE[key] = file.as_posix()
+            _RELATIVE[key] = Path(os.path.relpath(file, base)).as_posix()
     return _RELATIVE[key]
 
 

@@ -279,9 +279,21 @@ class _RealPaths:
             path = self.source_root / path.relative_to(self.load_dir)
         if self.mirror is not None:
             try:
-                return self.base / path.relative_to(self.mirror)
+                inside = path.relative_to(self.mirror)
             except ValueError:
-                return path
+                tree = next(
+                    (
+                        p
+                        for p in (self.mirror, *self.mirror.parents)
+                        if p.parent.name.startswith("ringfence-mirror-")
+                    ),
+                    self.mirror,
+                )
+                if path.is_relative_to(tree):
+                    # Above the scanned folder in the mirror: a local module called from outside it.
+                    return Path(os.path.normpath(self.base / os.path.relpath(path, self.mirror)))
+                return path  # already the user's file (read through a link, as .terraform is)
+            return self.base / inside
         return path
 
 

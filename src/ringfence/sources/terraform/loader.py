@@ -57,11 +57,17 @@ def load_roots(
         roots = [r for r in roots if r not in cyclic]
     # Links that lead nowhere, pipes and devices named *.tf are reported; the tree is then evaluated from
     # a mirror without them (tfparse would wait on a pipe for ever, or read /dev/zero until memory ends).
+    # Local modules above the scanned folder (`../../modules/net`) are evaluated where they lead, as
+    # Terraform does: they are mirrored and checked like the folders inside it.
+    reached = set() if base.is_file() else {f.resolve().parent for r in roots for f in _expected_files(r)}
+    outside = sorted(folder for folder in reached if not folder.is_relative_to(base))
     refused = [] if base.is_file() else unreadable_tf(base)
+    for folder in outside:
+        refused += unreadable_tf(folder, recursive=False)
     with contextlib.ExitStack() as stack:
         mirror = (
-            stack.enter_context(mirrored(base, known or {}, skip={p for p, _ in refused}))
-            if known or refused
+            stack.enter_context(mirrored(base, known or {}, skip={p for p, _ in refused}, outside=outside))
+            if known or refused or outside
             else None
         )
         tasks = [
@@ -76,7 +82,9 @@ def load_roots(
         loads.append(_assemble(root, base, mine))
     if refused or module_issues:
         # Named where they sit (resolving a link that loops or leads nowhere is the failure itself).
-        issues = tuple(InputError(path.relative_to(base).as_posix(), None, why) for path, why in refused)
+        issues = tuple(
+            InputError(Path(os.path.relpath(path, base)).as_posix(), None, why) for path, why in refused
+        )
         issues += tuple(dict.fromkeys(module_issues))
         if loads:
             loads[0] = dataclasses.replace(loads[0], errors=(*issues, *loads[0].errors))
@@ -134,10 +142,7 @@ def _source_bytes(root: Path) -> int:
 
 
 def _rel(path: Path, base: Path) -> str:
-    try:
-        rel = path.resolve().relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
+    rel = Path(os.path.relpath(os.path.realpath(path), base)).as_posix()  # realpath: a link loop is no error
     return "" if rel == "." else rel
 
 

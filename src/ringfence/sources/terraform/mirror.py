@@ -15,7 +15,7 @@ import re
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,12 +81,12 @@ def too_deep(path: Path) -> str | None:
     return None
 
 
-def unreadable_tf(base: Path) -> list[tuple[Path, str]]:
-    """The `.tf` and `.tf.json` entries under `base` that cannot be evaluated safely (`not_a_file`,
-    `too_deep`), with why."""
+def unreadable_tf(base: Path, recursive: bool = True) -> list[tuple[Path, str]]:
+    """The `.tf` and `.tf.json` entries under `base` (or only in it) that cannot be evaluated safely
+    (`not_a_file`, `too_deep`), with why."""
     out = []
     for folder, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP and d != ".terraform")
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and d != ".terraform") if recursive else []
         for name in sorted(files):
             if not name.endswith((".tf", ".tf.json")):
                 continue
@@ -156,33 +156,57 @@ def known_values(account_id: str, region: str | None, partition: str) -> dict[tu
 
 @contextmanager
 def mirrored(
-    base: Path, values: Mapping[tuple[str, str], str], skip: AbstractSet[Path] = frozenset()
+    base: Path,
+    values: Mapping[tuple[str, str], str],
+    skip: AbstractSet[Path] = frozenset(),
+    outside: Sequence[Path] = (),
 ) -> Iterator[Path]:
     """A temporary mirror of ``base``: rewritten ``.tf`` files, links to everything else, and nothing of the
-    files in ``skip`` (those `unreadable_tf` refused: tfparse must not read them either)."""
+    files in ``skip`` (those `unreadable_tf` refused: tfparse must not read them either). The folders in
+    ``outside`` (local modules the tree calls above it) are mirrored too, each alone, where they sit
+    relative to ``base``, so that ``../../modules/x`` leads to them in the mirror as it does in the tree.
+    The path given is ``base``'s place in the mirror."""
     base = base.resolve()
+    folders = [f.resolve() for f in outside]
+    top = Path(os.path.commonpath([base, *folders]))
     with tempfile.TemporaryDirectory(prefix="ringfence-mirror-") as tmp:
-        mirror = Path(tmp) / "tree"
-        for folder, dirs, files in os.walk(base):
-            here = Path(folder)
-            target = mirror / here.relative_to(base)
-            target.mkdir(parents=True, exist_ok=True)
-            for d in list(dirs):
-                if d in _SKIP:
-                    dirs.remove(d)
-                elif d == ".terraform":
-                    (target / d).symlink_to(here / d, target_is_directory=True)
-                    dirs.remove(d)
-            for name in files:
-                source = here / name
-                if source in skip:
-                    continue
-                if name.endswith(".tf"):
-                    try:
-                        text = source.read_text(encoding="utf-8", errors="replace")
-                    except OSError:
-                        continue
-                    (target / name).write_text(substitute(text, values), encoding="utf-8")
-                else:
-                    (target / name).symlink_to(source)
+        tree = Path(tmp) / "tree"
+        for folder in folders:
+            _mirror_folder(folder, tree / folder.relative_to(top), values, skip, recursive=False)
+        mirror = tree / base.relative_to(top)
+        _mirror_folder(base, mirror, values, skip, recursive=True)
         yield mirror
+
+
+def _mirror_folder(
+    source_folder: Path,
+    mirror: Path,
+    values: Mapping[tuple[str, str], str],
+    skip: AbstractSet[Path],
+    recursive: bool,
+) -> None:
+    for folder, dirs, files in os.walk(source_folder):
+        here = Path(folder)
+        target = mirror / here.relative_to(source_folder)
+        target.mkdir(parents=True, exist_ok=True)
+        for d in list(dirs):
+            if d in _SKIP:
+                dirs.remove(d)
+            elif d == ".terraform":
+                if not (target / d).exists():
+                    (target / d).symlink_to(here / d, target_is_directory=True)
+                dirs.remove(d)
+        if not recursive:
+            dirs[:] = []
+        for name in files:
+            source = here / name
+            if source in skip or (target / name).exists():
+                continue
+            if name.endswith(".tf"):
+                try:
+                    text = source.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                (target / name).write_text(substitute(text, values), encoding="utf-8")
+            else:
+                (target / name).symlink_to(source)
