@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.model import InputError, Resource
+from ringfence.sources.terraform import syntax
 from ringfence.sources.terraform.evaluation import Task, TaskResult, cached, plan_tasks
-from ringfence.sources.terraform.hcl import top_level_blocks
 from ringfence.sources.terraform.isolation import evaluate_isolated
 from ringfence.sources.terraform.mirror import mirrored, not_a_file, too_deep, unreadable_tf
 from ringfence.sources.terraform.roots import find_roots, module_calls, tf_files
@@ -66,7 +66,7 @@ def load_roots(
         refused += unreadable_tf(folder, recursive=False)
     with contextlib.ExitStack() as stack:
         mirror = (
-            stack.enter_context(mirrored(base, known or {}, skip={p for p, _ in refused}, outside=outside))
+            stack.enter_context(mirrored(base, known or {}, skip={p for p, _, _ in refused}, outside=outside))
             if known or refused or outside
             else None
         )
@@ -83,7 +83,7 @@ def load_roots(
     if refused or module_issues:
         # Named where they sit (resolving a link that loops or leads nowhere is the failure itself).
         issues = tuple(
-            InputError(Path(os.path.relpath(path, base)).as_posix(), None, why) for path, why in refused
+            InputError(Path(os.path.relpath(path, base)).as_posix(), line, why) for path, line, why in refused
         )
         issues += tuple(dict.fromkeys(module_issues))
         if loads:
@@ -166,7 +166,9 @@ def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
         notes.extend(result.notes)
     if results and all(r.error for r in results):
         return RootLoad(root, label, (), (), tuple(errors), tuple(notes))
-    errors.extend(_unparsed_files(root, base, returned))
+    # Files the evaluation set aside are reported already (see `isolation`): they are not looked at again.
+    set_aside = {str(Path(f).resolve()) for r in results for f, _, _ in r.file_errors}
+    errors.extend(_unparsed_files(root, base, returned, set_aside))
     notes.extend(_unresolved_modules(root, label, resources))
     return RootLoad(root, label, tuple(resources.values()), tuple(providers), tuple(errors), tuple(notes))
 
@@ -244,55 +246,39 @@ def _expected_files(root: Path, seen: set[Path] | None = None) -> list[Path]:
 
 def _unparsed_json(root: Path, base: Path, returned: set[str]) -> list[InputError]:
     """The `.tf.json` files tfparse did not return that are not JSON, each with where it breaks."""
-    import json
-
     errors: list[InputError] = []
     folders = {f.parent for f in _expected_files(root)} | {root.resolve()}
     for folder in sorted(folders):
         for file in sorted(folder.glob("*.tf.json")):
             if str(file.resolve()) in returned or not_a_file(file) or too_deep(file):
                 continue
+            text, problem = syntax.read(file)
+            if problem is not None:
+                errors.append(InputError(_rel(file, base), problem.line, problem.message))
+                continue
             try:
-                json.loads(file.read_text(encoding="utf-8"))
+                json.loads(text or "")
             except json.JSONDecodeError as exc:
                 errors.append(InputError(_rel(file, base), exc.lineno, f"invalid JSON: {exc.msg}"))
             except RecursionError:
                 errors.append(InputError(_rel(file, base), None, "invalid JSON: nested too deeply to read"))
-            except (OSError, UnicodeDecodeError) as exc:
-                errors.append(InputError(_rel(file, base), None, f"cannot read file: {exc}"))
     return errors
 
 
-def _unparsed_files(root: Path, base: Path, returned: set[str]) -> list[InputError]:
-    """tfparse drops a file that does not parse without a word: find such files and say why."""
-    errors: list[InputError] = _unparsed_json(root, base, returned)
-    for file in _expected_files(root):
-        if str(file.resolve()) in returned or not_a_file(file) or too_deep(file):
-            continue  # (reported by load_roots)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            errors.append(InputError(_rel(file, base), None, f"cannot read file: {exc}"))
-            continue
-        if not any(b.type in ("resource", "data") for b in top_level_blocks(text)) and "resource" not in text:
-            continue
-        problem = _syntax_error(text)
-        if problem is not None:
-            line, message = problem
-            errors.append(InputError(_rel(file, base), line, f"syntax error: {message}"))
-    return errors
-
-
-def _syntax_error(text: str) -> tuple[int | None, str] | None:
-    import hcl2
-
-    try:
-        hcl2.loads(text)
-    except Exception as exc:  # noqa: BLE001 -- lark raises many exception types; any of them means "does not parse"
-        line = getattr(exc, "line", None)
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return (line if isinstance(line, int) and line > 0 else None), message[:300]
-    return None
+def _unparsed_files(root: Path, base: Path, returned: set[str], set_aside: set[str]) -> list[InputError]:
+    """tfparse drops a file that does not parse without a word: find such files among those it did not
+    return (a file it returned is not parsed again) and say why."""
+    files = [
+        f
+        for f in _expected_files(root)
+        if str(f.resolve()) not in set_aside
+        and not not_a_file(f)
+        and (syntax.was_returned(f, returned) or not too_deep(f))  # (load_roots says)
+    ]
+    return _unparsed_json(root, base, returned) + [
+        InputError(_rel(file, base), problem.line, problem.message)
+        for file, problem in syntax.unparsed(root, files, returned)
+    ]
 
 
 def _unresolved_modules(root: Path, label: str, resources: dict[str, Resource]) -> list[str]:

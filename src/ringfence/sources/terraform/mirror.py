@@ -48,8 +48,18 @@ _QUOTED = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
 
 
 def too_deep(path: Path) -> str | None:
-    """Why `path` nests too deeply to be evaluated (brackets counted, strings included: an overestimate
-    only for text that holds hundreds of unclosed brackets in strings), or None."""
+    """Why `path` nests too deeply to be evaluated, or None."""
+    line = too_deep_at(path)
+    return None if line is None else _too_deep(line)
+
+
+def _too_deep(line: int) -> str:
+    return f"nested more than {MAX_NESTING} deep at line {line}: not evaluated"
+
+
+def too_deep_at(path: Path) -> int | None:
+    """The line where `path` nests too deeply to be evaluated (brackets counted, strings included: an
+    overestimate only for text that holds hundreds of unclosed brackets in strings), or None."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -75,25 +85,27 @@ def too_deep(path: Path) -> str | None:
         elif byte in b"[{(":
             depth += 1
             if depth > MAX_NESTING:
-                return f"nested more than {MAX_NESTING} deep at line {line}: not evaluated"
+                return line
         elif byte in b"]})":
             depth -= 1
     return None
 
 
-def unreadable_tf(base: Path, recursive: bool = True) -> list[tuple[Path, str]]:
+def unreadable_tf(base: Path, recursive: bool = True) -> list[tuple[Path, int | None, str]]:
     """The `.tf` and `.tf.json` entries under `base` (or only in it) that cannot be evaluated safely
-    (`not_a_file`, `too_deep`), with why."""
-    out = []
+    (`not_a_file`, `too_deep`), with the line where that shows (when it does) and why."""
+    out: list[tuple[Path, int | None, str]] = []
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and d != ".terraform") if recursive else []
         for name in sorted(files):
             if not name.endswith((".tf", ".tf.json")):
                 continue
             path = Path(folder) / name
-            why = not_a_file(path) or too_deep(path)
+            why = not_a_file(path)
             if why is not None:
-                out.append((path, why))
+                out.append((path, None, why))
+            elif (line := too_deep_at(path)) is not None:
+                out.append((path, line, _too_deep(line)))
     return out
 
 

@@ -1,0 +1,663 @@
+"""Syntax errors in the Terraform files tfparse did not return, found without parsing a valid file twice.
+
+tfparse (Go HCL) leaves out a file that does not parse without a word, but it also returns nothing for a
+valid file whose resources all have an empty ``count``/``for_each``, or whose blocks are of a kind it does
+not convert (``import``, ``check``, ``removed``, ``ephemeral``). Every file it returned parsed, so only
+the others are read here, by a small HCL native-syntax checker that reports what Terraform reports
+(unclosed blocks, two values side by side, a repeated argument, a bad escape, invalid UTF-8...) with the
+line. A file it finds nothing wrong with is still an error when nothing explains its absence (a block
+tfparse always returns, in a module it evaluated): the slower python-hcl2 parser is then asked why.
+
+The rules follow the HCL native syntax specification (hashicorp/hcl ``hclsyntax/spec.md``) and Terraform's
+top-level block schema; messages use Terraform's own summaries.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from pathlib import Path
+
+from ringfence.sources.terraform.mirror import MAX_NESTING
+from ringfence.sources.terraform.roots import module_calls
+
+# Longest quoted input in a message: a file's content is never echoed at length.
+MAX_QUOTED = 80
+# Top-level blocks Terraform knows, with how many labels each takes.
+_LABELS = {
+    "resource": 2,
+    "data": 2,
+    "ephemeral": 2,
+    "action": 2,
+    "module": 1,
+    "variable": 1,
+    "output": 1,
+    "provider": 1,
+    "check": 1,
+    "locals": 0,
+    "terraform": 0,
+    "moved": 0,
+    "import": 0,
+    "removed": 0,
+}
+# Blocks tfparse returns whenever the module holding them is evaluated (unless count/for_each is empty).
+_RETURNED = {"resource", "data", "module", "variable", "output", "locals", "provider", "terraform", "moved"}
+_REPEATABLE = {"resource", "data", "module"}  # those that take count / for_each
+
+
+@dataclass(frozen=True, slots=True)
+class SyntaxProblem:
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class TopBlock:
+    type: str
+    line: int
+    # count / for_each is set (to anything but a positive number): it may make no instance.
+    conditional: bool
+
+
+class _Error(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> tuple[str | None, SyntaxProblem | None]:
+    """The text of a file, or where it is not UTF-8 (Terraform reads only UTF-8)."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff"), None  # a byte-order mark is allowed
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, SyntaxProblem(line, f"cannot read file: invalid UTF-8 at line {line}, byte {exc.start}")
+
+
+def read(path: Path) -> tuple[str | None, SyntaxProblem | None]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, SyntaxProblem(None, f"cannot read file: {exc.strerror or type(exc).__name__}")
+    return decode(data)
+
+
+# -- tokens ----------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>[ \t\r]+)
+  | (?P<newline>\n)
+  | (?P<comment>(?:\#|//)[^\n]*)
+  | (?P<block_comment>/\*)
+  | (?P<heredoc><<-?[ \t]*(?P<marker>[A-Za-z_][\w-]*)[ \t]*\r?\n)
+  | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<ident>[^\W\d][\w-]*)
+  | (?P<quote>")
+  | (?P<interp_end>~?\})
+  | (?P<op>\.\.\.|::|==|!=|<=|>=|&&|\|\||=>|[-+*/%!<>=?:.,(){}\[\]])
+    """,
+    re.VERBOSE,
+)
+_STRING_PART = re.compile(
+    r'[^"\\$%\n]+|\$\$\{|%%\{|[$%](?!\{)|\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.?)|[$%]\{~?|"|\n'
+)
+_ESCAPES = set('nrt"\\')
+_CREDENTIAL = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{12}|[A-Za-z0-9+/=_-]{32,}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: str  # "ident", "number", "string", "heredoc", "newline", "eof", or the operator itself
+    text: str
+    line: int
+
+
+class _Lexer:
+    """HCL native-syntax tokens. A quoted string with interpolations becomes ``${`` (or ``%{``), the
+    interpolation's tokens and ``}`` for each, then one ``string`` token; a heredoc is one token."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.tokens: list[_Tok] = []
+
+    def run(self) -> list[_Tok]:
+        self._lex(inside_interpolation=False)
+        self.tokens.append(_Tok("eof", "", self.line))
+        return self.tokens
+
+    def _lex(self, inside_interpolation: bool) -> None:
+        """Tokens up to the end of the text, or (inside an interpolation) up to the `}` that closes it."""
+        text, n = self.text, len(self.text)
+        braces = 0
+        while self.pos < n:
+            m = _TOKEN.match(text, self.pos)
+            if m is None:
+                c = text[self.pos]
+                if c == "'":
+                    raise _Error(
+                        self.line, "Invalid character: single quotes are not valid, use double quotes"
+                    )
+                raise _Error(self.line, f"Invalid character {_shown(c)}")
+            kind = m.lastgroup
+            self.pos = m.end()
+            if kind in ("space", "comment"):
+                continue
+            if kind == "newline":
+                self.tokens.append(_Tok("newline", "\n", self.line))
+                self.line += 1
+            elif kind == "block_comment":
+                end = text.find("*/", self.pos)
+                if end < 0:
+                    raise _Error(self.line, "Unterminated comment: no */ closes it")
+                self.line += text.count("\n", self.pos, end)
+                self.pos = end + 2
+            elif kind == "heredoc":
+                self._heredoc(m.group("marker"), m.group(0).startswith("<<-"))
+            elif kind == "quote":
+                self._string()
+            elif kind == "interp_end":
+                if inside_interpolation and braces == 0:
+                    return
+                braces -= 1
+                self.tokens.append(_Tok("}", "}", self.line))
+            else:
+                value = m.group(0)
+                braces += value == "{"
+                self.tokens.append(_Tok(kind if kind in ("number", "ident") else value, value, self.line))
+        if inside_interpolation:
+            raise _Error(self.line, "Unterminated template string: an interpolation is not closed")
+
+    def _string(self) -> None:
+        start = self.line
+        text = self.text
+        while True:
+            m = _STRING_PART.match(text, self.pos)
+            if m is None:  # the end of the text
+                raise _Error(start, "Unterminated template string: no closing quote")
+            part = m.group(0)
+            self.pos = m.end()
+            if part == '"':
+                break
+            if part == "\n":
+                raise _Error(start, "Invalid multi-line string: quoted strings may not be split over lines")
+            if part.startswith("\\"):
+                _check_escape(part, self.line)
+            elif part.startswith(("${", "%{")):
+                self.tokens.append(_Tok("${", part, self.line))
+                self._lex(inside_interpolation=True)
+                self.tokens.append(_Tok("}", "}", self.line))
+        self.tokens.append(_Tok("string", "", start))
+
+    def _heredoc(self, marker: str, indented: bool) -> None:
+        start = self.line
+        self.line += 1
+        text = self.text
+        while True:
+            end = text.find("\n", self.pos)
+            line = text[self.pos : end if end >= 0 else len(text)]
+            if line.strip() == marker and (indented or line.rstrip() == marker):
+                self.pos = end if end >= 0 else len(text)
+                break
+            if end < 0:
+                raise _Error(
+                    start, f"Unterminated template string: no line {_shown(marker)} closes the heredoc"
+                )
+            self.pos = end + 1
+            self.line += 1
+        self.tokens.append(_Tok("heredoc", "", start))
+
+
+def _check_escape(part: str, line: int) -> None:
+    if part[1:2] in ("u", "U") and len(part) > 2:
+        code = int(part[2:], 16)
+        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            raise _Error(line, f"Invalid escape sequence {_shown(part)}: U+{code:04X} is not a character")
+        return
+    if part[1:] not in _ESCAPES:
+        raise _Error(line, f"Invalid escape sequence {_shown(part)}")
+
+
+def _shown(text: str) -> str:
+    """Input quoted in a message: short, printable, and never something shaped like a credential."""
+    if _CREDENTIAL.search(text):
+        return "(text not shown)"
+    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return f"`{text[:MAX_QUOTED]}{'...' if len(text) > MAX_QUOTED else ''}`"
+
+
+# -- structure -------------------------------------------------------------------------------------------
+
+_BINARY = {"==", "!=", "<", ">", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%"}
+
+
+class _Parser:
+    """Bodies, blocks, arguments and expressions of the HCL native syntax, checked, not built."""
+
+    def __init__(self, tokens: list[_Tok]) -> None:
+        self.tokens = tokens
+        self.i = 0
+        self.blocks: list[TopBlock] = []
+
+    # token access; `nl` skips newlines (inside brackets they do not end anything)
+    def peek(self, nl: bool = False) -> _Tok:
+        if nl:
+            while self.tokens[self.i].kind == "newline":
+                self.i += 1
+        return self.tokens[self.i]
+
+    def take(self, nl: bool = False) -> _Tok:
+        tok = self.peek(nl)
+        if tok.kind != "eof":
+            self.i += 1
+        return tok
+
+    def expect(self, kind: str, nl: bool, why: str) -> _Tok:
+        tok = self.take(nl)
+        if tok.kind != kind:
+            raise _Error(tok.line, why)
+        return tok
+
+    def body(self, opening: _Tok | None) -> list[tuple[str, list[_Tok]]]:
+        """The arguments of a block's body (``opening`` is its `{`; None: the file) and their values."""
+        arguments: list[tuple[str, list[_Tok]]] = []
+        seen: dict[str, int] = {}
+        while True:
+            tok = self.take(nl=True)
+            if tok.kind == "}" and opening is not None:
+                return arguments
+            if tok.kind == "eof":
+                if opening is not None:
+                    raise _Error(
+                        opening.line, "Unclosed configuration block: no closing brace before the end"
+                    )
+                return arguments
+            if tok.kind in ("string", "${"):
+                raise _Error(tok.line, "Invalid argument name: argument names must not be quoted")
+            if tok.kind != "ident":
+                raise _Error(tok.line, f"Argument or block definition required, found {_described(tok)}")
+            if self.peek().kind != "=":
+                self.block(tok, top=opening is None)
+                continue
+            self.take()
+            if opening is None:
+                raise _Error(tok.line, f"Unsupported argument: {_shown(tok.text)} is not expected here")
+            if tok.text in seen:
+                # Terraform: "Attribute redefined ... Each argument may be set only once."
+                raise _Error(
+                    tok.line,
+                    f"Attribute redefined: {_shown(tok.text)} was already set at line {seen[tok.text]}",
+                )
+            seen[tok.text] = tok.line
+            start = self.i
+            self.expression(nl=False)
+            arguments.append((tok.text, self.tokens[start : self.i]))
+            self._end_of_item(opening, "argument")
+
+    def block(self, head: _Tok, top: bool) -> None:
+        labels = 0
+        while self.peek().kind in ("string", "ident"):
+            self.take()
+            labels += 1
+        opening = self.take()
+        if opening.kind != "{":
+            raise _Error(opening.line, f"Invalid block definition: expected {{ after {_shown(head.text)}")
+        if top:
+            want = _LABELS.get(head.text)
+            if want is None:
+                raise _Error(head.line, f"Unsupported block type: {_shown(head.text)} is not expected here")
+            if labels != want:
+                raise _Error(
+                    head.line, f"Wrong number of labels: a {head.text} block takes {want}, not {labels}"
+                )
+        arguments = self.body(opening)
+        if top:
+            self.blocks.append(TopBlock(head.text, head.line, _conditional(head.text, arguments)))
+        after = self.peek()
+        if after.kind not in ("newline", "eof") and not (after.kind == "}" and after.line == opening.line):
+            raise _Error(after.line, "Missing newline after block definition")
+
+    def _end_of_item(self, opening: _Tok | None, what: str) -> None:
+        after = self.peek()
+        if after.kind in ("newline", "eof"):
+            return
+        if after.kind == "}" and opening is not None and opening.line == after.line:
+            return  # a one-line block: `lifecycle { create_before_destroy = true }`
+        raise _Error(after.line, f"Missing newline after {what}: found {_described(after)}")
+
+    # expressions
+    def expression(self, nl: bool) -> None:
+        self.operation(nl)
+        if self.peek(nl).kind == "?":
+            self.take(nl)
+            self.expression(nl)
+            self.expect(":", nl, "Invalid conditional: expected : after the true value")
+            self.expression(nl)
+
+    def operation(self, nl: bool) -> None:
+        self.unary(nl)
+        while self.peek(nl).kind in _BINARY:
+            self.take(nl)
+            self.unary(nl)
+
+    def unary(self, nl: bool) -> None:
+        while self.peek(nl).kind in ("-", "!"):
+            self.take(nl)
+        self.term(nl)
+
+    def term(self, nl: bool) -> None:
+        tok = self.take(nl)
+        kind = tok.kind
+        if kind == "ident":
+            if self.peek().kind == "::":  # provider::aws::arn_parse(...)
+                while self.peek().kind == "::":
+                    self.take()
+                    self.expect("ident", False, "Invalid function name")
+            if self.peek().kind == "(":
+                self.take()
+                self.call_arguments()
+        elif kind == "${":
+            self.interpolations(tok)
+        elif kind in ("number", "string", "heredoc"):
+            pass
+        elif kind == "(":
+            self.expression(nl=True)
+            self.expect(")", True, "Unbalanced parentheses: expected )")
+        elif kind == "[":
+            self.tuple_or_for()
+        elif kind == "{":
+            self.object_or_for(tok)
+        else:
+            raise _Error(tok.line, f"Invalid expression: expected a value, found {_described(tok)}")
+        self.postfix()
+
+    def interpolations(self, first: _Tok) -> None:
+        """A quoted template: `${ expr }` and `%{ directive }` parts, then the string's end."""
+        tok = first
+        while True:
+            if tok.text.startswith("%"):
+                self._directive()
+            else:
+                self.expression(nl=True)
+                self.expect("}", True, "Invalid template interpolation: expected }")
+            tok = self.take()
+            if tok.kind == "string":
+                return
+            if tok.kind != "${":  # pragma: no cover - the lexer emits nothing else inside a string
+                raise _Error(tok.line, "Invalid template string")
+
+    def _directive(self) -> None:
+        depth = 0
+        while True:
+            tok = self.take(nl=True)
+            if tok.kind == "eof":
+                raise _Error(tok.line, "Unterminated template directive")
+            if tok.kind in ("(", "[", "{", "${"):
+                depth += 1
+            elif tok.kind in (")", "]") or (tok.kind == "}" and depth):
+                depth -= 1
+            elif tok.kind == "}":
+                return
+
+    def call_arguments(self) -> None:
+        if self.peek(True).kind == ")":
+            self.take(True)
+            return
+        while True:
+            self.expression(nl=True)
+            tok = self.take(True)
+            if tok.kind == "...":
+                tok = self.take(True)
+            if tok.kind == ")":
+                return
+            if tok.kind != ",":
+                raise _Error(
+                    tok.line, f"Missing argument separator: expected , or ), found {_described(tok)}"
+                )
+            if self.peek(True).kind == ")":
+                self.take(True)
+                return
+
+    def tuple_or_for(self) -> None:
+        if self._is_for():
+            self.for_expression("]", object_=False)
+            return
+        while True:
+            if self.peek(True).kind == "]":
+                self.take(True)
+                return
+            self.expression(nl=True)
+            tok = self.take(True)
+            if tok.kind == "]":
+                return
+            if tok.kind != ",":
+                raise _Error(tok.line, f"Missing item separator: expected a comma, found {_described(tok)}")
+
+    def object_or_for(self, opening: _Tok) -> None:
+        if self._is_for():
+            self.for_expression("}", object_=True)
+            return
+        while True:
+            tok = self.peek(True)
+            if tok.kind == "}":
+                self.take(True)
+                return
+            if tok.kind == "eof":
+                raise _Error(opening.line, "Unclosed object: no closing brace before the end")
+            self.expression(nl=False)  # the key: a name, a string or an (expression)
+            sep = self.take()
+            if sep.kind not in ("=", ":"):
+                raise _Error(
+                    sep.line, f"Missing key/value separator: expected = or :, found {_described(sep)}"
+                )
+            self.expression(nl=False)
+            after = self.peek()
+            if after.kind in (",", "newline"):
+                self.take()
+            elif after.kind != "}":
+                raise _Error(
+                    after.line,
+                    f"Missing attribute separator: expected a newline or comma, found {_described(after)}",
+                )
+
+    def _is_for(self) -> bool:
+        tok = self.peek(True)
+        return tok.kind == "ident" and tok.text == "for" and self.tokens[self.i + 1].kind == "ident"
+
+    def for_expression(self, closing: str, object_: bool) -> None:
+        self.take(True)  # for
+        self.expect("ident", True, "Invalid for expression: expected a variable name")
+        if self.peek(True).kind == ",":
+            self.take(True)
+            self.expect("ident", True, "Invalid for expression: expected a second variable name")
+        tok = self.take(True)
+        if tok.kind != "ident" or tok.text != "in":
+            raise _Error(tok.line, "Invalid for expression: expected in")
+        self.expression(nl=True)
+        self.expect(":", True, "Invalid for expression: expected :")
+        self.expression(nl=True)
+        if object_:
+            self.expect("=>", True, "Invalid for expression: expected => in an object for expression")
+            self.expression(nl=True)
+            if self.peek(True).kind == "...":
+                self.take(True)
+        tok = self.peek(True)
+        if tok.kind == "ident" and tok.text == "if":
+            self.take(True)
+            self.expression(nl=True)
+        self.expect(closing, True, f"Invalid for expression: expected {closing}")
+
+    def postfix(self) -> None:
+        while True:
+            tok = self.peek()
+            if tok.kind == ".":
+                self.take()
+                name = self.take()
+                if name.kind not in ("ident", "number", "*"):
+                    raise _Error(name.line, f"Invalid attribute name after a dot, found {_described(name)}")
+            elif tok.kind == "[":
+                self.take()
+                if self.peek(True).kind == "*":
+                    self.take(True)
+                else:
+                    self.expression(nl=True)
+                self.expect("]", True, "Missing close bracket on index")
+            else:
+                return
+
+
+def _conditional(kind: str, arguments: Sequence[tuple[str, list[_Tok]]]) -> bool:
+    if kind not in _REPEATABLE:
+        return False
+    for name, value in arguments:
+        if name in ("count", "for_each"):
+            literal = name == "count" and len(value) == 1 and value[0].kind == "number"
+            return not (literal and float(value[0].text) > 0)
+    return False
+
+
+def _described(tok: _Tok) -> str:
+    if tok.kind == "eof":
+        return "the end of the file"
+    if tok.kind == "newline":
+        return "a newline"
+    if tok.kind in ("string", "heredoc"):
+        return "a string"
+    if tok.kind == "number":
+        return "a number"
+    return _shown(tok.text)
+
+
+# -- checks ----------------------------------------------------------------------------------------------
+
+
+def check(text: str) -> tuple[SyntaxProblem | None, tuple[TopBlock, ...]]:
+    """The first syntax error of a ``.tf`` file's text (None when it has none), and its top-level blocks."""
+    parser = _Parser([])
+    limit = sys.getrecursionlimit()
+    # A few frames per level of nesting; files nested deeper than MAX_NESTING are refused before this.
+    sys.setrecursionlimit(max(limit, 12 * MAX_NESTING))
+    try:
+        parser.tokens = _Lexer(text).run()
+        parser.body(None)
+    except _Error as exc:
+        return SyntaxProblem(exc.line, f"syntax error: {exc.message}"), tuple(parser.blocks)
+    except RecursionError:
+        return SyntaxProblem(None, "syntax error: nested too deeply to read"), ()
+    finally:
+        sys.setrecursionlimit(limit)
+    return None, tuple(parser.blocks)
+
+
+def explained(blocks: Iterable[TopBlock]) -> bool:
+    """Whether a valid file may rightly be absent from tfparse's result: every block is one it does not
+    return, or may have no instance."""
+    return all(b.type not in _RETURNED or b.conditional for b in blocks)
+
+
+def slow_check(text: str) -> SyntaxProblem | None:
+    """python-hcl2's verdict on a file the checker found nothing wrong with (rare: it is slow)."""
+    import hcl2
+
+    try:
+        hcl2.loads(text)
+    except Exception as exc:  # noqa: BLE001 -- lark raises many exception types; any of them means "does not parse"
+        line = getattr(exc, "line", None)
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        first = _LARK_TOKEN.sub(lambda m: _shown(m.group(2)) if m.group(2) else "the end of the file", first)
+        return SyntaxProblem(
+            line if isinstance(line, int) and line > 0 else None, f"syntax error: {first[:200]}"
+        )
+    return None
+
+
+_LARK_TOKEN = re.compile(r"Token\('([^']*)', '((?:[^'\\]|\\.)*)'\)")
+
+
+def instantiated_folders(root: Path) -> set[Path]:
+    """The folders of ``root`` and of the local modules it calls in every case (a call without
+    count/for_each, from a folder that is itself evaluated): tfparse returns something of each."""
+    found: set[Path] = set()
+    pending = [root.resolve()]
+    while pending:
+        folder = pending.pop()
+        if folder in found or not folder.is_dir():
+            continue
+        found.add(folder)
+        for call in module_calls(folder):
+            if call.is_local and not _CALL_REPEATED.search(call.text):
+                pending.append((folder / call.source).resolve())
+    return found
+
+
+_CALL_REPEATED = re.compile(r"^\s*(?:count|for_each)\s*=", re.MULTILINE)
+
+
+def unparsed(
+    root: Path, files: Sequence[Path], returned: AbstractSet[str]
+) -> list[tuple[Path, SyntaxProblem]]:
+    """The ``files`` (of ``root`` and its local modules) that do not parse, each with its problem. A file
+    tfparse returned is only checked to be UTF-8 (the evaluation reads a copy in which invalid bytes are
+    replaced; Terraform refuses the file): it parsed."""
+    pending: dict[Path, list[Path]] = {}
+    out: list[tuple[Path, SyntaxProblem]] = []
+    for file in files:
+        if not was_returned(file, returned):
+            pending.setdefault(file.resolve().parent, []).append(file)
+            continue
+        problem = _utf8_problem(file)
+        if problem is not None:
+            out.append((file, problem))
+    if not pending:
+        return out
+    evaluated = {Path(f).parent for f in returned} | {Path(f).resolve().parent for f in returned}
+    expected = instantiated_folders(root)
+    for folder, folder_files in sorted(pending.items()):
+        found: list[tuple[Path, SyntaxProblem]] = []
+        unexplained: list[tuple[Path, str]] = []
+        for file in folder_files:
+            text, problem = read(file)
+            if text is not None:
+                problem, blocks = check(text)
+                if problem is None and not explained(blocks):
+                    unexplained.append((file, text))
+            if problem is not None:
+                found.append((file, problem))
+        # A module with a file that does not parse is left out by tfparse as a whole: that explains the
+        # rest of its files; so does a module that is only called with count/for_each.
+        if not found and (folder in evaluated or folder in expected):
+            for file, text in unexplained:
+                problem = slow_check(text)
+                if problem is not None:
+                    found.append((file, problem))
+                elif folder in evaluated:
+                    found.append((file, SyntaxProblem(None, _REJECTED)))
+        out += found
+    return sorted(out, key=lambda item: str(item[0]))
+
+
+def was_returned(file: Path, files: AbstractSet[str]) -> bool:
+    """Whether tfparse returned ``file`` (named as it is, or where its links lead)."""
+    return str(file) in files or str(file.resolve()) in files
+
+
+def _utf8_problem(path: Path) -> SyntaxProblem | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if data.isascii():
+        return None
+    return decode(data)[1]
+
+
+_REJECTED = "not evaluated: the evaluator rejected this file, though no syntax error was found in it"
