@@ -92,6 +92,11 @@ class Engine:
         self._resource_policies: dict[str, Policy | str | None] = {}
         self._compiled: dict[tuple[str, str | None], CompiledPolicySet] = {}
 
+    @property
+    def undecided_organization_policies(self) -> PolicySet | None:
+        """The SCPs and RCPs attached to OUs the estate does not place (only their denies are asked)."""
+        return self._maybe.policies if self._maybe is not None else None
+
     # -- names ------------------------------------------------------------------------------------------------
     def principals(self) -> list[Resource]:
         return sorted(self.estate.of_kind(*PRINCIPAL_KINDS), key=lambda r: r.address)

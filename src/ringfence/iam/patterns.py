@@ -152,6 +152,7 @@ def compiled(regex: str, ignore_case: bool = False) -> re.Pattern[str]:
     return re.compile(regex, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
+@lru_cache(maxsize=65536)
 def glob_matcher(pattern: str, *, ignore_case: bool = False) -> Callable[[str], bool]:
     """A matcher for a pattern without variables (actions, or any glob)."""
     if pattern == "*":
