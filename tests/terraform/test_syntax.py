@@ -263,3 +263,15 @@ def test_the_checker_accepts_what_tfparse_accepts(write_tree) -> None:  # type: 
     assert estate.errors == ()
     for name in ("valid.tf", "crlf.tf"):
         assert syntax.check((root / name).read_text())[0] is None
+
+
+def test_a_broken_var_file_is_named_with_its_line(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "main.tf").write_text('variable "name" {}\n' + GOOD)
+    (tmp_path / "prod.tfvars").write_text('name = "a"\ncidr = "b" "c"\n')
+    estate = load_estate([str(root)], var_files=[str(tmp_path / "prod.tfvars")])
+    assert [(e.path, e.line) for e in estate.errors] == [("../prod.tfvars", 2)]
+    message = estate.errors[0].message
+    assert "Missing newline after argument" in message and "prod.tfvars:2" in message
+    assert "__ringfence" not in message and "TerraformConverter" not in message

@@ -156,7 +156,11 @@ def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
     for result in results:
         errors.extend(InputError(_rel(Path(f), base), line, why) for f, line, why in result.file_errors)
         if result.error:
-            errors.append(InputError(label or ".", None, f"Terraform evaluation failed: {result.error}"))
+            where, line, why = syntax.evaluation_failure(
+                result.error, _expected_files(root), result.task.var_files
+            )
+            path = _rel(where, base) if where is not None else label or "."
+            errors.append(InputError(path, line, f"Terraform evaluation failed: {why}"))
             continue
         for r in result.resources:
             resources.setdefault(r.address, r)
@@ -277,7 +281,7 @@ def _unparsed_files(root: Path, base: Path, returned: set[str], set_aside: set[s
     ]
     return _unparsed_json(root, base, returned) + [
         InputError(_rel(file, base), problem.line, problem.message)
-        for file, problem in syntax.unparsed(root, files, returned)
+        for file, problem in syntax.unparsed(root, files, returned, set_aside)
     ]
 
 

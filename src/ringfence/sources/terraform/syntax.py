@@ -583,9 +583,10 @@ def slow_check(text: str) -> SyntaxProblem | None:
 _LARK_TOKEN = re.compile(r"Token\('([^']*)', '((?:[^'\\]|\\.)*)'\)")
 
 
-def instantiated_folders(root: Path) -> set[Path]:
+def instantiated_folders(root: Path, set_aside: AbstractSet[str] = frozenset()) -> set[Path]:
     """The folders of ``root`` and of the local modules it calls in every case (a call without
-    count/for_each, from a folder that is itself evaluated): tfparse returns something of each."""
+    count/for_each, from a folder that is itself evaluated, in a file the evaluation did not set aside):
+    tfparse returns something of each."""
     found: set[Path] = set()
     pending = [root.resolve()]
     while pending:
@@ -594,7 +595,7 @@ def instantiated_folders(root: Path) -> set[Path]:
             continue
         found.add(folder)
         for call in module_calls(folder):
-            if call.is_local and not _CALL_REPEATED.search(call.text):
+            if call.is_local and not _CALL_REPEATED.search(call.text) and str(call.file) not in set_aside:
                 pending.append((folder / call.source).resolve())
     return found
 
@@ -603,7 +604,7 @@ _CALL_REPEATED = re.compile(r"^\s*(?:count|for_each)\s*=", re.MULTILINE)
 
 
 def unparsed(
-    root: Path, files: Sequence[Path], returned: AbstractSet[str]
+    root: Path, files: Sequence[Path], returned: AbstractSet[str], set_aside: AbstractSet[str] = frozenset()
 ) -> list[tuple[Path, SyntaxProblem]]:
     """The ``files`` (of ``root`` and its local modules) that do not parse, each with its problem. A file
     tfparse returned is only checked to be UTF-8 (the evaluation reads a copy in which invalid bytes are
@@ -620,7 +621,7 @@ def unparsed(
     if not pending:
         return out
     evaluated = {Path(f).parent for f in returned} | {Path(f).resolve().parent for f in returned}
-    expected = instantiated_folders(root)
+    expected = instantiated_folders(root, set_aside)
     for folder, folder_files in sorted(pending.items()):
         found: list[tuple[Path, SyntaxProblem]] = []
         unexplained: list[tuple[Path, str]] = []
@@ -661,3 +662,41 @@ def _utf8_problem(path: Path) -> SyntaxProblem | None:
 
 
 _REJECTED = "not evaluated: the evaluator rejected this file, though no syntax error was found in it"
+
+
+_PLACE = re.compile(r"([^\s:\"']+\.(?:tf|tf\.json|tfvars|tfvars\.json)):(\d+)")
+# The names the evaluation gives the var files in its working copy (see `evaluation._copy_of_root`).
+_VAR_FILE = re.compile(r"__ringfence_var_file_(\d+)[\w.]*")
+
+
+def evaluation_failure(
+    message: str, files: Sequence[Path], var_files: Sequence[Path]
+) -> tuple[Path | None, int | None, str]:
+    """The file and line an evaluation failure names (a var file, or one of ``files`` of the root and its
+    modules: the evaluator names them in its working copy, so they are matched by folder and name), and
+    the message in the user's file names."""
+    place: tuple[Path | None, int | None] = (None, None)
+    for found in _PLACE.finditer(message):
+        named, line = Path(found.group(1)), int(found.group(2))
+        var_file = _VAR_FILE.fullmatch(named.name)
+        if var_file is not None and int(var_file.group(1)) < len(var_files):
+            place = (var_files[int(var_file.group(1))], line)
+            break
+        match = next(
+            (
+                f
+                for f in files
+                if f.name == named.name and (len(named.parts) == 1 or named.parent.name == f.parent.name)
+            ),
+            None,
+        )
+        if match is not None:
+            place = (match, line)
+            break
+
+    def user_name(found: re.Match[str]) -> str:
+        index = int(found.group(1))
+        return var_files[index].name if index < len(var_files) else found.group(0)
+
+    text = _VAR_FILE.sub(user_name, message).replace("unable to create TerraformConverter: ", "")
+    return place[0], place[1], text
