@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
@@ -108,19 +109,57 @@ def _could_be_admin(principal: Resource, ctx: Context) -> bool:
     for policy in policies_of(ctx.estate, principal):
         if isinstance(policy.document, Unknown):
             continue
-        for s in statements(policy.document):
-            if s.get("Effect") != "Allow" or "*" not in as_list(s.get("Resource", s.get("NotResource"))):
-                continue
-            if "NotAction" in s:
-                return True
-            for action in as_list(s.get("Action")):
-                text = str(action)
-                if text in ("*", "*:*"):
-                    return True
-                service, _, name = text.partition(":")
-                if name.startswith("*"):
-                    services.add(service.lower())
+        published = _published(policy, _admin_signals)
+        broad, wildcards = published[0] if published else _admin_signals(policy.document)
+        if broad:
+            return True
+        services |= wildcards
     return len(services) >= _MANY_SERVICES
+
+
+def _admin_signals(document: dict[str, Any]) -> tuple[bool, frozenset[str]]:
+    """Whether an Allow on every resource has `*` or NotAction, and the services it allows wholesale there."""
+    services: set[str] = set()
+    for s in statements(document):
+        if s.get("Effect") != "Allow" or "*" not in as_list(s.get("Resource", s.get("NotResource"))):
+            continue
+        if "NotAction" in s:
+            return True, frozenset()
+        for action in as_list(s.get("Action")):
+            text = str(action)
+            if text in ("*", "*:*"):
+                return True, frozenset()
+            service, _, name = text.partition(":")
+            if name.startswith("*"):
+                services.add(service.lower())
+    return False, frozenset(services)
+
+
+_T = TypeVar("_T")
+
+
+def _published(policy: AttachedPolicy, read: Callable[[dict[str, Any]], _T]) -> tuple[_T] | None:
+    """``(read(document),)`` for an AWS managed policy's published document, read once per policy (the shipped
+    snapshot does not change); None for any other document."""
+    if policy.managed_arn is None or not isinstance(policy.document, dict):
+        return None
+    from ringfence.iam import managed
+
+    if (
+        managed.is_aws_managed_arn(policy.managed_arn)
+        and managed.document(policy.managed_arn) is policy.document
+    ):
+        return (_published_cached(policy.managed_arn, read),)
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _published_cached(arn: str, read: Callable[[dict[str, Any]], Any]) -> Any:
+    from ringfence.iam import managed
+
+    document = managed.document(arn)
+    assert document is not None
+    return read(document)
 
 
 def _admin_on_workload(principal: Resource, ctx: Context) -> Iterable[Result]:
@@ -135,7 +174,8 @@ def _admin_on_workload(principal: Resource, ctx: Context) -> Iterable[Result]:
         if isinstance(policy.document, Unknown):
             undecided.append(policy)
             continue
-        why = _admin_statement(policy.document)
+        published = _published(policy, _admin_statement)
+        why = published[0] if published else _admin_statement(policy.document)
         if not why:
             continue
         boundary = _boundary(principal, ctx)

@@ -241,9 +241,13 @@ def _decide(permissions: PermissionSet) -> AdminVerdict:
 
     statements = _statements(permissions)
     fresh = _fresh(frozenset().union(*(_action_characters(s) for _, s, _ in statements)))
-    # Candidates first: a service no statement names, then each named service with an unnamed action.
-    named = sorted(frozenset().union(*(_named_services(s) for _, s, _ in statements)))
-    candidates = [f"{fresh}:{fresh}"] + [f"{service}:{fresh}" for service in named]
+    # Candidates first, each service with an unnamed action: those a NotAction allow or a Deny names (where
+    # refusals come from), a service no statement names, then the services the allows name.
+    bad = frozenset().union(
+        *(_named_services(s) for _, s, _ in statements if (s.effect == "Allow") == s.not_action)
+    )
+    named = frozenset().union(*(_named_services(s) for _, s, _ in statements)) - bad
+    candidates = [f"{service}:{fresh}" for service in (*sorted(bad), fresh, *sorted(named))]
     first_undecided: tuple[str, str] | None = None
     for action in candidates:
         got = ask(action, "*")

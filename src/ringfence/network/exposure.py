@@ -7,6 +7,7 @@ of instances sharing a few subnets and groups cost a few hundred region operatio
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -190,7 +191,13 @@ def exposure(net: Network, address: str) -> Exposure:
 
         ports = IntervalSet.of(feed.port) if feed.port else ALL_PORTS
         sources = (front.reachable & feed.listeners).addresses()
-        leg = forward_leg(net, feed, Target("internet", sources), Region.box(IntervalSet.of(TCP), ports))
+        # Balancer -> target depends on where the target is placed (subnet, groups, addresses), not on its
+        # name: targets placed alike behind one balancer share the leg (only reachable and packets are read).
+        leg_key = ("forward-leg", feed.balancer, sources, ports, _placed_alike(net, address))
+        leg = net.memo.get(leg_key)
+        if leg is None:
+            leg = forward_leg(net, feed, Target("internet", sources), Region.box(IntervalSet.of(TCP), ports))
+            net.memo[leg_key] = leg
         if leg.reachable:
             sources = sources & leg.packets.addresses()
             via.append((feed.balancer, Region.box(IntervalSet.of(TCP), ports, sources)))
@@ -199,6 +206,14 @@ def exposure(net: Network, address: str) -> Exposure:
     )
     net.memo[key] = result
     return result
+
+
+def _placed_alike(net: Network, address: str) -> tuple[object, ...]:
+    """What a resource's placements are, without its name (a key shared by resources placed the same way)."""
+    spots = placements(net, address)
+    if not spots:
+        return (address,)
+    return tuple(dataclasses.replace(p, resource="") for p in spots)
 
 
 @dataclass(frozen=True)
