@@ -27,6 +27,7 @@ from ringfence.model import Resource
 from ringfence.sources.terraform.convert import convert
 from ringfence.sources.terraform.hcl import top_level_blocks
 from ringfence.sources.terraform.roots import ModuleCall, module_calls, tf_files
+from ringfence.sources.terraform.variables import auto_var_files
 
 MAX_MODULES_PER_LOAD = 32
 _MODULE_REF = re.compile(r"\bmodule\.([A-Za-z_][\w-]*)")
@@ -80,6 +81,7 @@ def plan_tasks(root: Path, base: Path, var_files: tuple[Path, ...]) -> list[Task
     instances, so the smallest loads that keep references intact are both the fastest and the safest.
     The root's own resources are kept from the load holding the module calls they read.
     """
+    var_files = (*auto_var_files(root), *var_files)  # Terraform's own files first: explicit ones win
     calls = module_calls(root)
     if len(calls) <= SMALL_ROOT:
         return [Task(root, base, var_files)]
