@@ -275,3 +275,98 @@ def test_a_broken_var_file_is_named_with_its_line(tmp_path: Path) -> None:
     message = estate.errors[0].message
     assert "Missing newline after argument" in message and "prod.tfvars:2" in message
     assert "__ringfence" not in message and "TerraformConverter" not in message
+
+
+def test_a_one_line_block_and_an_indented_heredoc_marker_are_valid(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "main.tf": GOOD,
+            # count = 0: tfparse returns nothing of this file, so the checker decides.
+            "other.tf": 'resource "aws_s3_bucket" "b" {\n  count = 0\n  lifecycle { ignore_changes = [\n'
+            "    tags,\n  ] }\n  policy = <<EOT\n{}\n    EOT\n}\n",
+            "nested.tf": 'terraform { required_providers { aws = { source = "hashicorp/aws" } } }\n',
+        }
+    )
+    estate = load_estate([str(root)])
+    # Terraform: a single-line block holds one argument, never a nested block.
+    assert [(e.path, e.line) for e in estate.errors] == [("nested.tf", 1)]
+    assert "single-line block" in estate.errors[0].message
+
+
+# Terraform's own parser (Go HCL, through tfparse) judges each text alone, in a process of its own: a text
+# can make it panic. One verdict per line, so that a crash costs only the text that caused it.
+_ORACLE = r"""
+import json, sys, tempfile
+from pathlib import Path
+import tfparse
+for line in sys.stdin:
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "main.tf").write_text(json.loads(line), encoding="utf-8")
+        try:
+            tfparse.load_from_path(folder, stop_on_hcl_error=True)
+            verdict = "valid"
+        except Exception as exc:
+            verdict = "invalid" if "unable to create TerraformConverter" in str(exc) else "other"
+    print(json.dumps(verdict), flush=True)
+"""
+
+
+def _terraform_verdicts(texts: list[str]) -> list[str]:
+    verdicts: list[str] = []
+    while len(verdicts) < len(texts):
+        rest = texts[len(verdicts) :]
+        done = subprocess.run(
+            [sys.executable, "-c", _ORACLE],
+            input="".join(json.dumps(t) + "\n" for t in rest),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        answered = [json.loads(line) for line in done.stdout.splitlines()]
+        verdicts += answered
+        if len(answered) < len(rest):
+            verdicts.append("other")  # this text ended the process
+    return verdicts
+
+
+def _mutations(seeds: list[str], count: int) -> list[str]:
+    import random
+
+    chance = random.Random(20261203)
+    pieces = ['"', "{", "}", "[", "]", "(", ")", ",", "=", "\n", "${", "<<EOT\n", "#", "/*", "\\", ":", "?"]
+    pieces += ["...", "=>", "for", "if", "x", '"a"', "1", ".", "*", "%{", "'"]
+    out = []
+    for _ in range(count):
+        text = chance.choice(seeds)
+        for _ in range(chance.randrange(1, 4)):
+            lines = text.split("\n")
+            at = chance.randrange(len(text) or 1)
+            row = chance.randrange(len(lines))
+            how = chance.randrange(4)
+            if how == 0:
+                text = text[:at] + text[at + 1 :]
+            elif how == 1:
+                text = text[:at] + chance.choice(pieces) + text[at:]
+            elif how == 2:
+                text = "\n".join([*lines[: row + 1], lines[row], *lines[row + 1 :]])
+            else:
+                text = "\n".join(lines[:row] + lines[row + 1 :])
+        out.append(text)
+    return out
+
+
+def test_the_checker_agrees_with_terraforms_parser_on_mutated_files() -> None:
+    seeds = [
+        VALID,
+        GOOD + DROPPED[0][1],
+        'variable "a" {\n  type = string\n}\noutput "o" {\n  value = var.a\n}\n',
+    ]
+    texts = _mutations(seeds, 300)
+    verdicts = _terraform_verdicts(texts)
+    judged = [(t, v) for t, v in zip(texts, verdicts, strict=True) if v != "other"]
+    assert len(judged) > 250 and {v for _, v in judged} == {"valid", "invalid"}
+    disagreements = [
+        (v, syntax.check(t)[0], t) for t, v in judged if (syntax.check(t)[0] is None) != (v == "valid")
+    ]
+    assert disagreements == []

@@ -205,7 +205,7 @@ class _Lexer:
         while True:
             end = text.find("\n", self.pos)
             line = text[self.pos : end if end >= 0 else len(text)]
-            if line.strip() == marker and (indented or line.rstrip() == marker):
+            if line.strip() == marker:  # (the closing marker may be indented in both forms)
                 self.pos = end if end >= 0 else len(text)
                 break
             if end < 0:
@@ -247,6 +247,11 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.blocks: list[TopBlock] = []
+        # Errors of the configuration's schema, reported (as Terraform does) only when the text parses.
+        self.schema_errors: list[_Error] = []
+
+    def decoding(self, line: int, message: str) -> None:
+        self.schema_errors.append(_Error(line, message))
 
     # token access; `nl` skips newlines (inside brackets they do not end anything)
     def peek(self, nl: bool = False) -> _Tok:
@@ -271,6 +276,8 @@ class _Parser:
         """The arguments of a block's body (``opening`` is its `{`; None: the file) and their values."""
         arguments: list[tuple[str, list[_Tok]]] = []
         seen: dict[str, int] = {}
+        if opening is not None and self.peek().kind not in ("newline", "}"):
+            return [self._single_line(opening)]
         while True:
             tok = self.take(nl=True)
             if tok.kind == "}" and opening is not None:
@@ -290,9 +297,10 @@ class _Parser:
                 continue
             self.take()
             if opening is None:
-                raise _Error(tok.line, f"Unsupported argument: {_shown(tok.text)} is not expected here")
-            if tok.text in seen:
-                # Terraform: "Attribute redefined ... Each argument may be set only once."
+                self.decoding(tok.line, f"Unsupported argument: {_shown(tok.text)} is not expected here")
+            elif tok.text in seen:
+                # Terraform: "Attribute redefined ... Each argument may be set only once." (HCL's parser
+                # says so where it meets the second one, before any later syntax error)
                 raise _Error(
                     tok.line,
                     f"Attribute redefined: {_shown(tok.text)} was already set at line {seen[tok.text]}",
@@ -301,7 +309,9 @@ class _Parser:
             start = self.i
             self.expression(nl=False)
             arguments.append((tok.text, self.tokens[start : self.i]))
-            self._end_of_item(opening, "argument")
+            after = self.peek()
+            if after.kind not in ("newline", "eof"):
+                raise _Error(after.line, f"Missing newline after argument: found {_described(after)}")
 
     def block(self, head: _Tok, top: bool) -> None:
         labels = 0
@@ -314,25 +324,31 @@ class _Parser:
         if top:
             want = _LABELS.get(head.text)
             if want is None:
-                raise _Error(head.line, f"Unsupported block type: {_shown(head.text)} is not expected here")
-            if labels != want:
-                raise _Error(
+                self.decoding(head.line, f"Unsupported block type: {_shown(head.text)} is not expected here")
+            elif labels != want:
+                self.decoding(
                     head.line, f"Wrong number of labels: a {head.text} block takes {want}, not {labels}"
                 )
         arguments = self.body(opening)
         if top:
             self.blocks.append(TopBlock(head.text, head.line, _conditional(head.text, arguments)))
         after = self.peek()
-        if after.kind not in ("newline", "eof") and not (after.kind == "}" and after.line == opening.line):
+        if after.kind not in ("newline", "eof"):
             raise _Error(after.line, "Missing newline after block definition")
 
-    def _end_of_item(self, opening: _Tok | None, what: str) -> None:
-        after = self.peek()
-        if after.kind in ("newline", "eof"):
-            return
-        if after.kind == "}" and opening is not None and opening.line == after.line:
-            return  # a one-line block: `lifecycle { create_before_destroy = true }`
-        raise _Error(after.line, f"Missing newline after {what}: found {_described(after)}")
+    def _single_line(self, opening: _Tok) -> tuple[str, list[_Tok]]:
+        """A block written on one line (`lifecycle { create_before_destroy = true }`): one argument."""
+        name = self.take()
+        if name.kind != "ident" or self.peek().kind != "=":
+            raise _Error(
+                name.line, "Argument definition required: a single-line block can hold only one argument"
+            )
+        self.take()
+        start = self.i
+        self.expression(nl=False)
+        value = self.tokens[start : self.i]
+        self.expect("}", False, "Invalid single-line block: it must end with } after its one argument")
+        return name.text, value
 
     # expressions
     def expression(self, nl: bool) -> None:
@@ -383,30 +399,46 @@ class _Parser:
     def interpolations(self, first: _Tok) -> None:
         """A quoted template: `${ expr }` and `%{ directive }` parts, then the string's end."""
         tok = first
+        opened: list[_Tok] = []  # the `if` and `for` directives not yet ended
         while True:
             if tok.text.startswith("%"):
-                self._directive()
+                self._directive(opened)
             else:
                 self.expression(nl=True)
                 self.expect("}", True, "Invalid template interpolation: expected }")
             tok = self.take()
             if tok.kind == "string":
+                if opened:
+                    raise _Error(opened[-1].line, f"Unterminated template directive: no end{opened[-1].text}")
                 return
             if tok.kind != "${":  # pragma: no cover - the lexer emits nothing else inside a string
                 raise _Error(tok.line, "Invalid template string")
 
-    def _directive(self) -> None:
-        depth = 0
-        while True:
-            tok = self.take(nl=True)
-            if tok.kind == "eof":
-                raise _Error(tok.line, "Unterminated template directive")
-            if tok.kind in ("(", "[", "{", "${"):
-                depth += 1
-            elif tok.kind in (")", "]") or (tok.kind == "}" and depth):
-                depth -= 1
-            elif tok.kind == "}":
-                return
+    def _directive(self, opened: list[_Tok]) -> None:
+        keyword = self.take(True)
+        word = keyword.text if keyword.kind == "ident" else ""
+        if word == "if":
+            self.expression(nl=True)
+            opened.append(keyword)
+        elif word == "for":
+            self.expect("ident", True, "Invalid template for directive: expected a variable name")
+            if self.peek(True).kind == ",":
+                self.take(True)
+                self.expect("ident", True, "Invalid template for directive: expected a second variable name")
+            name = self.take(True)
+            if name.kind != "ident" or name.text != "in":
+                raise _Error(name.line, "Invalid template for directive: expected in")
+            self.expression(nl=True)
+            opened.append(keyword)
+        elif word in ("else", "endif", "endfor"):
+            wanted = "for" if word == "endfor" else "if"
+            if not opened or opened[-1].text != wanted:
+                raise _Error(keyword.line, f"Unexpected {word} directive: no {wanted} directive is open")
+            if word != "else":
+                opened.pop()
+        else:
+            raise _Error(keyword.line, f"Invalid template control keyword {_shown(keyword.text)}")
+        self.expect("}", True, "Invalid template directive: expected }")
 
     def call_arguments(self) -> None:
         if self.peek(True).kind == ")":
@@ -549,6 +581,8 @@ def check(text: str) -> tuple[SyntaxProblem | None, tuple[TopBlock, ...]]:
     try:
         parser.tokens = _Lexer(text).run()
         parser.body(None)
+        if parser.schema_errors:
+            raise parser.schema_errors[0]
     except _Error as exc:
         return SyntaxProblem(exc.line, f"syntax error: {exc.message}"), tuple(parser.blocks)
     except RecursionError:
