@@ -2,11 +2,12 @@
 
 tfparse (Go HCL) leaves out a file that does not parse without a word, but it also returns nothing for a
 valid file whose resources all have an empty ``count``/``for_each``, or whose blocks are of a kind it does
-not convert (``import``, ``check``, ``removed``, ``ephemeral``). Every file it returned parsed, so only
-the others are read here, by a small HCL native-syntax checker that reports what Terraform reports
-(unclosed blocks, two values side by side, a repeated argument, a bad escape, invalid UTF-8...) with the
-line. A file it finds nothing wrong with is still an error when nothing explains its absence (a block
-tfparse always returns, in a module it evaluated): the slower python-hcl2 parser is then asked why.
+not convert (``import``, ``check``, ``removed``, ``ephemeral``). Every file it returned parsed (it is only
+checked to be UTF-8), so only the others are read here, by a small HCL native-syntax checker that reports
+what Terraform's parser reports (unclosed blocks, two values side by side, a repeated argument, a bad
+escape, invalid UTF-8...) with the line. A file it finds nothing wrong with is still an error when nothing
+explains its absence (a block tfparse always returns, in a module it evaluated): the slower python-hcl2
+parser is then asked why.
 
 The rules follow the HCL native syntax specification (hashicorp/hcl ``hclsyntax/spec.md``) and Terraform's
 top-level block schema; messages use Terraform's own summaries.
@@ -110,7 +111,8 @@ _STRING_PART = re.compile(
     r'[^"\\$%\n]+|\$\$\{|%%\{|[$%](?!\{)|\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.?)|[$%]\{~?|"|\n'
 )
 _ESCAPES = set('nrt"\\')
-_CREDENTIAL = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{12}|[A-Za-z0-9+/=_-]{32,}")
+# Never quoted back: an access key id, or a long run of letters and digits (a token, a key).
+_CREDENTIAL = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{12}|(?=[\w+/=-]*\d)(?=[\w+/=-]*[A-Za-z])[\w+/=-]{32,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +164,7 @@ class _Lexer:
                 self.line += text.count("\n", self.pos, end)
                 self.pos = end + 2
             elif kind == "heredoc":
-                self._heredoc(m.group("marker"), m.group(0).startswith("<<-"))
+                self._heredoc(m.group("marker"))
             elif kind == "quote":
                 self._string()
             elif kind == "interp_end":
@@ -198,14 +200,14 @@ class _Lexer:
                 self.tokens.append(_Tok("}", "}", self.line))
         self.tokens.append(_Tok("string", "", start))
 
-    def _heredoc(self, marker: str, indented: bool) -> None:
+    def _heredoc(self, marker: str) -> None:
         start = self.line
         self.line += 1
         text = self.text
         while True:
             end = text.find("\n", self.pos)
             line = text[self.pos : end if end >= 0 else len(text)]
-            if line.strip() == marker:  # (the closing marker may be indented in both forms)
+            if line.strip() == marker:  # (in both forms, `<<EOT` and `<<-EOT`, it may be indented)
                 self.pos = end if end >= 0 else len(text)
                 break
             if end < 0:
@@ -421,14 +423,7 @@ class _Parser:
             self.expression(nl=True)
             opened.append(keyword)
         elif word == "for":
-            self.expect("ident", True, "Invalid template for directive: expected a variable name")
-            if self.peek(True).kind == ",":
-                self.take(True)
-                self.expect("ident", True, "Invalid template for directive: expected a second variable name")
-            name = self.take(True)
-            if name.kind != "ident" or name.text != "in":
-                raise _Error(name.line, "Invalid template for directive: expected in")
-            self.expression(nl=True)
+            self._for_head("Invalid template for directive")
             opened.append(keyword)
         elif word in ("else", "endif", "endfor"):
             wanted = "for" if word == "endfor" else "if"
@@ -505,16 +500,20 @@ class _Parser:
         tok = self.peek(True)
         return tok.kind == "ident" and tok.text == "for" and self.tokens[self.i + 1].kind == "ident"
 
-    def for_expression(self, closing: str, object_: bool) -> None:
-        self.take(True)  # for
-        self.expect("ident", True, "Invalid for expression: expected a variable name")
+    def _for_head(self, what: str) -> None:
+        """`key, value in collection` (the key is optional), after `for`."""
+        self.expect("ident", True, f"{what}: expected a variable name")
         if self.peek(True).kind == ",":
             self.take(True)
-            self.expect("ident", True, "Invalid for expression: expected a second variable name")
+            self.expect("ident", True, f"{what}: expected a second variable name")
         tok = self.take(True)
         if tok.kind != "ident" or tok.text != "in":
-            raise _Error(tok.line, "Invalid for expression: expected in")
+            raise _Error(tok.line, f"{what}: expected in")
         self.expression(nl=True)
+
+    def for_expression(self, closing: str, object_: bool) -> None:
+        self.take(True)  # for
+        self._for_head("Invalid for expression")
         self.expect(":", True, "Invalid for expression: expected :")
         self.expression(nl=True)
         if object_:
