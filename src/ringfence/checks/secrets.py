@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -10,19 +9,8 @@ from typing import Any
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed
 from ringfence.checks.context import Context
 from ringfence.model import Resource
+from ringfence.shown import AWS_SECRET_SHAPE, CREDENTIAL_SHAPES, fingerprint
 
-# Token formats that identify themselves.
-_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")),
-    (
-        "private key",
-        re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"),
-    ),
-    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b")),
-    ("Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b")),
-    ("Stripe live key", re.compile(r"\b[sr]k_live_[0-9a-zA-Z]{20,}\b")),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-)
 # Attribute names (and environment variable names) whose literal value is a credential.
 _SECRET_NAME = re.compile(
     r"(?:^|[_\-.])(?:password|passwd|pwd|secret|secret_?key|token|api_?key|private_?key|credentials?|secret_string)(?:$|[_\-.])",
@@ -38,7 +26,6 @@ _NOT_SECRET_NAME = re.compile(
 _ASSIGNMENT = re.compile(
     r"""(?i)\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY)[A-Z0-9_]*)\s*[=:]\s*["']?([^\s"'$`;]{8,})"""
 )
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
 _PLACEHOLDER = re.compile(
     r"^(?:\*+|x+|<[^>]*>|\{\{.*\}\}|changeme_later|example|dummy|none|null|true|false)$", re.I
 )
@@ -47,11 +34,6 @@ _REFERENCE_VALUE = re.compile(
     r"^(?:/[\w./-]*|arn:|ssm:|secretsmanager:|\{\{resolve:|https?://|s3://)", re.IGNORECASE
 )
 _TEXT_ATTRIBUTES = frozenset({"user_data", "user_data_base64", "command", "inline", "script"})
-
-
-def fingerprint(secret: str) -> str:
-    """A short, irreversible fingerprint: enough to match two findings, useless to an attacker."""
-    return "sha256:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()[:10]
 
 
 def _find(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
@@ -70,15 +52,15 @@ def _find(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
             decoded = _decode_base64(value)
             if decoded is not None:
                 yield from _find(decoded, path)
-        for what, pattern in _TOKENS:
+        for what, pattern in CREDENTIAL_SHAPES:
             for match in pattern.finditer(value):
                 yield path, what, match.group(0)
         if leaf in _TEXT_ATTRIBUTES or "\n" in value:
             for match in _ASSIGNMENT.finditer(value):
                 if not _PLACEHOLDER.match(match.group(2)) and not _REFERENCE_VALUE.match(match.group(2)):
                     yield path, f"{match.group(1)} assignment", match.group(2)
-        if "secret" in path.lower() and _AWS_SECRET.search(value):
-            found = _AWS_SECRET.search(value)
+        if "secret" in path.lower() and AWS_SECRET_SHAPE.search(value):
+            found = AWS_SECRET_SHAPE.search(value)
             if found:
                 yield path, "AWS secret access key", found.group(0)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from ringfence import __version__
 from ringfence.logs.runner import DetectReport, Finding
-from ringfence.shown import shown
+from ringfence.shown import redacted_tree, shown
 
 SCHEMA = "ringfence.detect/1"
 _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
@@ -236,4 +236,4 @@ def render(rep: DetectReport, fmt: str) -> str:
         data = to_ocsf(rep)
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+    return json.dumps(redacted_tree(data), indent=2, sort_keys=False) + "\n"

@@ -14,6 +14,7 @@ from ringfence.checks.base import Severity, Status
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
 from ringfence.reports.observed import observed_at
+from ringfence.shown import redacted_tree
 
 _LABEL = {
     Severity.CRITICAL: ("CRITICAL", 90),
@@ -76,4 +77,4 @@ def render(result: ScanResult) -> str:
     findings = [
         _finding(f, estate.account_id, estate.region, estate.partition, when) for f in result.findings
     ]
-    return json.dumps({"Findings": findings}, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(redacted_tree({"Findings": findings}), indent=2, ensure_ascii=False) + "\n"

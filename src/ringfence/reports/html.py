@@ -10,6 +10,7 @@ from ringfence.checks.base import Severity
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
 from ringfence.reports.json_report import summary
+from ringfence.shown import redacted
 
 _COLOUR = {
     Severity.CRITICAL: "#8b0000",
@@ -85,4 +86,4 @@ def render(result: ScanResult) -> str:
             '<ul class="meta">' + "".join(f"<li>{escape(n)}</li>" for n in result.estate.notes) + "</ul>"
         )
     parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return redacted("\n".join(parts) + "\n")

@@ -6,7 +6,7 @@ import re
 from xml.etree import ElementTree as ET
 
 from ringfence.engine.runner import ScanResult
-from ringfence.shown import as_escape
+from ringfence.shown import as_escape, redacted
 
 
 def render(result: ScanResult) -> str:
@@ -54,7 +54,9 @@ def render(result: ScanResult) -> str:
     suites.append(suite)
     _xml_text_only(suites)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return redacted(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
 
 
 # Characters XML 1.0 does not allow at all (ElementTree writes them as they are, and the file no longer

@@ -10,6 +10,7 @@ from ringfence.checks.base import Severity, Status
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
 from ringfence.reports.observed import observed_epoch_ms
+from ringfence.shown import redacted_tree
 
 _SEVERITY = {
     Severity.INFO: (1, "Informational"),
@@ -80,4 +81,4 @@ def render(result: ScanResult) -> str:
     estate = result.estate
     when = observed_epoch_ms(result)
     events = [_event(f, estate.account_id, estate.region, when) for f in result.findings]
-    return json.dumps(events, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(redacted_tree(events), indent=2, ensure_ascii=False) + "\n"

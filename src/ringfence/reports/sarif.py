@@ -9,6 +9,7 @@ from ringfence import __version__
 from ringfence.checks.base import Check, Severity
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
+from ringfence.shown import redacted_tree
 
 _LEVEL = {
     Severity.CRITICAL: "error",
@@ -120,4 +121,4 @@ def report(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult) -> str:
-    return json.dumps(report(result), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(redacted_tree(report(result)), indent=2, ensure_ascii=False) + "\n"
