@@ -370,3 +370,26 @@ def test_the_checker_agrees_with_terraforms_parser_on_mutated_files() -> None:
         (v, syntax.check(t)[0], t) for t, v in judged if (syntax.check(t)[0] is None) != (v == "valid")
     ]
     assert disagreements == []
+
+
+def test_tf_json_of_the_wrong_shape_is_an_error_with_its_line(write_tree) -> None:  # type: ignore[no-untyped-def]
+    # Valid JSON that is not Terraform's JSON syntax: tfparse leaves it out without a word.
+    root = write_tree(
+        {
+            "main.tf": GOOD,
+            "list.tf.json": "[1, 2]",
+            "kind.tf.json": '{\n  "variable": {"v": {"default": 1}},\n  "bogus": {}\n}\n',
+            "labels.tf.json": '{\n  "resource": {"aws_s3_bucket": "b"}\n}\n',
+            # tfparse returns nothing of a resource with count 0: valid, not an error
+            "off.tf.json": '{"resource": {"aws_s3_bucket": {"off": {"count": 0, "bucket": "o"}}}}',
+            "on.tf.json": '{"//": "a comment", "resource": {"aws_sqs_queue": {"q": [{"name": "q"}]}}}',
+        }
+    )
+    estate = load_estate([str(root)])
+    assert sorted((e.path, e.line) for e in estate.errors) == [
+        ("kind.tf.json", 3),
+        ("labels.tf.json", 2),
+        ("list.tf.json", 1),
+    ]
+    assert all(e.message.startswith("invalid Terraform JSON: ") for e in estate.errors)
+    assert sorted(r.address for r in estate.resources) == ["aws_sqs_queue.q", "aws_vpc.ok"]

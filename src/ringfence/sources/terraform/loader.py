@@ -248,38 +248,19 @@ def _expected_files(root: Path, seen: set[Path] | None = None) -> list[Path]:
     return files
 
 
-def _unparsed_json(root: Path, base: Path, returned: set[str]) -> list[InputError]:
-    """The `.tf.json` files tfparse did not return that are not JSON, each with where it breaks."""
-    errors: list[InputError] = []
-    folders = {f.parent for f in _expected_files(root)} | {root.resolve()}
-    for folder in sorted(folders):
-        for file in sorted(folder.glob("*.tf.json")):
-            if str(file.resolve()) in returned or not_a_file(file) or too_deep(file):
-                continue
-            text, problem = syntax.read(file)
-            if problem is not None:
-                errors.append(InputError(_rel(file, base), problem.line, problem.message))
-                continue
-            try:
-                json.loads(text or "")
-            except json.JSONDecodeError as exc:
-                errors.append(InputError(_rel(file, base), exc.lineno, f"invalid JSON: {exc.msg}"))
-            except RecursionError:
-                errors.append(InputError(_rel(file, base), None, "invalid JSON: nested too deeply to read"))
-    return errors
-
-
 def _unparsed_files(root: Path, base: Path, returned: set[str], set_aside: set[str]) -> list[InputError]:
-    """tfparse drops a file that does not parse without a word: find such files among those it did not
-    return (a file it returned is not parsed again) and say why."""
+    """tfparse drops a file that does not parse without a word: find such files (`.tf` and `.tf.json`)
+    among those it did not return (a file it returned is not parsed again) and say why."""
+    expected = _expected_files(root)
+    folders = sorted({f.parent for f in expected} | {root.resolve()})
     files = [
         f
-        for f in _expected_files(root)
+        for f in expected + [j for folder in folders for j in sorted(folder.glob("*.tf.json"))]
         if str(f.resolve()) not in set_aside
         and not not_a_file(f)
         and (syntax.was_returned(f, returned) or not too_deep(f))  # (load_roots says)
     ]
-    return _unparsed_json(root, base, returned) + [
+    return [
         InputError(_rel(file, base), problem.line, problem.message)
         for file, problem in syntax.unparsed(root, files, returned, set_aside)
     ]

@@ -591,6 +591,54 @@ def check(text: str) -> tuple[SyntaxProblem | None, tuple[TopBlock, ...]]:
     return None, tuple(parser.blocks)
 
 
+def check_json(text: str) -> tuple[SyntaxProblem | None, tuple[TopBlock, ...]]:
+    """The first problem of a ``.tf.json`` file's text, and its top-level blocks: Terraform's JSON syntax
+    is one object whose properties are block types, each with one level of objects per label."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return SyntaxProblem(exc.lineno, f"invalid JSON: {exc.msg}"), ()
+    except RecursionError:
+        return SyntaxProblem(None, "invalid JSON: nested too deeply to read"), ()
+    if not isinstance(data, dict):
+        return SyntaxProblem(1, "invalid Terraform JSON: the file must hold one JSON object"), ()
+    blocks: list[TopBlock] = []
+    for kind, value in data.items():
+        if kind == "//":  # a comment
+            continue
+        line = text.count("\n", 0, max(0, text.find(json.dumps(kind)))) + 1
+        labels = _LABELS.get(kind)
+        if labels is None:
+            return SyntaxProblem(line, f"invalid Terraform JSON: no block type is named {_shown(kind)}"), ()
+        bodies = _json_bodies(value, labels)
+        if bodies is None:
+            why = f"a {kind} block is {labels} level{'s' if labels != 1 else ''} of names, then an object"
+            return SyntaxProblem(line, f"invalid Terraform JSON: {why}"), ()
+        conditional = kind in _REPEATABLE
+        blocks += [TopBlock(kind, line, conditional and ("count" in b or "for_each" in b)) for b in bodies]
+    return None, tuple(blocks)
+
+
+def _json_bodies(value: object, labels: int) -> list[dict[str, object]] | None:
+    """The block bodies under ``labels`` levels of names (an array of objects may stand for an object),
+    or None when the nesting is not that."""
+    items = [i for i in (value if isinstance(value, list) else [value]) if isinstance(i, dict)]
+    if len(items) != (len(value) if isinstance(value, list) else 1):
+        return None
+    if labels == 0:
+        return items
+    bodies: list[dict[str, object]] = []
+    for item in items:
+        for inner in item.values():
+            found = _json_bodies(inner, labels - 1)
+            if found is None:
+                return None
+            bodies += found
+    return bodies
+
+
 def explained(blocks: Iterable[TopBlock]) -> bool:
     """Whether a valid file may rightly be absent from tfparse's result: every block is one it does not
     return, or may have no instance."""
@@ -661,7 +709,7 @@ def unparsed(
         for file in folder_files:
             text, problem = read(file)
             if text is not None:
-                problem, blocks = check(text)
+                problem, blocks = check_json(text) if file.name.endswith(".tf.json") else check(text)
                 if problem is None and not explained(blocks):
                     unexplained.append((file, text))
             if problem is not None:
