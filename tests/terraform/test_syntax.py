@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from ringfence.sources import load_estate
 from ringfence.sources.terraform import syntax
+from tests.fuzz.mutations import mutated
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = 'resource "aws_vpc" "ok" {\n  cidr_block = "10.0.0.0/16"\n}\n'
@@ -393,3 +395,14 @@ def test_tf_json_of_the_wrong_shape_is_an_error_with_its_line(write_tree) -> Non
     ]
     assert all(e.message.startswith("invalid Terraform JSON: ") for e in estate.errors)
     assert sorted(r.address for r in estate.resources) == ["aws_sqs_queue.q", "aws_vpc.ok"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated(VALID.encode()))
+def test_the_checker_returns_a_short_one_line_verdict_for_any_bytes(data: bytes) -> None:
+    text, problem = syntax.decode(data)
+    problems = [problem] if text is None else [syntax.check(text)[0], syntax.check_json(text)[0]]
+    for found in problems:
+        if found is not None:
+            assert found.line is None or 1 <= found.line <= data.count(b"\n") + 1
+            assert "\n" not in found.message and len(found.message) < 200
