@@ -53,6 +53,19 @@ def ringfence_command(path: Path) -> list[str]:
     return [str(RINGFENCE), "scan", str(path), "--format", "json", "--fail-on", "none", "--no-cache"]
 
 
+def cold_env(name: str) -> dict[str, str]:
+    """The environment of a cold ringfence run: its own cache folder, emptied first (with ``--no-cache``
+    nothing is read from it; the empty folder makes sure nothing left by an earlier run is)."""
+    import shutil
+
+    folder = CORPUS / ".cold-cache" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    env = dict(os.environ)
+    env["RINGFENCE_CACHE_DIR"] = str(folder)
+    return env
+
+
 def ensure_checkov() -> str:
     """Create the Checkov virtual environment unless it holds the pinned version; return the version."""
     if not CHECKOV.exists() or _checkov_version() != CHECKOV_VERSION:

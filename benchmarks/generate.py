@@ -670,8 +670,18 @@ def _module_block(call: Call) -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(resources: int, out: Path, seed: int = DEFAULT_SEED) -> dict[str, object]:
-    """Write the estate to `out` (replacing it) and its manifest next to it; return the manifest."""
+LAYOUTS = ("synthetic", "real")
+
+
+def generate(
+    resources: int, out: Path, seed: int = DEFAULT_SEED, layout: str = "synthetic"
+) -> dict[str, object]:
+    """Write the estate to `out` (replacing it) and its manifest next to it; return the manifest.
+    ``layout``: ``synthetic`` (one root calling every module) or ``real`` (see real_layout.py)."""
+    if layout == "real":
+        return _generate_real(resources, out, seed)
+    if layout != "synthetic":
+        raise ValueError(f"unknown layout {layout!r}: {', '.join(LAYOUTS)}")
     calls = plan(resources, seed)
     if out.exists():
         shutil.rmtree(out)
@@ -682,6 +692,33 @@ def generate(resources: int, out: Path, seed: int = DEFAULT_SEED) -> dict[str, o
     for filename, text in render_root(calls, seed).items():
         (out / filename).write_text(text)
     manifest = _manifest(calls, resources, seed, out)
+    out.with_name(out.name + ".manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    )
+    return manifest
+
+
+def _generate_real(resources: int, out: Path, seed: int) -> dict[str, object]:
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    from real_layout import plan_real, write_real
+
+    environments = plan_real(resources, seed)
+    write_real(environments, out, seed)
+    calls = [call for environment in environments for call in environment.calls()]
+    manifest = _manifest(calls, resources, seed, out)  # type: ignore[arg-type]
+    services = sum(len(e.services) for e in environments)
+    manifest.update(
+        {
+            "layout": "real",
+            "environments": len(environments),
+            "services": services,
+            # the leaf calls (network, audit, tiers), plus a platform call per environment and a service
+            # call per service
+            "module_calls": len(calls) + len(environments) + services,
+            "calls_per_module": {},
+        }
+    )
     out.with_name(out.name + ".manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     )
@@ -732,10 +769,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", "-n", type=int, required=True)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--out", type=Path, help="default: benchmarks/corpus/n<N>")
+    parser.add_argument("--out", type=Path, help="default: benchmarks/corpus/n<N> (real layout: real<N>)")
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="synthetic",
+        help="synthetic: one root calling every module; real: environments calling shared modules above "
+        "them, modules three levels deep, large locals and for_each maps, many files",
+    )
     args = parser.parse_args(argv)
-    out = args.out or HERE / "corpus" / f"n{args.resources}"
-    manifest = generate(args.resources, out, args.seed)
+    out = args.out or HERE / "corpus" / f"{'real' if args.layout == 'real' else 'n'}{args.resources}"
+    manifest = generate(args.resources, out, args.seed, args.layout)
     print(
         f"{out}: {manifest['resources']} resources, {manifest['module_calls']} module calls, "
         f"{manifest['insecure_share']:.1%} insecure"

@@ -1,12 +1,14 @@
-"""The benchmark: ringfence against Checkov on the same synthetic Terraform estates, then the accuracy table.
+"""The benchmark: ringfence against Checkov on the same Terraform estates, then the accuracy table.
 
     make bench                      # = .venv/bin/python benchmarks/run.py
-    .venv/bin/python benchmarks/run.py --sizes 1000,5000 --repeat 3 --checkov-repeat 1
+    .venv/bin/python benchmarks/run.py --sizes 1000,5000 --real-sizes 5000 --repeat 3 --checkov-repeat 1
 
-For each size it generates the estate (benchmarks/generate.py, fixed seed), times
-`ringfence scan <corpus> --format json --fail-on none` and Checkov 3.3.30 (its own virtual environment,
-offline) on it, and writes wall time, peak memory and the ratios into docs/benchmarks.md, with the machine,
-the date and the versions. Raw results go to benchmarks/corpus/results.json.
+For each size it generates the estate (benchmarks/generate.py, fixed seed): the synthetic layout (one root
+calling every module) at `--sizes`, the real layout (environments calling shared modules three levels deep)
+at `--real-sizes`. It times `ringfence scan <corpus> --format json --fail-on none --no-cache` cold (a new
+process, an empty cache folder) and Checkov 3.3.30 (its own virtual environment, offline) on it, and writes
+wall time, peak memory and the ratios into docs/benchmarks.md, with the machine, the date and the versions.
+Raw results go to benchmarks/corpus/results.json.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bench_common import (
     Measurement,
     checkov_command,
     checkov_env,
+    cold_env,
     ensure_checkov,
     load_json,
     machine_facts,
@@ -41,6 +44,7 @@ from bench_common import (
 from generate import DEFAULT_SEED, ISSUES, generate
 
 DEFAULT_SIZES = (1000, 5000, 20000)
+DEFAULT_REAL_SIZES = (5000, 20000)
 QUIET = 0.3  # cores used by other processes during a run, below which the run counts as undisturbed
 
 
@@ -69,7 +73,7 @@ def run_tool(tool: str, corpus: Path, runs: int, idle_wait: float) -> dict[str, 
             if busy >= 0.3:
                 print(f"  (the machine is busy: {busy:.1f} cores used by other processes; measuring anyway)")
         if tool == "ringfence":
-            done = measure(ringfence_command(corpus), out)
+            done = measure(ringfence_command(corpus), out, env=cold_env(corpus.name))
         else:
             done = measure(checkov_command(corpus), out, env=checkov_env())
         report = load_json(out)
@@ -153,7 +157,7 @@ def render(results: dict[str, object], command: str) -> str:
         rf, ck = (_summary(entry[tool]) for tool in ("ringfence", "checkov"))
         both = "seconds" in rf and "seconds" in ck
         cells = [
-            f"{entry['resources']:,}",
+            _label(entry),
             str(entry["module_calls"]),
             _seconds(rf, "seconds"),
             _seconds(rf, "cpu_seconds"),
@@ -191,17 +195,26 @@ def render(results: dict[str, object], command: str) -> str:
     for entry in sizes:
         rf, ck = (_summary(entry[tool]) for tool in ("ringfence", "checkov"))
         used = " / ".join(_used(t) for t in (rf, ck))
-        lines.append(f"| {entry['resources']:,} | {_read(rf)} | {_read(ck)} | {used} |")
+        lines.append(f"| {_label(entry)} | {_read(rf)} | {_read(ck)} | {used} |")
     problems = [
-        f"- {tool} at {entry['resources']:,} resources: {entry[tool]['error']}"
+        f"- {tool} at {_label(entry)} resources: {entry[tool]['error']}"
         for entry in sizes
         for tool in ("ringfence", "checkov")
         if "error" in entry[tool]
     ]
     if problems:
         lines += ["", "Not measured:", *problems]
-    lines += ["", *seeded_table(sizes[-1])]
+    for layout in ("synthetic", "real"):
+        last = [entry for entry in sizes if entry.get("layout", "synthetic") == layout]
+        if last:
+            lines += ["", *seeded_table(last[-1])]
     return "\n".join(lines)
+
+
+def _label(entry: dict[str, object]) -> str:
+    size = entry["resources"]
+    assert isinstance(size, int)
+    return f"{size:,} real layout" if entry.get("layout") == "real" else f"{size:,}"
 
 
 def _summary(tool: dict[str, object]) -> dict[str, object]:
@@ -238,7 +251,7 @@ def seeded_table(entry: dict[str, object]) -> list[str]:
         seeded.setdefault(rule, set()).update(addresses)
         checks.setdefault(rule, set()).update(issue_checks)
     lines = [
-        f"Seeded misconfigurations at {entry['resources']:,} resources, per ringfence rule: the resources the "
+        f"Seeded misconfigurations at {_label(entry)} resources, per ringfence rule: the resources the "
         "generator made insecure or put at risk (`seeded`), and for each tool the distinct resources it "
         "flagged for that rule (Checkov: for the corresponding checks) and how many of those are seeded. "
         "Flagged resources outside the seeded set are false positives or a gap in the generator's labels; "
@@ -271,6 +284,11 @@ def _flag_cell(tool: dict[str, object], rules: list[str], truth: set[str]) -> st
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="e.g. 1000,5000,20000")
+    parser.add_argument(
+        "--real-sizes",
+        default=",".join(map(str, DEFAULT_REAL_SIZES)),
+        help="sizes of the real-layout estate (empty: none)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="ringfence runs per size (median reported)")
     parser.add_argument("--checkov-repeat", type=int, default=2, help="Checkov runs per size")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -316,12 +334,18 @@ def main(argv: list[str] | None = None) -> int:
         "command": command,
         "sizes": [],
     }
-    for size in sizes:
-        corpus = CORPUS / f"n{size}"
-        manifest = generate(size, corpus, args.seed)
-        print(f"n={size}: {manifest['module_calls']} module calls, {manifest['insecure_share']:.1%} insecure")
+    real_sizes = [int(size) for size in args.real_sizes.split(",") if size]
+    runs = [(size, "synthetic") for size in sizes] + [(size, "real") for size in real_sizes]
+    for size, layout in runs:
+        corpus = CORPUS / f"{'real' if layout == 'real' else 'n'}{size}"
+        manifest = generate(size, corpus, args.seed, layout)
+        print(
+            f"n={size} ({layout} layout): {manifest['module_calls']} module calls, "
+            f"{manifest['insecure_share']:.1%} insecure"
+        )
         entry: dict[str, object] = {
             "resources": size,
+            "layout": layout,
             "module_calls": manifest["module_calls"],
             "manifest": {k: v for k, v in manifest.items() if k != "insecure_addresses"},
         }
