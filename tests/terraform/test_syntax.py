@@ -90,12 +90,12 @@ def test_a_map_with_a_quoted_key_after_another_entry_is_valid(write_tree) -> Non
     assert estate.by_address["aws_s3_bucket.b"].attributes["tags"] == {"Team": "a", "Cost-Centre": "c"}
 
 
-def test_a_valid_file_is_not_read_again_and_an_absent_one_without_the_slow_parser(
+def test_a_file_tfparse_returned_is_not_parsed_again(
     write_tree,  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """tfparse returns nothing for resources with an empty count or for_each, nor for `import` blocks:
-    those files are checked by the fast checker only; the files it returned are not read at all."""
+    """tfparse returns nothing for resources with an empty count or for_each, nor for `import` blocks, nor
+    for a module called with count 0: only those files are parsed again, by the checker."""
     root = write_tree(
         {
             "main.tf": GOOD + 'module "off" {\n  source = "./modules/off"\n  count  = 0\n}\n',
@@ -115,11 +115,7 @@ def test_a_valid_file_is_not_read_again_and_an_absent_one_without_the_slow_parse
         read.append(path.relative_to(root).as_posix())
         return real_read(path)
 
-    def refused(text: str) -> None:
-        raise AssertionError("python-hcl2 was asked about a valid file")
-
     monkeypatch.setattr(syntax, "read", recording)
-    monkeypatch.setattr(syntax, "slow_check", refused)
     estate = load_estate([str(root)])
     assert estate.errors == ()
     assert [r.address for r in estate.resources] == ["aws_vpc.ok"]
@@ -264,7 +260,7 @@ def test_the_checker_accepts_what_tfparse_accepts(write_tree) -> None:  # type: 
     estate = load_estate([str(root)])
     assert estate.errors == ()
     for name in ("valid.tf", "crlf.tf"):
-        assert syntax.check((root / name).read_text())[0] is None
+        assert syntax.check((root / name).read_text()) is None
 
 
 def test_a_broken_var_file_is_named_with_its_line(tmp_path: Path) -> None:
@@ -369,7 +365,7 @@ def test_the_checker_agrees_with_terraforms_parser_on_mutated_files() -> None:
     judged = [(t, v) for t, v in zip(texts, verdicts, strict=True) if v != "other"]
     assert len(judged) > 250 and {v for _, v in judged} == {"valid", "invalid"}
     disagreements = [
-        (v, syntax.check(t)[0], t) for t, v in judged if (syntax.check(t)[0] is None) != (v == "valid")
+        (v, syntax.check(t), t) for t, v in judged if (syntax.check(t) is None) != (v == "valid")
     ]
     assert disagreements == []
 
@@ -401,7 +397,7 @@ def test_tf_json_of_the_wrong_shape_is_an_error_with_its_line(write_tree) -> Non
 @given(mutated(VALID.encode()))
 def test_the_checker_returns_a_short_one_line_verdict_for_any_bytes(data: bytes) -> None:
     text, problem = syntax.decode(data)
-    problems = [problem] if text is None else [syntax.check(text)[0], syntax.check_json(text)[0]]
+    problems = [problem] if text is None else [syntax.check(text), syntax.check_json(text)]
     for found in problems:
         if found is not None:
             assert found.line is None or 1 <= found.line <= data.count(b"\n") + 1

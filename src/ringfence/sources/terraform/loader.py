@@ -262,7 +262,7 @@ def _unparsed_files(root: Path, base: Path, returned: set[str], set_aside: set[s
     ]
     return [
         InputError(_rel(file, base), problem.line, problem.message)
-        for file, problem in syntax.unparsed(root, files, returned, set_aside)
+        for file, problem in syntax.unparsed(files, returned)
     ]
 
 

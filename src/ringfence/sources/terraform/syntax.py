@@ -5,9 +5,8 @@ valid file whose resources all have an empty ``count``/``for_each``, or whose bl
 not convert (``import``, ``check``, ``removed``, ``ephemeral``). Every file it returned parsed (it is only
 checked to be UTF-8), so only the others are read here, by a small HCL native-syntax checker that reports
 what Terraform's parser reports (unclosed blocks, two values side by side, a repeated argument, a bad
-escape, invalid UTF-8...) with the line. A file it finds nothing wrong with is still an error when nothing
-explains its absence (a block tfparse always returns, in a module it evaluated): the slower python-hcl2
-parser is then asked why.
+escape, invalid UTF-8...) with the line. It agrees with Terraform's parser on which files parse (a test
+compares them on mutated files), so it needs no slower parser behind it.
 
 The rules follow the HCL native syntax specification (hashicorp/hcl ``hclsyntax/spec.md``) and Terraform's
 top-level block schema; messages use Terraform's own summaries.
@@ -17,13 +16,12 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.sources.terraform.mirror import MAX_NESTING
-from ringfence.sources.terraform.roots import module_calls
 
 # Longest quoted input in a message: a file's content is never echoed at length.
 MAX_QUOTED = 80
@@ -44,23 +42,12 @@ _LABELS = {
     "import": 0,
     "removed": 0,
 }
-# Blocks tfparse returns whenever the module holding them is evaluated (unless count/for_each is empty).
-_RETURNED = {"resource", "data", "module", "variable", "output", "locals", "provider", "terraform", "moved"}
-_REPEATABLE = {"resource", "data", "module"}  # those that take count / for_each
 
 
 @dataclass(frozen=True, slots=True)
 class SyntaxProblem:
     line: int | None
     message: str
-
-
-@dataclass(frozen=True, slots=True)
-class TopBlock:
-    type: str
-    line: int
-    # count / for_each is set (to anything but a positive number): it may make no instance.
-    conditional: bool
 
 
 class _Error(Exception):
@@ -248,7 +235,6 @@ class _Parser:
     def __init__(self, tokens: list[_Tok]) -> None:
         self.tokens = tokens
         self.i = 0
-        self.blocks: list[TopBlock] = []
         # Errors of the configuration's schema, reported (as Terraform does) only when the text parses.
         self.schema_errors: list[_Error] = []
 
@@ -274,22 +260,22 @@ class _Parser:
             raise _Error(tok.line, why)
         return tok
 
-    def body(self, opening: _Tok | None) -> list[tuple[str, list[_Tok]]]:
-        """The arguments of a block's body (``opening`` is its `{`; None: the file) and their values."""
-        arguments: list[tuple[str, list[_Tok]]] = []
+    def body(self, opening: _Tok | None) -> None:
+        """A block's body (``opening`` is its `{`; None: the file's)."""
         seen: dict[str, int] = {}
         if opening is not None and self.peek().kind not in ("newline", "}"):
-            return [self._single_line(opening)]
+            self._single_line()
+            return
         while True:
             tok = self.take(nl=True)
             if tok.kind == "}" and opening is not None:
-                return arguments
+                return
             if tok.kind == "eof":
                 if opening is not None:
                     raise _Error(
                         opening.line, "Unclosed configuration block: no closing brace before the end"
                     )
-                return arguments
+                return
             if tok.kind in ("string", "${"):
                 raise _Error(tok.line, "Invalid argument name: argument names must not be quoted")
             if tok.kind != "ident":
@@ -308,9 +294,7 @@ class _Parser:
                     f"Attribute redefined: {_shown(tok.text)} was already set at line {seen[tok.text]}",
                 )
             seen[tok.text] = tok.line
-            start = self.i
             self.expression(nl=False)
-            arguments.append((tok.text, self.tokens[start : self.i]))
             after = self.peek()
             if after.kind not in ("newline", "eof"):
                 raise _Error(after.line, f"Missing newline after argument: found {_described(after)}")
@@ -331,14 +315,12 @@ class _Parser:
                 self.decoding(
                     head.line, f"Wrong number of labels: a {head.text} block takes {want}, not {labels}"
                 )
-        arguments = self.body(opening)
-        if top:
-            self.blocks.append(TopBlock(head.text, head.line, _conditional(head.text, arguments)))
+        self.body(opening)
         after = self.peek()
         if after.kind not in ("newline", "eof"):
             raise _Error(after.line, "Missing newline after block definition")
 
-    def _single_line(self, opening: _Tok) -> tuple[str, list[_Tok]]:
+    def _single_line(self) -> None:
         """A block written on one line (`lifecycle { create_before_destroy = true }`): one argument."""
         name = self.take()
         if name.kind != "ident" or self.peek().kind != "=":
@@ -346,11 +328,8 @@ class _Parser:
                 name.line, "Argument definition required: a single-line block can hold only one argument"
             )
         self.take()
-        start = self.i
         self.expression(nl=False)
-        value = self.tokens[start : self.i]
         self.expect("}", False, "Invalid single-line block: it must end with } after its one argument")
-        return name.text, value
 
     # expressions
     def expression(self, nl: bool) -> None:
@@ -546,16 +525,6 @@ class _Parser:
                 return
 
 
-def _conditional(kind: str, arguments: Sequence[tuple[str, list[_Tok]]]) -> bool:
-    if kind not in _REPEATABLE:
-        return False
-    for name, value in arguments:
-        if name in ("count", "for_each"):
-            literal = name == "count" and len(value) == 1 and value[0].kind == "number"
-            return not (literal and float(value[0].text) > 0)
-    return False
-
-
 def _described(tok: _Tok) -> str:
     if tok.kind == "eof":
         return "the end of the file"
@@ -571,8 +540,8 @@ def _described(tok: _Tok) -> str:
 # -- checks ----------------------------------------------------------------------------------------------
 
 
-def check(text: str) -> tuple[SyntaxProblem | None, tuple[TopBlock, ...]]:
-    """The first syntax error of a ``.tf`` file's text (None when it has none), and its top-level blocks."""
+def check(text: str) -> SyntaxProblem | None:
+    """The first syntax error of a ``.tf`` file's text, or None when it has none."""
     parser = _Parser([])
     limit = sys.getrecursionlimit()
     # A few frames per level of nesting; files nested deeper than MAX_NESTING are refused before this.
@@ -583,147 +552,65 @@ def check(text: str) -> tuple[SyntaxProblem | None, tuple[TopBlock, ...]]:
         if parser.schema_errors:
             raise parser.schema_errors[0]
     except _Error as exc:
-        return SyntaxProblem(exc.line, f"syntax error: {exc.message}"), tuple(parser.blocks)
+        return SyntaxProblem(exc.line, f"syntax error: {exc.message}")
     except RecursionError:
-        return SyntaxProblem(None, "syntax error: nested too deeply to read"), ()
+        return SyntaxProblem(None, "syntax error: nested too deeply to read")
     finally:
         sys.setrecursionlimit(limit)
-    return None, tuple(parser.blocks)
+    return None
 
 
-def check_json(text: str) -> tuple[SyntaxProblem | None, tuple[TopBlock, ...]]:
-    """The first problem of a ``.tf.json`` file's text, and its top-level blocks: Terraform's JSON syntax
-    is one object whose properties are block types, each with one level of objects per label."""
+def check_json(text: str) -> SyntaxProblem | None:
+    """The first problem of a ``.tf.json`` file's text, or None: Terraform's JSON syntax is one object
+    whose properties are block types, each with one level of objects per label."""
     import json
 
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return SyntaxProblem(exc.lineno, f"invalid JSON: {exc.msg}"), ()
+        return SyntaxProblem(exc.lineno, f"invalid JSON: {exc.msg}")
     except RecursionError:
-        return SyntaxProblem(None, "invalid JSON: nested too deeply to read"), ()
+        return SyntaxProblem(None, "invalid JSON: nested too deeply to read")
     if not isinstance(data, dict):
-        return SyntaxProblem(1, "invalid Terraform JSON: the file must hold one JSON object"), ()
-    blocks: list[TopBlock] = []
+        return SyntaxProblem(1, "invalid Terraform JSON: the file must hold one JSON object")
     for kind, value in data.items():
         if kind == "//":  # a comment
             continue
         line = text.count("\n", 0, max(0, text.find(json.dumps(kind)))) + 1
         labels = _LABELS.get(kind)
         if labels is None:
-            return SyntaxProblem(line, f"invalid Terraform JSON: no block type is named {_shown(kind)}"), ()
-        bodies = _json_bodies(value, labels)
-        if bodies is None:
+            return SyntaxProblem(line, f"invalid Terraform JSON: no block type is named {_shown(kind)}")
+        if not _json_block(value, labels):
             why = f"a {kind} block is {labels} level{'s' if labels != 1 else ''} of names, then an object"
-            return SyntaxProblem(line, f"invalid Terraform JSON: {why}"), ()
-        conditional = kind in _REPEATABLE
-        blocks += [TopBlock(kind, line, conditional and ("count" in b or "for_each" in b)) for b in bodies]
-    return None, tuple(blocks)
-
-
-def _json_bodies(value: object, labels: int) -> list[dict[str, object]] | None:
-    """The block bodies under ``labels`` levels of names (an array of objects may stand for an object),
-    or None when the nesting is not that."""
-    items = [i for i in (value if isinstance(value, list) else [value]) if isinstance(i, dict)]
-    if len(items) != (len(value) if isinstance(value, list) else 1):
-        return None
-    if labels == 0:
-        return items
-    bodies: list[dict[str, object]] = []
-    for item in items:
-        for inner in item.values():
-            found = _json_bodies(inner, labels - 1)
-            if found is None:
-                return None
-            bodies += found
-    return bodies
-
-
-def explained(blocks: Iterable[TopBlock]) -> bool:
-    """Whether a valid file may rightly be absent from tfparse's result: every block is one it does not
-    return, or may have no instance."""
-    return all(b.type not in _RETURNED or b.conditional for b in blocks)
-
-
-def slow_check(text: str) -> SyntaxProblem | None:
-    """python-hcl2's verdict on a file the checker found nothing wrong with (rare: it is slow)."""
-    import hcl2
-
-    try:
-        hcl2.loads(text)
-    except Exception as exc:  # noqa: BLE001 -- lark raises many exception types; any of them means "does not parse"
-        line = getattr(exc, "line", None)
-        first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        first = _LARK_TOKEN.sub(lambda m: _shown(m.group(2)) if m.group(2) else "the end of the file", first)
-        return SyntaxProblem(
-            line if isinstance(line, int) and line > 0 else None, f"syntax error: {first[:200]}"
-        )
+            return SyntaxProblem(line, f"invalid Terraform JSON: {why}")
     return None
 
 
-_LARK_TOKEN = re.compile(r"Token\('([^']*)', '((?:[^'\\]|\\.)*)'\)")
+def _json_block(value: object, labels: int) -> bool:
+    """Whether ``value`` is ``labels`` levels of names over an object (an array of objects may stand for
+    an object at each level)."""
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, dict) for item in items):
+        return False
+    return labels == 0 or all(
+        _json_block(inner, labels - 1) for item in items if isinstance(item, dict) for inner in item.values()
+    )
 
 
-def instantiated_folders(root: Path, set_aside: AbstractSet[str] = frozenset()) -> set[Path]:
-    """The folders of ``root`` and of the local modules it calls in every case (a call without
-    count/for_each, from a folder that is itself evaluated, in a file the evaluation did not set aside):
-    tfparse returns something of each."""
-    found: set[Path] = set()
-    pending = [root.resolve()]
-    while pending:
-        folder = pending.pop()
-        if folder in found or not folder.is_dir():
-            continue
-        found.add(folder)
-        for call in module_calls(folder):
-            if call.is_local and not _CALL_REPEATED.search(call.text) and str(call.file) not in set_aside:
-                pending.append((folder / call.source).resolve())
-    return found
-
-
-_CALL_REPEATED = re.compile(r"^\s*(?:count|for_each)\s*=", re.MULTILINE)
-
-
-def unparsed(
-    root: Path, files: Sequence[Path], returned: AbstractSet[str], set_aside: AbstractSet[str] = frozenset()
-) -> list[tuple[Path, SyntaxProblem]]:
-    """The ``files`` (of ``root`` and its local modules) that do not parse, each with its problem. A file
-    tfparse returned is only checked to be UTF-8 (the evaluation reads a copy in which invalid bytes are
-    replaced; Terraform refuses the file): it parsed."""
-    pending: dict[Path, list[Path]] = {}
+def unparsed(files: Sequence[Path], returned: AbstractSet[str]) -> list[tuple[Path, SyntaxProblem]]:
+    """The ``files`` (``.tf`` and ``.tf.json``) that do not parse, each with its problem. A file tfparse
+    returned parsed: it is only checked to be UTF-8 (the evaluation reads a copy in which invalid bytes
+    are replaced; Terraform refuses the file)."""
     out: list[tuple[Path, SyntaxProblem]] = []
     for file in files:
-        if not was_returned(file, returned):
-            pending.setdefault(file.resolve().parent, []).append(file)
-            continue
-        problem = _utf8_problem(file)
-        if problem is not None:
-            out.append((file, problem))
-    if not pending:
-        return out
-    evaluated = {Path(f).parent for f in returned} | {Path(f).resolve().parent for f in returned}
-    expected = instantiated_folders(root, set_aside)
-    for folder, folder_files in sorted(pending.items()):
-        found: list[tuple[Path, SyntaxProblem]] = []
-        unexplained: list[tuple[Path, str]] = []
-        for file in folder_files:
+        if was_returned(file, returned):
+            problem = _utf8_problem(file)
+        else:
             text, problem = read(file)
             if text is not None:
-                problem, blocks = check_json(text) if file.name.endswith(".tf.json") else check(text)
-                if problem is None and not explained(blocks):
-                    unexplained.append((file, text))
-            if problem is not None:
-                found.append((file, problem))
-        # A module with a file that does not parse is left out by tfparse as a whole: that explains the
-        # rest of its files; so does a module that is only called with count/for_each.
-        if not found and (folder in evaluated or folder in expected):
-            for file, text in unexplained:
-                problem = slow_check(text)
-                if problem is not None:
-                    found.append((file, problem))
-                elif folder in evaluated:
-                    found.append((file, SyntaxProblem(None, _REJECTED)))
-        out += found
+                problem = check_json(text) if file.name.endswith(".tf.json") else check(text)
+        if problem is not None:
+            out.append((file, problem))
     return sorted(out, key=lambda item: str(item[0]))
 
 
@@ -740,9 +627,6 @@ def _utf8_problem(path: Path) -> SyntaxProblem | None:
     if data.isascii():
         return None
     return decode(data)[1]
-
-
-_REJECTED = "not evaluated: the evaluator rejected this file, though no syntax error was found in it"
 
 
 _PLACE = re.compile(r"([^\s:\"']+\.(?:tf|tf\.json|tfvars|tfvars\.json)):(\d+)")
