@@ -354,16 +354,43 @@ def _mutations(seeds: list[str], count: int) -> list[str]:
     return out
 
 
+# Templates in quoted strings and heredocs: interpolations, directives, escapes.
+TEMPLATES = r"""
+locals {
+  a = "%{ for i, v in var.list ~}${i}=${v}%{ if i < 2 }, %{ else }; %{ endif }%{ endfor ~}"
+  b = <<-EOT
+    %{ for x in var.xs }
+    line ${x} and ${upper("q")}
+    %{ endfor }
+  EOT
+  c = "${ { for k, v in var.m : k => "${v}-x" } }"
+  d = "$${not} %%{not} \\ \" ${var.a ? "y" : "n"}"
+  e = [for s in var.l : "${s}" if s != ""]
+  f = { "k-1" = 1, k2 = "v", (var.k) = [1, 2, 3] }
+  g = jsonencode({ a = [for x in range(3) : { v = x }] })
+  h = try(var.o.a.b[0], null) != null ? var.o.a.b[*].c : []
+}
+output "o" {
+  value       = local.a
+  description = <<EOD
+A "quoted" ${local.b}
+EOD
+  sensitive = true
+}
+"""
+
+
 def test_the_checker_agrees_with_terraforms_parser_on_mutated_files() -> None:
     seeds = [
         VALID,
+        TEMPLATES,
         GOOD + DROPPED[0][1],
         'variable "a" {\n  type = string\n}\noutput "o" {\n  value = var.a\n}\n',
     ]
-    texts = _mutations(seeds, 300)
+    texts = _mutations(seeds, 400)
     verdicts = _terraform_verdicts(texts)
     judged = [(t, v) for t, v in zip(texts, verdicts, strict=True) if v != "other"]
-    assert len(judged) > 250 and {v for _, v in judged} == {"valid", "invalid"}
+    assert len(judged) > 350 and {v for _, v in judged} == {"valid", "invalid"}
     disagreements = [
         (v, syntax.check(t), t) for t, v in judged if (syntax.check(t) is None) != (v == "valid")
     ]

@@ -97,6 +97,7 @@ _TOKEN = re.compile(
 _STRING_PART = re.compile(
     r'[^"\\$%\n]+|\$\$\{|%%\{|[$%](?!\{)|\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.?)|[$%]\{~?|"|\n'
 )
+_HEREDOC_PART = re.compile(r"[^$%\n]+|\$\$\{|%%\{|[$%](?!\{)|[$%]\{~?|\n")
 _ESCAPES = set('nrt"\\')
 # Never quoted back: an access key id, or a long run of letters and digits (a token, a key).
 _CREDENTIAL = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{12}|(?=[\w+/=-]*\d)(?=[\w+/=-]*[A-Za-z])[\w+/=-]{32,}")
@@ -188,22 +189,35 @@ class _Lexer:
         self.tokens.append(_Tok("string", "", start))
 
     def _heredoc(self, marker: str) -> None:
+        """A heredoc's lines up to its closing marker (in both forms, `<<EOT` and `<<-EOT`, it may be
+        indented): a template, whose interpolations become tokens as a quoted string's do."""
         start = self.line
         self.line += 1
-        text = self.text
+        text, n = self.text, len(self.text)
+        interpolated = False
         while True:
             end = text.find("\n", self.pos)
-            line = text[self.pos : end if end >= 0 else len(text)]
-            if line.strip() == marker:  # (in both forms, `<<EOT` and `<<-EOT`, it may be indented)
-                self.pos = end if end >= 0 else len(text)
+            if text[self.pos : end if end >= 0 else n].strip() == marker:
+                self.pos = end if end >= 0 else n
                 break
-            if end < 0:
+            while self.pos < n:
+                m = _HEREDOC_PART.match(text, self.pos)
+                assert m is not None  # (every character is one of the parts)
+                part = m.group(0)
+                self.pos = m.end()
+                if part == "\n":
+                    self.line += 1
+                    break
+                if part.startswith(("${", "%{")):
+                    interpolated = True
+                    self.tokens.append(_Tok("${", part, self.line))
+                    self._lex(inside_interpolation=True)
+                    self.tokens.append(_Tok("}", "}", self.line))
+            else:
                 raise _Error(
                     start, f"Unterminated template string: no line {_shown(marker)} closes the heredoc"
                 )
-            self.pos = end + 1
-            self.line += 1
-        self.tokens.append(_Tok("heredoc", "", start))
+        self.tokens.append(_Tok("string" if interpolated else "heredoc", "", start))
 
 
 def _check_escape(part: str, line: int) -> None:
@@ -355,12 +369,12 @@ class _Parser:
         tok = self.take(nl)
         kind = tok.kind
         if kind == "ident":
-            if self.peek().kind == "::":  # provider::aws::arn_parse(...)
-                while self.peek().kind == "::":
-                    self.take()
-                    self.expect("ident", False, "Invalid function name")
-            if self.peek().kind == "(":
-                self.take()
+            if self.peek(nl).kind == "::":  # provider::aws::arn_parse(...)
+                while self.peek(nl).kind == "::":
+                    self.take(nl)
+                    self.expect("ident", nl, "Invalid function name")
+            if self.peek(nl).kind == "(":
+                self.take(nl)
                 self.call_arguments()
         elif kind == "${":
             self.interpolations(tok)
@@ -375,7 +389,7 @@ class _Parser:
             self.object_or_for(tok)
         else:
             raise _Error(tok.line, f"Invalid expression: expected a value, found {_described(tok)}")
-        self.postfix()
+        self.postfix(nl)
 
     def interpolations(self, first: _Tok) -> None:
         """A quoted template: `${ expr }` and `%{ directive }` parts, then the string's end."""
@@ -506,16 +520,16 @@ class _Parser:
             self.expression(nl=True)
         self.expect(closing, True, f"Invalid for expression: expected {closing}")
 
-    def postfix(self) -> None:
+    def postfix(self, nl: bool) -> None:
         while True:
-            tok = self.peek()
+            tok = self.peek(nl)
             if tok.kind == ".":
-                self.take()
-                name = self.take()
+                self.take(nl)
+                name = self.take(nl)
                 if name.kind not in ("ident", "number", "*"):
                     raise _Error(name.line, f"Invalid attribute name after a dot, found {_described(name)}")
             elif tok.kind == "[":
-                self.take()
+                self.take(nl)
                 if self.peek(True).kind == "*":
                     self.take(True)
                 else:
