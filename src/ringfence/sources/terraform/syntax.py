@@ -21,6 +21,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
+from ringfence.shown import redacted
 from ringfence.sources.terraform.mirror import MAX_NESTING
 
 # Longest quoted input in a message: a file's content is never echoed at length.
@@ -99,8 +100,6 @@ _STRING_PART = re.compile(
 )
 _HEREDOC_PART = re.compile(r"[^$%\n]+|\$\$\{|%%\{|[$%](?!\{)|[$%]\{~?|\n")
 _ESCAPES = set('nrt"\\')
-# Never quoted back: an access key id, or a long run of letters and digits (a token, a key).
-_CREDENTIAL = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{12}|(?=[\w+/=-]*\d)(?=[\w+/=-]*[A-Za-z])[\w+/=-]{32,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +230,8 @@ def _check_escape(part: str, line: int) -> None:
 
 
 def _shown(text: str) -> str:
-    """Input quoted in a message: short, printable, and never something shaped like a credential."""
-    if _CREDENTIAL.search(text):
-        return "(text not shown)"
+    """Input quoted in a message: short, printable, and a credential only as its fingerprint."""
+    text = redacted(text)
     text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
     return f"`{text[:MAX_QUOTED]}{'...' if len(text) > MAX_QUOTED else ''}`"
 
