@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed
+from ringfence.checks.base import Check, Meta, Result, Severity, Status, passed
 from ringfence.checks.context import Context
 from ringfence.model import Resource
 from ringfence.shown import AWS_SECRET_SHAPE, CREDENTIAL_SHAPES, fingerprint
@@ -92,29 +92,112 @@ def _named_secret(key: str, value: str) -> bool:
     return not (len(value) < 6 or _PLACEHOLDER.match(value) or value.startswith(("arn:", "${", "{{")))
 
 
-def _hardcoded(resource: Resource, ctx: Context) -> Iterable[Result]:
+# Credentials of the AWS provider and the S3 backend, by argument: a secret key (with the key id next to it)
+# is a working credential on its own.
+_CONFIGURATION_KEYS: Mapping[str, Mapping[str, Severity]] = {
+    "provider.aws": {"access_key": Severity.HIGH, "secret_key": Severity.CRITICAL, "token": Severity.HIGH},
+    "backend.s3": {"access_key": Severity.HIGH, "secret_key": Severity.CRITICAL},
+}
+_CONFIGURATION = ("provider.", "backend.")
+# What tfparse leaves for a reference to another block: its id, not a value.
+_BLOCK_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class _Origins:
+    """Where the values of each root's variables are written (defaults, variable files), to name the
+    place a secret that reached a block through a variable was written."""
+
+    def __init__(self, settings: Iterable[Resource]) -> None:
+        self._by_root: dict[str, list[Resource]] = {}
+        for setting in settings:
+            if setting.kind in ("variable", "tfvars"):
+                self._by_root.setdefault(setting.root, []).append(setting)
+
+    def of(self, root: str, secret: str) -> tuple[str, int, str] | None:
+        """(file, line, variable) of the value holding ``secret``: the last one Terraform reads wins."""
+        for origin in reversed(self._by_root.get(root, [])):
+            for line, name, text in origin.get("lines", ()):
+                if secret in text and origin.provenance.path is not None:
+                    return origin.provenance.path, line, name
+        return None
+
+
+def _hardcoded(ctx: Context) -> Iterable[Result]:
+    origins = _Origins(ctx.estate.settings)
+    for resource in ctx.estate.resources:
+        yield from _in_resource(resource, origins)
+    for block in ctx.estate.settings:
+        if block.kind.startswith(_CONFIGURATION):
+            yield from _in_configuration(block, origins)
+
+
+def _in_resource(resource: Resource, origins: _Origins) -> Iterable[Result]:
     seen: set[tuple[str, str]] = set()
     if resource.kind == "aws_ssm_parameter" and resource.get("type") == "SecureString":
         value = resource.get("value")
         if isinstance(value, str) and value and not _PLACEHOLDER.match(value):
             seen.add(("value", fingerprint(value)))
-            yield failed(
-                resource,
-                f"SecureString parameter value written in the code ({fingerprint(value)})",
-                detail=f"value:{fingerprint(value)}",
+            yield _secret(
+                resource, "SecureString parameter value written in the code", "value", value, origins
             )
     for path, what, secret in _find(resource.attributes, ""):
         key = (path, fingerprint(secret))
         if key in seen:
             continue
         seen.add(key)
-        yield failed(
-            resource,
-            f"hard-coded {what} in {path} ({key[1]})",
-            detail=f"{path}:{key[1]}",
-        )
+        yield _secret(resource, f"hard-coded {what} in {path}", path, secret, origins)
     if not seen:
         yield passed(resource)
+
+
+def _in_configuration(block: Resource, origins: _Origins) -> Iterable[Result]:
+    """Provider and backend blocks: their credential arguments, then anything credential-shaped. A backend
+    block cannot use variables: what it holds is written in it."""
+    if block.kind.startswith("backend."):
+        origins = _Origins(())
+    seen: set[str] = set()
+    for argument, severity in _CONFIGURATION_KEYS.get(block.kind, {}).items():
+        value = block.get(argument)
+        if isinstance(value, str) and _literal(value):
+            seen.add(argument)
+            yield _secret(
+                block, f"hard-coded {argument} in {block.address}", argument, value, origins, severity
+            )
+    for path, what, secret in _find(block.attributes, ""):
+        if path not in seen and not _BLOCK_ID.match(secret):
+            seen.add(path)
+            yield _secret(block, f"hard-coded {what} in {path} of {block.address}", path, secret, origins)
+
+
+def _literal(value: str) -> bool:
+    return len(value) >= 6 and not (
+        _PLACEHOLDER.match(value) or _BLOCK_ID.match(value) or value.startswith(("${", "{{"))
+    )
+
+
+def _secret(
+    where: Resource,
+    message: str,
+    path: str,
+    secret: str,
+    origins: _Origins,
+    severity: Severity | None = None,
+) -> Result:
+    """A finding on ``where`` for ``secret`` (at attribute ``path``), located where the value is written: the default or
+    variable file line it came from through a variable, else the block itself."""
+    shown = fingerprint(secret)
+    origin = origins.of(where.root, secret)
+    written = ""
+    if origin is not None:
+        written = f", written in {origin[0]}:{origin[1]}" + (f" (var.{origin[2]})" if origin[2] else "")
+    return Result(
+        Status.FAIL,
+        f"{message}{written} ({shown})",
+        where,
+        detail=f"{path}:{shown}",
+        severity=severity,
+        at=(origin[0], origin[1]) if origin is not None else None,
+    )
 
 
 HARDCODED_SECRET = Check(
@@ -131,8 +214,8 @@ HARDCODED_SECRET = Check(
         compliance=("FSBP:CodeBuild.2",),
         peers=("CKV_AWS_41", "CKV_AWS_45", "CKV_AWS_46", "CKV_SECRET_2", "CKV_SECRET_6", "AVD-AWS-0029"),
     ),
-    kinds=("*",),
-    per_resource=_hardcoded,
+    kinds=(),
+    per_estate=_hardcoded,
 )
 
 CHECKS = (HARDCODED_SECRET,)

@@ -38,6 +38,10 @@ class Estate:
     root_path: str = ""
     organization_id: str | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+    # Blocks that configure the deployment but are not resources (provider and backend blocks) and the
+    # places where input variables get their values (defaults, variable files): checked for what is
+    # written in them, never counted, linked or named as resources.
+    settings: tuple[Resource, ...] = ()
 
     # -- look-ups -------------------------------------------------------------------------------------------
     @cached_property
@@ -130,4 +134,5 @@ def merge(estates: Iterable[Estate]) -> Estate:
         errors=tuple(err for e in items for err in e.errors),
         root_path=first.root_path,
         organization_id=first.organization_id,
+        settings=tuple(s for e in items for s in e.settings),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ def load(
     from ringfence.sources.terraform.estate import build_estate, partition_of
     from ringfence.sources.terraform.loader import load_roots
     from ringfence.sources.terraform.mirror import account_in_code, known_values, region_in_code
+    from ringfence.sources.terraform.variables import settings
 
     folder = path.parent if path.is_file() else path
     notes: list[str] = []
@@ -37,4 +39,5 @@ def load(
     region = region_in_code(folder)
     known = known_values(account_id, region, partition_of(region))
     loads = load_roots(folder, var_files, excluded, jobs, known, progress)
-    return build_estate(loads, str(path), account_id, notes=notes)
+    estate = build_estate(loads, str(path), account_id, notes=notes)
+    return dataclasses.replace(estate, settings=settings(loads, folder, var_files))

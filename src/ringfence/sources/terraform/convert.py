@@ -76,7 +76,8 @@ def convert(
             kind = meta.get("type")
             if label == "provider" or (meta.get("path", "").startswith("provider.")):
                 providers.append(
-                    {k: v for k, v in block.items() if k != "__tfmeta"} | {"__name": meta.get("label")}
+                    {k: v for k, v in block.items() if k != "__tfmeta"}
+                    | {"__name": meta.get("label"), **_where(meta, load_dir, real_path, base)}
                 )
                 continue
             if kind not in ("resource", "data"):
@@ -127,6 +128,16 @@ def convert(
             )
         )
     return Loaded(tuple(out), tuple(providers))
+
+
+def _where(
+    meta: Mapping[str, Any], load_dir: Path, real_path: Callable[[Path], Path], base: Path
+) -> dict[str, Any]:
+    """A block's file (relative to ``base``) and lines, for blocks that do not become resources."""
+    if not meta.get("filename"):
+        return {}
+    file = _relative(real_path((load_dir / meta["filename"]).resolve()), base)
+    return {"__path": file, "__line": meta.get("line_start"), "__end_line": meta.get("line_end")}
 
 
 def _nested_references(block: Any) -> Any:
