@@ -75,9 +75,10 @@ def scan(
     except ConfigError as exc:
         raise _die(str(exc)) from None
     baseline_prints = _baseline(baseline) if baseline else frozenset()
-    if no_cache:
-        import os
+    import os
 
+    config.apply_limits(os.environ)  # `[terraform]` evaluation limits, for the evaluation's workers
+    if no_cache:
         os.environ["RINGFENCE_NO_CACHE"] = "1"
     started = time.monotonic()
     with _Progress(started) as progress:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,14 @@ class Config:
     account_id: str | None = None
     fail_on: str | None = None
     source: str | None = None
+    # `[terraform]` limits of an evaluation (see `sources.terraform.bounds` and `.isolation`): environment
+    # variable -> value; a variable already set in the environment wins.
+    terraform_limits: Mapping[str, str] = field(default_factory=dict)
+
+    def apply_limits(self, environ: MutableMapping[str, str]) -> None:
+        """Hand the configured evaluation limits to the evaluation (and its worker processes)."""
+        for name, value in self.terraform_limits.items():
+            environ.setdefault(name, value)
 
     def selects(self, rule_id: str) -> bool:
         def hit(patterns: tuple[str, ...]) -> bool:
@@ -97,4 +106,37 @@ def _parse(table: Mapping[str, Any], source: str) -> Config:
         account_id=str(account) if account is not None else None,
         fail_on=str(fail_on) if fail_on is not None else None,
         source=source,
+        terraform_limits=_terraform_limits(table.get("terraform"), source),
     )
+
+
+# Key of the `[terraform]` table -> the environment variable the evaluation reads.
+_TERRAFORM_LIMITS = {
+    "max_instances": "RINGFENCE_TF_MAX_INSTANCES",
+    "max_root_instances": "RINGFENCE_TF_MAX_ROOT_INSTANCES",
+    "memory_mb": "RINGFENCE_TF_MEMORY_MB",
+    "timeout": "RINGFENCE_TF_TIMEOUT",
+}
+
+
+def _terraform_limits(table: Any, source: str) -> dict[str, str]:
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: `terraform` must be a table")
+    limits: dict[str, str] = {}
+    for key, value in table.items():
+        name = _TERRAFORM_LIMITS.get(str(key).replace("-", "_"))
+        if name is None:
+            raise ConfigError(
+                f"{source}: terraform.{key} is not a setting (choose from {', '.join(_TERRAFORM_LIMITS)})"
+            )
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or value < 0
+            or not math.isfinite(value)
+        ):
+            raise ConfigError(f"{source}: terraform.{key} must be a number of at least 0 (0: no limit)")
+        limits[name] = str(value)
+    return limits

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.model import Resource
+from ringfence.sources.terraform import bounds
 from ringfence.sources.terraform.convert import convert
 from ringfence.sources.terraform.hcl import top_level_blocks
 from ringfence.sources.terraform.roots import ModuleCall, module_calls, tf_files
@@ -45,6 +46,8 @@ class Task:
     mirror: Path | None = None
     # Names of the root's .tf files to evaluate as blank (line numbers kept): files that make it fail.
     blank: tuple[str, ...] = ()
+    # Blocks of the root set aside before evaluation: expansions over the limits, infinite values.
+    expansions: bounds.Plan = field(default_factory=bounds.Plan)
 
     @property
     def source_root(self) -> Path:
@@ -83,11 +86,22 @@ def plan_tasks(root: Path, base: Path, var_files: tuple[Path, ...]) -> list[Task
     """
     var_files = (*auto_var_files(root), *var_files)  # Terraform's own files first: explicit ones win
     calls = module_calls(root)
+    # Calls that lead into a cycle are evaluated as blank (each is an error at the call, see `loader`).
+    cyclic = bounds.cyclic_calls(root)
+    expansions = bounds.plan(root, bounds.limits())
     if len(calls) <= SMALL_ROOT:
-        return [Task(root, base, var_files)]
-    groups = _related_groups(root, calls)
+        keep = tuple(sorted(c.name for c in calls if c.name not in cyclic)) if cyclic else None
+        return [Task(root, base, var_files, modules=keep, expansions=expansions)]
+    groups = _related_groups(root, [c for c in calls if c.name not in cyclic])
     tasks = [
-        Task(root, base, var_files, modules=tuple(sorted(group)), keep_root_resources=(i == 0))
+        Task(
+            root,
+            base,
+            var_files,
+            modules=tuple(sorted(group)),
+            keep_root_resources=(i == 0),
+            expansions=expansions,
+        )
         for i, group in enumerate(groups)
     ]
     # Biggest loads first, so that parallel workers finish together.
@@ -137,7 +151,7 @@ def cached(task: Task) -> TaskResult | None:
     if folder is None:
         return None
     try:
-        found = cache.load(folder, cache.key(task, _versions()))
+        found = cache.load(folder, cache.key(task, _key_versions()))
     except OSError:
         return None
     return dataclasses.replace(found, task=task) if found is not None else None
@@ -151,8 +165,13 @@ def run(task: Task) -> TaskResult:
     folder = cache.directory()
     if folder is not None and result.error is None and not task.blank:
         with suppress(OSError):
-            cache.store(folder, cache.key(task, _versions()), result)
+            cache.store(folder, cache.key(task, _key_versions()), result)
     return result
+
+
+def _key_versions() -> str:
+    # The expansion limits decide what is evaluated: results under other limits are not served.
+    return f"{_versions()}; {bounds.limits().describe()}"
 
 
 @functools.cache
@@ -187,6 +206,8 @@ def _evaluate(task: Task) -> TaskResult:
     with _copy_of_root(task) as (load_dir, var_names):
         for name in task.blank:
             _blank(load_dir / name)
+        for name in task.expansions.files() - set(task.blank):
+            _blank_spans(load_dir / name, task.expansions)
         try:
             parsed = tfparse.load_from_path(str(load_dir), vars_paths=list(var_names))
         except Exception as exc:  # noqa: BLE001 -- tfparse raises plain exceptions from its Go core
@@ -245,7 +266,30 @@ def _evaluate(task: Task) -> TaskResult:
         module_instances=instances,
         files=files,
         notes=tuple(notes),
+        file_errors=_bound_problems(task),
     )
+
+
+def _bound_problems(task: Task) -> tuple[tuple[str, int | None, str], ...]:
+    """The expansions set aside that this load reports: the root's own in the load that keeps the root's
+    resources, a module call's in the load that holds the call."""
+    return tuple(
+        (str(task.root / p.file.name), p.line, p.message)
+        for p in task.expansions.problems
+        if p.file.name not in task.blank
+        and (
+            (not p.module and task.keep_root_resources)
+            or (p.module and (task.modules is None or p.module in task.modules))
+        )
+    )
+
+
+def _blank_spans(file: Path, bound: bounds.Plan) -> None:
+    """Blank the lines the bounds set aside in a file of the evaluation copy (line numbers kept)."""
+    with suppress(OSError):
+        lines = file.read_text(encoding="utf-8").split("\n")
+        bound.apply(file.name, lines)
+        file.write_text("\n".join(lines), encoding="utf-8")
 
 
 def _blank(file: Path) -> None:

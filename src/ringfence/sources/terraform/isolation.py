@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ringfence.sources.terraform.bounds import env_number
 from ringfence.sources.terraform.evaluation import Task, TaskResult
 from ringfence.sources.terraform.roots import tf_files
 
@@ -49,17 +50,9 @@ class Limits:
 def limits() -> Limits:
     """The limits from ``RINGFENCE_TF_MEMORY_MB`` and ``RINGFENCE_TF_TIMEOUT``, else the defaults."""
     return Limits(
-        memory_mb=int(_number(MEMORY_ENV, DEFAULT_MEMORY_MB)),
-        timeout_s=_number(TIMEOUT_ENV, DEFAULT_TIMEOUT_S),
+        memory_mb=int(env_number(MEMORY_ENV, DEFAULT_MEMORY_MB)),
+        timeout_s=env_number(TIMEOUT_ENV, DEFAULT_TIMEOUT_S),
     )
-
-
-def _number(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if value >= 0 else default
 
 
 Report = Callable[[int], None]

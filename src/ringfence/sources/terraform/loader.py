@@ -44,17 +44,13 @@ def load_roots(
     base = base.resolve()
     roots = [base] if base.is_file() else find_roots(base, excluded)
     # Local module calls that lead nowhere, or round in a cycle (tfparse would expand a cycle until memory
-    # runs out), are input errors; a root whose calls cycle is not evaluated.
+    # runs out), are input errors; a root whose calls cycle is evaluated with those calls blanked (see
+    # `bounds.cyclic_calls`), so its other resources are still analysed.
     module_issues: list[InputError] = []
-    cyclic: set[Path] = set()
     if not base.is_file():
         for root in roots:
-            found, cycles = _module_problems(root, base)
-            module_issues += found
-            if cycles:
-                cyclic.add(root)
+            module_issues += _module_problems(root, base)[0]
         module_issues += _unreached_folders(base, roots, excluded)
-        roots = [r for r in roots if r not in cyclic]
     # Links that lead nowhere, pipes and devices named *.tf are reported; the tree is then evaluated from
     # a mirror without them (tfparse would wait on a pipe for ever, or read /dev/zero until memory ends).
     # Local modules above the scanned folder (`../../modules/net`) are evaluated where they lead, as

@@ -74,7 +74,8 @@ def find_roots(base: Path, excluded: tuple[str, ...] = ()) -> list[Path]:
     called: set[Path] = set()
     for folder in folders:
         for call in module_calls(folder):
-            if call.is_local:
+            # A folder calling itself is still a root (the call is an error of its own, see `loader`).
+            if call.is_local and (folder / call.source).resolve() != folder.resolve():
                 called.add((folder / call.source).resolve())
     return [f for f in folders if f.resolve() not in called]
 

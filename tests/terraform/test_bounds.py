@@ -1,0 +1,220 @@
+"""Expansions over the limits, infinite values and module cycles cost their own blocks, not the root.
+
+The limits are set tiny through the environment (or the configuration file) so that each input stays
+small: what is asserted is which blocks are analysed and what is said about the others.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ringfence.model import Unknown
+from ringfence.sources import load_estate
+
+GOOD = 'resource "aws_s3_bucket" "good" {\n  bucket = "good-bucket"\n}\n'
+
+
+@pytest.fixture(autouse=True)
+def _small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RINGFENCE_NO_CACHE", "1")
+    monkeypatch.setenv("RINGFENCE_TF_MAX_INSTANCES", "50")
+    monkeypatch.setenv("RINGFENCE_TF_MAX_ROOT_INSTANCES", "500")
+    monkeypatch.setenv("RINGFENCE_TF_TIMEOUT", "60")
+
+
+def _errors(estate: object) -> list[tuple[str, int | None, str]]:
+    return [(e.path, e.line, e.message) for e in estate.errors]  # type: ignore[attr-defined]
+
+
+OVER = {
+    "count": ("count = 1000", "count of 1,000 is over the limit of 50 instances per resource"),
+    "pow": ("count = pow(10, 3)", "count of 1,000 is over the limit of 50"),
+    "local": ("count = local.n * 2", "count of 200 is over the limit of 50"),
+    "length": ("count = length([for i in range(60) : i])", "count of 60 is over the limit of 50"),
+    "for_each_range": ("for_each = toset([for i in range(1e6) : tostring(i)])", "for_each of 1,000,000"),
+    "setproduct": (
+        'for_each = { for p in setproduct(range(10), range(10), range(10)) : join("-", p) => p }',
+        "for_each of 1,000 is over the limit of 50",
+    ),
+    "map": ("for_each = { " + ", ".join(f"k{i} = {i}" for i in range(60)) + " }", "for_each of 60"),
+}
+
+
+@pytest.mark.parametrize("family", sorted(OVER))
+def test_an_expansion_over_the_limit_is_unknown_and_the_rest_evaluated(write_tree, family: str) -> None:  # type: ignore[no-untyped-def]
+    expression, said = OVER[family]
+    root = write_tree(
+        {
+            "main.tf": "locals {\n  n = 100\n}\n"
+            f'resource "aws_s3_bucket" "many" {{\n  {expression}\n  bucket = "many"\n}}\n' + GOOD,
+        }
+    )
+    estate = load_estate([str(root)])
+    assert [r.address for r in estate.resources] == ["aws_s3_bucket.good"]
+    [(path, line, message)] = _errors(estate)
+    assert (path, line) == ("main.tf", 4)
+    assert message.startswith("aws_s3_bucket.many: ") and said in message
+    assert message.endswith("analysed as unknown")
+
+
+def test_an_expansion_under_the_limit_is_evaluated_in_full(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "main.tf": 'resource "aws_s3_bucket" "few" {\n  count  = pow(2, 5)\n  bucket = "few-${count.index}"\n}\n'
+        }
+    )
+    estate = load_estate([str(root)])
+    assert len(estate.of_kind("aws_s3_bucket")) == 32
+    assert not estate.errors
+
+
+def test_nested_dynamic_blocks_multiply(write_tree) -> None:  # type: ignore[no-untyped-def]
+    group = """resource "aws_security_group" "wide" {
+  dynamic "ingress" {
+    for_each = range(10)
+    content {
+      from_port = 0
+      to_port   = 0
+      protocol  = "-1"
+      dynamic "nested" {
+        for_each = range(10)
+        content {}
+      }
+    }
+  }
+}
+"""
+    estate = load_estate([str(write_tree({"sg.tf": group, "good.tf": GOOD}))])
+    assert [r.address for r in estate.resources] == ["aws_s3_bucket.good"]
+    [(path, line, message)] = _errors(estate)
+    assert (path, line) == ("sg.tf", 1)
+    assert 'dynamic "nested" of 100 blocks (10 x 10) is over the limit of 50 blocks per resource' in message
+
+
+def test_a_module_call_over_the_limit_is_unknown(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "main.tf": 'module "wide" {\n  source = "./mod"\n  count  = 1000000\n}\n'
+            'module "fine" {\n  source = "./mod"\n  count  = 2\n}\n'
+            'module "deep" {\n  source = "./big"\n}\n' + GOOD,
+            "mod/main.tf": 'resource "aws_s3_bucket" "inner" {\n  bucket = "inner"\n}\n',
+            "big/main.tf": 'resource "aws_s3_bucket" "inner" {\n  count  = 60\n  bucket = "inner"\n}\n',
+        }
+    )
+    estate = load_estate([str(root)])
+    assert sorted(r.address for r in estate.resources) == [
+        "aws_s3_bucket.good",
+        "module.fine[0].aws_s3_bucket.inner",
+        "module.fine[1].aws_s3_bucket.inner",
+    ]
+    errors = _errors(estate)
+    assert [(p, line) for p, line, _ in errors] == [("main.tf", 1), ("main.tf", 9)]
+    assert "module.wide: count of 1,000,000 is over the limit of 50" in errors[0][2]
+    assert "module.deep: the module holds 60 instances of one resource" in errors[1][2]
+
+
+def test_the_root_limit_sets_aside_what_goes_past_it(write_tree, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RINGFENCE_TF_MAX_ROOT_INSTANCES", "60")
+    blocks = [f'resource "aws_s3_bucket" "b{i}" {{\n  count  = 40\n  bucket = "b{i}"\n}}\n' for i in range(2)]
+    estate = load_estate([str(write_tree({"main.tf": "".join(blocks)}))])
+    assert {r.address.split("[")[0] for r in estate.resources} == {"aws_s3_bucket.b0"}
+    assert len(estate.resources) == 40
+    [(path, line, message)] = _errors(estate)
+    assert (path, line) == ("main.tf", 5)
+    assert "40 more instances bring the root to 80, over the limit of 60 per root" in message
+
+
+@pytest.mark.parametrize("expression", ["pow(10, 400)", "-pow(10, 400)", "1 / 0", "local.half * local.half"])
+def test_an_infinite_local_is_unknown_where_it_is_used(write_tree, expression: str) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "locals.tf": f'locals {{\n  half = pow(10, 200)\n  big  = {expression}\n  name = "fine"\n}}\n',
+            "main.tf": 'resource "aws_s3_bucket" "uses" {\n  bucket = "b-${local.big}"\n}\n'
+            'resource "aws_s3_bucket" "named" {\n  bucket = local.name\n}\n',
+        }
+    )
+    estate = load_estate([str(root)])
+    uses, named = estate.get("aws_s3_bucket.uses"), estate.get("aws_s3_bucket.named")
+    assert uses is not None and named is not None
+    assert isinstance(uses.get("bucket"), Unknown)
+    assert named.get("bucket") == "fine"
+    [(path, line, message)] = _errors(estate)
+    assert (path, line) == ("locals.tf", 3)
+    assert message.startswith("local.big evaluates to ") and "analysed as unknown" in message
+
+
+def test_an_infinite_argument_costs_its_resource_only(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {"main.tf": 'resource "aws_sqs_queue" "q" {\n  delay_seconds = pow(10, 400)\n}\n' + GOOD}
+    )
+    estate = load_estate([str(root)])
+    assert [r.address for r in estate.resources] == ["aws_s3_bucket.good"]
+    assert _errors(estate) == [
+        ("main.tf", 1, "aws_sqs_queue.q: delay_seconds evaluates to +Inf; analysed as unknown")
+    ]
+
+
+def test_a_cyclic_module_call_costs_that_call_only(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "main.tf": 'module "self" {\n  source = "./"\n}\nmodule "loop" {\n  source = "./m1"\n}\n'
+            'module "fine" {\n  source = "./ok"\n}\n' + GOOD,
+            "m1/main.tf": 'module "m2" {\n  source = "../m2"\n}\nresource "aws_s3_bucket" "m1" {}\n',
+            "m2/main.tf": 'module "m1" {\n  source = "../m1"\n}\n',
+            "ok/main.tf": 'resource "aws_s3_bucket" "ok" {\n  bucket = "ok"\n}\n',
+        }
+    )
+    estate = load_estate([str(root)])
+    assert sorted(r.address for r in estate.resources) == [
+        "aws_s3_bucket.good",
+        "module.fine.aws_s3_bucket.ok",
+    ]
+    errors = {(p, line): m for p, line, m in _errors(estate)}
+    assert "cycle . -> ." in errors[("main.tf", 1)]
+    assert "cycle . -> m1 -> m2 -> m1" in errors[("m2/main.tf", 1)]
+
+
+def test_limits_from_the_configuration_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RINGFENCE_TF_MAX_INSTANCES")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_s3_bucket" "many" {\n  count  = 8\n  bucket = "many"\n}\n' + GOOD, encoding="utf-8"
+    )
+    (tmp_path / ".ringfence.toml").write_text("[terraform]\nmax_instances = 5\n", encoding="utf-8")
+
+    def scan() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ringfence", "scan", str(tmp_path), "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    report = json.loads(scan().stdout)
+    assert report["summary"]["resources"] == 1
+    assert [e["line"] for e in report["errors"]] == [1]
+    assert "over the limit of 5 instances" in report["errors"][0]["message"]
+    # The environment wins over the file.
+    monkeypatch.setenv("RINGFENCE_TF_MAX_INSTANCES", "10")
+    assert json.loads(scan().stdout)["summary"]["resources"] == 9
+    (tmp_path / ".ringfence.toml").write_text("[terraform]\nmax_instance = 5\n", encoding="utf-8")
+    done = scan()
+    assert done.returncode == 2
+    assert "terraform.max_instance is not a setting" in done.stderr
+
+
+def test_cached_results_follow_the_limits(
+    write_tree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("RINGFENCE_NO_CACHE")
+    monkeypatch.setenv("RINGFENCE_CACHE_DIR", str(tmp_path / "cache"))
+    root = write_tree({"tf/main.tf": 'resource "aws_s3_bucket" "many" {\n  count  = 30\n  bucket = "m"\n}\n'})
+    assert len(load_estate([str(root / "tf")]).resources) == 30
+    monkeypatch.setenv("RINGFENCE_TF_MAX_INSTANCES", "20")
+    again = load_estate([str(root / "tf")])
+    assert not again.resources
+    assert "count of 30 is over the limit of 20" in again.errors[0].message
