@@ -218,3 +218,22 @@ def test_cached_results_follow_the_limits(
     again = load_estate([str(root / "tf")])
     assert not again.resources
     assert "count of 30 is over the limit of 20" in again.errors[0].message
+
+
+def test_a_worker_out_of_memory_costs_its_file_and_names_the_line(
+    write_tree, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RINGFENCE_TF_MEMORY_MB", "1000")
+    bomb = "# grows past any limit\n\nlocals {\n  a = setproduct(range(100), range(100), range(100), range(100))\n}\n"
+    root = write_tree(
+        {
+            "a.tf": GOOD,
+            "b.tf": bomb,
+            "c.tf": 'resource "aws_s3_bucket" "other" {\n  bucket = "other"\n}\n',
+        }
+    )
+    estate = load_estate([str(root)])
+    assert sorted(r.address for r in estate.resources) == ["aws_s3_bucket.good", "aws_s3_bucket.other"]
+    [(path, line, message)] = _errors(estate)
+    assert (path, line) == ("b.tf", 3)
+    assert "out of memory" in message and "goroutine" not in message

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ringfence.sources.terraform.bounds import env_number
 from ringfence.sources.terraform.evaluation import Task, TaskResult
+from ringfence.sources.terraform.hcl import top_level_blocks
 from ringfence.sources.terraform.roots import tf_files
 
 MEMORY_ENV = "RINGFENCE_TF_MEMORY_MB"
@@ -196,8 +197,9 @@ def _narrowed(failed: TaskResult, bounds: Limits) -> TaskResult:
 def _culprit(
     task: Task, candidates: list[str], blank: set[str], failed: TaskResult, bounds: Limits
 ) -> tuple[str, int | None] | None:
-    """The root file that makes ``failed`` fail, with the line its message names: the file the message
-    names, else found by bisection (blanking a half that holds it makes the evaluation pass)."""
+    """The root file that makes ``failed`` fail, with the line its message names (or of the file's only
+    block): the file the message names, else found by bisection (blanking a half that holds it makes the
+    evaluation pass)."""
     place = _PLACE.search(failed.error or "")
     if place is not None and Path(place.group(1)).name in candidates:
         return Path(place.group(1)).name, int(place.group(2))
@@ -211,11 +213,21 @@ def _culprit(
             candidates = rest
         else:
             candidates = half
-    return candidates[0], _line_named(failed.error or "", candidates[0])
+    name = candidates[0]
+    return name, _line_named(failed.error or "", name) or _only_block(task.source_root / name)
 
 
 def _blanked(task: Task, blank: set[str], more: Sequence[str]) -> Task:
     return dataclasses.replace(task, blank=tuple(sorted(blank | set(more))))
+
+
+def _only_block(file: Path) -> int | None:
+    """The line of the file's one top-level block: where a failure of that file sits."""
+    try:
+        blocks = top_level_blocks(file.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    return blocks[0].start if len(blocks) == 1 else None
 
 
 def _line_named(message: str, name: str) -> int | None:
