@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.model import Provenance, Ref, Resource, Unknown
+from ringfence.sources.terraform.fallbacks import fallback_unknown, may_fall_back
 from ringfence.sources.terraform.hcl import comments_for
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -68,12 +69,15 @@ def convert(
     blocks: list[tuple[str, dict[str, Any]]] = []
     ids: dict[str, str] = {}
     providers: list[Mapping[str, Any]] = []
+    unset: set[str] = set()  # variables (by module path) without a default
     for label, items in parsed.items():
         for block in items if isinstance(items, list) else [items]:
             if not isinstance(block, dict):
                 continue
             meta = block.get("__tfmeta", {})
             kind = meta.get("type")
+            if label == "variable" and "default" not in block:
+                unset.add(str(meta.get("path", "")))
             if label == "provider" or (meta.get("path", "").startswith("provider.")):
                 providers.append(
                     {k: v for k, v in block.items() if k != "__tfmeta"}
@@ -113,6 +117,8 @@ def convert(
             for key, value in block.items()
             if key not in ("__tfmeta", "id") and key not in _META_ARGS
         }
+        if may_fall_back(text):
+            _fallbacks(attributes, block, text, guess, unset, _module_prefix(address))
         rel = _relative(file, base)
         tags = attributes.get("tags")
         out.append(
@@ -230,6 +236,24 @@ def _module_prefix(address: str) -> str:
         prefix += parts[:2]
         parts = parts[2:]
     return ".".join(prefix) + "." if prefix else ""
+
+
+def _fallbacks(
+    attributes: dict[str, Any],
+    block: Mapping[str, Any],
+    text: str,
+    guess: _AttributeGuess,
+    unset: set[str],
+    prefix: str,
+) -> None:
+    """Attributes whose try()/coalesce()/lookup() fell back over an unresolved value are not known."""
+    variables = {
+        path[len(prefix) + len("variable.") :] for path in unset if path.startswith(prefix + "variable.")
+    }
+    for key in list(attributes):
+        found = fallback_unknown(key, block.get(key), text, variables, guess.unresolved)
+        if found is not None:
+            attributes[key] = found
 
 
 def _null(key: str, text: str) -> Unknown | None:

@@ -4,6 +4,7 @@ JSON policy that will be deployed."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,9 +22,13 @@ _KEYS = (
 
 def render_policy_document(attrs: Mapping[str, Any], resolve: Callable[[Any], Any]) -> str | Unknown:
     """The policy JSON, or Unknown naming what is not known before apply."""
-    statements: list[dict[str, Any]] = []
-    for source in as_list(resolve(attrs.get("source_policy_documents"))):
-        statements.extend(_statements_of(source))
+    sources = _documents(attrs, ("source_json", "source_policy_documents"), resolve)
+    overrides = _documents(attrs, ("override_policy_documents", "override_json"), resolve)
+    if isinstance(sources, Unknown):
+        return sources
+    if isinstance(overrides, Unknown):
+        return overrides
+    statements = [statement for document in sources for statement in document]
     by_sid = {s.get("Sid"): i for i, s in enumerate(statements) if s.get("Sid")}
     for block in as_list(attrs.get("statement")):
         if not isinstance(block, Mapping):
@@ -34,8 +39,8 @@ def render_policy_document(attrs: Mapping[str, Any], resolve: Callable[[Any], An
             statements[by_sid[sid]] = statement  # a statement with the same sid replaces the source's
         else:
             statements.append(statement)
-    for override in as_list(resolve(attrs.get("override_policy_documents"))):
-        for statement in _statements_of(override):
+    for override in overrides:
+        for statement in override:
             sid = statement.get("Sid")
             index = next((i for i, s in enumerate(statements) if sid and s.get("Sid") == sid), None)
             if index is None:
@@ -54,15 +59,41 @@ def render_policy_document(attrs: Mapping[str, Any], resolve: Callable[[Any], An
     return json.dumps(document, separators=(",", ":"))
 
 
-def _statements_of(source: Any) -> list[dict[str, Any]]:
-    if isinstance(source, str):
-        try:
-            parsed = json.loads(source)
-        except ValueError:
-            return []
-        items = parsed.get("Statement", []) if isinstance(parsed, dict) else []
-        return [s for s in as_list(items) if isinstance(s, dict)]
-    return []
+def _documents(
+    attrs: Mapping[str, Any], keys: tuple[str, ...], resolve: Callable[[Any], Any]
+) -> list[list[dict[str, Any]]] | Unknown:
+    """The statements of each document merged in through ``keys``, in the provider's order; Unknown when
+    one of them is not known before apply (rendering without it would judge a different policy)."""
+    documents: list[list[dict[str, Any]]] = []
+    for key in keys:
+        for source in as_list(resolve(attrs.get(key))):
+            statements = _statements_of(source)
+            if isinstance(statements, str):
+                return Unknown(f"{key} is not known before apply: {statements}")
+            documents.append(statements)
+    return documents
+
+
+def _statements_of(source: Any) -> list[dict[str, Any]] | str:
+    """The statements of one JSON policy document, or why they are not known: a value Terraform computes,
+    a placeholder tfparse put inside the text in place of one, or text that is not a policy document."""
+    if not isinstance(source, str):
+        return _first_unknown(source) or "a value computed after apply"
+    try:
+        parsed = json.loads(source)
+    except ValueError:
+        parsed = None
+    items = as_list(parsed.get("Statement", [])) if isinstance(parsed, dict) else None
+    if items is None or not all(isinstance(s, dict) for s in items):
+        return "the text is not a JSON policy document"
+    if _PLACEHOLDER.search(json.dumps([{k: v for k, v in s.items() if k != "Condition"} for s in items])):
+        return "the document holds a value computed after apply"
+    return items
+
+
+# tfparse writes a value it cannot compute as a random UUID, also inside strings such as a jsonencode()d
+# document; no action, resource or principal has that shape (condition values, e.g. an external id, may).
+_PLACEHOLDER = re.compile(r'"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"')
 
 
 def _statement(block: Mapping[str, Any], resolve: Callable[[Any], Any]) -> dict[str, Any]:
