@@ -159,3 +159,37 @@ resource "aws_iam_policy" "tried" {{
     )
     assert policy_of(estate, "aws_iam_policy.tried") == ADMIN
     assert "fail" in statuses(estate, "aws_iam_policy.tried")
+
+
+def trust(principal: str) -> str:
+    return f"""
+variable "who" {{ type = string }}
+data "aws_iam_policy_document" "trust" {{
+  statement {{
+    actions = ["sts:AssumeRole"]
+    principals {{
+      type        = "Service"
+      identifiers = [{principal}]
+    }}
+  }}
+}}
+resource "aws_iam_role" "r" {{
+  name               = "r"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}}
+"""
+
+
+def trust_results(estate: Estate) -> list[tuple[str, str]]:
+    result = run_checks(estate)
+    return [(str(f.status), f.message) for f in result.findings if f.rule_id == "iam.trust-policy-scoped"]
+
+
+def test_trust_of_an_empty_or_unknown_principal_is_named(tmp_path: Path) -> None:
+    empty = trust_results(scan(tmp_path / "empty", trust('""')))
+    assert len(empty) == 1 and "empty Service principal" in empty[0][1], empty
+    assert "trusts  without" not in empty[0][1]
+    unknown = trust_results(scan(tmp_path / "unknown", trust("var.who")))
+    assert [status for status, _ in unknown] == ["unknown"], unknown
+    known = trust_results(scan(tmp_path / "known", trust('"sns.amazonaws.com"')))
+    assert len(known) == 1 and "trusts sns.amazonaws.com without aws:SourceArn" in known[0][1], known

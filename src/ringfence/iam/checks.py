@@ -387,7 +387,10 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
                 problems.append((s, "trusts every principal but those listed (NotPrincipal)"))
                 continue
             for p in s.principals or ():
-                if p.kind == "*" or (p.kind == "AWS" and p.value == "*"):
+                if not p.value.strip():
+                    # AWS refuses the document (MalformedPolicyDocument): nothing is trusted as written
+                    problems.append((s, f"names an empty {p.kind} principal, which AWS rejects"))
+                elif p.kind == "*" or (p.kind == "AWS" and p.value == "*"):
                     if not keys & _RESTRICTING_KEYS:
                         problems.append((s, "trusts any principal (*)"))
                 elif p.kind == "AWS":
