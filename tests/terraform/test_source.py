@@ -185,7 +185,9 @@ def test_unresolved_remote_module_is_said(write_tree) -> None:  # type: ignore[n
     )
     estate = load_estate([str(root)])
     assert [r.address for r in estate.resources] == ["aws_s3_bucket.b"]
-    assert any("module.vpc" in n and "not resolved" in n for n in estate.notes)
+    [unknown] = estate.errors
+    assert (unknown.path, unknown.line, unknown.undecided) == ("main.tf", 1, True)
+    assert unknown.message.startswith("module.vpc (source 'terraform-aws-modules/vpc/aws') not downloaded")
 
 
 def test_plan_json(tmp_path: Path) -> None:
@@ -280,7 +282,7 @@ def test_remote_modules_are_read_from_dot_terraform(write_tree) -> None:  # type
     assert [(r.address, r.get("cidr_block")) for r in estate.resources] == [
         ("module.vpc.aws_vpc.this", "10.5.0.0/16")
     ]
-    assert not any("not resolved" in n for n in estate.notes)
+    assert not estate.errors
 
 
 def test_caller_identity_region_and_partition_are_written_in(write_tree) -> None:  # type: ignore[no-untyped-def]

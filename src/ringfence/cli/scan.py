@@ -106,13 +106,20 @@ def scan(
             output.write_text(text if isinstance(text, str) else "", encoding="utf-8")
         except OSError as exc:
             raise _die(f"--output {output}: cannot write: {exc.strerror or exc}") from None
-    if not estate.resources and estate.errors:
-        typer.echo(
-            f"ringfence: nothing could be read: {estate.errors[0].path}: {estate.errors[0].message}", err=True
-        )
+    unread = [e for e in estate.errors if not e.undecided]
+    if not estate.resources and unread:
+        typer.echo(f"ringfence: nothing could be read: {unread[0].path}: {unread[0].message}", err=True)
         raise typer.Exit(2)
+    if not estate.resources:
+        # Files were read and yield nothing to check: not a pass (unknown: --fail-on-unknown fails).
+        typer.echo(
+            f"ringfence: warning: {', '.join(paths)}: no resources were read: nothing was checked", err=True
+        )
     threshold = fail_on.value if fail_on is not None else (config.fail_on or "high")
-    raise typer.Exit(exit_code(result, threshold, fail_on_unknown))
+    code = exit_code(result, threshold, fail_on_unknown)
+    if not estate.resources and fail_on_unknown and threshold != "none":
+        code = max(code, 1)
+    raise typer.Exit(code)
 
 
 def _render(result: Any, output_format: str, to_stdout: bool) -> str | None:
@@ -146,7 +153,9 @@ def _render(result: Any, output_format: str, to_stdout: bool) -> str | None:
 
 
 def _intents(explicit: str | None, estate: Any) -> tuple[list[Any], Any]:
-    """The intents to verify, and the estate with an error entry if the default file cannot be read."""
+    """The intents to verify, and the estate with an error entry for each intents file that cannot be
+    read. Besides the file at the scanned folder, each Terraform root's own `ringfence.yaml` is read and
+    applies to that root's resources only."""
     import dataclasses
 
     from ringfence.model import InputError
@@ -160,13 +169,70 @@ def _intents(explicit: str | None, estate: Any) -> tuple[list[Any], Any]:
         except IntentError as exc:
             raise _die(f"{exc.path}:{exc.line or 0}: {exc.message}") from None
     found = find_intents_file(estate)
-    if found is None:
-        return [], estate
-    try:
-        return load_intents(found), estate
-    except IntentError as exc:
-        error = InputError(Path(exc.path).name, exc.line, f"intents: {exc.message}")
-        return [], dataclasses.replace(estate, errors=(*estate.errors, error))
+    files: list[tuple[str, str | None]] = [(found, None)] if found is not None else []
+    nested, stray = _root_intents_files(estate)
+    files += nested
+    intents: list[Any] = []
+    errors: list[InputError] = []
+    notes: list[str] = []
+    for path, root in files:
+        shown = _shown_path(path, estate.root_path)
+        try:
+            intents += [dataclasses.replace(i, root=root) for i in load_intents(path)]
+        except IntentError as exc:
+            errors.append(InputError(shown, exc.line, f"intents: {exc.message}"))
+            continue
+        if root is not None:
+            notes.append(f"intents of root {root} read from {shown}")
+    errors += [
+        InputError(
+            _shown_path(path, estate.root_path),
+            None,
+            "intents: not beside the .tf files of a Terraform root that was scanned: not verified "
+            "(move it to its root's folder, or pass --intents)",
+            undecided=True,
+        )
+        for path in stray
+    ]
+    if errors or notes:
+        estate = dataclasses.replace(
+            estate, errors=(*estate.errors, *errors), notes=tuple(dict.fromkeys((*estate.notes, *notes)))
+        )
+    return intents, estate
+
+
+def _root_intents_files(estate: Any) -> tuple[list[tuple[str, str]], list[str]]:
+    """Under the scanned folder: the `ringfence.yaml` of each Terraform root other than the folder itself
+    (with the root's label), and those that sit beside no scanned root."""
+    import os
+
+    from ringfence.network.intents import INTENTS_FILE
+    from ringfence.sources import walk
+
+    base = estate.root_path
+    if not base or not os.path.isdir(base):
+        return [], []
+    roots = {r.root for r in estate.resources if r.root}
+    found: list[tuple[str, str]] = []
+    stray: list[str] = []
+    for folder, files in walk(Path(base)):
+        label = Path(os.path.relpath(folder, base)).as_posix()
+        if INTENTS_FILE not in files or label == ".":
+            continue
+        path = str(folder / INTENTS_FILE)
+        if label in roots:
+            found.append((path, label))
+        else:
+            stray.append(path)
+    return found, stray
+
+
+def _shown_path(path: str, root_path: str) -> str:
+    """An intents file named relative to the scanned folder."""
+    import os
+
+    base = root_path if os.path.isdir(root_path) else os.path.dirname(root_path)
+    return Path(os.path.relpath(path, base)).as_posix() if base else Path(path).name
 
 
 def _baseline(path: Path) -> frozenset[str]:

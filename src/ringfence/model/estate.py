@@ -20,6 +20,9 @@ class InputError:
     path: str
     line: int | None
     message: str
+    # The input was read, but what it stands for cannot be known (a module `terraform init` has not
+    # downloaded, a root with no resources): unknown, not a failure to read.
+    undecided: bool = False
 
 
 @dataclass(frozen=True)

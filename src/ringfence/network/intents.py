@@ -45,6 +45,9 @@ class Intent:
     protocol: str | None = None
     path: str = ""
     line: int | None = None
+    # The Terraform root (folder label) whose `ringfence.yaml` holds the intent: its addresses and tag
+    # selectors name that root's resources. None: the whole estate.
+    root: str | None = None
 
     @property
     def rule_id(self) -> str:
@@ -158,16 +161,24 @@ def load_intents(path: str) -> list[Intent]:
 
 def _select(net: Network, selector: Any, intent: Intent) -> list[str]:
     """An address (or ``internet``, IP, CIDR), a list of them, or ``{tag: {key: value}}``."""
+
+    def scoped(name: str) -> str:
+        # Several roots scanned: the root's resources are prefixed with its folder (`envs/prod:`).
+        prefixed = f"{intent.root}:{name}"
+        return prefixed if intent.root and prefixed in net.estate.by_address else name
+
     if isinstance(selector, str):
-        return [selector]
+        return [scoped(selector)]
     if isinstance(selector, list):
-        return [str(s) for s in selector]
+        return [scoped(str(s)) for s in selector]
     if isinstance(selector, Mapping) and isinstance(selector.get("tag"), Mapping):
         wanted = {str(k): str(v) for k, v in selector["tag"].items()}
         return sorted(
             r.address
             for r in net.estate.resources
-            if all(r.tags.get(k) == v for k, v in wanted.items()) and placements(net, r.address)
+            if all(r.tags.get(k) == v for k, v in wanted.items())
+            and (intent.root is None or r.root == intent.root)
+            and placements(net, r.address)
         )
     raise IntentError(intent.path, intent.line, f"cannot select resources with {selector!r}")
 

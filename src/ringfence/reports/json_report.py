@@ -47,7 +47,15 @@ def report(result: ScanResult) -> dict[str, Any]:
         "tool": {"name": "ringfence", "version": __version__},
         "account_id": result.estate.account_id,
         "findings": [finding_dict(f) for f in result.findings],
-        "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
+        "errors": [
+            {
+                "path": e.path,
+                "line": e.line,
+                "message": e.message,
+                **({"status": "unknown"} if e.undecided else {}),
+            }
+            for e in result.errors
+        ],
         "notes": list(result.estate.notes),
         "summary": summary(result),
     }

@@ -63,7 +63,8 @@ def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
         console.print()
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
-        console.print(f"[bold red]error[/bold red] {_shown(where)}: {_shown(e.message)}")
+        kind = "[bold yellow]unknown[/bold yellow]" if e.undecided else "[bold red]error[/bold red]"
+        console.print(f"{kind} {_shown(where)}: {_shown(e.message)}")
     for note in result.estate.notes:
         console.print(f"[dim]note: {_shown(note)}[/dim]")
     counts = {s: 0 for s in Severity}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.model import Estate, InputError, merge
@@ -33,25 +36,101 @@ def load_estate(
         if path.is_file():
             estates.append(_load_file(path, var_files, account_id))
             continue
-        if not _has_inputs(path):
-            raise SourceError(f"{raw}: no Terraform, CloudFormation or Kubernetes files found")
-        from ringfence.sources import terraform
-
-        estates.append(
-            terraform.load(
-                path,
-                var_files=[Path(v) for v in var_files],
-                account_id=account_id,
-                excluded=tuple(excluded),
-                jobs=jobs,
-                progress=progress,
+        found = inputs_in(path)
+        if not found.terraform and not found.plans:
+            raise SourceError(
+                f"{raw}: nothing to scan: no Terraform files (*.tf, *.tf.json) and no Terraform plan JSON "
+                "(terraform show -json) in it or below it"
             )
-        )
+        estates.append(_load_folder(path, found, var_files, account_id, tuple(excluded), jobs, progress))
     return merge(estates)
 
 
-def _has_inputs(folder: Path) -> bool:
-    return any(next(folder.rglob(pattern), None) is not None for pattern in ("*.tf", "*.json"))
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a scan reads in a folder. (CloudFormation templates and Kubernetes manifests join here with
+    their sources.)"""
+
+    terraform: bool  # some *.tf or *.tf.json file
+    plans: tuple[Path, ...]  # Terraform plan JSON files
+
+
+_SKIP_DIRS = frozenset({"node_modules", "__pycache__"})  # and every folder whose name starts with a dot
+_PLAN_MARK = b'"format_version"'
+
+
+def walk(folder: Path) -> Iterator[tuple[Path, list[str]]]:
+    """Each folder under ``folder`` (itself included) where the estate's files may be, with its file
+    names, in order: not `.terraform`, `.git` or other hidden folders, nor installed packages."""
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        yield Path(current), sorted(files)
+
+
+def inputs_in(folder: Path) -> Inputs:
+    """The one place that decides which files under ``folder`` are infrastructure a scan reads."""
+    from ringfence.sources.terraform.plan import is_plan
+
+    terraform = False
+    plans: list[Path] = []
+    for current, files in walk(folder):
+        for name in files:
+            if name.endswith((".tf", ".tf.json")):
+                terraform = True
+            elif name.endswith(".json"):
+                path = current / name
+                try:
+                    with path.open("rb") as handle:
+                        head = handle.read(4096)
+                except OSError:
+                    continue
+                if _PLAN_MARK in head and is_plan(path):
+                    plans.append(path)
+    return Inputs(terraform, tuple(plans))
+
+
+def _load_folder(
+    path: Path,
+    found: Inputs,
+    var_files: Sequence[str],
+    account_id: str | None,
+    excluded: tuple[str, ...],
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> Estate:
+    """A folder's Terraform roots; or, when it holds no Terraform, its plan files."""
+    if not found.terraform:
+        from ringfence.sources.terraform.plan import load_plan
+
+        return merge(load_plan(plan, account_id=account_id) for plan in found.plans)
+    from ringfence.sources import terraform
+
+    estate = terraform.load(
+        path,
+        var_files=[Path(v) for v in var_files],
+        account_id=account_id,
+        excluded=excluded,
+        jobs=jobs,
+        progress=progress,
+    )
+    notes = tuple(
+        f"{os.path.relpath(plan, path)}: a Terraform plan beside Terraform files is not read (scan it by itself)"
+        for plan in found.plans
+    )
+    errors: tuple[InputError, ...] = ()
+    if not estate.resources and not estate.errors:
+        # Every root excluded, or none evaluated: the files were found, nothing was read from them.
+        errors = (
+            InputError(
+                ".",
+                None,
+                "no resources: no Terraform root was evaluated: nothing was checked",
+                undecided=True,
+            ),
+        )
+    if not notes and not errors:
+        return estate
+    return dataclasses.replace(estate, notes=(*estate.notes, *notes), errors=(*estate.errors, *errors))
 
 
 def _load_file(path: Path, var_files: Sequence[str], account_id: str | None) -> Estate:
@@ -61,7 +140,7 @@ def _load_file(path: Path, var_files: Sequence[str], account_id: str | None) -> 
         raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
     if not head.strip():
         raise SourceError(f"{path}: the file is empty")
-    if path.suffix == ".json":
+    if path.suffix == ".json" and not path.name.endswith(".tf.json"):
         from ringfence.sources.terraform.plan import is_plan, load_plan
 
         if is_plan(path):
@@ -69,14 +148,12 @@ def _load_file(path: Path, var_files: Sequence[str], account_id: str | None) -> 
         return Estate(
             resources=(), errors=(InputError(str(path), None, "not a Terraform plan (terraform show -json)"),)
         )
-    if path.suffix == ".tf":
+    if path.name.endswith((".tf", ".tf.json")):
         from ringfence.sources import terraform
 
         estate = terraform.load(path, var_files=[Path(v) for v in var_files], account_id=account_id)
         name = path.name
         keep = tuple(r for r in estate.resources if (r.provenance.path or "").endswith(name))
-        import dataclasses
-
         from ringfence.model.linker import link
 
         return dataclasses.replace(estate, resources=keep, relations=link(keep))

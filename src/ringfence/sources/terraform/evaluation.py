@@ -27,6 +27,7 @@ from ringfence.model import Resource
 from ringfence.sources.terraform import bounds
 from ringfence.sources.terraform.convert import convert
 from ringfence.sources.terraform.hcl import top_level_blocks
+from ringfence.sources.terraform.mirror import Mirror
 from ringfence.sources.terraform.roots import ModuleCall, module_calls, tf_files
 from ringfence.sources.terraform.variables import auto_var_files
 
@@ -42,8 +43,9 @@ class Task:
     # Module calls to keep in this load; None keeps all of them.
     modules: tuple[str, ...] | None = None
     keep_root_resources: bool = True
-    # A rewritten copy of ``base`` to evaluate instead of the user's files (see ``mirror``).
-    mirror: Path | None = None
+    # A rewritten copy of ``base`` (and of the local modules above it) to evaluate instead of the user's
+    # files (see ``mirror``).
+    mirror: Mirror | None = None
     # Names of the root's .tf files to evaluate as blank (line numbers kept): files that make it fail.
     blank: tuple[str, ...] = ()
     # Blocks of the root set aside before evaluation: expansions over the limits, infinite values.
@@ -53,7 +55,7 @@ class Task:
     def source_root(self) -> Path:
         if self.mirror is None:
             return self.root
-        return self.mirror / self.root.resolve().relative_to(self.base.resolve())
+        return self.mirror.base / self.root.resolve().relative_to(self.base.resolve())
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,30 +319,27 @@ class _RealPaths:
     def __init__(self, load_dir: Path, task: Task) -> None:
         self.load_dir = load_dir
         self.source_root = task.source_root.resolve()
-        self.mirror = task.mirror.resolve() if task.mirror is not None else None
         self.base = task.base.resolve()
+        # Each mirrored folder with the user's folder it copies: the scanned folder (recursively) first,
+        # then the local modules above it (each alone).
+        self.copies: tuple[tuple[Path, Path, bool], ...] = ()
+        self.mirror = task.mirror
+        if task.mirror is not None:
+            self.copies = (
+                (task.mirror.base.resolve(), self.base, True),
+                *((copy.resolve(), real, False) for copy, real in task.mirror.outside),
+            )
 
     def __call__(self, path: Path) -> Path:
         with suppress(ValueError):
             path = self.source_root / path.relative_to(self.load_dir)
-        if self.mirror is not None:
-            try:
-                inside = path.relative_to(self.mirror)
-            except ValueError:
-                tree = next(
-                    (
-                        p
-                        for p in (self.mirror, *self.mirror.parents)
-                        if p.parent.name.startswith("ringfence-mirror-")
-                    ),
-                    self.mirror,
-                )
-                if path.is_relative_to(tree):
-                    # Above the scanned folder in the mirror: a local module called from outside it.
-                    return Path(os.path.normpath(self.base / os.path.relpath(path, self.mirror)))
-                return path  # already the user's file (read through a link, as .terraform is)
-            return self.base / inside
-        return path
+        for copy, real, recursive in self.copies:
+            if path.is_relative_to(copy) and (recursive or path.parent == copy):
+                return real / path.relative_to(copy)
+        if self.mirror is not None and path.is_relative_to(self.mirror.top.resolve()):
+            # In the mirror, in no folder it copies (not expected): where it sits relative to the scan.
+            return Path(os.path.normpath(self.base / os.path.relpath(path, self.mirror.base.resolve())))
+        return path  # already the user's file (read through a link, as .terraform is)
 
 
 @contextmanager

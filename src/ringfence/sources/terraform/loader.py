@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,7 +170,9 @@ def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
     # Files the evaluation set aside are reported already (see `isolation`): they are not looked at again.
     set_aside = {str(Path(f).resolve()) for r in results for f, _, _ in r.file_errors}
     errors.extend(_unparsed_files(root, base, returned, set_aside))
-    notes.extend(_unresolved_modules(root, label, resources))
+    errors.extend(_unresolved_modules(root, base, label, resources))
+    if not any(not r.kind.startswith("data.") for r in resources.values()) and not errors:
+        errors.append(_no_resources(root, base, label))
     return RootLoad(root, label, tuple(resources.values()), tuple(providers), tuple(errors), tuple(notes))
 
 
@@ -262,24 +265,71 @@ def _unparsed_files(root: Path, base: Path, returned: set[str], set_aside: set[s
     ]
 
 
-def _unresolved_modules(root: Path, label: str, resources: dict[str, Resource]) -> list[str]:
-    """Remote module calls that `terraform init` has not downloaded into `.terraform/modules`."""
+def _unresolved_modules(
+    root: Path, base: Path, label: str, resources: Mapping[str, Resource]
+) -> list[InputError]:
+    """Remote module calls (of the root, of the modules it calls, of the modules `terraform init`
+    downloaded) that are not in `.terraform/modules`: what they would create is unknown. Each is named at
+    its call."""
+    downloaded = _downloaded_modules(root)
+    evaluated = {_INSTANCE_KEY.sub("", a) for a in resources if a.startswith("module.")}
+    problems: list[InputError] = []
+    seen: set[tuple[Path, str]] = set()
+
+    def visit(folder: Path, key: str, chain: tuple[Path, ...] = ()) -> None:
+        if (folder, key) in seen or not folder.is_dir() or folder in chain:  # a cycle: said at its call
+            return
+        seen.add((folder, key))
+        for call in module_calls(folder):
+            here = f"{key}.{call.name}" if key else call.name
+            if call.is_local:
+                visit((folder / call.source).resolve(), here, (*chain, folder))
+            elif here in downloaded:
+                visit(downloaded[here], here, (*chain, folder))
+            elif call.source:
+                address = "module." + ".module.".join(here.split("."))
+                if any(a.startswith(address + ".") for a in evaluated):
+                    continue  # the evaluator found it elsewhere
+                problems.append(
+                    InputError(
+                        _rel(call.file, base),
+                        call.start,
+                        f"{label + ':' if label else ''}{address} (source {call.source!r}) not downloaded: "
+                        "run `terraform init`; what it would create is unknown",
+                        undecided=True,
+                    )
+                )
+
+    visit(root.resolve(), "")
+    return problems
+
+
+def _no_resources(root: Path, base: Path, label: str) -> InputError:
+    """A root that yields no resource: what it declares (variables, outputs, providers, data sources, or
+    modules creating nothing) is read, but nothing in it can be checked: said, and counted as unknown."""
+    files = len(tf_files(root.resolve())) + len(list(root.resolve().glob("*.tf.json")))
+    return InputError(
+        label or ".",
+        None,
+        f"no resources: the Terraform root's {files} file{'s declare' if files != 1 else ' declares'} none "
+        "(only variables, outputs, providers, data sources or modules that create nothing): nothing was checked",
+        undecided=True,
+    )
+
+
+_INSTANCE_KEY = re.compile(r"\[[^\]]*\]")
+
+
+def _downloaded_modules(root: Path) -> dict[str, Path]:
+    """Module keys (`vpc`, `vpc.subnets`) -> their folders, from the manifest `terraform init` writes."""
     manifest = root / ".terraform" / "modules" / "modules.json"
-    known: set[str] = set()
-    if manifest.is_file():
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-            known = {str(m.get("Key", "")).split(".", 1)[0] for m in data.get("Modules", [])}
-        except (OSError, ValueError, AttributeError):
-            known = set()
-    notes: list[str] = []
-    prefixes = {a.split(".", 2)[1].split("[", 1)[0] for a in resources if a.startswith("module.")}
-    for call in module_calls(root):
-        if call.is_local or call.name in known or call.name in prefixes:
-            continue
-        where = f"{label}:" if label else ""
-        notes.append(
-            f"{where}module.{call.name} (source {call.source!r}) was not resolved: run `terraform init` "
-            "so that .terraform/modules holds it; its resources were not scanned"
-        )
-    return notes
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        entries = data.get("Modules", []) if isinstance(data, dict) else []
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, Path] = {}
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("Key") and isinstance(entry.get("Dir"), str):
+            found[str(entry["Key"])] = (root / entry["Dir"]).resolve()
+    return found

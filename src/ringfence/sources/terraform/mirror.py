@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 _SKIP = {".git", "node_modules", ".venv", "__pycache__", ".terragrunt-cache"}
@@ -166,28 +167,40 @@ def known_values(account_id: str, region: str | None, partition: str) -> dict[tu
     return values
 
 
+@dataclass(frozen=True, slots=True)
+class Mirror:
+    """Where a mirrored tree lies: ``base`` is the scanned folder's place in it, ``top`` the mirror's top
+    folder, ``outside`` each mirrored folder above the scanned one with the user's folder it copies."""
+
+    base: Path
+    top: Path
+    outside: tuple[tuple[Path, Path], ...] = ()
+
+
 @contextmanager
 def mirrored(
     base: Path,
     values: Mapping[tuple[str, str], str],
     skip: AbstractSet[Path] = frozenset(),
     outside: Sequence[Path] = (),
-) -> Iterator[Path]:
+) -> Iterator[Mirror]:
     """A temporary mirror of ``base``: rewritten ``.tf`` files, links to everything else, and nothing of the
     files in ``skip`` (those `unreadable_tf` refused: tfparse must not read them either). The folders in
     ``outside`` (local modules the tree calls above it) are mirrored too, each alone, where they sit
-    relative to ``base``, so that ``../../modules/x`` leads to them in the mirror as it does in the tree.
-    The path given is ``base``'s place in the mirror."""
+    relative to ``base``, so that ``../../modules/x`` leads to them in the mirror as it does in the tree."""
     base = base.resolve()
     folders = [f.resolve() for f in outside]
     top = Path(os.path.commonpath([base, *folders]))
     with tempfile.TemporaryDirectory(prefix="ringfence-mirror-") as tmp:
         tree = Path(tmp) / "tree"
+        copies: list[tuple[Path, Path]] = []
         for folder in folders:
-            _mirror_folder(folder, tree / folder.relative_to(top), values, skip, recursive=False)
+            copy = tree / folder.relative_to(top)
+            _mirror_folder(folder, copy, values, skip, recursive=False)
+            copies.append((copy, folder))
         mirror = tree / base.relative_to(top)
         _mirror_folder(base, mirror, values, skip, recursive=True)
-        yield mirror
+        yield Mirror(mirror, tree, tuple(copies))
 
 
 def _mirror_folder(
