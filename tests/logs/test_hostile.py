@@ -205,3 +205,130 @@ def test_a_null_record_costs_itself_and_the_other_records_are_read(tmp_path: Pat
         ("b.json", "record is null, not an object"),
     ]
     assert any(f.events == ("beside-null",) for f in report.detections)
+
+
+def _gzip_of_repeats(unit: bytes, times: int, head: bytes = b"", tail: bytes = b"") -> bytes:
+    """A gzip file of `head` + `unit` * `times` + `tail`, compressed piece by piece (never held whole)."""
+    import zlib
+
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)
+    out = [z.compress(head)]
+    block = unit * max(1, (1 << 20) // len(unit))
+    for _ in range(times // (len(block) // len(unit))):
+        out.append(z.compress(block))
+    out.append(z.compress(tail))
+    out.append(z.flush())
+    return b"".join(out)
+
+
+def test_a_gzip_bomb_stops_at_the_ratio_limit_and_the_records_before_it_are_kept(tmp_path: Path) -> None:
+    """40 MB of blank space after two good records, in a file of a few dozen KB: the ratio limit stops
+    it; the two records are in, the error names the file and the byte reached, and the next file is read."""
+    head = b'{"Records": [' + json.dumps(_stop(eventID="before-1")).encode() + b","
+    head += json.dumps(_stop(eventID="before-2")).encode() + b","
+    (tmp_path / "bomb.json.gz").write_bytes(_gzip_of_repeats(b" ", 40 << 20, head, b"]}"))
+    (tmp_path / "next.json").write_text(json.dumps([_stop(eventID="after")]))
+    report = detect([tmp_path], with_sigma=False)
+    (err,) = report.errors
+    assert Path(err.path).name == "bomb.json.gz" and err.unit == "byte"
+    assert "RINGFENCE_LOG_MAX_RATIO" in err.message and 16 << 20 <= err.offset < 40 << 20
+    assert report.events == 3
+
+
+def test_the_size_limit_is_set_in_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [json.dumps(_stop(eventID=f"line-{i}")) for i in range(200)]
+    (tmp_path / "lines.json").write_text("\n".join(lines) + "\n")
+    limit = len("\n".join(lines[:50])) + 1
+    monkeypatch.setenv("RINGFENCE_LOG_MAX_BYTES", str(limit))
+    report = detect([tmp_path], with_sigma=False)
+    (err,) = report.errors
+    assert "RINGFENCE_LOG_MAX_BYTES" in err.message and 0 < err.offset <= limit
+    assert 45 <= report.events <= 50  # the records before the limit, each whole
+    monkeypatch.setenv("RINGFENCE_LOG_MAX_BYTES", "0")  # 0: no limit
+    assert (detect([tmp_path], with_sigma=False).events, detect([tmp_path]).errors) == (200, ())
+
+
+def test_a_bomb_of_brackets_is_one_error_not_a_memory_error(tmp_path: Path) -> None:
+    (tmp_path / "brackets.json.gz").write_bytes(_gzip_of_repeats(b"[", 300 << 20, b'{"Records": ['))
+    (tmp_path / "lines.json.gz").write_bytes(_gzip_of_repeats(b"[", 300 << 20, b'{"a": '))
+    (tmp_path / "good.json").write_text(json.dumps([_stop(eventID="good")]))
+    code, out, err = _run(str(tmp_path), "--format", "json", "--no-sigma")
+    assert code == 0 and "Traceback" not in err
+    doc = json.loads(out)
+    assert sorted(Path(e["path"]).name for e in doc["errors"]) == ["brackets.json.gz", "lines.json.gz"]
+    assert doc["summary"]["events"] == 1
+
+
+def test_a_flow_log_over_the_limit_keeps_the_lines_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    line = "2 111122223333 eni-1 203.0.113.5 10.0.0.5 51515 22 6 10 840 1793610000 1793610060 ACCEPT OK\n"
+    (tmp_path / "f.log.gz").write_bytes(gzip.compress(line.encode() * 1000))
+    monkeypatch.setenv("RINGFENCE_LOG_MAX_BYTES", str(len(line) * 10 + 5))
+    report = detect([tmp_path], with_sigma=False)
+    assert [e.message.split(",")[0] for e in report.errors] == [f"content passes {len(line) * 10 + 5} bytes"]
+    assert 1 <= report.flow_records <= 10
+
+
+def test_paths_that_are_not_read_are_each_an_error(tmp_path: Path) -> None:
+    """A pipe, a link to a device, a link loop, a link to nothing, a folder named like a log: each is said,
+    and the good file beside them is read."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "good.json").write_text(json.dumps([_stop(eventID="good")]))
+    os.mkfifo(logs / "pipe.json")
+    (logs / "zero.json").symlink_to("/dev/zero")
+    (logs / "loop-a.json").symlink_to(logs / "loop-b.json")
+    (logs / "loop-b.json").symlink_to(logs / "loop-a.json")
+    (logs / "dangling.json").symlink_to(tmp_path / "missing.json")
+    (logs / "folder.json").mkdir()
+    (logs / "folder.json" / "inner.json").write_text(json.dumps([_stop(eventID="inner")]))
+    (logs / "back").symlink_to(logs)  # a folder link leading back up
+    code, out, err = _run(str(logs), "--format", "json", "--no-sigma")
+    assert code == 0 and "Traceback" not in err
+    doc = json.loads(out)
+    by_name = {Path(e["path"]).name: e["message"] for e in doc["errors"]}
+    assert set(by_name) == {
+        "pipe.json",
+        "zero.json",
+        "loop-a.json",
+        "loop-b.json",
+        "dangling.json",
+        "folder.json",
+        "back",
+    }
+    assert "a pipe" in by_name["pipe.json"] and "a device" in by_name["zero.json"]
+    assert "link loop" in by_name["loop-a.json"] and "link loop" in by_name["back"]
+    assert "a link to nothing" in by_name["dangling.json"]
+    assert "its files are read" in by_name["folder.json"]
+    assert doc["summary"]["events"] == 2  # good.json and the file inside folder.json
+
+
+def test_paths_given_that_are_not_files_are_errors(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "good.json").write_text(json.dumps([_stop()]))
+    report = detect([tmp_path / "pipe", tmp_path / "empty", tmp_path / "good.json"], with_sigma=False)
+    assert sorted((Path(e.path).name, e.message.split(":")[0]) for e in report.errors) == [
+        ("empty", "a folder with no log file in it"),
+        ("pipe", "not read"),
+    ]
+    assert report.events == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permissions do not bind root")
+def test_unreadable_files_and_folders_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "locked.json").write_text(json.dumps([_stop()]))
+    (tmp_path / "locked.json").chmod(0)
+    (tmp_path / "shut").mkdir()
+    (tmp_path / "shut").chmod(0)
+    (tmp_path / "good.json").write_text(json.dumps([_stop(eventID="good")]))
+    try:
+        report = detect([tmp_path], with_sigma=False)
+    finally:
+        (tmp_path / "shut").chmod(0o755)
+    by_name = {Path(e.path).name: e.message for e in report.errors}
+    assert by_name["locked.json"].startswith("unreadable") and by_name["shut"].startswith(
+        "folder cannot be listed"
+    )
+    assert report.events == 1

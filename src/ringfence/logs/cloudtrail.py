@@ -9,21 +9,18 @@ records one by one in Python to report each bad one with its offset and ingest t
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import shutil
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from isal import isal_zlib
-
-from ringfence.logs.discover import GZIP_MAGIC, Kind
+from ringfence.logs.discover import Kind
+from ringfence.logs.reading import READ_ERRORS, Limits, OverLimit, TextStream, content, lines
 from ringfence.logs.schema import CLOUDTRAIL_RAW, duckdb_columns
 from ringfence.logs.sqltext import quote, quote_ident, quote_list
 from ringfence.logs.store import LoadError, publish
@@ -56,6 +53,8 @@ COMPRESSION = "COMPRESSION zstd, COMPRESSION_LEVEL 1"
 # path reads single records with MAX_RECORD_SLOW.
 MAX_RECORD_FAST = 16 * 1024 * 1024
 MAX_RECORD_SLOW = 1024 * 1024 * 1024
+# Records the slow path checks and writes at a time.
+_SLOW_BATCH = 10_000
 
 _USER_PATHS = (
     "$.type",
@@ -141,34 +140,11 @@ class Prepared:
     error: str | None = None
 
 
-# (isal's stubs declare its error class as an instance of Exception)
-_ISAL_ERROR: type[Exception] = isal_zlib.error  # type: ignore[assignment]
-
-
 # Decompressed pieces are at most this long: small buffers are reused by the allocator, where a buffer the
 # size of each file costs a page fault per 4 KiB (measured: a tenth of the ingest's CPU went to the kernel).
 _PIECE = 64 * 1024
 # The `{"Records":` opening is looked for in this many bytes.
 _HEAD = 4096
-
-
-def inflated(data: bytes) -> Iterator[bytes]:
-    """The content of gzip `data`, every member of it, in pieces of at most _PIECE bytes. ISA-L's inflate
-    (the `isal` package) is about twice as fast as zlib's and also releases the GIL."""
-    while data:
-        # 47 = 32 + 15: a gzip header, the full window.
-        d = isal_zlib.decompressobj(47)
-        pending = data
-        while True:
-            piece = d.decompress(pending, _PIECE)
-            if piece:
-                yield piece
-            pending = d.unconsumed_tail
-            if d.eof or not (piece or pending):
-                break
-        if not d.eof:
-            raise EOFError("truncated gzip stream")
-        data = d.unused_data
 
 
 def _last_solid(buf: bytes) -> int:
@@ -213,14 +189,16 @@ def _expected_size(path: Path) -> int:
     return size * 10 if path.suffix == ".gz" else size
 
 
-def prepare(path: Path, kind: Kind, tmp: Path) -> Prepared:
-    """Decompresses and unwraps one Records file or array into `tmp` (runs in a worker thread)."""
+def prepare(path: Path, kind: Kind, tmp: Path, limits: Limits | None = None) -> Prepared:
+    """Decompresses and unwraps one Records file or array into `tmp` (runs in a worker thread). A file
+    over a limit of `reading` is left to the slow path, which keeps the records before the limit."""
     try:
-        data = path.read_bytes()
-        pieces = inflated(data) if data[:2] == GZIP_MAGIC else iter((data,))
         with tmp.open("wb") as out:
-            written, problem = _write_records(pieces, kind, out)
-    except (OSError, EOFError, zlib.error, _ISAL_ERROR) as exc:
+            written, problem = _write_records(content(path, _PIECE, limits), kind, out)
+    except OverLimit as exc:
+        tmp.unlink(missing_ok=True)
+        return Prepared(path, None, exc.offset, exc.message)
+    except READ_ERRORS as exc:
         tmp.unlink(missing_ok=True)
         return Prepared(path, None, 0, f"cannot decompress: {exc}")
     if problem is not None:
@@ -349,6 +327,7 @@ class CloudTrailLoader:
     def load(self, files: Sequence[tuple[Path, Kind]], threads: int = 2) -> dict[str, list[LoadError]]:
         """Loads every file; returns the errors per file (an empty list for a clean file)."""
         errors: dict[str, list[LoadError]] = {str(p): [] for p, _ in files}
+        limits = Limits.from_env()
         fast = [(p, k) for p, k in files if k in (Kind.CLOUDTRAIL_RECORDS, Kind.CLOUDTRAIL_ARRAY)]
         slow_paths: list[Path] = [p for p, k in files if k is Kind.CLOUDTRAIL_LINES]
         with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -365,7 +344,7 @@ class CloudTrailLoader:
                     if nxt is None:
                         break
                     guess = _expected_size(nxt[0])
-                    futures.append((pool.submit(prepare, nxt[0], nxt[1], self._tmp(".json")), guess))
+                    futures.append((pool.submit(prepare, nxt[0], nxt[1], self._tmp(".json"), limits), guess))
                     ahead += guess
                 if not futures:
                     break
@@ -387,9 +366,9 @@ class CloudTrailLoader:
                 slow_paths.extend(p.source for p in self._load_arrays(batch))
                 self._cleanup(batch)
         for p in slow_paths:
-            errors[str(p)] = self._load_slow(p, write=True)
+            errors[str(p)] = self._load_slow(p, write=True, limits=limits)
         for p in self._partial:
-            errs = self._load_slow(p, write=False)
+            errs = self._load_slow(p, write=False, limits=limits)
             errors[str(p)] = errs or [
                 LoadError(str(p), 0, "a record lacks eventID, eventTime, eventSource or eventName")
             ]
@@ -401,34 +380,30 @@ class CloudTrailLoader:
             if p.tmp is not None:
                 p.tmp.unlink(missing_ok=True)
 
-    def _load_slow(self, path: Path, write: bool) -> list[LoadError]:
+    def _load_slow(self, path: Path, write: bool, limits: Limits | None = None) -> list[LoadError]:
+        """Walks the records of `path` one by one: each bad one is an error at its offset, the others are
+        written (when `write`) a batch at a time, so that a big file is never held whole."""
         import duckdb
 
         errors: list[LoadError] = []
-        good: list[tuple[int, str, dict[str, Any]]] = []
-        for offset, unit, rec, err in iter_records(path):
-            if err is not None:
-                errors.append(LoadError(str(path), offset, err, unit))
-                continue
-            problem = check_record(rec)  # a null record is an error of its own, not a missing one
-            if problem is not None:
-                errors.append(LoadError(str(path), offset, problem, unit))
-            elif isinstance(rec, dict):
-                good.append((offset, unit, rec))
-        kept: list[dict[str, Any]] = []
-        for (offset, unit, rec), unreadable in zip(good, self._unreadable_times(good), strict=True):
-            if unreadable:
-                errors.append(
-                    LoadError(str(path), offset, f"eventTime {rec['eventTime'][:40]!r} is not a time", unit)
-                )
-            else:
-                kept.append(rec)
+        tmp = self._tmp(".ndjson")
+        kept = 0
+        with tmp.open("w") as fh:
+            good: list[tuple[int, str, dict[str, Any]]] = []
+            for offset, unit, rec, err in iter_records(path, limits):
+                if err is not None:
+                    errors.append(LoadError(str(path), offset, err, unit))
+                    continue
+                problem = check_record(rec)  # a null record is an error of its own, not a missing one
+                if problem is not None:
+                    errors.append(LoadError(str(path), offset, problem, unit))
+                elif isinstance(rec, dict):
+                    good.append((offset, unit, rec))
+                if len(good) >= _SLOW_BATCH:
+                    kept += self._keep(path, good, errors, fh if write else None)
+                    good = []
+            kept += self._keep(path, good, errors, fh if write else None)
         if kept and write:
-            tmp = self._tmp(".ndjson")
-            with tmp.open("w") as fh:
-                for rec in kept:
-                    fh.write(json.dumps(rec, separators=(",", ":")))
-                    fh.write("\n")
             read = (
                 f"read_json({quote_list([tmp])}, columns={duckdb_columns(CLOUDTRAIL_RAW)}, "
                 f"format='newline_delimited', filename=true, maximum_object_size={MAX_RECORD_SLOW})"
@@ -437,8 +412,30 @@ class CloudTrailLoader:
                 self._write(read, [(path, tmp)])
             except duckdb.Error as exc:  # every record was checked: a gap in the checks costs this file only
                 errors.append(LoadError(str(path), 0, f"cannot convert: {exc}".splitlines()[0]))
-            tmp.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         return errors
+
+    def _keep(
+        self,
+        path: Path,
+        good: Sequence[tuple[int, str, dict[str, Any]]],
+        errors: list[LoadError],
+        out: TextIO | None,
+    ) -> int:
+        """Writes the records of `good` whose time the store can hold to `out` (when given), the others
+        become errors; returns how many were kept."""
+        kept = 0
+        for (offset, unit, rec), unreadable in zip(good, self._unreadable_times(good), strict=True):
+            if unreadable:
+                errors.append(
+                    LoadError(str(path), offset, f"eventTime {rec['eventTime'][:40]!r} is not a time", unit)
+                )
+                continue
+            kept += 1
+            if out is not None:
+                out.write(json.dumps(rec, separators=(",", ":")))
+                out.write("\n")
+        return kept
 
     def _unreadable_times(self, records: Sequence[tuple[int, str, dict[str, Any]]]) -> list[bool]:
         """For each record, whether the store's time conversion (time_sql) fails on its eventTime: Python
@@ -486,32 +483,31 @@ def _unwrap(obj: object) -> object:
     return obj
 
 
-def iter_records(path: Path) -> Iterator[tuple[int, str, object | None, str | None]]:
-    """(offset, unit, record, error) for every record of a CloudTrail file, whatever its form. After a
-    syntax error in an array the rest of the file cannot be located, so the walk stops there."""
-    try:
-        with path.open("rb") as fh:
-            gz = fh.read(2) == GZIP_MAGIC
-        data = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
-    except (OSError, EOFError, zlib.error) as exc:
-        yield 0, "byte", None, f"cannot decompress: {exc}"
-        return
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        yield exc.start, "byte", None, "not UTF-8 text"
-        return
-    stripped = text.lstrip()
-    if stripped.startswith("{") and re.match(r'\{\s*"Records"\s*:', stripped):
-        start = text.index("[") if "[" in text else -1
-        if start < 0:
-            yield 0, "byte", None, "Records is not an array"
-            return
-        yield from _walk_array(text, start)
-    elif stripped.startswith("["):
-        yield from _walk_array(text, text.index("["))
+def iter_records(
+    path: Path, limits: Limits | None = None
+) -> Iterator[tuple[int, str, object | None, str | None]]:
+    """(offset, unit, record, error) for every record of a CloudTrail file, whatever its form, read as a
+    stream (the file is never held whole). After a syntax error in an array the rest of the file cannot be
+    located, so the walk stops there; where the content itself ends early (a limit, a decompression error,
+    bytes that are not UTF-8) the records before are yielded and the error carries the byte reached."""
+    stream = TextStream(path, _PIECE, limits)
+    # The form is told by the first solid characters. Blank pieces before them are let go, counted.
+    skipped = newlines = 0
+    head: list[str] = []
+    while len("".join(head).lstrip()) < len('{"Records":'):
+        piece = stream.read()
+        if not piece:
+            break
+        if head or piece.strip():
+            head.append(piece)
+        else:
+            skipped += len(piece)
+            newlines += piece.count("\n")
+    text = "".join(head)
+    if _RECORDS_OPEN.match(text) or text.lstrip().startswith("["):
+        yield from _walk_array(stream, text, skipped)
     else:
-        for lineno, line in enumerate(text.splitlines(), 1):
+        for lineno, line in lines(stream, text, newlines):
             if not line.strip():
                 continue
             try:
@@ -520,37 +516,101 @@ def iter_records(path: Path) -> Iterator[tuple[int, str, object | None, str | No
                 yield lineno, "line", None, f"invalid JSON: {exc.msg} at column {exc.colno}"
             except RecursionError:
                 yield lineno, "line", None, TOO_DEEP
+    if stream.problem is not None:
+        yield stream.problem[0], "byte", None, stream.problem[1]
 
 
-def _walk_array(text: str, start: int) -> Iterator[tuple[int, str, object | None, str | None]]:
+_RECORDS_OPEN = re.compile(r'\s*\{\s*"Records"\s*:')
+_WS = re.compile(r"[ \t\r\n]*")
+# A record cut by the end of the text read so far fails to parse with an error at (or a few characters
+# before, inside a literal such as -Infinity) that end, or as an unterminated string.
+_CUT_SLACK = 9
+
+
+class _Text:
+    """The text of a stream from the current record on: `base` characters before it were let go."""
+
+    def __init__(self, stream: TextStream, text: str, base: int) -> None:
+        self.stream = stream
+        self.text = text
+        self.base = base
+
+    def more(self, pos: int, at_least: int = 1) -> tuple[int, bool]:
+        """Reads at least `at_least` more characters (fewer at the end), dropping those before `pos`;
+        returns the new position of `pos` and whether anything was read."""
+        pieces = [self.text[pos:]]
+        got = 0
+        while got < at_least:
+            piece = self.stream.read()
+            if not piece:
+                break
+            pieces.append(piece)
+            got += len(piece)
+        self.base += pos
+        self.text = "".join(pieces)
+        return 0, got > 0
+
+    def skip_ws(self, pos: int) -> int:
+        """The position of the next solid character, reading on while the text read so far is whitespace;
+        len(self.text) at the end."""
+        while True:
+            end = _WS.match(self.text, pos)
+            pos = end.end() if end else pos
+            if pos < len(self.text):
+                return pos
+            pos, read = self.more(pos)
+            if not read:
+                return pos
+
+
+def _walk_array(
+    stream: TextStream, first: str, base: int
+) -> Iterator[tuple[int, str, object | None, str | None]]:
+    t = _Text(stream, first, base)
+    m = _RECORDS_OPEN.match(t.text)
+    pos = t.skip_ws(m.end() if m else 0)
+    if pos >= len(t.text) or t.text[pos] != "[":
+        if stream.problem is None:
+            yield t.base + pos, "char" if m else "byte", None, "Records is not an array"
+        return
     decoder = json.JSONDecoder()
-    pos = start + 1
-    n = len(text)
-    ws = " \t\r\n"
+    pos += 1
     while True:
-        while pos < n and text[pos] in ws:
+        pos = t.skip_ws(pos)
+        if pos >= len(t.text):
+            if stream.problem is None:
+                yield t.base + pos, "char", None, "unexpected end of file inside the record array"
+            return
+        if t.text[pos] == "]":
+            return
+        while True:
+            try:
+                obj, end = decoder.raw_decode(t.text, pos)
+                break
+            except json.JSONDecodeError as exc:
+                cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(t.text) - _CUT_SLACK
+                if cut and not stream.done and len(t.text) - pos <= MAX_RECORD_SLOW:
+                    # Read as much again as the record holds so far: parsing it again costs linear time.
+                    pos, _ = t.more(pos, max(len(t.text) - pos, _PIECE))
+                    continue
+                if cut and stream.problem is not None:
+                    return  # the content ended early: the stream's problem says where
+                if cut and not stream.done:
+                    yield t.base + pos, "char", None, f"record longer than {MAX_RECORD_SLOW} characters"
+                    return
+                yield t.base + exc.pos, "char", None, f"invalid JSON: {exc.msg}"
+                return
+            except RecursionError:  # where such a record ends cannot be found without reading it
+                yield t.base + pos, "char", None, TOO_DEEP
+                return
+        yield t.base + pos, "char", _unwrap(obj), None
+        pos = t.skip_ws(end)
+        if pos < len(t.text) and t.text[pos] == ",":
             pos += 1
-        if pos >= n:
-            yield pos, "char", None, "unexpected end of file inside the record array"
+        elif pos < len(t.text) and t.text[pos] == "]":
             return
-        if text[pos] == "]":
-            return
-        try:
-            obj, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield exc.pos, "char", None, f"invalid JSON: {exc.msg}"
-            return
-        except RecursionError:  # where such a record ends cannot be found without reading it
-            yield pos, "char", None, TOO_DEEP
-            return
-        yield pos, "char", _unwrap(obj), None
-        pos = end
-        while pos < n and text[pos] in ws:
-            pos += 1
-        if pos < n and text[pos] == ",":
-            pos += 1
-        elif pos < n and text[pos] == "]":
+        elif pos < len(t.text) or stream.problem is None:
+            yield t.base + pos, "char", None, "expected ',' or ']' after a record"
             return
         else:
-            yield pos, "char", None, "expected ',' or ']' after a record"
             return

@@ -3,7 +3,10 @@ their names, which users rename)."""
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from enum import Enum
@@ -31,21 +34,83 @@ _FLOW_DEFAULT_LINE = re.compile(rb"^\d+ (\d{12}|unknown|-) \S+ ")
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every candidate file under `paths` (files given explicitly are always candidates), sorted."""
+# A folder named like this looks like a log file to the person who gave it.
+_LOG_NAME = re.compile(r"\.(json|jsonl|ndjson|gz|log|parquet)$", re.I)
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
+    """(path, None) for every candidate file under `paths` (files given explicitly are always candidates),
+    sorted; (path, why) for every path given or found that is not read: a device, pipe or socket, a link
+    to nothing or in a loop, a folder that cannot be listed or holds no log file, a folder named like a log
+    file (its files are read, and it is said). Hidden files, notes, digests and manifests are not logs and
+    are passed over."""
     for p in paths:
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if not f.is_file():
-                    continue
-                rel = f.relative_to(p).parts
-                if any(part.startswith(".") for part in rel) or _NOT_LOGS.search(f.name):
-                    continue
-                if "CloudTrail-Digest" in rel or f.name in ("manifest.json", "manifest.json.tmp"):
-                    continue
-                yield f
+        try:
+            st = p.stat()
+        except OSError as exc:
+            yield p, _stat_problem(exc)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            yield p, None if stat.S_ISREG(st.st_mode) else _not_regular(st.st_mode)
+            continue
+        found: list[tuple[Path, str | None]] = []
+        _walk(p, p, {os.path.realpath(p)}, found)
+        if not any(why is None for _, why in found):
+            found.append((p, "a folder with no log file in it: nothing was read"))
+        yield from sorted(found, key=lambda item: str(item[0]))
+
+
+def _walk(root: Path, folder: Path, above: set[str], found: list[tuple[Path, str | None]]) -> None:
+    """Adds what `folder` holds to `found`; `above` holds the real paths of the folders it is in."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        found.append((folder, f"folder cannot be listed: {exc.strerror or exc}"))
+        return
+    for name in names:
+        f = folder / name
+        if name.startswith(".") or _NOT_LOGS.search(name):
+            continue
+        if "CloudTrail-Digest" in f.relative_to(root).parts or name in ("manifest.json", "manifest.json.tmp"):
+            continue
+        try:
+            st = f.stat()
+        except OSError as exc:
+            found.append((f, _stat_problem(exc)))
+            continue
+        if stat.S_ISREG(st.st_mode):
+            found.append((f, None))
+        elif stat.S_ISDIR(st.st_mode):
+            real = os.path.realpath(f)
+            if real in above:
+                found.append((f, "a link loop: it leads back to a folder it is in, not read again"))
+                continue
+            if _LOG_NAME.search(name):
+                found.append((f, "a folder named like a log file, not a log file (its files are read)"))
+            _walk(root, f, above | {real}, found)
         else:
-            yield p
+            found.append((f, _not_regular(st.st_mode)))
+
+
+def _not_regular(mode: int) -> str:
+    kind = (
+        "a pipe"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    return f"not read: {kind}, not a log file"
+
+
+def _stat_problem(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "not read: a link loop"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "not read: a link to nothing"
+    return f"unreadable: {exc.strerror or exc}"
 
 
 def _head_of(raw: bytes, size: int) -> bytes:

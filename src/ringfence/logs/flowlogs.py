@@ -8,11 +8,13 @@ https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html
 
 from __future__ import annotations
 
-import gzip
+import itertools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ringfence.logs.discover import GZIP_MAGIC, Kind
+from ringfence.logs.discover import Kind
+from ringfence.logs.reading import TextStream, lines
 from ringfence.logs.schema import FLOW_DEFAULT_FORMAT, FLOW_FIELDS, flow_column
 from ringfence.logs.sqltext import quote
 from ringfence.logs.store import LoadError, publish
@@ -25,6 +27,8 @@ _INT_TOPS = {"INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
 # Fields with a narrower range: ports, and times up to 9999-12-31T23:59:59Z (the last second every report
 # can render).
 _FIELD_TOPS = {"srcport": 65535, "dstport": 65535, "start": 253402300799, "end": 253402300799}
+# Pieces of text read at a time.
+_PIECE = 64 * 1024
 _SAFE = "'[^A-Za-z0-9_.-]'"
 
 
@@ -115,22 +119,18 @@ class FlowLogLoader:
 
     def _load_text(self, path: Path) -> list[LoadError]:
         errors: list[LoadError] = []
-        try:
-            raw = path.read_bytes()
-            if raw[:2] == GZIP_MAGIC:
-                raw = gzip.decompress(raw)
-            text = raw.decode("utf-8")
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
-            return [LoadError(str(path), 0, f"unreadable: {exc}")]
-        lines = text.splitlines()
+        stream = TextStream(path, _PIECE)
+        numbered = lines(stream)
+        first = next(numbered, None)
         fields: tuple[str, ...] = FLOW_DEFAULT_FORMAT
-        first = 0
-        if lines and all(tok in FLOW_FIELDS for tok in lines[0].split()):
-            fields = tuple(lines[0].split())
-            first = 1
+        rest: Iterable[tuple[int, str]] = numbered
+        if first is not None and all(tok in FLOW_FIELDS for tok in first[1].split()):
+            fields = tuple(first[1].split())
             twice = next((f for i, f in enumerate(fields) if f in fields[:i]), None)
             if twice is not None:
                 return [LoadError(str(path), 1, f"the header names {twice} twice", "line")]
+        elif first is not None:
+            rest = itertools.chain((first,), numbered)
         ints = [
             (i, _FIELD_TOPS.get(f, _INT_TOPS[FLOW_FIELDS[f]]))
             for i, f in enumerate(fields)
@@ -140,15 +140,15 @@ class FlowLogLoader:
         tmp = self.tmp_dir / f"fl{self.batch_id}_{self._n}.tsv"
         kept = 0
         with tmp.open("w") as out:
-            for lineno in range(first, len(lines)):
-                parts = lines[lineno].split()
+            for lineno, line in rest:
+                parts = line.split()
                 if not parts:
                     continue
                 if len(parts) != len(fields):
                     errors.append(
                         LoadError(
                             str(path),
-                            lineno + 1,
+                            lineno,
                             f"{len(parts)} fields, the format has {len(fields)}",
                             "line",
                         )
@@ -158,11 +158,13 @@ class FlowLogLoader:
                 if bad is not None:
                     i, why = bad
                     errors.append(
-                        LoadError(str(path), lineno + 1, f"{fields[i]} {parts[i][:20]!r} {why}", "line")
+                        LoadError(str(path), lineno, f"{fields[i]} {parts[i][:20]!r} {why}", "line")
                     )
                     continue
-                out.write(f"{lineno + 1}\t" + "\t".join(parts) + "\n")
+                out.write(f"{lineno}\t" + "\t".join(parts) + "\n")
                 kept += 1
+        if stream.problem is not None:  # the lines before it are kept
+            errors.append(LoadError(str(path), stream.problem[0], stream.problem[1]))
         if kept:
             import duckdb
 

@@ -46,9 +46,14 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
     root = store.root.resolve()
     # The store may sit inside a folder of logs: its own files are not input.
     # Each file once, however it was named (twice, relative and absolute, a folder and a file in it).
+    found = list(iter_files(paths))
     files = list(
-        dict.fromkeys(f for f in (f.resolve() for f in iter_files(paths)) if not f.is_relative_to(root))
+        dict.fromkeys(
+            f for f in (f.resolve() for f, why in found if why is None) if not f.is_relative_to(root)
+        )
     )
+    # Paths given or found that are not read are said, every run: they are not files the store records.
+    refused = [LoadError(os.path.abspath(f), 0, why) for f, why in found if why is not None]
     todo = [f for f in files if not manifest.is_current(f)]
     batch_id = f"{time.time_ns():x}"
     per_file: dict[str, list[LoadError]] = {}
@@ -119,7 +124,7 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
                 st.st_size, st.st_mtime_ns, kind_name, -1, tuple(sorted(errs, key=_key)), whole_file_failed
             )
         store.save_manifest(manifest)
-    errors: list[LoadError] = []
+    errors: list[LoadError] = list(dict.fromkeys(refused))
     for f in files:
         entry = manifest.files.get(str(f))
         if entry is not None:
