@@ -287,3 +287,10 @@ def test_mirrored_paths_are_mapped_by_the_mirror_not_by_folder_names(tmp_path: P
     assert real(user / "live/envs/prod/.terraform/modules/x/main.tf") == (
         user / "live/envs/prod/.terraform/modules/x/main.tf"
     )
+
+
+def test_a_tf_json_file_given_alone_is_scanned_as_terraform(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.tf.json": '{"resource": {"aws_s3_bucket": {"b": {"bucket": "b"}}}}'})
+    estate = load_estate([str(tmp_path / "main.tf.json")])
+    assert [r.address for r in estate.resources] == ["aws_s3_bucket.b"]
+    assert estate.errors == ()
