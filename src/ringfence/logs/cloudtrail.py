@@ -168,13 +168,17 @@ def _write_records(pieces: Iterator[bytes], kind: Kind, out: BinaryIO) -> tuple[
     m = _RECORDS_PREFIX.match(head)
     if m is None:
         return 0, "not a {Records: [...]} object"
-    held, written = head[m.end() :], 0
+    held, written = [head[m.end() :]], 0
     for piece in pieces:  # the rest: everything up to the last solid byte seen so far is safe to write
-        buf = held + piece
+        if _last_solid(piece) < 0:  # blank: held in pieces, joined once (a run of blanks is not quadratic)
+            held.append(piece)
+            continue
+        buf = b"".join(held) + piece
         keep = max(_last_solid(buf), 0)
         written += out.write(memoryview(buf)[:keep])
-        held = buf[keep:]
-    tail = held[: _last_solid(held) + 1]
+        held = [buf[keep:]]
+    last = b"".join(held)
+    tail = last[: _last_solid(last) + 1]
     if not tail.endswith(b"}"):
         return written, "not a {Records: [...]} object"
     return written + out.write(memoryview(tail)[:-1]), None
