@@ -30,6 +30,6 @@ def test_hostile_file_beside_a_good_one(tmp_path: Path, family: str) -> None:
     assert "goroutine" not in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     report = json.loads(done.stdout)
-    assert report["summary"]["resources"] == 1
+    assert report["summary"]["resources"] == 1, report["errors"]
     assert [e["path"] for e in report["errors"]] == ["bad.tf"]
     assert done.returncode != 0
