@@ -95,3 +95,26 @@ def test_a_damaged_store_file_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 2 and "cannot be read" in said and "internal error" not in said
     code, out = _run(str(store))
     assert code == 2 and "cannot be read" in " ".join(out.replace("│", " ").split())
+
+
+def test_logs_of_which_nothing_was_read_exit_2_with_the_report(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "trail.json").write_text("not json at all", encoding="utf-8")
+    code, out = _run(str(broken), "--format", "json", "--no-sigma")
+    assert code == 2
+    report = json.loads(out[: out.rindex("}") + 1])
+    assert report["summary"]["events"] == 0 and report["errors"]
+    assert "nothing could be read" in out
+    # A good file beside the broken one is an answer: exit 0, the broken one still in errors.
+    (broken / "good.json").write_text(STOP.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out = _run(str(broken), "--format", "json", "--no-sigma")
+    assert code == 0
+    report = json.loads(out)
+    assert report["summary"]["events"] > 0
+    assert [e["path"].endswith("trail.json") for e in report["errors"]] == [True]
+    # An empty but valid trail read nothing and lost nothing: an answer too.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "trail.json").write_text('{"Records": []}', encoding="utf-8")
+    assert _run(str(empty), "--no-sigma")[0] == 0

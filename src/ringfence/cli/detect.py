@@ -77,6 +77,12 @@ def detect_command(
         output.write_text(text)
     else:
         typer.echo(text, nl=False)
+    if report.errors and not report.events and not report.flow_records:
+        # Every input failed: "no detections" would read as a clean period, which nothing showed.
+        typer.echo(
+            f"ringfence: nothing could be read: {len(report.errors)} input error(s), no record read", err=True
+        )
+        raise typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
