@@ -294,3 +294,18 @@ def test_a_tf_json_file_given_alone_is_scanned_as_terraform(tmp_path: Path) -> N
     estate = load_estate([str(tmp_path / "main.tf.json")])
     assert [r.address for r in estate.resources] == ["aws_s3_bucket.b"]
     assert estate.errors == ()
+
+
+def test_variable_files_terraform_would_read_but_cannot_are_errors(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "main.tf").write_text(
+        'variable "name" {\n  default = "from-default"\n}\nresource "aws_s3_bucket" "b" {\n  bucket = var.name\n}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "terraform.tfvars").symlink_to(tmp_path / "nowhere")
+    os.mkfifo(tmp_path / "extra.auto.tfvars")
+    (tmp_path / "notes.tfvars").symlink_to(tmp_path / "nowhere")  # not read by Terraform unless named
+    estate = load_estate([str(tmp_path)])
+    assert sorted(e.path for e in estate.errors) == ["extra.auto.tfvars", "terraform.tfvars"]
+    assert [r.address for r in estate.resources if r.kind == "aws_s3_bucket"] == ["aws_s3_bucket.b"]

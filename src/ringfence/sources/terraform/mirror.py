@@ -92,14 +92,25 @@ def too_deep_at(path: Path) -> int | None:
     return None
 
 
+# The variable files Terraform reads from a root folder without being told (in this order, then --var-file).
+TFVARS_FIRST = ("terraform.tfvars", "terraform.tfvars.json")
+TFVARS_AUTO = (".auto.tfvars", ".auto.tfvars.json")
+
+
+def read_by_terraform(name: str) -> bool:
+    """Whether Terraform reads a file of this name from a folder it loads."""
+    return name.endswith((".tf", ".tf.json", *TFVARS_AUTO)) or name in TFVARS_FIRST
+
+
 def unreadable_tf(base: Path, recursive: bool = True) -> list[tuple[Path, int | None, str]]:
-    """The `.tf` and `.tf.json` entries under `base` (or only in it) that cannot be evaluated safely
-    (`not_a_file`, `too_deep`), with the line where that shows (when it does) and why."""
+    """The entries under `base` (or only in it) that Terraform would read (`.tf`, `.tf.json`, the variable
+    files it loads by itself) and that cannot be evaluated safely (`not_a_file`, `too_deep`), with the line
+    where that shows (when it does) and why."""
     out: list[tuple[Path, int | None, str]] = []
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and d != ".terraform") if recursive else []
         for name in sorted(files):
-            if not name.endswith((".tf", ".tf.json")):
+            if not read_by_terraform(name):
                 continue
             path = Path(folder) / name
             why = not_a_file(path)

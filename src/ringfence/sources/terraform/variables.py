@@ -17,14 +17,11 @@ from typing import TYPE_CHECKING
 
 from ringfence.model import Provenance, Resource
 from ringfence.sources.terraform.hcl import comments_for, top_level_blocks
-from ringfence.sources.terraform.mirror import not_a_file
+from ringfence.sources.terraform.mirror import TFVARS_AUTO, TFVARS_FIRST, not_a_file
 from ringfence.sources.terraform.roots import module_calls, tf_files
 
 if TYPE_CHECKING:
     from ringfence.sources.terraform.loader import RootLoad
-
-_FIRST = ("terraform.tfvars", "terraform.tfvars.json")
-_AUTO = (".auto.tfvars", ".auto.tfvars.json")
 
 
 def auto_var_files(root: Path) -> tuple[Path, ...]:
@@ -35,8 +32,8 @@ def auto_var_files(root: Path) -> tuple[Path, ...]:
         names = sorted(entry.name for entry in root.iterdir())
     except OSError:
         return ()
-    first = [name for name in _FIRST if name in names]
-    auto = [name for name in names if name.endswith(_AUTO)]
+    first = [name for name in TFVARS_FIRST if name in names]
+    auto = [name for name in names if name.endswith(TFVARS_AUTO)]
     return tuple(root / name for name in (*first, *auto) if not_a_file(root / name) is None)
 
 
