@@ -28,7 +28,10 @@ def _wrap(meta: Meta, name: str) -> Check:
             if resource is None:
                 continue
             status = {"pass": Status.PASS, "fail": Status.FAIL}.get(item.status, Status.UNKNOWN)
-            yield Result(status, item.message, resource, detail=item.detail, at=_at(item.location))
+            severity = Severity(item.severity) if item.severity and status is Status.FAIL else None
+            yield Result(
+                status, item.message, resource, detail=item.detail, at=_at(item.location), severity=severity
+            )
 
     return Check(meta, kinds=(), per_estate=run, needs=frozenset({"iam"}))
 

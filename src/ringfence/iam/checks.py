@@ -19,6 +19,7 @@ from ringfence.iam.policy import Policy, Statement
 from ringfence.model import Estate, Resource, as_list
 
 Status = Literal["pass", "fail", "unknown"]
+Level = Literal["high", "medium", "low"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class CheckResult:
     message: str
     location: str | None = None  # "path:line" of the block (or statement) that decides
     detail: str = ""  # the decisive detail, for fingerprints (a statement, a pattern)
+    severity: Level | None = None  # overrides the check's default severity (a fail only)
 
 
 # Services where a wildcard granting write or permissions management is a path to control of the account
@@ -54,20 +56,107 @@ SENSITIVE_SERVICES = frozenset(
         "identitystore",
     }
 )
-# Services that assume their own roles for a resource they run (an instance, a function, a task): the trust
-# policy cannot be scoped with aws:SourceArn/aws:SourceAccount for them, so they are not a confused deputy.
-SELF_ASSUMING_SERVICES = frozenset(
-    {
-        "ec2.amazonaws.com",
-        "lambda.amazonaws.com",
-        "ecs-tasks.amazonaws.com",
-        "edgelambda.amazonaws.com",
-        "eks.amazonaws.com",
-        "eks-fargate-pods.amazonaws.com",
-        "pods.eks.amazonaws.com",
-        "batch.amazonaws.com",
-    }
-)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTrust:
+    """How a service principal trusted without ``aws:SourceArn``/``aws:SourceAccount`` is judged."""
+
+    level: Level | None  # None: the service assumes the role for itself, the trust passes
+    reason: str
+    doc: str = ""  # where AWS documents it
+
+
+_CONFUSED_DEPUTY = "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"
+_SELF = "assumes the role for a resource it runs in this account (the role is passed with iam:PassRole)"
+# Service principals by what a trust without a source condition exposes:
+# * ``None`` (pass): the service assumes the role for a resource it runs for you (an instance, a function,
+#   a task); iam:PassRole does not pass a role to another account, and AWS documents no source condition.
+# * ``high``: the service acts for a resource that may belong to any account (a topic, a trail, a
+#   delivery channel, a rule, a key): another customer naming this role makes the service act as it (the
+#   confused deputy).
+# * ``medium``/``low``: AWS recommends the condition, but the role serves a resource of this account
+#   (a database's monitoring, a VPC's flow logs): defence in depth rather than an opening.
+# A service not listed keeps the check's default (high) with "not classified" in the message: which of the
+# three it is cannot be told from its name, and unknown is not pass.
+SERVICE_TRUST: dict[str, ServiceTrust] = {
+    "ec2.amazonaws.com": ServiceTrust(None, f"EC2 {_SELF}"),
+    "lambda.amazonaws.com": ServiceTrust(None, f"Lambda {_SELF}"),
+    "ecs-tasks.amazonaws.com": ServiceTrust(None, f"ECS {_SELF}"),
+    "edgelambda.amazonaws.com": ServiceTrust(None, f"Lambda@Edge {_SELF}"),
+    "eks.amazonaws.com": ServiceTrust(None, f"EKS {_SELF}"),
+    "eks-fargate-pods.amazonaws.com": ServiceTrust(None, f"EKS Fargate {_SELF}"),
+    "pods.eks.amazonaws.com": ServiceTrust(None, f"EKS Pod Identity {_SELF}"),
+    "batch.amazonaws.com": ServiceTrust(None, f"Batch {_SELF}"),
+    "sns.amazonaws.com": ServiceTrust(
+        "high",
+        "SNS delivers for topics of any account that names this role (confused deputy)",
+        "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html",
+    ),
+    "s3.amazonaws.com": ServiceTrust(
+        "high",
+        "S3 acts for buckets of any account that names this role (confused deputy)",
+        _CONFUSED_DEPUTY,
+    ),
+    "cloudtrail.amazonaws.com": ServiceTrust(
+        "high",
+        "CloudTrail delivers for trails of any account that names this role (confused deputy)",
+        "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cross-service-confused-deputy-prevention.html",
+    ),
+    "config.amazonaws.com": ServiceTrust(
+        "high",
+        "Config delivers for resources of any account that names this role (confused deputy)",
+        "https://docs.aws.amazon.com/config/latest/developerguide/iamrole-permissions.html",
+    ),
+    "events.amazonaws.com": ServiceTrust(
+        "high",
+        "EventBridge invokes targets for rules of any account that names this role (confused deputy)",
+        _CONFUSED_DEPUTY,
+    ),
+    "scheduler.amazonaws.com": ServiceTrust(
+        "high",
+        "EventBridge Scheduler runs schedules of any account that names this role (confused deputy)",
+        "https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html",
+    ),
+    "delivery.logs.amazonaws.com": ServiceTrust(
+        "high",
+        "CloudWatch Logs delivers for sources of any account that names this role (confused deputy)",
+        _CONFUSED_DEPUTY,
+    ),
+    "logs.amazonaws.com": ServiceTrust(
+        "high",
+        "CloudWatch Logs delivers subscriptions of any account that names this role (confused deputy)",
+        _CONFUSED_DEPUTY,
+    ),
+    "kms.amazonaws.com": ServiceTrust(
+        "high",
+        "KMS acts for keys of any account that names this role (confused deputy)",
+        _CONFUSED_DEPUTY,
+    ),
+    "datasync.amazonaws.com": ServiceTrust(
+        "high",
+        "DataSync copies for locations of any account that names this role (confused deputy)",
+        "https://docs.aws.amazon.com/datasync/latest/userguide/cross-service-confused-deputy-prevention.html",
+    ),
+    "monitoring.rds.amazonaws.com": ServiceTrust(
+        "low",
+        "RDS Enhanced Monitoring publishes metrics of this account's databases; AWS recommends the condition",
+        "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html",
+    ),
+    "vpc-flow-logs.amazonaws.com": ServiceTrust(
+        "low",
+        "flow logs publish this account's VPC traffic; AWS recommends the condition",
+        "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html",
+    ),
+    "ssm.amazonaws.com": ServiceTrust(
+        "medium",
+        "Systems Manager runs automations and commands of this account; AWS recommends the condition",
+        "https://docs.aws.amazon.com/systems-manager/latest/userguide/cross-service-confused-deputy-prevention.html",
+    ),
+}
+# Services that assume their own roles for a resource they run: not a confused deputy.
+SELF_ASSUMING_SERVICES = frozenset(name for name, trust in SERVICE_TRUST.items() if trust.level is None)
+_LEVEL_RANK: dict[Level, int] = {"high": 0, "medium": 1, "low": 2}
 _DEPUTY_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"})
 _RESTRICTING_KEYS = frozenset(
     {
@@ -363,7 +452,11 @@ def _condition_keys(s: Statement) -> set[str]:
 
 def trust_policies(estate: Estate) -> list[CheckResult]:
     """``iam.trust-policy-scoped``: a role's trust policy must not trust everyone, a foreign account, or a
-    service principal without ``aws:SourceArn``/``aws:SourceAccount`` (the confused deputy)."""
+    service principal without ``aws:SourceArn``/``aws:SourceAccount`` (the confused deputy).
+
+    A service principal is judged by :data:`SERVICE_TRUST` (the reason goes into the message); one not
+    listed there keeps the check's default severity and is named "not classified". A fail carries the
+    highest severity of the role's problems."""
     out = []
     for role in estate.of_kind("aws_iam_role"):
         got = policy_of(
@@ -378,21 +471,22 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
         if isinstance(got, str):
             out.append(CheckResult("iam.trust-policy-scoped", role.address, "unknown", got, _where(role)))
             continue
-        problems: list[tuple[Statement, str]] = []
+        # (statement, what is trusted, why it matters, severity: None for the check's default)
+        problems: list[tuple[Statement, str, str, Level | None]] = []
         for s in got.statements:
             if s.effect != "Allow":
                 continue
             keys = _condition_keys(s)
             if s.not_principal:
-                problems.append((s, "trusts every principal but those listed (NotPrincipal)"))
+                problems.append((s, "trusts every principal but those listed (NotPrincipal)", "", None))
                 continue
             for p in s.principals or ():
                 if not p.value.strip():
                     # AWS refuses the document (MalformedPolicyDocument): nothing is trusted as written
-                    problems.append((s, f"names an empty {p.kind} principal, which AWS rejects"))
+                    problems.append((s, f"names an empty {p.kind} principal, which AWS rejects", "", None))
                 elif p.kind == "*" or (p.kind == "AWS" and p.value == "*"):
                     if not keys & _RESTRICTING_KEYS:
-                        problems.append((s, "trusts any principal (*)"))
+                        problems.append((s, "trusts any principal (*)", "", None))
                 elif p.kind == "AWS":
                     account = (
                         p.value
@@ -400,11 +494,15 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
                         else (p.value.split(":")[4] if p.value.count(":") >= 5 else "")
                     )
                     if account and account not in (estate.account_id, "aws"):
-                        problems.append((s, f"trusts foreign account {account}"))
+                        problems.append((s, f"trusts foreign account {account}", "", None))
                 elif (
                     p.kind == "Service" and p.value not in SELF_ASSUMING_SERVICES and not keys & _DEPUTY_KEYS
                 ):
-                    problems.append((s, f"trusts {p.value} without aws:SourceArn or aws:SourceAccount"))
+                    known = SERVICE_TRUST.get(p.value)
+                    why = known.reason if known else "service not classified, judged at the check's severity"
+                    level = known.level if known else None
+                    what = f"trusts {p.value} without aws:SourceArn or aws:SourceAccount"
+                    problems.append((s, what, why, level))
                 elif p.kind == "Federated" and _OIDC_PROVIDER in p.value:
                     # The audience names the client, the subject names who: without a condition on
                     # <provider>:sub every identity the provider issues tokens to (any repository of
@@ -413,19 +511,32 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
                     provider = p.value.split(_OIDC_PROVIDER, 1)[1].lower()
                     if f"{provider}:sub" not in keys:
                         problems.append(
-                            (s, f"trusts every identity of {provider} (no {provider}:sub condition)")
+                            (
+                                s,
+                                f"trusts every identity of {provider} (no {provider}:sub condition)",
+                                "",
+                                None,
+                            )
                         )
         if problems:
             s = problems[0][0]
-            every = "; ".join(dict.fromkeys(w for _, w in problems))
+            # the detail (the fingerprint) names what is trusted; the message adds why it matters
+            every = "; ".join(dict.fromkeys(w for _, w, _, _ in problems))
+            told = "; ".join(dict.fromkeys(f"{w}: {why}" if why else w for _, w, why, _ in problems))
+            # the highest of the problems decides; None (the check's default, high) when none is classified
+            classified = [level for _, _, _, level in problems if level is not None]
+            levels: list[Level] = [level or "high" for _, _, _, level in problems]
+            top: Level = min(levels, key=_LEVEL_RANK.__getitem__)
+            highest = top if classified else None
             out.append(
                 CheckResult(
                     "iam.trust-policy-scoped",
                     role.address,
                     "fail",
-                    f"{role.address} {every}",
+                    f"{role.address} {told}",
                     _where(role, got, s),
                     every,
+                    highest,
                 )
             )
         elif unreadable := _unreadable(got):
@@ -460,7 +571,9 @@ CHECKS: tuple[tuple[str, CheckFn], ...] = (
 __all__ = [
     "CHECKS",
     "PRINCIPAL_KINDS",
+    "SERVICE_TRUST",
     "CheckResult",
+    "ServiceTrust",
     "admin_equivalent_principals",
     "allow_not_action",
     "inline_policies",
