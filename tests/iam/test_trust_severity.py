@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ringfence.checks.base import Severity, Status
+from ringfence.engine.findings import make_fingerprint
 from ringfence.engine.runner import run_checks
 from ringfence.sources import load_estate
 
@@ -108,3 +109,17 @@ def test_scan_json_reports_the_service_severity(tmp_path: Path) -> None:
     rows = [f for f in report["findings"] if f["rule_id"] == RULE]
     assert [(f["status"], f["severity"]) for f in rows] == [("fail", "low")], rows
     assert "RDS Enhanced Monitoring" in rows[0]["message"]
+
+
+def test_the_fingerprint_names_what_is_trusted_not_why(tmp_path: Path) -> None:
+    root = tmp_path / "estate"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        'provider "aws" { region = "eu-west-1" }\n' + role("config", "config.amazonaws.com"), encoding="utf-8"
+    )
+    result = run_checks(load_estate([str(root)]))
+    [finding] = [f for f in result.findings if f.rule_id == RULE]
+    what = "trusts config.amazonaws.com without aws:SourceArn or aws:SourceAccount"
+    # the reason in the message may be reworded without moving a baseline or a suppression
+    assert finding.fingerprint == make_fingerprint(RULE, "aws_iam_role.config", what)
+    assert finding.message.startswith(f"aws_iam_role.config {what}: ")

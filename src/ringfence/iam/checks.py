@@ -141,7 +141,8 @@ SERVICE_TRUST: dict[str, ServiceTrust] = {
     "monitoring.rds.amazonaws.com": ServiceTrust(
         "low",
         "RDS Enhanced Monitoring publishes metrics of this account's databases; AWS recommends the condition",
-        "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html",
+        "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html"
+        "#USER_Monitoring.OS.confused-deputy",
     ),
     "vpc-flow-logs.amazonaws.com": ServiceTrust(
         "low",
