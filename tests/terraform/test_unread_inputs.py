@@ -309,3 +309,15 @@ def test_variable_files_terraform_would_read_but_cannot_are_errors(tmp_path: Pat
     estate = load_estate([str(tmp_path)])
     assert sorted(e.path for e in estate.errors) == ["extra.auto.tfvars", "terraform.tfvars"]
     assert [r.address for r in estate.resources if r.kind == "aws_s3_bucket"] == ["aws_s3_bucket.b"]
+
+
+def test_the_text_summary_counts_an_undecided_input_apart_from_errors(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        ROOT_CALLING_VPC + 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n', encoding="utf-8"
+    )
+    done = _scan(tmp_path, "--no-cache", "--fail-on", "none")
+    assert "1 unknown input" in done.stdout
+    assert "input error" not in done.stdout
+    (tmp_path / "broken.tf").write_text('resource "aws_s3_bucket" "x" {\n', encoding="utf-8")
+    done = _scan(tmp_path, "--no-cache", "--fail-on", "none")
+    assert "1 input error," in done.stdout and "1 unknown input" in done.stdout

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import IO
 
 from ringfence.checks.base import Severity
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
+from ringfence.model import InputError
 from ringfence.shown import shown
 
 _STYLE = {
@@ -76,6 +78,16 @@ def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
     console.print(
         f"[bold]{len(result.estate.resources)} resources, {len(result.checks)} checks: {parts}"
         + (f" ({suppressed} suppressed)" if suppressed else "")
-        + (f", {len(result.errors)} input errors" if result.errors else "")
+        + _input_counts(result.errors)
         + "[/bold]"
+    )
+
+
+def _input_counts(errors: Sequence[InputError]) -> str:
+    """ ", 2 input errors, 1 unknown input": an input that was read but could not be decided (a module not
+    downloaded, a root without resources) is not counted as an error."""
+    undecided = sum(1 for e in errors if e.undecided)
+    failed = len(errors) - undecided
+    return (f", {failed} input error{'s' if failed != 1 else ''}" if failed else "") + (
+        f", {undecided} unknown input{'s' if undecided != 1 else ''}" if undecided else ""
     )
