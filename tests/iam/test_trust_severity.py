@@ -123,3 +123,21 @@ def test_the_fingerprint_names_what_is_trusted_not_why(tmp_path: Path) -> None:
     # the reason in the message may be reworded without moving a baseline or a suppression
     assert finding.fingerprint == make_fingerprint(RULE, "aws_iam_role.config", what)
     assert finding.message.startswith(f"aws_iam_role.config {what}: ")
+
+
+def test_a_service_running_this_accounts_jobs_is_low_not_high(tmp_path: Path) -> None:
+    got, _passes = findings(
+        tmp_path,
+        role("states", "states.amazonaws.com"),
+        role("glue", "glue.amazonaws.com"),
+        role(
+            "glue_pinned",
+            "glue.amazonaws.com",
+            'Condition = { StringEquals = { "aws:SourceAccount" = "123456789012" } }',
+        ),
+    )
+    for name, service in (("states", "Step Functions"), ("glue", "Glue")):
+        status, severity, message = got[f"aws_iam_role.{name}"]
+        assert (status, severity) == (Status.FAIL, Severity.LOW)
+        assert service in message and "not classified" not in message
+    assert "aws_iam_role.glue_pinned" not in got

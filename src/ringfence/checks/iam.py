@@ -103,7 +103,9 @@ TRUST_SCOPED = _wrap(
         severity=Severity.HIGH,
         rationale="A trust policy that admits anyone, a foreign account, or a service principal without "
         "aws:SourceArn / aws:SourceAccount lets an outsider (or another customer's resource, the confused "
-        "deputy) act as the role.",
+        "deputy) act as the role. A service trust is graded by the service: high where the service acts for "
+        "resources of any account (SNS, CloudTrail, Config, EventBridge, KMS), low or medium where it serves this "
+        "account's own resources, and none for roles EC2, Lambda or ECS assume for what they run.",
         remediation="Name the accounts or roles that assume it; for service principals add an "
         "aws:SourceAccount or aws:SourceArn condition.",
         terraform=(

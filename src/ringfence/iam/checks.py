@@ -154,6 +154,29 @@ SERVICE_TRUST: dict[str, ServiceTrust] = {
         "Systems Manager runs automations and commands of this account; AWS recommends the condition",
         "https://docs.aws.amazon.com/systems-manager/latest/userguide/cross-service-confused-deputy-prevention.html",
     ),
+    # Services that run a resource of this account for you with the role passed to them (a job, a state
+    # machine, a build, a stack): AWS recommends the condition for each; without it the opening is narrow.
+    **{
+        f"{prefix}.amazonaws.com": ServiceTrust(
+            "low",
+            f"{what} of this account with the role passed to it; AWS recommends the condition",
+            _CONFUSED_DEPUTY,
+        )
+        for prefix, what in (
+            ("states", "Step Functions runs state machines"),
+            ("glue", "Glue runs jobs and crawlers"),
+            ("sagemaker", "SageMaker runs notebooks, training and endpoints"),
+            ("codebuild", "CodeBuild runs builds"),
+            ("codepipeline", "CodePipeline runs pipelines"),
+            ("cloudformation", "CloudFormation runs stacks"),
+            ("apigateway", "API Gateway runs APIs"),
+            ("elasticmapreduce", "EMR runs clusters"),
+            ("firehose", "Firehose runs delivery streams"),
+            ("backup", "AWS Backup runs backup plans"),
+            ("redshift", "Redshift runs clusters"),
+            ("rds", "RDS runs database integrations"),
+        )
+    },
 }
 # Services that assume their own roles for a resource they run: not a confused deputy.
 SELF_ASSUMING_SERVICES = frozenset(name for name, trust in SERVICE_TRUST.items() if trust.level is None)
