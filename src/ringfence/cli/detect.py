@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from ringfence.cli.messages import say
+
 FORMATS = ("text", "json", "sarif", "ocsf")
 ENGINES = ("duckdb", "spark")
 
@@ -79,9 +81,7 @@ def detect_command(
         typer.echo(text, nl=False)
     if report.errors and not report.events and not report.flow_records:
         # Every input failed: "no detections" would read as a clean period, which nothing showed.
-        typer.echo(
-            f"ringfence: nothing could be read: {len(report.errors)} input error(s), no record read", err=True
-        )
+        say(f"ringfence: nothing could be read: {len(report.errors)} input error(s), no record read")
         raise typer.Exit(2)
 
 

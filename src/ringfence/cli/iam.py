@@ -7,15 +7,17 @@ from typing import Any
 
 import typer
 
+from ringfence.cli.messages import say
+
 FORMATS = ("text", "json")
 
 
 def _fail(message: str, candidates: tuple[str, ...] = ()) -> None:
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}")
     if candidates:
         typer.echo("candidates:", err=True)
         for c in candidates[:50]:
-            typer.echo(f"  {c}", err=True)
+            say(f"  {c}")
     raise typer.Exit(2)
 
 
@@ -190,7 +192,7 @@ def unused(
             err=True,
         )
         for err in result.errors:
-            typer.echo(f"  {err.path}:{err.offset}: {err.message}", err=True)
+            say(f"  {err.path}:{err.offset}: {err.message}")
     typer.echo(f"over {result.events} CloudTrail event(s) in {result.files} file(s)")
     for e in entries:
         typer.echo(
@@ -219,7 +221,7 @@ def refresh(
     try:
         path, count = refresh_snapshot(output=output, profile=profile)
     except (RefreshError, BotoCoreError, ClientError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}")
         raise typer.Exit(1) from exc
     typer.echo(f"wrote {count} AWS managed policies to {path}")
 

@@ -7,16 +7,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from ringfence.cli.messages import die
+
 if TYPE_CHECKING:
     from ringfence.network import ReachResult
 
 _PROTOCOLS = ("tcp", "udp", "icmp", "all")
 _FORMATS = ("text", "json")
-
-
-def _die(message: str) -> typer.Exit:
-    typer.echo(f"ringfence: {message}", err=True)
-    return typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,14 +34,14 @@ def reach(
     """Answer whether a packet from SRC reaches DST on a port, with the path or what blocks it."""
     protocol = protocol.lower()
     if protocol not in _PROTOCOLS:
-        raise _die(f"--protocol {protocol!r} is not one of {', '.join(_PROTOCOLS)}")
+        raise die(f"--protocol {protocol!r} is not one of {', '.join(_PROTOCOLS)}")
     if output_format not in _FORMATS:
-        raise _die(f"--format {output_format!r} is not one of {', '.join(_FORMATS)}")
+        raise die(f"--format {output_format!r} is not one of {', '.join(_FORMATS)}")
     if protocol in ("tcp", "udp"):
         if port is None:
-            raise _die(f"--port is required for {protocol}")
+            raise die(f"--port is required for {protocol}")
         if not 0 <= port <= 65535:
-            raise _die(f"--port {port} is not between 0 and 65535")
+            raise die(f"--port {port} is not between 0 and 65535")
     from ringfence.network import UnresolvedName, network_of
     from ringfence.network import reach as answer
     from ringfence.sources import SourceError, load_estate
@@ -52,7 +49,7 @@ def reach(
     try:
         estate = load_estate([path], var_files=var_files, account_id=account_id)
     except SourceError as exc:
-        raise _die(str(exc)) from None
+        raise die(str(exc)) from None
     import gc
 
     # The estate lives until exit: spare the collector from rescanning it during the query.
@@ -62,8 +59,8 @@ def reach(
     except UnresolvedName as exc:
         if exc.candidates:
             listing = "\n".join(f"  {c}" for c in exc.candidates)
-            raise _die(f"{exc.name!r} is ambiguous; candidates:\n{listing}") from None
-        raise _die(f"{exc.name!r} is not a resource of the estate, internet, an IP or a CIDR") from None
+            raise die(f"{exc.name!r} is ambiguous; candidates:\n{listing}") from None
+        raise die(f"{exc.name!r} is not a resource of the estate, internet, an IP or a CIDR") from None
     if output_format == "json":
         typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=False))
     else:

@@ -11,6 +11,8 @@ from typing import Any
 
 import typer
 
+from ringfence.cli.messages import die, say
+
 _FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff")
 
 
@@ -20,11 +22,6 @@ class FailOn(StrEnum):
     medium = "medium"
     low = "low"
     none = "none"
-
-
-def _die(message: str) -> typer.Exit:
-    typer.echo(f"ringfence: {message}", err=True)
-    return typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
@@ -61,19 +58,19 @@ def scan(
     from ringfence.sources import SourceError, load_estate
 
     if output_format not in _FORMATS:
-        raise _die(f"--format {output_format!r} is not supported (choose from {', '.join(_FORMATS)})")
+        raise die(f"--format {output_format!r} is not supported (choose from {', '.join(_FORMATS)})")
     if any(p.startswith("aws://") for p in paths):
-        raise _die("live account scanning (aws://) is not available in this version")
+        raise die("live account scanning (aws://) is not available in this version")
     if account_id is not None and not (account_id.isdigit() and len(account_id) == 12):
-        raise _die(f"--account-id must be 12 digits, not {account_id!r}")
+        raise die(f"--account-id must be 12 digits, not {account_id!r}")
     for v in var_files:
         if not Path(v).is_file():
-            raise _die(f"--var-file {v}: no such file")
+            raise die(f"--var-file {v}: no such file")
     try:
         search = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths] + [Path.cwd()]
         config = load_config(config_file, search)
     except ConfigError as exc:
-        raise _die(str(exc)) from None
+        raise die(str(exc)) from None
     baseline_prints = _baseline(baseline) if baseline else frozenset()
     import os
 
@@ -91,7 +88,7 @@ def scan(
                 progress=lambda done, total: progress.update(done, total, "evaluating Terraform"),
             )
         except SourceError as exc:
-            raise _die(str(exc)) from None
+            raise die(str(exc)) from None
         intents, estate = _intents(intents_file, estate)
         result = run_checks(
             estate,
@@ -105,16 +102,14 @@ def scan(
         try:
             output.write_text(text if isinstance(text, str) else "", encoding="utf-8")
         except OSError as exc:
-            raise _die(f"--output {output}: cannot write: {exc.strerror or exc}") from None
+            raise die(f"--output {output}: cannot write: {exc.strerror or exc}") from None
     unread = [e for e in estate.errors if not e.undecided]
     if not estate.resources and unread:
-        typer.echo(f"ringfence: nothing could be read: {unread[0].path}: {unread[0].message}", err=True)
+        say(f"ringfence: nothing could be read: {unread[0].path}: {unread[0].message}")
         raise typer.Exit(2)
     if not estate.resources:
         # Files were read and yield nothing to check: not a pass (unknown: --fail-on-unknown fails).
-        typer.echo(
-            f"ringfence: warning: {', '.join(paths)}: no resources were read: nothing was checked", err=True
-        )
+        say(f"ringfence: warning: {', '.join(paths)}: no resources were read: nothing was checked")
     threshold = fail_on.value if fail_on is not None else (config.fail_on or "high")
     code = exit_code(result, threshold, fail_on_unknown)
     if not estate.resources and fail_on_unknown and threshold != "none":
@@ -163,11 +158,11 @@ def _intents(explicit: str | None, estate: Any) -> tuple[list[Any], Any]:
 
     if explicit is not None:
         if not Path(explicit).is_file():
-            raise _die(f"--intents {explicit}: no such file")
+            raise die(f"--intents {explicit}: no such file")
         try:
             return load_intents(explicit), estate
         except IntentError as exc:
-            raise _die(f"{exc.path}:{exc.line or 0}: {exc.message}") from None
+            raise die(f"{exc.path}:{exc.line or 0}: {exc.message}") from None
     found = find_intents_file(estate)
     files: list[tuple[str, str | None]] = [(found, None)] if found is not None else []
     nested, stray = _root_intents_files(estate)
@@ -239,9 +234,9 @@ def _baseline(path: Path) -> frozenset[str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise _die(f"--baseline {path}: cannot read a json report: {exc}") from None
+        raise die(f"--baseline {path}: cannot read a json report: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
-        raise _die(f"--baseline {path}: not a ringfence json report")
+        raise die(f"--baseline {path}: not a ringfence json report")
     return frozenset(str(f.get("fingerprint")) for f in data["findings"] if isinstance(f, dict))
 
 
@@ -285,7 +280,7 @@ def rules(
     from ringfence.checks.catalogue import CATALOGUE
 
     if output_format not in ("text", "json"):
-        raise _die(f"--format {output_format!r} is not supported (choose from text, json)")
+        raise die(f"--format {output_format!r} is not supported (choose from text, json)")
     items = sorted(CATALOGUE, key=lambda c: c.rule_id)
     if output_format == "json":
         payload = {
