@@ -118,3 +118,18 @@ def test_logs_of_which_nothing_was_read_exit_2_with_the_report(tmp_path: Path) -
     empty.mkdir()
     (empty / "trail.json").write_text('{"Records": []}', encoding="utf-8")
     assert _run(str(empty), "--no-sigma")[0] == 0
+
+
+def test_fail_on_exits_1_only_for_a_detection_at_or_above_the_severity() -> None:
+    from ringfence.logs.catalogue import SEVERITIES
+
+    code, out = _run(str(STOP), "--format", "json")
+    assert code == 0
+    found = {d["severity"] for d in json.loads(out)["detections"]}
+    assert found, "the stratus file raises detections"
+    worst = min(SEVERITIES.index(s) for s in found)
+    assert _run(str(STOP), "--format", "json", "--fail-on", SEVERITIES[worst])[0] == 1
+    assert _run(str(STOP), "--format", "json", "--fail-on", "info")[0] == 1
+    if worst > 0:  # nothing at a severity above the worst found
+        assert _run(str(STOP), "--format", "json", "--fail-on", SEVERITIES[worst - 1])[0] == 0
+    assert _run(str(STOP), "--fail-on", "severe")[0] == 2

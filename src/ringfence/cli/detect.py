@@ -40,6 +40,11 @@ def detect_command(
     no_sigma: bool = typer.Option(False, "--no-sigma", help="Run only ringfence's own detections."),
     master: str | None = typer.Option(None, "--master", help="Spark master URL (default local[*])."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
+    fail_on: str | None = typer.Option(
+        None,
+        "--fail-on",
+        help="Exit 1 when a detection is at or above SEVERITY (critical, high, medium, low, info).",
+    ),
 ) -> None:
     """Run the detections over CloudTrail and VPC Flow Logs."""
     if fmt not in FORMATS:
@@ -53,6 +58,10 @@ def detect_command(
     missing = [str(p) for p in logs if not p.exists()]
     if missing:
         raise typer.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="LOGS")
+    from ringfence.logs.catalogue import SEVERITIES
+
+    if fail_on is not None and fail_on not in SEVERITIES:
+        raise typer.BadParameter(f"{fail_on!r}: one of {', '.join(SEVERITIES)}", param_hint="--fail-on")
     if sigma is not None and not sigma.exists():
         raise typer.BadParameter(f"no such folder: {sigma}", param_hint="--sigma")
     from ringfence.logs.engine import Window
@@ -83,6 +92,10 @@ def detect_command(
         # Every input failed: "no detections" would read as a clean period, which nothing showed.
         say(f"ringfence: nothing could be read: {len(report.errors)} input error(s), no record read")
         raise typer.Exit(2)
+    if fail_on is not None:
+        bar = SEVERITIES.index(fail_on)
+        if any(SEVERITIES.index(d.severity) <= bar for d in report.detections):
+            raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
