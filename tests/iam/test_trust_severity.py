@@ -141,3 +141,27 @@ def test_a_service_running_this_accounts_jobs_is_low_not_high(tmp_path: Path) ->
         assert (status, severity) == (Status.FAIL, Severity.LOW)
         assert service in message and "not classified" not in message
     assert "aws_iam_role.glue_pinned" not in got
+
+
+def test_the_finding_points_at_the_statement_that_decides_its_severity(tmp_path: Path) -> None:
+    root = tmp_path / "estate"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        """resource "aws_iam_role" "both" {
+  name = "both"
+  assume_role_policy = <<-EOF
+    {"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "sts:AssumeRole",
+       "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}},
+      {"Effect": "Allow", "Action": "sts:AssumeRole",
+       "Principal": {"Service": "sns.amazonaws.com"}}
+    ]}
+  EOF
+}
+""",
+        encoding="utf-8",
+    )
+    result = run_checks(load_estate([str(root)]))
+    (finding,) = [f for f in result.findings if f.rule_id == RULE]
+    assert finding.severity == Severity.HIGH
+    assert finding.location.line == 7, finding.location

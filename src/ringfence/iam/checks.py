@@ -543,7 +543,6 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
                             )
                         )
         if problems:
-            s = problems[0][0]
             # the detail (the fingerprint) names what is trusted; the message adds why it matters
             every = "; ".join(dict.fromkeys(w for _, w, _, _ in problems))
             told = "; ".join(dict.fromkeys(f"{w}: {why}" if why else w for _, w, why, _ in problems))
@@ -552,6 +551,7 @@ def trust_policies(estate: Estate) -> list[CheckResult]:
             levels: list[Level] = [level or "high" for _, _, _, level in problems]
             top: Level = min(levels, key=_LEVEL_RANK.__getitem__)
             highest = top if classified else None
+            s = problems[levels.index(top)][0]  # the statement of the problem that decides is where it points
             out.append(
                 CheckResult(
                     "iam.trust-policy-scoped",
