@@ -26,6 +26,7 @@ from typing import BinaryIO
 
 from isal import isal_zlib
 
+from ringfence.limits import env_limit
 from ringfence.logs.discover import GZIP_MAGIC
 
 MAX_BYTES_ENV = "RINGFENCE_LOG_MAX_BYTES"
@@ -62,8 +63,8 @@ class Limits:
         is ignored (the default holds) rather than lifting the limit."""
         env = os.environ if environ is None else environ
         return cls(
-            int(_number(env.get(MAX_BYTES_ENV), DEFAULT_MAX_BYTES)),
-            _number(env.get(MAX_RATIO_ENV), DEFAULT_MAX_RATIO),
+            int(env_limit(MAX_BYTES_ENV, DEFAULT_MAX_BYTES, env)),
+            env_limit(MAX_RATIO_ENV, DEFAULT_MAX_RATIO, env),
         )
 
     def cap(self, compressed: int | None) -> tuple[float, str]:
@@ -86,14 +87,6 @@ class Limits:
                     ),
                 )
         return cap, f"{why}; the records before it are kept"
-
-
-def _number(text: str | None, default: float) -> float:
-    try:
-        value = float(text) if text is not None else default
-    except ValueError:
-        return default
-    return value if 0 <= value < math.inf else default  # NaN fails both comparisons
 
 
 def content(path: Path, piece: int, limits: Limits | None = None) -> Iterator[bytes]:

@@ -16,12 +16,12 @@ Limits: ``RINGFENCE_TF_MAX_INSTANCES`` (instances of one resource, nested blocks
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ringfence.limits import env_limit
 from ringfence.sources.terraform.hcl import Block, top_level_blocks
 from ringfence.sources.terraform.roots import module_calls, tf_files
 
@@ -44,19 +44,10 @@ class Limits:
         return f"bounds {self.instances}/{self.root_instances}"
 
 
-def env_number(name: str, default: float) -> float:
-    """A non-negative number from the environment variable ``name``, else ``default``."""
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if value >= 0 and math.isfinite(value) else default
-
-
 def limits() -> Limits:
     return Limits(
-        instances=int(env_number(INSTANCES_ENV, DEFAULT_INSTANCES)),
-        root_instances=int(env_number(ROOT_INSTANCES_ENV, DEFAULT_ROOT_INSTANCES)),
+        instances=int(env_limit(INSTANCES_ENV, DEFAULT_INSTANCES)),
+        root_instances=int(env_limit(ROOT_INSTANCES_ENV, DEFAULT_ROOT_INSTANCES)),
     )
 
 

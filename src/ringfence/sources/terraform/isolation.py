@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ringfence.sources.terraform.bounds import env_number
+from ringfence.limits import env_limit
 from ringfence.sources.terraform.evaluation import Task, TaskResult
 from ringfence.sources.terraform.hcl import top_level_blocks
 from ringfence.sources.terraform.roots import tf_files
@@ -51,8 +51,8 @@ class Limits:
 def limits() -> Limits:
     """The limits from ``RINGFENCE_TF_MEMORY_MB`` and ``RINGFENCE_TF_TIMEOUT``, else the defaults."""
     return Limits(
-        memory_mb=int(env_number(MEMORY_ENV, DEFAULT_MEMORY_MB)),
-        timeout_s=env_number(TIMEOUT_ENV, DEFAULT_TIMEOUT_S),
+        memory_mb=int(env_limit(MEMORY_ENV, DEFAULT_MEMORY_MB)),
+        timeout_s=env_limit(TIMEOUT_ENV, DEFAULT_TIMEOUT_S),
     )
 
 
