@@ -321,3 +321,15 @@ def test_the_text_summary_counts_an_undecided_input_apart_from_errors(tmp_path: 
     (tmp_path / "broken.tf").write_text('resource "aws_s3_bucket" "x" {\n', encoding="utf-8")
     done = _scan(tmp_path, "--no-cache", "--fail-on", "none")
     assert "1 input error," in done.stdout and "1 unknown input" in done.stdout
+
+
+def test_a_folder_named_like_a_terraform_file_and_a_folder_link_loop_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n', encoding="utf-8")
+    (tmp_path / "network.tf").mkdir()
+    (tmp_path / "up").symlink_to(tmp_path)
+    estate = load_estate([str(tmp_path)])
+    assert sorted((e.path, e.message.split(":")[0]) for e in estate.errors) == [
+        ("network.tf", "cannot read file"),
+        ("up", "not read"),
+    ]
+    assert [r.address for r in estate.resources if r.kind == "aws_s3_bucket"] == ["aws_s3_bucket.b"]

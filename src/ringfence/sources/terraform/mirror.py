@@ -102,6 +102,13 @@ def read_by_terraform(name: str) -> bool:
     return name.endswith((".tf", ".tf.json", *TFVARS_AUTO)) or name in TFVARS_FIRST
 
 
+def _loops(link: Path, folder: Path) -> bool:
+    try:
+        return folder.resolve().is_relative_to(link.resolve())
+    except (OSError, RuntimeError):  # a loop resolve cannot finish is a loop too
+        return True
+
+
 def unreadable_tf(base: Path, recursive: bool = True) -> list[tuple[Path, int | None, str]]:
     """The entries under `base` (or only in it) that Terraform would read (`.tf`, `.tf.json`, the variable
     files it loads by itself) and that cannot be evaluated safely (`not_a_file`, `too_deep`), with the line
@@ -109,6 +116,13 @@ def unreadable_tf(base: Path, recursive: bool = True) -> list[tuple[Path, int | 
     out: list[tuple[Path, int | None, str]] = []
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and d != ".terraform") if recursive else []
+        for name in list(dirs):
+            path = Path(folder) / name
+            if read_by_terraform(name):  # Terraform would try to read it as a file
+                out.append((path, None, "cannot read file: a folder named like a Terraform file"))
+            elif path.is_symlink() and _loops(path, Path(folder)):
+                out.append((path, None, "not read: a link to a folder that holds it (a loop)"))
+                dirs.remove(name)
         for name in sorted(files):
             if not read_by_terraform(name):
                 continue
