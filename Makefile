@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test install dev bench clean
+.PHONY: demo test install dev bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: dev
 	$(BIN)/python benchmarks/iam_bench.py
 	$(BIN)/python benchmarks/network_bench.py
 	$(BIN)/python benchmarks/logs_bench.py
+
+# The long fuzz campaign: the hostile corpus in every output format, the property tests, the soak (docs/reliability.md).
+fuzz: dev
+	$(BIN)/python scripts/fuzz
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
