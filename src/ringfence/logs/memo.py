@@ -2,7 +2,7 @@
 planned (every detection parsed by sqlglot), and its tier. Together they cost most of a second at the start
 of every `ringfence detect`.
 
-They live in the cache folder the Terraform evaluation cache uses (`$RINGFENCE_CACHE_DIR`, ...;
+They live under `logs/` in ringfence's cache folder (see `ringfence.cachedir`: `$RINGFENCE_CACHE_DIR`, ...;
 `RINGFENCE_NO_CACHE=1` switches it off), under keys made of everything they are computed from: the
 catalogue's files, the code of this package, and the versions of the libraries that read them. A value
 that cannot be read is computed again; one that cannot be written is only slower to get next time.
@@ -24,9 +24,9 @@ _FORMAT = b"ringfence-logs-memo/1\n"
 
 
 def _folder() -> Path | None:
-    from ringfence.sources.terraform.cache import directory
+    from ringfence.cachedir import cache_directory
 
-    base = directory()
+    base = cache_directory()
     return base / "logs" if base is not None else None
 
 

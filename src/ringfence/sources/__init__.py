@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +23,13 @@ def load_estate(
     excluded: Sequence[str] = (),
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: bool = True,
+    limits: Mapping[str, str] | None = None,
 ) -> Estate:
     """Read every PATH (folder or file) into one estate; ``progress(done, total)`` follows the
-    evaluations."""
+    evaluations. ``cache=False`` evaluates all Terraform again and keeps nothing (``--no-cache``);
+    ``limits`` are configured Terraform evaluation limits by environment variable name, which the
+    environment overrides."""
     estates: list[Estate] = []
     for raw in paths:
         path = Path(raw)
@@ -34,7 +38,7 @@ def load_estate(
         if path.is_dir() and not any(path.iterdir()):
             raise SourceError(f"{raw}: the folder is empty")
         if path.is_file():
-            estates.append(_load_file(path, var_files, account_id))
+            estates.append(_load_file(path, var_files, account_id, cache, limits))
             continue
         found = inputs_in(path)
         if not found.terraform and not found.plans:
@@ -42,7 +46,9 @@ def load_estate(
                 f"{raw}: nothing to scan: no Terraform files (*.tf, *.tf.json) and no Terraform plan JSON "
                 "(terraform show -json) in it or below it"
             )
-        estates.append(_load_folder(path, found, var_files, account_id, tuple(excluded), jobs, progress))
+        estates.append(
+            _load_folder(path, found, var_files, account_id, tuple(excluded), jobs, progress, cache, limits)
+        )
     return merge(estates)
 
 
@@ -97,6 +103,8 @@ def _load_folder(
     excluded: tuple[str, ...],
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
+    cache: bool = True,
+    limits: Mapping[str, str] | None = None,
 ) -> Estate:
     """A folder's Terraform roots; or, when it holds no Terraform, its plan files."""
     if not found.terraform:
@@ -112,6 +120,8 @@ def _load_folder(
         excluded=excluded,
         jobs=jobs,
         progress=progress,
+        cache=cache,
+        limits=limits,
     )
     notes = tuple(
         f"{os.path.relpath(plan, path)}: a Terraform plan beside Terraform files is not read (scan it by itself)"
@@ -133,7 +143,13 @@ def _load_folder(
     return dataclasses.replace(estate, notes=(*estate.notes, *notes), errors=(*estate.errors, *errors))
 
 
-def _load_file(path: Path, var_files: Sequence[str], account_id: str | None) -> Estate:
+def _load_file(
+    path: Path,
+    var_files: Sequence[str],
+    account_id: str | None,
+    cache: bool = True,
+    limits: Mapping[str, str] | None = None,
+) -> Estate:
     try:
         head = path.read_bytes()[:4096]
     except OSError as exc:
@@ -151,7 +167,9 @@ def _load_file(path: Path, var_files: Sequence[str], account_id: str | None) -> 
     if path.name.endswith((".tf", ".tf.json")):
         from ringfence.sources import terraform
 
-        estate = terraform.load(path, var_files=[Path(v) for v in var_files], account_id=account_id)
+        estate = terraform.load(
+            path, var_files=[Path(v) for v in var_files], account_id=account_id, cache=cache, limits=limits
+        )
         name = path.name
         keep = tuple(r for r in estate.resources if (r.provenance.path or "").endswith(name))
         from ringfence.model.linker import link

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ringfence.model import Estate
@@ -17,8 +17,15 @@ def load(
     excluded: tuple[str, ...] = (),
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: bool = True,
+    limits: Mapping[str, str] | None = None,
 ) -> Estate:
-    """Every root module under ``path`` (a folder or one ``.tf`` file's folder) as one estate."""
+    """Every root module under ``path`` (a folder or one ``.tf`` file's folder) as one estate.
+
+    ``cache=False`` evaluates everything again and keeps nothing; ``limits`` are configured evaluation
+    limits by environment variable name (``RINGFENCE_TF_MAX_INSTANCES``...), which the environment
+    overrides."""
+    from ringfence.cachedir import cache_directory
     from ringfence.model import DEFAULT_ACCOUNT_ID
     from ringfence.sources.terraform.estate import build_estate, partition_of
     from ringfence.sources.terraform.loader import load_roots
@@ -38,6 +45,15 @@ def load(
             notes.append(f"account id {DEFAULT_ACCOUNT_ID} assumed (use --account-id to set it)")
     region = region_in_code(folder)
     known = known_values(account_id, region, partition_of(region))
-    loads = load_roots(folder, var_files, excluded, jobs, known, progress)
+    loads = load_roots(
+        folder,
+        var_files,
+        excluded,
+        jobs,
+        known,
+        progress,
+        cache=cache_directory() if cache else None,
+        limits=limits,
+    )
     estate = build_estate(loads, str(path), account_id, notes=notes)
     return dataclasses.replace(estate, settings=settings(loads, folder, var_files))

@@ -16,8 +16,9 @@ Limits: ``RINGFENCE_TF_MAX_INSTANCES`` (instances of one resource, nested blocks
 from __future__ import annotations
 
 import math
+import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,10 +45,13 @@ class Limits:
         return f"bounds {self.instances}/{self.root_instances}"
 
 
-def limits() -> Limits:
+def limits(configured: Mapping[str, str] | None = None) -> Limits:
+    """The limits from the environment, else from ``configured`` (values by variable name: the
+    configuration file's), else the defaults."""
+    env = {**configured, **os.environ} if configured else None
     return Limits(
-        instances=int(env_limit(INSTANCES_ENV, DEFAULT_INSTANCES)),
-        root_instances=int(env_limit(ROOT_INSTANCES_ENV, DEFAULT_ROOT_INSTANCES)),
+        instances=int(env_limit(INSTANCES_ENV, DEFAULT_INSTANCES, env)),
+        root_instances=int(env_limit(ROOT_INSTANCES_ENV, DEFAULT_ROOT_INSTANCES, env)),
     )
 
 

@@ -5,8 +5,9 @@ root's own blocks and the task's module blocks, every file of the local module f
 downloaded modules, variable files, the values written into the mirror, and the versions of ringfence and
 tfparse. A change anywhere in that set gives another key; nothing is ever looked up by path alone.
 
-Location: ``$RINGFENCE_CACHE_DIR``, else ``$XDG_CACHE_HOME/ringfence``, else ``~/.cache/ringfence``.
-``RINGFENCE_NO_CACHE=1`` (or ``scan --no-cache``) switches it off.
+The folder is ringfence's cache folder (``ringfence.cachedir``), chosen once by the caller of the source
+and carried by each task (``Task.cache``), so that a worker process stores where the scan reads:
+``load_estate(..., cache=False)`` (``scan --no-cache``) or ``RINGFENCE_NO_CACHE=1`` switches it off.
 """
 
 from __future__ import annotations
@@ -26,16 +27,6 @@ if TYPE_CHECKING:
     from ringfence.sources.terraform.evaluation import Task, TaskResult
 
 _FORMAT = b"ringfence-evaluation-cache/1"
-
-
-def directory() -> Path | None:
-    if os.environ.get("RINGFENCE_NO_CACHE", "").strip() not in ("", "0"):
-        return None
-    explicit = os.environ.get("RINGFENCE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ringfence"
 
 
 def _files_under(folder: Path) -> Iterable[Path]:

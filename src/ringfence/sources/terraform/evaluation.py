@@ -50,6 +50,10 @@ class Task:
     blank: tuple[str, ...] = ()
     # Blocks of the root set aside before evaluation: expansions over the limits, infinite values.
     expansions: bounds.Plan = field(default_factory=bounds.Plan)
+    # The expansion limits it was planned under (part of its cache key), and the evaluation cache folder
+    # its result is read from and stored in (None: not cached). Both travel with the task to its worker.
+    limits: bounds.Limits = field(default_factory=bounds.limits)
+    cache: Path | None = None
 
     @property
     def source_root(self) -> Path:
@@ -77,7 +81,13 @@ class TaskResult:
 SMALL_ROOT = 4
 
 
-def plan_tasks(root: Path, base: Path, var_files: tuple[Path, ...]) -> list[Task]:
+def plan_tasks(
+    root: Path,
+    base: Path,
+    var_files: tuple[Path, ...],
+    limits: bounds.Limits | None = None,
+    cache: Path | None = None,
+) -> list[Task]:
     """The evaluations of one root: one load for a small root, else one load per group of related
     module calls.
 
@@ -90,10 +100,11 @@ def plan_tasks(root: Path, base: Path, var_files: tuple[Path, ...]) -> list[Task
     calls = module_calls(root)
     # Calls that lead into a cycle are evaluated as blank (each is an error at the call, see `loader`).
     cyclic = bounds.cyclic_calls(root)
-    expansions = bounds.plan(root, bounds.limits())
+    limits = limits if limits is not None else bounds.limits()
+    expansions = bounds.plan(root, limits)
     if len(calls) <= SMALL_ROOT:
         keep = tuple(sorted(c.name for c in calls if c.name not in cyclic)) if cyclic else None
-        return [Task(root, base, var_files, modules=keep, expansions=expansions)]
+        return [Task(root, base, var_files, modules=keep, expansions=expansions, limits=limits, cache=cache)]
     groups = _related_groups(root, [c for c in calls if c.name not in cyclic])
     tasks = [
         Task(
@@ -103,6 +114,8 @@ def plan_tasks(root: Path, base: Path, var_files: tuple[Path, ...]) -> list[Task
             modules=tuple(sorted(group)),
             keep_root_resources=(i == 0),
             expansions=expansions,
+            limits=limits,
+            cache=cache,
         )
         for i, group in enumerate(groups)
     ]
@@ -149,11 +162,10 @@ def cached(task: Task) -> TaskResult | None:
     """The task's result from the evaluation cache, if it is there."""
     from ringfence.sources.terraform import cache
 
-    folder = cache.directory()
-    if folder is None:
+    if task.cache is None:
         return None
     try:
-        found = cache.load(folder, cache.key(task, _key_versions()))
+        found = cache.load(task.cache, cache.key(task, _key_versions(task)))
     except OSError:
         return None
     return dataclasses.replace(found, task=task) if found is not None else None
@@ -164,16 +176,15 @@ def run(task: Task) -> TaskResult:
     from ringfence.sources.terraform import cache
 
     result = _evaluate(task)
-    folder = cache.directory()
-    if folder is not None and result.error is None and not task.blank:
+    if task.cache is not None and result.error is None and not task.blank:
         with suppress(OSError):
-            cache.store(folder, cache.key(task, _key_versions()), result)
+            cache.store(task.cache, cache.key(task, _key_versions(task)), result)
     return result
 
 
-def _key_versions() -> str:
+def _key_versions(task: Task) -> str:
     # The expansion limits decide what is evaluated: results under other limits are not served.
-    return f"{_versions()}; {bounds.limits().describe()}"
+    return f"{_versions()}; {task.limits.describe()}"
 
 
 @functools.cache

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,21 +48,26 @@ class Limits:
     timeout_s: float  # 0: no time limit
 
 
-def limits() -> Limits:
-    """The limits from ``RINGFENCE_TF_MEMORY_MB`` and ``RINGFENCE_TF_TIMEOUT``, else the defaults."""
+def limits(configured: Mapping[str, str] | None = None) -> Limits:
+    """The limits from ``RINGFENCE_TF_MEMORY_MB`` and ``RINGFENCE_TF_TIMEOUT`` in the environment, else
+    from ``configured`` (values by variable name: the configuration file's), else the defaults."""
+    env = {**configured, **os.environ} if configured else None
     return Limits(
-        memory_mb=int(env_limit(MEMORY_ENV, DEFAULT_MEMORY_MB)),
-        timeout_s=env_limit(TIMEOUT_ENV, DEFAULT_TIMEOUT_S),
+        memory_mb=int(env_limit(MEMORY_ENV, DEFAULT_MEMORY_MB, env)),
+        timeout_s=env_limit(TIMEOUT_ENV, DEFAULT_TIMEOUT_S, env),
     )
 
 
 Report = Callable[[int], None]
 
 
-def evaluate_isolated(tasks: Sequence[Task], workers: int, report: Report | None = None) -> list[TaskResult]:
-    """Evaluate each task in a bounded worker (``workers`` at a time); a task whose worker failed is
-    narrowed to the file that made it fail and evaluated again without it."""
-    bounds = limits()
+def evaluate_isolated(
+    tasks: Sequence[Task], workers: int, report: Report | None = None, bounds: Limits | None = None
+) -> list[TaskResult]:
+    """Evaluate each task in a bounded worker (``workers`` at a time, within ``bounds``, else the
+    limits of the environment); a task whose worker failed is narrowed to the file that made it fail and
+    evaluated again without it."""
+    bounds = bounds if bounds is not None else limits()
     results = _batch(tasks, max(1, workers), bounds, report)
     return [_narrowed(r, bounds) if r.crashed else r for r in results]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.model import InputError, Resource
-from ringfence.sources.terraform import syntax
+from ringfence.sources.terraform import bounds, isolation, syntax
 from ringfence.sources.terraform.evaluation import Task, TaskResult, cached, plan_tasks
 from ringfence.sources.terraform.isolation import evaluate_isolated
 from ringfence.sources.terraform.mirror import mirrored, not_a_file, too_deep, unreadable_tf
@@ -39,10 +39,15 @@ def load_roots(
     jobs: int | None = None,
     known: Mapping[tuple[str, str], str] | None = None,
     progress: Progress | None = None,
+    cache: Path | None = None,
+    limits: Mapping[str, str] | None = None,
 ) -> list[RootLoad]:
     """Evaluate every root under ``base``. ``known`` holds data-source values the scan fixes (account id,
-    region, partition): they are written into a mirror of the tree before evaluation."""
+    region, partition): they are written into a mirror of the tree before evaluation. ``cache`` is the
+    evaluation cache folder (None: nothing is read from or kept in a cache); ``limits`` the configured
+    evaluation limits by environment variable name (the environment wins)."""
     base = base.resolve()
+    expansion_limits, worker_limits = bounds.limits(limits), isolation.limits(limits)
     roots = [base] if base.is_file() else find_roots(base, excluded)
     # Local module calls that lead nowhere, or round in a cycle (tfparse would expand a cycle until memory
     # runs out), are input errors; a root whose calls cycle is evaluated with those calls blanked (see
@@ -70,9 +75,9 @@ def load_roots(
         tasks = [
             dataclasses.replace(task, mirror=mirror)
             for root in roots
-            for task in plan_tasks(root, base, tuple(var_files))
+            for task in plan_tasks(root, base, tuple(var_files), expansion_limits, cache)
         ]
-        results = _run_all(tasks, jobs, progress)
+        results = _run_all(tasks, jobs, progress, worker_limits)
     loads: list[RootLoad] = []
     for root in roots:
         mine = [r for r in results if r.task.root == root]
@@ -93,23 +98,33 @@ def load_roots(
 Progress = Callable[[int, int], None]
 
 
-def _run_all(tasks: list[Task], jobs: int | None, progress: Progress | None = None) -> list[TaskResult]:
+def _run_all(
+    tasks: list[Task],
+    jobs: int | None,
+    progress: Progress | None = None,
+    worker_limits: isolation.Limits | None = None,
+) -> list[TaskResult]:
     """Run the evaluations, in parallel when there are several worth it (each worker starts a Python
     and tfparse's Go runtime: about a third of a second). ``progress(done, total)`` follows them."""
     done = {i: hit for i, task in enumerate(tasks) if (hit := cached(task)) is not None}
     missing = [task for i, task in enumerate(tasks) if i not in done]
     report = (lambda n: progress(len(done) + n, len(tasks))) if progress is not None else (lambda n: None)
-    computed = iter(_evaluate_all(missing, jobs, report))
+    computed = iter(_evaluate_all(missing, jobs, report, worker_limits))
     return [done[i] if i in done else next(computed) for i in range(len(tasks))]
 
 
-def _evaluate_all(tasks: list[Task], jobs: int | None, report: Callable[[int], None]) -> list[TaskResult]:
+def _evaluate_all(
+    tasks: list[Task],
+    jobs: int | None,
+    report: Callable[[int], None],
+    worker_limits: isolation.Limits | None = None,
+) -> list[TaskResult]:
     """Every evaluation in a bounded worker process: tfparse's Go core ends the process it runs in when
     it panics or runs out of memory, which must not end the scan."""
     workers = jobs if jobs is not None else min(_usable_cores(), 4)
     if len(tasks) <= 1 or (_sum_bytes(tasks) < _PARALLEL_MIN_BYTES and len(tasks) < 3):
         workers = 1
-    return evaluate_isolated(tasks, min(workers, max(1, len(tasks))), report)
+    return evaluate_isolated(tasks, min(workers, max(1, len(tasks))), report, worker_limits)
 
 
 def _sum_bytes(tasks: list[Task]) -> int:

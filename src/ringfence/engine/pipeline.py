@@ -1,0 +1,219 @@
+"""The scan as one function: load the estate, read the intents, run the checks, turn results into findings
+(suppressions and baseline applied) and decide the exit code.
+
+Every front end calls `scan`: the `ringfence scan` command only parses its arguments, calls it and renders
+the outcome; a library user or a CI integration gets the same findings and the same exit code from the
+same inputs.
+
+    from ringfence.engine.pipeline import ScanOptions, scan
+    outcome = scan(["infra/"], ScanOptions(fail_on="medium"))
+    outcome.result.findings, outcome.exit_code
+
+Input that cannot be used at all (a path that does not exist, a bad configuration file, an unreadable
+baseline) raises `ScanError` (exit code 2); everything else, bad files inside a folder included, is in the
+result's errors and the rest is still scanned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ringfence.engine.config import Config, ConfigError, load_config
+from ringfence.engine.runner import ScanResult, exit_code, run_checks
+from ringfence.model import Estate, InputError
+
+FAIL_ON = ("critical", "high", "medium", "low", "none")
+
+# progress(phase, done, total): phase is "evaluating Terraform" or "checking".
+Progress = Callable[[str, int, int], None]
+
+
+class ScanError(Exception):
+    """A usage error or input that could not be read at all: exit code 2."""
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What `ringfence scan` takes besides its paths, with the same defaults."""
+
+    var_files: tuple[str, ...] = ()
+    account_id: str | None = None
+    config_file: str | None = None  # else found beside the paths or in the working folder
+    fail_on: str | None = None  # else the configuration's, else "high"
+    fail_on_unknown: bool = False
+    baseline: Path | None = None  # an earlier json report
+    intents_file: str | None = None  # else `ringfence.yaml` at the estate root and in each root
+    cache: bool = True  # False: evaluate all Terraform again and keep nothing
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """The result to render, the exit code, and what to tell the user besides the report."""
+
+    result: ScanResult
+    exit_code: int
+    warnings: tuple[str, ...] = ()
+    config: Config = dataclasses.field(default_factory=Config)
+
+    @property
+    def estate(self) -> Estate:
+        return self.result.estate
+
+
+def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcome:
+    """Scan ``paths`` (folders or files of Terraform, or plan JSON)."""
+    from ringfence.sources import SourceError, load_estate
+
+    options = options or ScanOptions()
+    _validate(paths, options)
+    try:
+        search = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths] + [Path.cwd()]
+        config = load_config(options.config_file, search)
+    except ConfigError as exc:
+        raise ScanError(str(exc)) from None
+    baseline = read_baseline(options.baseline) if options.baseline is not None else frozenset()
+    progress = options.progress
+    try:
+        estate = load_estate(
+            list(paths),
+            var_files=options.var_files,
+            account_id=options.account_id or config.account_id,
+            excluded=config.exclude,
+            progress=(lambda done, total: progress("evaluating Terraform", done, total))
+            if progress is not None
+            else None,
+            cache=options.cache,
+            limits=config.terraform_limits,
+        )
+    except SourceError as exc:
+        raise ScanError(str(exc)) from None
+    intents, estate = _intents(options.intents_file, estate)
+    result = run_checks(
+        estate,
+        config,
+        baseline,
+        progress=(lambda done, total: progress("checking", done, total)) if progress is not None else None,
+        intents=intents,
+    )
+    threshold = options.fail_on or config.fail_on or "high"
+    code = exit_code(result, threshold, options.fail_on_unknown)
+    warnings: list[str] = []
+    unread = [e for e in estate.errors if not e.undecided]
+    if not estate.resources and unread:
+        warnings.append(f"nothing could be read: {unread[0].path}: {unread[0].message}")
+        code = 2
+    elif not estate.resources:
+        # Files were read and yield nothing to check: not a pass (unknown: --fail-on-unknown fails).
+        warnings.append(f"warning: {', '.join(paths)}: no resources were read: nothing was checked")
+        if options.fail_on_unknown and threshold != "none":
+            code = max(code, 1)
+    return ScanOutcome(result, code, tuple(warnings), config)
+
+
+def _validate(paths: Sequence[str], options: ScanOptions) -> None:
+    if not paths:
+        raise ScanError("no path to scan")
+    if any(p.startswith("aws://") for p in paths):
+        raise ScanError("live account scanning (aws://) is not available in this version")
+    account = options.account_id
+    if account is not None and not (account.isdigit() and len(account) == 12):
+        raise ScanError(f"--account-id must be 12 digits, not {account!r}")
+    if options.fail_on is not None and options.fail_on not in FAIL_ON:
+        raise ScanError(f"--fail-on {options.fail_on!r} is not a severity (choose from {', '.join(FAIL_ON)})")
+    for v in options.var_files:
+        if not Path(v).is_file():
+            raise ScanError(f"--var-file {v}: no such file")
+    if options.intents_file is not None and not Path(options.intents_file).is_file():
+        raise ScanError(f"--intents {options.intents_file}: no such file")
+
+
+def read_baseline(path: Path) -> frozenset[str]:
+    """The fingerprints of an earlier json report."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ScanError(f"--baseline {path}: cannot read a json report: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise ScanError(f"--baseline {path}: not a ringfence json report")
+    return frozenset(str(f.get("fingerprint")) for f in data["findings"] if isinstance(f, dict))
+
+
+def _intents(explicit: str | None, estate: Estate) -> tuple[list[Any], Estate]:
+    """The intents to verify, and the estate with an error entry for each intents file that cannot be
+    read. Besides the file at the scanned folder, each Terraform root's own `ringfence.yaml` is read and
+    applies to that root's resources only."""
+    from ringfence.network import IntentError, find_intents_file, load_intents
+
+    if explicit is not None:
+        try:
+            return load_intents(explicit), estate
+        except IntentError as exc:
+            raise ScanError(f"{exc.path}:{exc.line or 0}: {exc.message}") from None
+    found = find_intents_file(estate)
+    files: list[tuple[str, str | None]] = [(found, None)] if found is not None else []
+    nested, stray = _root_intents_files(estate)
+    files += nested
+    intents: list[Any] = []
+    errors: list[InputError] = []
+    notes: list[str] = []
+    for path, root in files:
+        shown = _shown_path(path, estate.root_path)
+        try:
+            intents += [dataclasses.replace(i, root=root) for i in load_intents(path)]
+        except IntentError as exc:
+            errors.append(InputError(shown, exc.line, f"intents: {exc.message}"))
+            continue
+        if root is not None:
+            notes.append(f"intents of root {root} read from {shown}")
+    errors += [
+        InputError(
+            _shown_path(path, estate.root_path),
+            None,
+            "intents: not beside the .tf files of a Terraform root that was scanned: not verified "
+            "(move it to its root's folder, or pass --intents)",
+            undecided=True,
+        )
+        for path in stray
+    ]
+    if errors or notes:
+        estate = dataclasses.replace(
+            estate, errors=(*estate.errors, *errors), notes=tuple(dict.fromkeys((*estate.notes, *notes)))
+        )
+    return intents, estate
+
+
+def _root_intents_files(estate: Estate) -> tuple[list[tuple[str, str]], list[str]]:
+    """Under the scanned folder: the `ringfence.yaml` of each Terraform root other than the folder itself
+    (with the root's label), and those that sit beside no scanned root."""
+    from ringfence.network.intents import INTENTS_FILE
+    from ringfence.sources import walk
+
+    base = estate.root_path
+    if not base or not os.path.isdir(base):
+        return [], []
+    roots = {r.root for r in estate.resources if r.root}
+    found: list[tuple[str, str]] = []
+    stray: list[str] = []
+    for folder, files in walk(Path(base)):
+        label = Path(os.path.relpath(folder, base)).as_posix()
+        if INTENTS_FILE not in files or label == ".":
+            continue
+        path = str(folder / INTENTS_FILE)
+        if label in roots:
+            found.append((path, label))
+        else:
+            stray.append(path)
+    return found, stray
+
+
+def _shown_path(path: str, root_path: str) -> str:
+    """An intents file named relative to the scanned folder."""
+    base = root_path if os.path.isdir(root_path) else os.path.dirname(root_path)
+    return Path(os.path.relpath(path, base)).as_posix() if base else Path(path).name
