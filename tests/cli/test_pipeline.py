@@ -68,7 +68,9 @@ def test_the_library_call_gives_the_cli_findings_and_exit_code(
     root = write_tree({f"estate/{k}": v for k, v in ESTATE.items()}) / "estate"
     monkeypatch.setenv("RINGFENCE_NO_CACHE", "1")
     outcome = scan([str(root)], ScanOptions(fail_on=fail_on))
-    done = _cli("scan", str(root), "--format", "json", "--fail-on", fail_on, "--no-cache", cache=tmp_path / "c")
+    done = _cli(
+        "scan", str(root), "--format", "json", "--fail-on", fail_on, "--no-cache", cache=tmp_path / "c"
+    )
     report = json.loads(done.stdout)
     assert outcome.exit_code == done.returncode, done.stderr
     from_cli = {
@@ -82,7 +84,9 @@ def test_the_library_call_gives_the_cli_findings_and_exit_code(
     assert from_library == from_cli
     # The estate was really read: the key without rotation and the queue without encryption are found.
     assert ("kms.key-rotation-enabled", "aws_kms_key.still") in {(k[0], k[1]) for k in from_library}
-    assert not any(k[1] == "aws_kms_key.rotating" and k[0] == "kms.key-rotation-enabled" for k in from_library)
+    assert not any(
+        k[1] == "aws_kms_key.rotating" and k[0] == "kms.key-rotation-enabled" for k in from_library
+    )
     assert report["summary"]["resources"] == len(outcome.estate.resources) == 4
 
 
@@ -111,12 +115,15 @@ def test_configured_evaluation_limits_are_not_written_to_the_environment(
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RINGFENCE_NO_CACHE", "1")
     monkeypatch.delenv("RINGFENCE_TF_MAX_INSTANCES", raising=False)
-    root = write_tree(
-        {
-            "estate/main.tf": 'resource "aws_sqs_queue" "many" {\n  count = 8\n  name  = "q"\n}\n',
-            "estate/.ringfence.toml": "[terraform]\nmax_instances = 5\n",
-        }
-    ) / "estate"
+    root = (
+        write_tree(
+            {
+                "estate/main.tf": 'resource "aws_sqs_queue" "many" {\n  count = 8\n  name  = "q"\n}\n',
+                "estate/.ringfence.toml": "[terraform]\nmax_instances = 5\n",
+            }
+        )
+        / "estate"
+    )
     outcome = scan([str(root)], ScanOptions(fail_on="none"))
     assert "RINGFENCE_TF_MAX_INSTANCES" not in os.environ
     assert not outcome.estate.resources

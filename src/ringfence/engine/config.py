@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,8 @@ class Config:
     fail_on: str | None = None
     source: str | None = None
     # `[terraform]` limits of an evaluation (see `sources.terraform.bounds` and `.isolation`): environment
-    # variable -> value; a variable already set in the environment wins.
+    # variable -> value, handed to the Terraform source; a variable set in the environment wins.
     terraform_limits: Mapping[str, str] = field(default_factory=dict)
-
-    def apply_limits(self, environ: MutableMapping[str, str]) -> None:
-        """Hand the configured evaluation limits to the evaluation (and its worker processes)."""
-        for name, value in self.terraform_limits.items():
-            environ.setdefault(name, value)
 
     def selects(self, rule_id: str) -> bool:
         def hit(patterns: tuple[str, ...]) -> bool:
