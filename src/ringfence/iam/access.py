@@ -1,0 +1,565 @@
+"""Who outside the owning account a resource policy lets in: anyone, any AWS account, or named accounts.
+
+The question is answered by the evaluator (:mod:`ringfence.iam.evaluator`), never by reading the policy for
+patterns: the analysis builds concrete requests from the policy's own literal values (its actions, its
+resources, the accounts it names, its condition values) and asks whether they are allowed, denies
+included. Three kinds of caller are tried:
+
+- an anonymous caller (no credentials at all);
+- a principal of a *foreign* account, one whose id appears nowhere in the policy or the estate: a policy
+  that lets it in lets in every AWS account;
+- a principal of each account (or organisation) the policy names, for cross-account access.
+
+Each caller picks the request context it can pick. What "public" means follows Amazon S3's definition of a
+public bucket policy (S3 User Guide, "Blocking public access to your Amazon S3 storage", section "The
+meaning of public"; the same list is in the SDKs' ``PublicAccessBlockConfiguration``), which IAM Access
+Analyzer applies to every resource type it covers: a grant is *not* public when it is limited to fixed
+values (no wildcard, no policy variable) of a principal, of ``aws:SourceIp`` CIDRs, ``aws:SourceArn``,
+``aws:SourceVpc``, ``aws:SourceVpce``, ``aws:SourceOwner``, ``aws:SourceAccount``, ``aws:userid`` outside
+``AROLEID:*``, ``s3:x-amz-server-side-encryption-aws-kms-key-id`` and the organisation keys. So:
+
+- keys that pin the caller (:data:`IDENTIFYING_KEYS`, :data:`ACCOUNT_KEYS`, :data:`ADDRESS_KEYS`) get values
+  the caller really has: absent, a fresh value matching no literal, or a literal value only where its
+  wildcards let the caller own a match (``arn:aws:sns:*:*:topic`` can be a topic in the caller's account);
+- ``aws:SourceIp``: the caller's address is outside every CIDR the policy lists, except ``0.0.0.0/0`` and
+  ``::/0``, which hold every address (a wildcard value restricts nothing);
+- ``kms:ViaService``: a fixed service restricts the key to requests that service makes for its callers;
+  read here as pinning, as Access Analyzer does with ``kms:CallerAccount`` beside it (alone it is weaker:
+  any principal of any account can call through the service);
+- every other key (``aws:SecureTransport``, ``aws:UserAgent``, ``aws:Referer``, ``aws:PrincipalTag/*``,
+  service keys such as ``s3:x-amz-acl``) is the caller's to choose: each literal value, its negation and
+  absence are tried;
+- resource-side keys (``aws:ResourceAccount``, ``aws:ResourceTag/*``) take the resource's values when known,
+  and are unknown otherwise.
+
+The search is over the policy's own values, so a request it does not find may still exist (a later solver
+completes it); what it finds is a real request AWS would allow. A policy of which any part could not be
+read is never judged: the answer is ``unknown`` with the reason.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ringfence.iam import patterns
+from ringfence.iam.conditions import OperatorError, RequestContext, family, split_operator
+from ringfence.iam.evaluator import CompiledPolicySet, PolicySet, Request, StatementRef
+from ringfence.iam.policy import Condition, Policy, Statement, parse_policy
+
+Verdict = Literal["public", "cross-account", "not", "unknown"]
+
+# Keys whose fixed values name the caller or where the request comes from (S3's "meaning of public").
+IDENTIFYING_KEYS = frozenset(
+    {
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalarn",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:userid",
+        "kms:viaservice",
+        "s3:dataaccesspointarn",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    }
+)
+# Keys holding the caller's (or its resource's) account id: the caller cannot choose another one.
+ACCOUNT_KEYS = frozenset(
+    {
+        "aws:principalaccount",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "kms:calleraccount",
+        "s3:dataaccesspointaccount",
+    }
+)
+ADDRESS_KEYS = frozenset({"aws:sourceip", "aws:vpcsourceip"})
+# Keys set from the principal itself: present for every authenticated caller, absent for an anonymous one.
+_PRINCIPAL_KEYS = frozenset(
+    {"aws:principalarn", "aws:principalaccount", "aws:userid", "kms:calleraccount", "aws:principaltype"}
+)
+# Keys that describe the resource, not the caller.
+_RESOURCE_KEYS = ("aws:resourceaccount", "aws:resourcetag/", "aws:resourceorgid", "aws:resourceorgpaths")
+
+_PROBE = "ringfence-probe"
+_ADDRESSES = ("203.0.113.7", "198.51.100.7", "192.0.2.7", "100.64.0.7", "2001:db8::7", "fd00::7")
+_MAX_CONTEXTS = (
+    256  # request contexts tried per caller; past it the answer is undecided when nothing is found
+)
+_ALLOW_ALL = parse_policy(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    name="(the caller's own identity policy: allows everything)",
+)
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A statement that lets an outsider in, with what it lets them do."""
+
+    policy: str
+    index: int
+    sid: str | None
+    location: str | None  # "path:line" of the statement when known
+    line: int | None  # the statement's line inside the policy text (or the file, once located)
+    public: bool
+    principals: tuple[str, ...]  # "*" for anyone, account ids, "organisation o-..."
+    actions: tuple[str, ...]  # the statement's action patterns that were allowed (as written)
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """The answer for one resource policy: ``public``, ``cross-account`` (with the accounts), ``not`` or
+    ``unknown`` (with the reason)."""
+
+    verdict: Verdict
+    grants: tuple[Grant, ...] = ()
+    reason: str = ""
+    undecided: tuple[str, ...] = field(default=())  # why some request could not be decided
+
+    @property
+    def public(self) -> bool | None:
+        return None if self.verdict == "unknown" else self.verdict == "public"
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        """Accounts and organisations granted by name (not the owner), sorted."""
+        found = {p for g in self.grants if not g.public for p in g.principals}
+        return tuple(sorted(found))
+
+    def decisive(self) -> Grant | None:
+        """The grant that decides the verdict: the first public one, else the first cross-account one."""
+        public = [g for g in self.grants if g.public]
+        ordered = public or list(self.grants)
+        return ordered[0] if ordered else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    arn: str  # request principal ("anonymous" for an anonymous caller)
+    account: str | None  # None: anonymous
+    public: bool  # a request it makes that is allowed makes the resource public
+    label: str  # who it stands for, in grants
+    pinned: Mapping[str, str] = field(default_factory=dict)  # key -> value this caller has (an org id)
+
+
+def analyse(
+    policy: Policy | str | None,
+    *,
+    owner: str,
+    resource_arn: str | None = None,
+    partition: str = "aws",
+    avoid: Iterable[str] = (),
+    resource_tags: Mapping[str, str] | None = None,
+) -> Access:
+    """Whether ``policy`` (a resource policy of ``resource_arn``, owned by account ``owner``) lets anyone,
+    any AWS account or a named other account in. ``policy`` may be the reason it could not be read (a
+    string): the answer is then ``unknown``. ``avoid``: account ids of the estate (the foreign caller's id
+    is none of them)."""
+    if policy is None:
+        return Access("not", reason="no resource policy")
+    if isinstance(policy, str):
+        return Access("unknown", reason=policy)
+    if policy.problems:
+        return Access(
+            "unknown", reason=f"{policy.name} could not be read in full ({policy.problems[0].message})"
+        )
+    allows = [s for s in policy.statements if s.effect == "Allow"]
+    if not allows:
+        return Access("not", reason="no statement allows anything")
+    named = _named_accounts(policy, owner)
+    taken = {owner, *avoid, *named, *_accounts_in(policy)}
+    foreign = _fresh_account(taken)
+    callers = [
+        _Caller("anonymous", None, True, "*"),
+        _Caller(f"arn:{partition}:iam::{foreign}:role/{_PROBE}", foreign, True, "*"),
+    ]
+    for account, arns in sorted(named.items()):
+        for arn in arns or (f"arn:{partition}:iam::{account}:role/{_PROBE}",):
+            callers.append(_Caller(arn, account, False, account))
+    for org in _organisations(policy):
+        other = _fresh_account(taken | {foreign})
+        arn = f"arn:{partition}:iam::{other}:role/{_PROBE}"
+        callers.append(_Caller(arn, other, False, f"organisation {org}", {"aws:principalorgid": org}))
+    compiled = CompiledPolicySet(PolicySet(identity=(_ALLOW_ALL,), resource=policy))
+    actions = _actions(policy, resource_arn)
+    resources = _resources(policy, resource_arn)
+    found: dict[int, tuple[set[str], set[str], bool]] = {}  # statement index -> principals, actions, public
+    undecided: list[str] = []
+    public_undecided = False
+    for caller in callers:
+        hits, unknown = _ask(compiled, policy, caller, actions, resources, owner, partition, resource_tags)
+        for index, action in hits:
+            principals, granted, public = found.setdefault(index, (set(), set(), False))
+            principals.add(caller.label)
+            granted.add(action)
+            found[index] = (principals, granted, public or caller.public)
+        if unknown and not hits:
+            undecided.extend(unknown)
+            public_undecided = public_undecided or caller.public
+    by_index = {s.index: s for s in policy.statements}
+    grants = tuple(
+        _grant(policy, by_index[i], principals, granted, public)
+        for i, (principals, granted, public) in sorted(found.items())
+    )
+    why = tuple(dict.fromkeys(undecided))
+    if any(g.public for g in grants):
+        return Access("public", grants, undecided=why)
+    if public_undecided:
+        reason = f"whether {policy.name} lets anyone in depends on {why[0]}"
+        return Access("unknown", grants, reason, why)
+    if grants:
+        return Access("cross-account", grants, undecided=why)
+    if why:
+        return Access(
+            "unknown", grants, f"whether {policy.name} lets another account in depends on {why[0]}", why
+        )
+    return Access("not")
+
+
+# -- the requests ---------------------------------------------------------------------------------------------
+def _ask(
+    compiled: CompiledPolicySet,
+    policy: Policy,
+    caller: _Caller,
+    actions: Sequence[tuple[str, str]],
+    resources: Sequence[str],
+    owner: str,
+    partition: str,
+    resource_tags: Mapping[str, str] | None,
+) -> tuple[list[tuple[int, str]], list[str]]:
+    """The (statement index, action pattern) pairs a request of ``caller`` is allowed by, and why some
+    requests could not be decided."""
+    contexts = list(
+        itertools.islice(_contexts(policy, caller, owner, partition, resource_tags), _MAX_CONTEXTS + 1)
+    )
+    capped = len(contexts) > _MAX_CONTEXTS
+    hits: list[tuple[int, str]] = []
+    unknown: list[str] = []
+    for action, _pattern in actions:
+        for resource in resources:
+            allowed = False
+            for ctx in contexts[:_MAX_CONTEXTS]:
+                request = Request(caller.arn, action, resource, owner, ctx)
+                decision = compiled.decide(request, explain=False)
+                if decision.allowed is True:
+                    explained = compiled.decide(request, explain=True)
+                    hits += [
+                        (ref.index, p)
+                        for ref in _grants_of(explained.statements, policy)
+                        for p in _patterns(policy, ref, action)
+                    ]
+                    allowed = True
+                    break
+                if decision.allowed is None:
+                    unknown.extend(decision.unknown or ("a condition whose value is not known",))
+            if allowed:
+                break
+    if capped and not hits:
+        unknown.append(f"more than {_MAX_CONTEXTS} combinations of its condition values")
+    return hits, unknown
+
+
+def _grants_of(refs: Iterable[StatementRef], policy: Policy) -> Iterator[StatementRef]:
+    return (
+        r
+        for r in refs
+        if r.policy == policy.name and r.effect == "Allow" and r.policy_type == policy.policy_type
+    )
+
+
+def _patterns(policy: Policy, ref: StatementRef, action: str) -> list[str]:
+    statement = next(s for s in policy.statements if s.index == ref.index)
+    if statement.not_action:
+        return ["NotAction " + ",".join(statement.actions)]
+    return [a for a in statement.actions if patterns.glob_matcher(a.lower())(action.lower())] or list(
+        statement.actions
+    )
+
+
+def _actions(policy: Policy, resource_arn: str | None) -> list[tuple[str, str]]:
+    """A concrete action for every action pattern of the Allow statements: ``(action, pattern)``."""
+    out: dict[str, str] = {}
+    services = {a.split(":", 1)[0] for s in policy.statements for a in s.actions if ":" in a}
+    if resource_arn and resource_arn.count(":") >= 5:
+        services.add(resource_arn.split(":")[2])
+    for s in policy.statements:
+        if s.effect != "Allow":
+            continue
+        if s.not_action:
+            for service in sorted(services) or ["ringfence"]:
+                out.setdefault(f"{service}:RingfenceProbe", "NotAction")
+            continue
+        for a in s.actions:
+            out.setdefault(_fill(a, "RingfenceProbe"), a)
+    return sorted(out.items())
+
+
+def _resources(policy: Policy, resource_arn: str | None) -> list[str]:
+    """The resource itself and what of it the Allow statements name (an S3 bucket's objects)."""
+    found: dict[str, None] = {}
+    if resource_arn:
+        found[resource_arn] = None
+    for s in policy.statements:
+        if s.effect != "Allow" or s.resources is None or s.not_resource:
+            continue
+        for r in s.resources:
+            if r == "*":
+                continue
+            concrete = _fill(r, _PROBE)
+            if resource_arn is None or concrete.startswith((resource_arn + "/", resource_arn + ":")):
+                found[concrete] = None
+    if not found:
+        found["*"] = None
+    return list(found)
+
+
+# -- the request contexts a caller can make ---------------------------------------------------------------------
+def _contexts(
+    policy: Policy, caller: _Caller, owner: str, partition: str, resource_tags: Mapping[str, str] | None
+) -> Iterator[RequestContext]:
+    conditions: dict[str, list[Condition]] = {}
+    for s in policy.statements:
+        for c in s.conditions:
+            conditions.setdefault(c.key.lower(), []).append(c)
+    fixed: dict[str, str | tuple[str, ...]] = {"aws:resourceaccount": owner}
+    if caller.account is not None:
+        fixed.update(
+            {
+                "aws:principalarn": caller.arn,
+                "aws:principalaccount": caller.account,
+                "kms:calleraccount": caller.account,
+                "aws:principaltype": "AssumedRole",
+            }
+        )
+    if resource_tags is not None:
+        fixed.update({f"aws:resourcetag/{k}".lower(): v for k, v in resource_tags.items()})
+    choices: list[tuple[str, list[str | None]]] = [
+        (key, _options(key, conditions[key], caller, partition))
+        for key in sorted(conditions)
+        if not key.startswith(_RESOURCE_KEYS)  # the resource's own value, or unknown
+    ]
+    # An anonymous caller has no principal keys; the resource's tags, when listed, are all it has.
+    always_absent = set() if caller.account is not None else set(_PRINCIPAL_KEYS)
+    absent_prefixes = ["aws:resourcetag/"] if resource_tags is not None else []
+    for picked in itertools.product(*(options for _, options in choices)):
+        values = dict(fixed)
+        absent = set(always_absent)
+        for (key, _), value in zip(choices, picked, strict=True):
+            if value is None:
+                values.pop(key, None)
+                absent.add(key)
+            else:
+                values[key] = value
+                absent.discard(key)
+        yield RequestContext(values, complete=False, absent=absent, absent_prefixes=absent_prefixes)
+
+
+def _options(key: str, conditions: Sequence[Condition], caller: _Caller, partition: str) -> list[str | None]:
+    """The values ``caller`` can give ``key`` (None: the key is absent)."""
+    literals = [v for c in conditions for v in c.values]
+    if key in caller.pinned:
+        return [caller.pinned[key]]
+    if key in ACCOUNT_KEYS:
+        if caller.account is None:
+            return [None]
+        own: list[str | None] = [caller.account]
+        return own if key in _PRINCIPAL_KEYS else [*own, None]
+    if key in ADDRESS_KEYS:
+        return _addresses(literals)
+    if key in IDENTIFYING_KEYS:
+        if key == "aws:principalarn" and caller.account is not None:
+            base: list[str | None] = [caller.arn]
+        elif key == "aws:userid" and caller.account is not None:
+            base = [f"AROARINGFENCEPROBE:{_PROBE}"]
+        else:
+            base = [None, _fresh(key, caller, partition)]
+        # A role's unique id cannot be had by another caller, whatever follows it (S3: "aws:userid outside
+        # the pattern AROLEID:*" is fixed).
+        owned = [_owned(v, caller) for v in literals if key != "aws:userid" or v.startswith(("*", "?"))]
+        return list(dict.fromkeys([*base, *(v for v in owned if v is not None)]))
+    return _chosen(conditions)
+
+
+def _chosen(conditions: Sequence[Condition]) -> list[str | None]:
+    """Values the caller picks freely: absent, each literal (wildcards filled), and values matching none."""
+    out: list[str | None] = [None]
+    for c in conditions:
+        try:
+            _, base, _ = split_operator(c.operator)
+        except OperatorError:
+            continue
+        fam = family(base)
+        if fam == "bool":
+            out += ["true", "false"]
+        elif fam == "numeric":
+            for v in c.values:
+                try:
+                    n = float(v)
+                except ValueError:
+                    continue
+                out += [v, _number(n + 1), _number(n - 1)]
+        elif fam == "date":
+            out += [*c.values, "1970-01-02T00:00:00Z", "2999-01-01T00:00:00Z"]
+        elif fam == "ip":
+            out += _addresses(c.values)
+        else:
+            out += [_fill(v, _PROBE) for v in c.values]
+            out.append(_PROBE)
+    return list(dict.fromkeys(out))
+
+
+def _number(n: float) -> str:
+    return str(int(n)) if n.is_integer() else repr(n)
+
+
+def _addresses(cidrs: Sequence[str]) -> list[str | None]:
+    """An IPv4 and an IPv6 address outside every listed network but ``0.0.0.0/0`` and ``::/0``."""
+    networks = []
+    for value in cidrs:
+        try:
+            net = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            continue
+        if net.prefixlen > 0:
+            networks.append(net)
+    out: list[str | None] = []
+    for version in (4, 6):
+        for text in _ADDRESSES:
+            address = ipaddress.ip_address(text)
+            if address.version == version and not any(address in n for n in networks if n.version == version):
+                out.append(text)
+                break
+    return out or [_ADDRESSES[0]]
+
+
+def _fresh(key: str, caller: _Caller, partition: str) -> str:
+    """A value of ``key`` that the caller has and that no policy literal names."""
+    account = caller.account or "000000000000"
+    return {
+        "aws:principalorgid": "o-ringfenceprobe",
+        "aws:sourceorgid": "o-ringfenceprobe",
+        "aws:principalorgpaths": "o-ringfenceprobe/r-probe/",
+        "aws:sourceorgpaths": "o-ringfenceprobe/r-probe/",
+        "aws:sourcevpc": "vpc-0ringfenceprobe",
+        "aws:sourcevpce": "vpce-0ringfenceprobe",
+        "aws:sourcearn": f"arn:{partition}:sns:us-east-1:{account}:{_PROBE}",
+        "s3:dataaccesspointarn": f"arn:{partition}:s3:us-east-1:{account}:accesspoint/{_PROBE}",
+        "kms:viaservice": f"{_PROBE}.us-east-1.amazonaws.com",
+    }.get(key, _PROBE)
+
+
+def _owned(value: str, caller: _Caller) -> str | None:
+    """``value`` as the caller could make it true with something it owns, or None when it cannot: a
+    wildcard lets it pick, a fixed value names someone else's resource (an ARN in another account, an id)."""
+    if not any(ch in value for ch in "*?"):
+        return None
+    parts = value.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[4]:
+        if caller.account is None:
+            return None
+        if any(ch in parts[4] for ch in "*?"):
+            parts[4] = caller.account
+        elif parts[4] != caller.account:
+            return None
+        return _fill(":".join(parts), _PROBE)
+    return _fill(value, _PROBE)
+
+
+def _fill(pattern: str, filler: str) -> str:
+    """A value the glob ``pattern`` matches: each ``*`` becomes ``filler``, each ``?`` one letter."""
+    return pattern.replace("*", filler).replace("?", "x")
+
+
+# -- what the policy names ------------------------------------------------------------------------------------
+def _account_of(value: str) -> str | None:
+    if _ACCOUNT.match(value):
+        return value
+    parts = value.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and _ACCOUNT.match(parts[4]):
+        return parts[4]
+    return None
+
+
+def _named_accounts(policy: Policy, owner: str) -> dict[str, tuple[str, ...]]:
+    """Accounts other than the owner that Allow statements name: account -> principal ARNs it names
+    (empty: the account as a whole, by principal or by a condition on an account key)."""
+    out: dict[str, set[str]] = {}
+    for s in policy.statements:
+        if s.effect != "Allow":
+            continue
+        for p in s.principals or ():
+            if p.kind != "AWS" or s.not_principal:
+                continue
+            account = _account_of(p.value)
+            if account is None or account == owner:
+                continue
+            entries = out.setdefault(account, set())
+            if not _ACCOUNT.match(p.value) and not p.value.endswith(":root"):
+                entries.add(p.value)
+        for c in s.conditions:
+            if c.key.lower() in ACCOUNT_KEYS or c.key.lower() in ("aws:principalarn", "aws:sourcearn"):
+                for v in c.values:
+                    account = _account_of(v)
+                    if account is not None and account != owner:
+                        out.setdefault(account, set())
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def _organisations(policy: Policy) -> list[str]:
+    found = {
+        v
+        for s in policy.statements
+        if s.effect == "Allow"
+        for c in s.conditions
+        if c.key.lower() == "aws:principalorgid"
+        for v in c.values
+        if not any(ch in v for ch in "*?")
+    }
+    return sorted(found)
+
+
+def _accounts_in(policy: Policy) -> set[str]:
+    found: set[str] = set()
+    for s in policy.statements:
+        for p in s.principals or ():
+            account = _account_of(p.value)
+            if account:
+                found.add(account)
+        for c in s.conditions:
+            found |= {a for a in (_account_of(v) for v in c.values) if a}
+        for r in s.resources or ():
+            account = _account_of(r)
+            if account:
+                found.add(account)
+    return found
+
+
+def _fresh_account(taken: set[str]) -> str:
+    for n in itertools.count(0):
+        candidate = f"{210987654321 + n * 1111:012d}"
+        if candidate not in taken:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _grant(
+    policy: Policy, statement: Statement, principals: set[str], actions: set[str], public: bool
+) -> Grant:
+    return Grant(
+        policy=policy.name,
+        index=statement.index,
+        sid=statement.sid,
+        location=policy.location(statement),
+        line=statement.line,
+        public=public,
+        principals=("*",) if public else tuple(sorted(principals)),
+        actions=tuple(sorted(actions)),
+    )
