@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from ringfence.checks import iam, identity, messaging, monitoring, network, secrets, storage, transit, volumes
+from ringfence.checks import (
+    iam,
+    identity,
+    messaging,
+    monitoring,
+    network,
+    resource_policies,
+    secrets,
+    storage,
+    transit,
+    volumes,
+)
 from ringfence.checks.base import Check
 
 CATALOGUE: tuple[Check, ...] = (
@@ -13,6 +24,7 @@ CATALOGUE: tuple[Check, ...] = (
     *iam.CHECKS,
     *network.CHECKS,
     *storage.CHECKS,
+    *resource_policies.CHECKS,
     *volumes.CHECKS,
     *transit.CHECKS,
     *messaging.CHECKS,

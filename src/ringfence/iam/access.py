@@ -48,8 +48,10 @@ from typing import Literal
 
 from ringfence.iam import patterns
 from ringfence.iam.conditions import OperatorError, RequestContext, family, split_operator
+from ringfence.iam.estate_policies import _related, policy_of
 from ringfence.iam.evaluator import CompiledPolicySet, PolicySet, Request, StatementRef
-from ringfence.iam.policy import Condition, Policy, Statement, parse_policy
+from ringfence.iam.policy import Condition, Policy, PolicyType, Statement, parse_policy
+from ringfence.model import Estate, Resource
 
 Verdict = Literal["public", "cross-account", "not", "unknown"]
 
@@ -107,11 +109,18 @@ class Grant:
     policy: str
     index: int
     sid: str | None
-    location: str | None  # "path:line" of the statement when known
-    line: int | None  # the statement's line inside the policy text (or the file, once located)
+    path: str | None  # the file the policy is written in, when known
+    line: int | None  # the statement's line in that file (the policy's own line when not located)
     public: bool
     principals: tuple[str, ...]  # "*" for anyone, account ids, "organisation o-..."
     actions: tuple[str, ...]  # the statement's action patterns that were allowed (as written)
+
+    @property
+    def location(self) -> str | None:
+        """``path:line`` of the statement, when known."""
+        if self.path is None:
+            return None
+        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +231,47 @@ def analyse(
             "unknown", grants, f"whether {policy.name} lets another account in depends on {why[0]}", why
         )
     return Access("not")
+
+
+def attached_policies(
+    estate: Estate,
+    holder: Resource,
+    *,
+    attribute: str | None,
+    separate: Sequence[tuple[str, str, str]] = (),
+    names: Sequence[str] = (),
+    policy_type: PolicyType = "resource",
+) -> list[tuple[Resource, Policy | str]]:
+    """The resource policies guarding ``holder``: its own ``attribute`` and every separate policy resource
+    ``(kind, attribute naming the holder, policy attribute)`` that points at it by reference or by the value
+    of one of the holder's ``names`` attributes (or its ARN). Each comes with the block it is written in; a
+    policy that could not be read is the reason (a string)."""
+    found: list[tuple[Resource, Policy | str]] = []
+    if attribute is not None:
+        got = policy_of(
+            holder,
+            attribute,
+            name=f"{holder.address}.{attribute}",
+            policy_type=policy_type,
+            root=estate.root_path,
+        )
+        if got is not None:
+            found.append((holder, got))
+    literals = [v for v in (holder.get(n) for n in names) if isinstance(v, str) and v]
+    if holder.arn:
+        literals.append(holder.arn)
+    for kind, relation, text in separate:
+        for block in _related(estate, holder, kind, relation, *literals):
+            got = policy_of(block, text, name=block.address, policy_type=policy_type, root=estate.root_path)
+            found.append((block, got if got is not None else f"{block.address}: the policy is empty"))
+    return found
+
+
+def lambda_permissions(estate: Estate, function: Resource) -> list[Resource]:
+    """The ``aws_lambda_permission`` resources of a function (by reference, name or ARN)."""
+    name = function.get("function_name")
+    literals = [v for v in (name, function.arn) if isinstance(v, str) and v]
+    return list(_related(estate, function, "aws_lambda_permission", "function_name", *literals))
 
 
 # -- the requests ---------------------------------------------------------------------------------------------
@@ -557,9 +607,17 @@ def _grant(
         policy=policy.name,
         index=statement.index,
         sid=statement.sid,
-        location=policy.location(statement),
-        line=statement.line,
+        path=policy.path,
+        line=_line(policy, statement),
         public=public,
         principals=("*",) if public else tuple(sorted(principals)),
         actions=tuple(sorted(actions)),
     )
+
+
+def _line(policy: Policy, statement: Statement) -> int | None:
+    """The statement's line in the policy's file (as :meth:`Policy.location` counts it)."""
+    if policy.path is None:
+        return None
+    base = policy.line or 1
+    return base + statement.line - 1 if statement.line is not None else policy.line
