@@ -605,10 +605,15 @@ def _lambda(resource: Resource, ctx: Context) -> Iterable[Result]:
         return
     by_sid = {p.get("statement_id") or p.address: p for p in permissions}
     permission = by_sid.get(grant.sid or "", permissions[0])
+    unpinned = permission.get("source_arn") is None and permission.get("source_account") is None
+    why = (
+        f" (principal {permission.get('principal')!r} without source_arn or source_account)"
+        if unpinned
+        else ""
+    )
     yield Result(
         Status.FAIL,
-        f"{permission.address} lets anyone (anonymous callers or any AWS account) {', '.join(grant.actions)} "
-        '(principal "*" without source_arn or source_account)',
+        f"{permission.address} lets anyone (anonymous callers or any AWS account) {', '.join(grant.actions)}{why}",
         resource,
         location=permission,
         detail=permission.address,
