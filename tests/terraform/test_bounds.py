@@ -36,10 +36,35 @@ OVER = {
     "pow": ("count = pow(10, 3)", "count of 1,000 is over the limit of 50"),
     "local": ("count = local.n * 2", "count of 200 is over the limit of 50"),
     "length": ("count = length([for i in range(60) : i])", "count of 60 is over the limit of 50"),
-    "for_each_range": ("for_each = toset([for i in range(1e6) : tostring(i)])", "for_each of 1,000,000"),
+    # A set made of a list may be smaller than the list: its size is an upper bound.
+    "for_each_range": (
+        "for_each = toset([for i in range(1e6) : tostring(i)])",
+        "for_each of up to 1,000,000",
+    ),
     "setproduct": (
         'for_each = { for p in setproduct(range(10), range(10), range(10)) : join("-", p) => p }',
         "for_each of 1,000 is over the limit of 50",
+    ),
+    # An `if` can only drop items: a for expression is bounded by what it walks.
+    "for_if": (
+        "for_each = { for k in range(10000000) : k => k if k % 2 == 0 }",
+        "for_each of up to 10,000,000 is over the limit of 50 instances per resource",
+    ),
+    "for_if_setproduct": (
+        'for_each = { for p in setproduct(range(100), range(100)) : join("-", p) => p if p[0] != p[1] }',
+        "for_each of up to 10,000 is over the limit of 50",
+    ),
+    "nested_for": (
+        'for_each = toset(flatten([for a in range(100) : [for b in range(100) : "${a}-${b}" if a != b]]))',
+        "for_each of up to 10,000 is over the limit of 50",
+    ),
+    "grouped_for": (
+        "for_each = { for i in range(1000) : i % 7 => i... }",
+        "for_each of up to 1,000 is over the limit of 50",
+    ),
+    "length_of_filtered": (
+        "count = length([for i in range(30) : i if i > 2]) * 2",
+        "count of up to 60 is over the limit of 50",
     ),
     "map": ("for_each = { " + ", ".join(f"k{i} = {i}" for i in range(60)) + " }", "for_each of 60"),
 }
@@ -103,19 +128,157 @@ def test_a_module_call_over_the_limit_is_unknown(write_tree) -> None:  # type: i
             'module "fine" {\n  source = "./mod"\n  count  = 2\n}\n'
             'module "deep" {\n  source = "./big"\n}\n' + GOOD,
             "mod/main.tf": 'resource "aws_s3_bucket" "inner" {\n  bucket = "inner"\n}\n',
-            "big/main.tf": 'resource "aws_s3_bucket" "inner" {\n  count  = 60\n  bucket = "inner"\n}\n',
+            "big/main.tf": 'resource "aws_s3_bucket" "inner" {\n  count  = 60\n  bucket = "inner"\n}\n'
+            'resource "aws_s3_bucket" "kept" {\n  bucket = "kept"\n}\n',
         }
     )
     estate = load_estate([str(root)])
     assert sorted(r.address for r in estate.resources) == [
         "aws_s3_bucket.good",
+        "module.deep.aws_s3_bucket.kept",
         "module.fine[0].aws_s3_bucket.inner",
         "module.fine[1].aws_s3_bucket.inner",
     ]
     errors = _errors(estate)
-    assert [(p, line) for p, line, _ in errors] == [("main.tf", 1), ("main.tf", 9)]
+    assert [(p, line) for p, line, _ in errors] == [("main.tf", 1), ("big/main.tf", 1)]
     assert "module.wide: count of 1,000,000 is over the limit of 50" in errors[0][2]
-    assert "module.deep: the module holds 60 instances of one resource" in errors[1][2]
+    assert errors[1][2].startswith("module.deep.aws_s3_bucket.inner: count of 60 is over the limit of 50")
+
+
+MODULE = """variable "n" {}
+variable "m" {
+  default = 2
+}
+resource "aws_s3_bucket" "good" {
+  bucket = "good"
+}
+resource "aws_s3_bucket" "many" {
+  count  = var.n
+  bucket = "many-${count.index}"
+}
+resource "aws_s3_bucket" "by_default" {
+  count  = var.m * 10
+  bucket = "d-${count.index}"
+}
+"""
+
+
+def _prefixes(estate: object) -> dict[str, int]:
+    """How many resources each block (address without instance keys) has."""
+    import re
+
+    counted: dict[str, int] = {}
+    for r in estate.resources:  # type: ignore[attr-defined]
+        block = re.sub(r"\[[^\]]*\]", "", r.address)
+        counted[block] = counted.get(block, 0) + 1
+    return counted
+
+
+def test_a_bound_inside_a_module_costs_that_block_of_that_call_only(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "main.tf": 'module "small" {\n  source = "./mod"\n  n      = 3\n}\n'
+            'module "big" {\n  source = "./mod"\n  n      = 10000000\n}\n'
+            'module "three" {\n  source = "./mod"\n  count  = 3\n  n      = 20\n  m      = 1\n}\n'
+            'module "wide_default" {\n  source = "./mod"\n  n = 1\n  m = 6\n}\n',
+            "mod/main.tf": MODULE,
+        }
+    )
+    estate = load_estate([str(root)])
+    assert _prefixes(estate) == {
+        "module.small.aws_s3_bucket.good": 1,
+        "module.small.aws_s3_bucket.many": 3,
+        "module.small.aws_s3_bucket.by_default": 20,
+        "module.big.aws_s3_bucket.good": 1,
+        "module.big.aws_s3_bucket.by_default": 20,
+        "module.three.aws_s3_bucket.good": 3,
+        "module.three.aws_s3_bucket.by_default": 30,
+        "module.wide_default.aws_s3_bucket.good": 1,
+        "module.wide_default.aws_s3_bucket.many": 1,
+    }
+    # Resources of the module are located in its own file, whichever copy was evaluated.
+    assert {r.provenance.path for r in estate.resources} == {"mod/main.tf"}
+    assert _errors(estate) == [
+        (
+            "mod/main.tf",
+            8,
+            "module.big.aws_s3_bucket.many: count of 10,000,000 is over the limit of 50 instances per "
+            "resource (terraform.max_instances); analysed as unknown",
+        ),
+        (
+            "mod/main.tf",
+            8,
+            "module.three.aws_s3_bucket.many: count of 20 in each of 3 instances of the module: 60, over "
+            "the limit of 50 instances per resource (terraform.max_instances); analysed as unknown",
+        ),
+        (
+            "mod/main.tf",
+            12,
+            "module.wide_default.aws_s3_bucket.by_default: count of 60 is over the limit of 50 instances "
+            "per resource (terraform.max_instances); analysed as unknown",
+        ),
+    ]
+
+
+def test_a_bound_deep_in_nested_modules_and_several_roots(write_tree) -> None:  # type: ignore[no-untyped-def]
+    outer = 'variable "n" {}\nmodule "inner" {\n  source = "../inner"\n  n      = var.n * 10\n}\n'
+    outer += 'resource "aws_s3_bucket" "outer" {\n  bucket = "outer"\n}\n'
+    root = write_tree(
+        {
+            "envs/a/main.tf": 'module "o" {\n  source = "../../modules/outer"\n  n      = 1\n}\n',
+            "envs/b/main.tf": 'module "o" {\n  source = "../../modules/outer"\n  n      = 100\n}\n',
+            "modules/outer/main.tf": outer,
+            "modules/inner/main.tf": MODULE.replace("var.m * 10", "0"),
+        }
+    )
+    estate = load_estate([str(root)])
+    assert _prefixes(estate) == {
+        "envs/a:module.o.aws_s3_bucket.outer": 1,
+        "envs/a:module.o.module.inner.aws_s3_bucket.good": 1,
+        "envs/a:module.o.module.inner.aws_s3_bucket.many": 10,
+        "envs/b:module.o.aws_s3_bucket.outer": 1,
+        "envs/b:module.o.module.inner.aws_s3_bucket.good": 1,
+    }
+    [(path, line, message)] = _errors(estate)
+    assert (path, line) == ("modules/inner/main.tf", 8)
+    assert message.startswith("module.o.module.inner.aws_s3_bucket.many: count of 1,000 is over the limit")
+
+
+def test_a_filtered_for_under_the_limit_is_evaluated_in_full(write_tree) -> None:  # type: ignore[no-untyped-def]
+    bucket = 'resource "aws_s3_bucket" "even" {\n  for_each = { for k in range(20) : k => k if k % 2 == 0 }\n'
+    bucket += '  bucket   = "even-${each.key}"\n}\n'
+    estate = load_estate([str(write_tree({"main.tf": bucket}))])
+    assert len(estate.of_kind("aws_s3_bucket")) == 10
+    assert not estate.errors
+
+
+def test_a_for_in_locals_feeding_for_each(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "locals.tf": 'locals {\n  pairs = { for p in setproduct(range(10), range(10)) : join("-", p) => p'
+            " if p[0] < p[1] }\n  few = [for i in range(4) : i if i > 0]\n"
+            "  all = [for i in range(10000000) : i if i > 0]\n}\n",
+            "main.tf": 'resource "aws_s3_bucket" "pairs" {\n  for_each = local.pairs\n  bucket = each.key\n}\n'
+            'resource "aws_s3_bucket" "few" {\n  for_each = toset([for i in local.few : tostring(i)])\n'
+            '  bucket = "few-${each.key}"\n}\n' + GOOD,
+        }
+    )
+    estate = load_estate([str(root)])
+    assert _prefixes(estate) == {"aws_s3_bucket.few": 3, "aws_s3_bucket.good": 1}
+    assert _errors(estate) == [
+        (
+            "locals.tf",
+            4,
+            "local.all evaluates to up to 10,000,000 items, over the limit of 500 per root "
+            "(terraform.max_root_instances): it and what uses it are analysed as unknown",
+        ),
+        (
+            "main.tf",
+            1,
+            "aws_s3_bucket.pairs: for_each of up to 100 is over the limit of 50 instances per resource "
+            "(terraform.max_instances); analysed as unknown",
+        ),
+    ]
 
 
 def test_the_root_limit_sets_aside_what_goes_past_it(write_tree, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

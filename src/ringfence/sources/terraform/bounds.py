@@ -5,9 +5,13 @@ tfparse expands ``count``, ``for_each`` and ``dynamic`` blocks in full: ``count 
 infinity (``pow(10, 400)``) makes the whole root fail ("json: unsupported value: +Inf"). So before a root
 is evaluated, the small constant expressions that decide an expansion (numbers, ``pow``, ``range``,
 ``setproduct``, ``length`` of literal lists, the module's own locals) are evaluated here, without
-tfparse. A block whose expansion is over the limit, or whose value is infinite, is blanked in the
-evaluation copy (line numbers kept) and reported at its line: it is analysed as unknown, the rest of the
-root is evaluated. What cannot be bounded here is left to tfparse under the worker's limits.
+tfparse. A for expression counts as many items as what it walks (an ``if`` can only drop some: an upper
+bound, said as "up to"). A block whose expansion is over the limit, or whose value is infinite or a
+collection bigger than a root may hold, is blanked in the evaluation copy (line numbers kept) and reported
+at its line: it is analysed as unknown, the rest of the root is evaluated. Inside a called module, the
+module's blocks are bounded with the inputs of each call, and a call with a block set aside is evaluated
+from its own copy of the module folder (the same folder may be fine for another call, or another root).
+What cannot be bounded here is left to tfparse under the worker's limits.
 
 Limits: ``RINGFENCE_TF_MAX_INSTANCES`` (instances of one resource, nested blocks of one instance) and
 ``RINGFENCE_TF_MAX_ROOT_INSTANCES`` (instances in one root), else the defaults.
@@ -15,6 +19,7 @@ Limits: ``RINGFENCE_TF_MAX_INSTANCES`` (instances of one resource, nested blocks
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -66,10 +71,14 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Line ranges (file name of the root, first and last line, 1-based) to blank, and why."""
+    """What to blank in the evaluation copy of one module folder (the root, or a module as one call uses
+    it): line ranges (file name, first and last line, 1-based), and the local module calls in it that need
+    their own copy of their folder, each with its plan. ``problems`` (at the root only) says why, for every
+    level."""
 
     blank: tuple[tuple[str, int, int], ...] = ()
     problems: tuple[Problem, ...] = ()
+    calls: tuple[tuple[str, Plan], ...] = ()
 
     def files(self) -> frozenset[str]:
         return frozenset(name for name, _, _ in self.blank)
@@ -80,56 +89,116 @@ class Plan:
                 for n in range(start - 1, min(end, len(lines))):
                     lines[n] = ""
 
+    def call(self, name: str) -> Plan | None:
+        return next((plan for called, plan in self.calls if called == name), None)
+
 
 def plan(root: Path, bounds: Limits) -> Plan:
-    """What to blank in the evaluation copy of ``root``, and the problems to report (computed once per
-    root, before its evaluations are handed to workers)."""
-    blank: list[tuple[str, int, int]] = []
-    problems: list[Problem] = []
-    total = 0
-    weights: dict[Path, tuple[int, int]] = {}
-    locals_ = _locals_of(root)
-    calls = {c.name: c for c in module_calls(root) if c.is_local}
+    """What to blank in the evaluation copy of ``root`` and of the modules it calls, and the problems to
+    report (computed once per root, before its evaluations are handed to workers).
 
-    def set_aside(problem: Problem, start: int, end: int) -> None:
-        problems.append(problem)
-        blank.append((problem.file.name, start, end))
+    A module is bounded with the inputs of each call: ``count = var.n`` in a module called with
+    ``n = 3`` and with ``n = 10000000`` is over the limit in the second call only, and only that block of
+    that call is set aside (the call is evaluated from its own copy of the module)."""
+    walked = _Walker(bounds).folder(root, _Scope(_locals_exprs(root)), 1, "", "", ())
+    return Plan(walked.blank, walked.problems, walked.calls)
 
-    for file in tf_files(root):
-        for block in _blocks_of(file):
-            if block.type == "locals":
-                for problem, (first, last) in _infinite_locals(file, block, locals_):
-                    set_aside(problem, first, last)
-                continue
-            module = block.labels[0] if block.type == "module" and block.labels else ""
-            label = _address(block)
-            if label is None:
-                if block.type in ("variable", "output") and (why := _infinite_in(block, locals_)):
-                    named = f'{block.type} "{block.labels[0] if block.labels else ""}"'
-                    set_aside(Problem(file, block.start, f"{named}: {why}"), block.start, block.end)
-                continue
-            why, count = _over(block, locals_, bounds)
-            inner = 1
-            if why is None and module in calls:
-                inner, most = _weight((root / calls[module].source).resolve(), weights, ())
-                if bounds.instances and most > 1 and count * most > bounds.instances:
-                    held = f"the module holds {most:,} instances of one resource"
-                    if count != 1:
-                        held = f"{count:,} instances of a module holding {most:,} of one resource"
-                    why = f"{held}: {count * most:,}, {_per_resource(bounds)}"
-            if why is None:
-                added = count * inner
-                if bounds.root_instances and total + added > bounds.root_instances:
+
+@dataclass(frozen=True, slots=True)
+class _Walked:
+    blank: tuple[tuple[str, int, int], ...]
+    problems: tuple[Problem, ...]
+    calls: tuple[tuple[str, Plan], ...]
+    total: int  # instances of what is kept (counting what can be told here, 1 for what cannot)
+
+
+class _Walker:
+    def __init__(self, bounds: Limits) -> None:
+        self.bounds = bounds
+
+    def folder(
+        self, folder: Path, scope: _Scope, outer: int, prefix: str, top: str, path: tuple[Path, ...]
+    ) -> _Walked:
+        """Walk the blocks of one module folder. ``outer``: instances of the module (the product of the
+        calls' counts on the way), ``prefix``: the address of the call (``module.a.``), ``top``: the root's
+        call it belongs to ("" for the root itself), ``path``: the folders on the way (a cycle ends it)."""
+        bounds = self.bounds
+        blank: list[tuple[str, int, int]] = []
+        problems: list[Problem] = []
+        calls: list[tuple[str, Plan]] = []
+        total = 0
+        local_calls = {c.name: c for c in module_calls(folder) if c.is_local}
+
+        def set_aside(problem: Problem, start: int, end: int) -> None:
+            problems.append(problem)
+            blank.append((problem.file.name, start, end))
+
+        for file in tf_files(folder):
+            for block in _blocks_of(file):
+                if block.type == "locals":
+                    for problem, (first, last) in _unbounded_locals(file, block, scope, bounds, prefix, top):
+                        set_aside(problem, first, last)
+                    continue
+                label = _address(block)
+                if label is None:
+                    if block.type in ("variable", "output") and (why := _unbounded_in(block, scope, bounds)):
+                        named = f'{prefix}{block.type} "{block.labels[0] if block.labels else ""}"'
+                        set_aside(Problem(file, block.start, f"{named}: {why}", top), block.start, block.end)
+                    continue
+                why, count = _over(block, scope, bounds, outer)
+                added, inner = count * outer, None
+                name = block.labels[0] if block.type == "module" and block.labels else ""
+                call = local_calls.get(name)
+                if why is None and call is not None:
+                    target = (folder / call.source).resolve()
+                    if target.is_dir() and target not in (*path, folder.resolve()) and len(path) < _MAX_DEPTH:
+                        inner = self.folder(
+                            target,
+                            self.call_scope(block, target, scope),
+                            outer * count,
+                            f"{prefix}module.{name}.",
+                            top or name,
+                            (*path, folder.resolve()),
+                        )
+                        added = inner.total
+                if (
+                    why is None
+                    and not path
+                    and bounds.root_instances
+                    and total + added > bounds.root_instances
+                ):
                     why = (
                         f"{added:,} more instances bring the root to {total + added:,}, over the limit of "
                         f"{bounds.root_instances:,} per root (terraform.max_root_instances)"
                     )
-                else:
-                    total += added
-            if why is not None:
-                message = f"{label}: {why}; analysed as unknown"
-                set_aside(Problem(file, block.start, message, module), block.start, block.end)
-    return Plan(tuple(blank), tuple(problems))
+                if why is not None:
+                    message = f"{prefix}{label}: {why}; analysed as unknown"
+                    set_aside(Problem(file, block.start, message, top or name), block.start, block.end)
+                    continue
+                total += added
+                if inner is not None and (inner.blank or inner.calls):
+                    calls.append((name, Plan(inner.blank, (), inner.calls)))
+                    problems.extend(inner.problems)
+        return _Walked(tuple(blank), tuple(problems), tuple(calls), total)
+
+    def call_scope(self, call: Block, folder: Path, caller: _Scope) -> _Scope:
+        """The scope of the module at ``folder`` as ``call`` calls it: its locals, and its variables with
+        the call's arguments (evaluated where the call is) or their defaults."""
+        body = _body(call, None)
+        arguments = dict(body.attributes) if body is not None else {}
+        variables: dict[str, tuple[_Expr, _Scope]] = {}
+        for file in tf_files(folder):
+            for block in _blocks_of(file):
+                if block.type != "variable" or not block.labels:
+                    continue
+                name = block.labels[0]
+                if name in arguments:
+                    variables[name] = (arguments[name], caller)
+                elif (inner := _body(block, None)) is not None:
+                    default = next((e for n, e in inner.attributes if n == "default"), None)
+                    if default is not None:
+                        variables[name] = (default, _Scope({}))
+        return _Scope(_locals_exprs(folder), variables)
 
 
 def _per_resource(bounds: Limits, what: str = "instances") -> str:
@@ -155,79 +224,113 @@ def _address(block: Block) -> str | None:
 
 # What can make a constant infinite: a power, a big exponent, a division by zero.
 _NUMERIC = re.compile(r"\bpow\s*\(|\d[eE]\+?\d{3}|/\s*(?:0(?:\.0*)?\b|local\.|\()")
-_EXPANDS = re.compile(rf"\b(?:count|for_each)\b|{_NUMERIC.pattern}")
+# What can make a value big: a for expression, a range, a product of sets.
+_LARGE = re.compile(r"[\[{]\s*for\b|\b(?:range|setproduct)\s*\(")
+_VALUES = re.compile(rf"{_NUMERIC.pattern}|{_LARGE.pattern}")
+_EXPANDS = re.compile(rf"\b(?:count|for_each)\b|{_VALUES.pattern}")
 
 
-def _over(block: Block, locals_: _Scope, bounds: Limits) -> tuple[str | None, int]:
+def _over(block: Block, scope: _Scope, bounds: Limits, outer: int = 1) -> tuple[str | None, int]:
     """Why the block expands past the limits (None when it does not, or cannot be told), and how many
-    instances it has (1 when not known)."""
+    instances it has in one instance of its module (1 when not known). ``outer``: instances of the
+    module."""
     body = _body(block, _EXPANDS)
     if body is None:
         return None, 1
     count = 1
     for name, expr in body.attributes:
         if name in ("count", "for_each"):
-            value = _evaluate(expr, locals_)
-            size = _size(value) if name == "for_each" else _number(value)
-            if size is None:
+            value = _evaluate(expr, scope)
+            found = _size(value) if name == "for_each" else _number(value)
+            if found is None:
                 continue
+            size, exact = found
             if not math.isfinite(size):
                 return f"{name} is not a finite number", 1
             count = max(0, int(size))
+            of = f"{name} of {'' if exact else 'up to '}{count:,}"
             if bounds.instances and size > bounds.instances:
-                return f"{name} of {count:,} is {_per_resource(bounds)}", 0
-    why = _infinite_body(body, locals_) or _nested_over(body, locals_, bounds, 1)
+                return f"{of} is {_per_resource(bounds)}", 0
+            if bounds.instances and outer > 1 and count * outer > bounds.instances:
+                return (
+                    f"{of} in each of {outer:,} instances of the module: {count * outer:,}, {_per_resource(bounds)}",
+                    0,
+                )
+    why = _nested_over(body, scope, bounds, 1) or _unbounded_body(body, scope, bounds)
     return why, count
 
 
-def _nested_over(body: _Body, locals_: _Scope, bounds: Limits, outer: float) -> str | None:
+def _nested_over(body: _Body, scope: _Scope, bounds: Limits, outer: float) -> str | None:
     for kind, labels, inner in body.blocks:
         times = outer
         if kind == "dynamic":
             each = next((e for n, e in inner.attributes if n == "for_each"), None)
-            size = _size(_evaluate(each, locals_)) if each is not None else None
-            if size is not None:
+            found = _size(_evaluate(each, scope)) if each is not None else None
+            if found is not None:
+                size, exact = found
                 times = outer * size
                 if bounds.instances and times > bounds.instances:
                     what = f'dynamic "{labels[0] if labels else ""}"'
                     sizes = f" ({outer:,.0f} x {size:,.0f})" if outer > 1 else ""
-                    return f"{what} of {times:,.0f} blocks{sizes} is {_per_resource(bounds, 'blocks')}"
-        found = _nested_over(inner, locals_, bounds, times)
-        if found is not None:
-            return found
+                    return (
+                        f"{what} of {'' if exact else 'up to '}{times:,.0f} blocks{sizes} is "
+                        f"{_per_resource(bounds, 'blocks')}"
+                    )
+        found_in = _nested_over(inner, scope, bounds, times)
+        if found_in is not None:
+            return found_in
     return None
 
 
-def _infinite_body(body: _Body, locals_: _Scope) -> str | None:
+def _unbounded_value(value: Value, bounds: Limits) -> str | None:
+    """Why a value cannot be evaluated here: infinite, or a collection larger than a whole root may
+    hold."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"evaluates to {_show(value)}"
+    if isinstance(value, _Collection) and bounds.root_instances and value.size > bounds.root_instances:
+        up_to = "" if value.exact else "up to "
+        return (
+            f"evaluates to {up_to}{value.size:,.0f} items, over the limit of {bounds.root_instances:,} "
+            "per root (terraform.max_root_instances)"
+        )
+    return None
+
+
+def _unbounded_body(body: _Body, scope: _Scope, bounds: Limits) -> str | None:
     for name, expr in body.attributes:
-        value = _evaluate(expr, locals_)
-        if isinstance(value, float) and not math.isfinite(value):
-            return f"{name} evaluates to {_show(value)}"
+        why = _unbounded_value(_evaluate(expr, scope), bounds)
+        if why is not None:
+            return f"{name} {why}"
     for _kind, _labels, inner in body.blocks:
-        found = _infinite_body(inner, locals_)
+        found = _unbounded_body(inner, scope, bounds)
         if found is not None:
             return found
     return None
 
 
-def _infinite_in(block: Block, locals_: _Scope) -> str | None:
-    body = _body(block, _NUMERIC)
-    found = _infinite_body(body, locals_) if body is not None else None
+def _unbounded_in(block: Block, scope: _Scope, bounds: Limits) -> str | None:
+    body = _body(block, _VALUES)
+    found = _unbounded_body(body, scope, bounds) if body is not None else None
     return f"{found}; analysed as unknown" if found else None
 
 
-def _infinite_locals(file: Path, block: Block, locals_: _Scope) -> Iterator[tuple[Problem, tuple[int, int]]]:
-    body = _body(block, _NUMERIC)
+def _unbounded_locals(
+    file: Path, block: Block, scope: _Scope, bounds: Limits, prefix: str, top: str
+) -> Iterator[tuple[Problem, tuple[int, int]]]:
+    body = _body(block, _VALUES)
     for name, expr in body.attributes if body is not None else ():
-        value = _evaluate(expr, locals_)
-        if isinstance(value, float) and not math.isfinite(value):
+        why = _unbounded_value(
+            scope.value(name, 0) if scope.exprs.get(name) is expr else _evaluate(expr, scope), bounds
+        )
+        if why is not None:
             first, last = block.start + expr.first_line - 1, block.start + expr.last_line - 1
             span = (first, last) if block.start < first and last < block.end else (block.start, block.end)
             yield (
                 Problem(
                     file,
                     first,
-                    f"local.{name} evaluates to {_show(value)}: it and what uses it are analysed as unknown",
+                    f"{prefix}local.{name} {why}: it and what uses it are analysed as unknown",
+                    top,
                 ),
                 span,
             )
@@ -237,14 +340,14 @@ def _show(value: float) -> str:
     return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
 
 
-def _locals_of(folder: Path) -> _Scope:
+def _locals_exprs(folder: Path) -> dict[str, _Expr]:
     found: dict[str, _Expr] = {}
     for file in tf_files(folder):
         for block in _blocks_of(file):
             body = _body(block, None) if block.type == "locals" else None
             if body is not None:
                 found.update(body.attributes)
-    return _Scope(found)
+    return found
 
 
 def _body(block: Block, gate: re.Pattern[str] | None) -> _Body | None:
@@ -252,39 +355,15 @@ def _body(block: Block, gate: re.Pattern[str] | None) -> _Body | None:
     ``gate`` looks for, or does not parse (tfparse reports that)."""
     if len(block.text) > _MAX_BLOCK_CHARS or (gate is not None and not gate.search(block.text)):
         return None
+    return _parsed(block.text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> _Body | None:
     try:
-        return _Parser(_tokens(block.text)).block()
+        return _Parser(_tokens(text)).block()
     except _Unbounded:
         return None
-
-
-def _weight(folder: Path, seen: dict[Path, tuple[int, int]], path: tuple[Path, ...]) -> tuple[int, int]:
-    """(instances in one instance of the module at ``folder``, most instances of one resource in it),
-    counting what can be told here (1 for an expansion that cannot)."""
-    if folder in seen:
-        return seen[folder]
-    if folder in path or not folder.is_dir():
-        return 1, 1
-    locals_ = _locals_of(folder)
-    calls = {c.name: c for c in module_calls(folder) if c.is_local}
-    total, most = 0, 1
-    for file in tf_files(folder):
-        for block in _blocks_of(file):
-            if _address(block) is None:
-                continue
-            _why, count = _over(block, locals_, Limits(0, 0))
-            if block.type == "module":
-                call = calls.get(block.labels[0]) if block.labels else None
-                inner, one = (
-                    _weight((folder / call.source).resolve(), seen, (*path, folder))
-                    if call is not None
-                    else (1, 1)
-                )
-                total, most = total + count * inner, max(most, count * one)
-            else:
-                total, most = total + count, max(most, count)
-    seen[folder] = (total, most)
-    return total, most
 
 
 def cyclic_calls(root: Path) -> frozenset[str]:
@@ -499,12 +578,28 @@ class _Opaque:
 OPAQUE = _Opaque()
 
 
-class _Scope:
-    """A module's locals, each evaluated once (a local that refers back to itself is not known)."""
+class _Text:
+    """A string whose content is not known here (a template, a string function of unknowns)."""
 
-    def __init__(self, exprs: dict[str, _Expr]) -> None:
+
+TEXT = _Text()
+_STRING_FUNCTIONS = frozenset(
+    ("format", "join", "lower", "upper", "replace", "title", "tostring", "trimspace", "substr", "md5", "sha1")
+)
+
+
+class _Scope:
+    """A module's locals and variables, each evaluated once (a local that refers back to itself is not
+    known). A variable is the expression the call gives it (read in the caller's scope) or its default;
+    the root's variables are not known here (variable files and the command line set them)."""
+
+    def __init__(
+        self, exprs: dict[str, _Expr], variables: dict[str, tuple[_Expr, _Scope]] | None = None
+    ) -> None:
         self.exprs = exprs
+        self.variables = variables or {}
         self.values: dict[str, Value] = {}
+        self.inputs: dict[str, Value] = {}
 
     def value(self, name: str, depth: int) -> Value:
         if name not in self.values:
@@ -512,43 +607,67 @@ class _Scope:
             self.values[name] = _evaluate(self.exprs.get(name), self, depth)
         return self.values[name]
 
+    def variable(self, name: str, depth: int) -> Value:
+        if name not in self.inputs:
+            self.inputs[name] = OPAQUE
+            expr, scope = self.variables.get(name, (None, self))
+            self.inputs[name] = _evaluate(expr, scope, depth)
+        return self.inputs[name]
+
 
 @dataclass(frozen=True, slots=True)
 class _Collection:
     size: float
     items: tuple[object, ...] | None = None  # known only for small literal lists
+    # False when ``size`` is an upper bound (a for expression with ``if``, a set made of a list): right
+    # for a limit, never for arithmetic that could lower it.
+    exact: bool = True
+    # What every item is when that is known (the value of a for expression): flattened, it multiplies.
+    element: object = OPAQUE
 
 
-Value = float | str | bool | None | _Collection | _Opaque
+@dataclass(frozen=True, slots=True)
+class _UpTo:
+    """A number known only by an upper bound (the length of a collection whose size is one)."""
+
+    bound: float
+
+
+Value = float | str | bool | None | _Collection | _UpTo | _Text | _Opaque
 _SMALL = 1_000
 
 
-def _evaluate(expr: _Expr | None, locals_: _Scope, depth: int = 0) -> Value:
+def _evaluate(expr: _Expr | None, scope: _Scope, depth: int = 0) -> Value:
     if expr is None or depth > _MAX_DEPTH:
         return OPAQUE
     try:
-        reader = _Reader(expr.tokens, locals_, depth)
+        reader = _Reader(expr.tokens, scope, depth)
         value = reader.conditional()
         return value if reader.done() else OPAQUE
     except (_Unbounded, RecursionError, OverflowError, ValueError, ZeroDivisionError):
         return OPAQUE
 
 
-def _number(value: Value) -> float | None:
-    return value if isinstance(value, float) else None
+def _number(value: Value) -> tuple[float, bool] | None:
+    """A number and whether it is exact (else an upper bound)."""
+    if isinstance(value, float):
+        return value, True
+    if isinstance(value, _UpTo):
+        return value.bound, False
+    return None
 
 
-def _size(value: Value) -> float | None:
+def _size(value: Value) -> tuple[float, bool] | None:
     if isinstance(value, _Collection):
-        return value.size
+        return value.size, value.exact
     return None
 
 
 class _Reader:
     """Recursive descent over one expression's tokens."""
 
-    def __init__(self, tokens: Sequence[_Token], locals_: _Scope, depth: int) -> None:
-        self.tokens, self.locals, self.depth, self.i = tokens, locals_, depth, 0
+    def __init__(self, tokens: Sequence[_Token], scope: _Scope, depth: int) -> None:
+        self.tokens, self.scope, self.depth, self.i = tokens, scope, depth, 0
 
     def done(self) -> bool:
         return self.i == len(self.tokens)
@@ -617,7 +736,7 @@ class _Reader:
         if t.kind == "str":
             return t.text
         if t.kind == "tmpl":
-            return OPAQUE
+            return TEXT
         if t.text == "(":
             value = self.conditional()
             self.take(")")
@@ -646,16 +765,18 @@ class _Reader:
                     raise _Unbounded
             self.i += 1
             return _call(t.text, args)
-        if t.text == "local" and self.peek() == "." and self.i + 1 < len(self.tokens):
+        if t.text in ("local", "var") and self.peek() == "." and self.i + 1 < len(self.tokens):
             name = self.tokens[self.i + 1].text
             self.i += 2
             if self.peek() in (".", "["):
                 return OPAQUE
-            return self.locals.value(name, self.depth + 1)
+            if t.text == "var":
+                return self.scope.variable(name, self.depth + 1)
+            return self.scope.value(name, self.depth + 1)
         return OPAQUE
 
     def sequence(self, close: str) -> Value:
-        """A list or object literal, or a for expression (its size is the size of what it walks)."""
+        """A list or object literal, or a for expression."""
         if self.peek() == "for":
             return self.for_expression(close)
         items: list[Value] = []
@@ -675,37 +796,74 @@ class _Reader:
         return _Collection(float(len(items)), tuple(items) if len(items) <= _SMALL else None)
 
     def for_expression(self, close: str) -> Value:
+        """A for expression has at most as many items as what it walks (exactly as many without ``if``
+        or grouping): an upper bound is what a limit needs."""
         self.i += 1
         while self.peek() not in ("in", ""):
             self.i += 1
         self.take("in")
         walked = self.conditional()
+        self.take(":")
+        start = self.i
+        try:
+            element, exact = self.for_body(close)
+        except _Unbounded:  # a body this reader does not follow: its size is still that of what it walks
+            self.i = start
+            element, exact = OPAQUE, self.skip_body(close)
+        self.take(close)
+        if not isinstance(walked, _Collection):
+            return OPAQUE
+        return _Collection(walked.size, exact=exact and walked.exact, element=element)
+
+    def for_body(self, close: str) -> tuple[Value, bool]:
+        element = self.conditional()
+        exact = True
+        if close == "}":
+            self.take("=>")
+            element = self.conditional()
+            if self.peek() == "...":  # grouping: several items under one key
+                self.i += 1
+                element, exact = OPAQUE, False
+        if self.peek() == "if" and self.tokens[self.i].kind == "ident":
+            self.i += 1
+            self.conditional()
+            exact = False
+        if self.peek() != close:
+            raise _Unbounded
+        return element, exact
+
+    def skip_body(self, close: str) -> bool:
+        """Skip to the for expression's closing bracket; whether it keeps every item it walks."""
         depth = 0
-        filtered = False
+        exact = True
         while self.i < len(self.tokens) and not (depth == 0 and self.peek() == close):
             text = self.peek()
             if text in ("(", "[", "{"):
                 depth += 1
             elif text in (")", "]", "}"):
                 depth -= 1
-            elif depth == 0 and text == "if" and self.tokens[self.i].kind == "ident":
-                filtered = True
+            elif depth == 0 and (text == "..." or (text == "if" and self.tokens[self.i].kind == "ident")):
+                exact = False
             self.i += 1
-        self.take(close)
-        if filtered or not isinstance(walked, _Collection):
-            return OPAQUE
-        return _Collection(walked.size)
+        return exact
 
 
 def _apply(op: str, left: Value, right: Value) -> Value:
     if op in ("==", "!="):
-        if isinstance(left, _Opaque | _Collection) or isinstance(right, _Opaque | _Collection):
+        unknown = _Opaque | _Collection | _UpTo | _Text
+        if isinstance(left, unknown) or isinstance(right, unknown):
             return OPAQUE
         return (left == right) == (op == "==")
     if op in ("&&", "||"):
         if isinstance(left, bool) and isinstance(right, bool):
             return (left and right) if op == "&&" else (left or right)
         return OPAQUE
+    if op in ("+", "*") and (isinstance(left, _UpTo) or isinstance(right, _UpTo)):
+        # An upper bound stays one only through sums and products of numbers that are not negative.
+        a, b = _number(left), _number(right)
+        if a is None or b is None or a[0] < 0 or b[0] < 0:
+            return OPAQUE
+        return _UpTo(a[0] + b[0] if op == "+" else a[0] * b[0] if a[0] and b[0] else 0.0)
     if not isinstance(left, float) or not isinstance(right, float):
         return OPAQUE
     if op == "<":
@@ -731,7 +889,8 @@ def _apply(op: str, left: Value, right: Value) -> Value:
 
 def _call(name: str, args: list[Value]) -> Value:
     numbers = [a for a in args if isinstance(a, float)]
-    sizes = [a.size for a in args if isinstance(a, _Collection)]
+    collections = [a for a in args if isinstance(a, _Collection)]
+    all_collections = bool(collections) and len(collections) == len(args)
     if name == "pow" and len(numbers) == 2 == len(args):
         base, exponent = numbers
         try:
@@ -755,21 +914,60 @@ def _call(name: str, args: list[Value]) -> Value:
             return OPAQUE
         return _Collection(float(max(0, math.ceil((stop - start) / step))))
     if name == "length" and len(args) == 1:
-        if isinstance(args[0], str):
-            return float(len(args[0]))
-        return sizes[0] if sizes else OPAQUE
-    if name == "setproduct" and sizes and len(sizes) == len(args):
-        return _Collection(math.prod(sizes))
-    if name == "concat" and sizes and len(sizes) == len(args):
-        return _Collection(sum(sizes))
+        value = args[0]
+        if isinstance(value, str):
+            return float(len(value))
+        if isinstance(value, _Collection):
+            return float(value.size) if value.exact else _UpTo(value.size)
+        return OPAQUE
+    if name in _STRING_FUNCTIONS:
+        return TEXT
+    exact = all(c.exact for c in collections)
+    if name == "setproduct" and all_collections:
+        return _Collection(math.prod(c.size for c in collections), exact=exact)
+    if name == "concat" and all_collections:
+        return _Collection(sum(c.size for c in collections), exact=exact)
+    if name == "merge" and all_collections:  # keys may repeat: an upper bound
+        return _Collection(sum(c.size for c in collections), exact=False)
+    if name == "flatten" and len(args) == 1 and isinstance(args[0], _Collection):
+        return _flattened(args[0])
     if (
         name in ("toset", "tolist", "tomap", "keys", "values", "distinct", "sort", "reverse")
         and len(args) == 1
     ):
         value = args[0]
-        if name in ("toset", "distinct") and isinstance(value, _Collection) and value.items is not None:
-            known = [i for i in value.items if isinstance(i, float | str | bool)]
-            if len(known) == len(value.items):
-                return _Collection(float(len(set(known))), tuple(dict.fromkeys(known)))
-        return value if isinstance(value, _Collection) else OPAQUE
+        if not isinstance(value, _Collection):
+            return OPAQUE
+        if name in ("toset", "distinct"):
+            if value.items is not None:
+                known = [i for i in value.items if isinstance(i, float | str | bool)]
+                if len(known) == len(value.items):
+                    return _Collection(float(len(set(known))), tuple(dict.fromkeys(known)))
+            return _Collection(value.size, exact=False, element=value.element)
+        return value
+    return OPAQUE
+
+
+def _flattened(value: _Collection) -> Value:
+    """``flatten``: the items of the lists inside (an item that is not a list counts as one)."""
+    if value.items is not None:
+        total, exact = 0.0, value.exact
+        for item in value.items:
+            if isinstance(item, _Collection):
+                inner = _flattened(item)
+                if not isinstance(inner, _Collection):
+                    return OPAQUE
+                total, exact = total + inner.size, exact and inner.exact
+            elif isinstance(item, _Opaque):
+                return OPAQUE
+            else:
+                total += 1
+        return _Collection(total, exact=exact)
+    element = value.element
+    if isinstance(element, _Collection):
+        inner = _flattened(element)
+        if isinstance(inner, _Collection):
+            return _Collection(value.size * inner.size, exact=value.exact and inner.exact)
+    elif isinstance(element, float | str | bool | _Text):
+        return _Collection(value.size, exact=value.exact)
     return OPAQUE

@@ -216,7 +216,7 @@ def _evaluate(task: Task) -> TaskResult:
         import tfparse
     except ImportError as exc:  # pragma: no cover - a broken install
         return TaskResult(task, error=f"tfparse is not installed: {exc}")
-    with _copy_of_root(task) as (load_dir, var_names):
+    with _copy_of_root(task) as (load_dir, var_names, module_copies):
         for name in task.blank:
             _blank(load_dir / name)
         for name in task.expansions.files() - set(task.blank):
@@ -235,7 +235,7 @@ def _evaluate(task: Task) -> TaskResult:
             for b in items
             if isinstance(b, dict) and "filename" in b.get("__tfmeta", {})
         }
-        real = _RealPaths(load_dir, task)
+        real = _RealPaths(load_dir, task, module_copies)
         files = frozenset(str(real((load_dir / n).resolve())) for n in names)
         keep_modules = None if task.modules is None else {f"module.{m}" for m in task.modules}
 
@@ -287,9 +287,9 @@ def _bound_problems(task: Task) -> tuple[tuple[str, int | None, str], ...]:
     """The expansions set aside that this load reports: the root's own in the load that keeps the root's
     resources, a module call's in the load that holds the call."""
     return tuple(
-        (str(task.root / p.file.name), p.line, p.message)
+        (str(p.file if p.module else task.root / p.file.name), p.line, p.message)
         for p in task.expansions.problems
-        if p.file.name not in task.blank
+        if (p.module or p.file.name not in task.blank)
         and (
             (not p.module and task.keep_root_resources)
             or (p.module and (task.modules is None or p.module in task.modules))
@@ -327,8 +327,10 @@ def _first_line(message: str) -> str:
 class _RealPaths:
     """Paths tfparse reports (in the load's copy of the root, or in the mirror) -> the user's files."""
 
-    def __init__(self, load_dir: Path, task: Task) -> None:
+    def __init__(self, load_dir: Path, task: Task, module_copies: Sequence[tuple[Path, Path]] = ()) -> None:
         self.load_dir = load_dir
+        # Copies of module folders made for one call (see `bounds.Plan.calls`), with the folder each copies.
+        self.module_copies = tuple((copy.resolve(), source.resolve()) for copy, source in module_copies)
         self.source_root = task.source_root.resolve()
         self.base = task.base.resolve()
         # Each mirrored folder with the user's folder it copies: the scanned folder (recursively) first,
@@ -344,6 +346,10 @@ class _RealPaths:
     def __call__(self, path: Path) -> Path:
         with suppress(ValueError):
             path = self.source_root / path.relative_to(self.load_dir)
+        for copy, source in self.module_copies:
+            if path.parent == copy:
+                path = source / path.name
+                break
         for copy, real, recursive in self.copies:
             if path.is_relative_to(copy) and (recursive or path.parent == copy):
                 return real / path.relative_to(copy)
@@ -354,18 +360,24 @@ class _RealPaths:
 
 
 @contextmanager
-def _copy_of_root(task: Task) -> Iterator[tuple[Path, list[str]]]:
+def _copy_of_root(task: Task) -> Iterator[tuple[Path, list[str], list[tuple[Path, Path]]]]:
     """A temporary copy of the root's files: module calls not in the task blanked (line numbers kept),
     local module sources rewritten to point back at the real folders, `.terraform` linked, var files
-    copied in (tfparse resolves them relative to the module folder)."""
+    copied in (tfparse resolves them relative to the module folder). A module call with blocks set aside
+    for its inputs (`bounds.Plan.calls`) points at a copy of its folder made for it, with those blocks
+    blanked; the copies made are listed with the folders they copy."""
     root = task.source_root.resolve()
     with tempfile.TemporaryDirectory(prefix="ringfence-tf-") as tmp:
         load_dir = Path(tmp) / "root"
         load_dir.mkdir()
+        copies: list[tuple[Path, Path]] = []
+        kept = [(n, p) for n, p in task.expansions.calls if task.modules is None or n in task.modules]
+        targets = _module_copies(root, kept, Path(tmp) / "modules", "", copies)
         for entry in root.iterdir():
             if entry.is_file():
                 if entry.suffix == ".tf":
-                    (load_dir / entry.name).write_text(_rewritten(entry, load_dir, task), encoding="utf-8")
+                    text = _rewritten(entry, load_dir, task.modules, targets)
+                    (load_dir / entry.name).write_text(text, encoding="utf-8")
                 elif entry.suffix in (".tfvars", ".json", ".hcl") or entry.name.endswith(".tfvars.json"):
                     shutil.copyfile(entry, load_dir / entry.name)
         dot_terraform = root / ".terraform"
@@ -376,27 +388,65 @@ def _copy_of_root(task: Task) -> Iterator[tuple[Path, list[str]]]:
             name = f"__ringfence_var_file_{i}{''.join(var_file.suffixes[-2:]) or '.tfvars'}"
             shutil.copyfile(var_file, load_dir / name)
             names.append(name)
-        yield load_dir, names
+        yield load_dir, names, copies
+
+
+def _module_copies(
+    folder: Path,
+    plans: Sequence[tuple[str, bounds.Plan]],
+    where: Path,
+    prefix: str,
+    copies: list[tuple[Path, Path]],
+) -> dict[str, Path]:
+    """Copy, for each local module call of ``folder`` named in ``plans``, the module's folder (its ``.tf``
+    files with the plan's blocks blanked, links to everything else) into ``where``; the call names ->
+    their copies."""
+    targets: dict[str, Path] = {}
+    calls = {c.name: c for c in module_calls(folder) if c.is_local}
+    for name, inner in plans:
+        call = calls.get(name)
+        if call is None:
+            continue
+        source = (folder / call.source).resolve()
+        copy = where / f"{prefix}{name}"
+        copy.mkdir(parents=True)
+        nested = _module_copies(source, inner.calls, where, f"{prefix}{name}.", copies)
+        for entry in sorted(source.iterdir()):
+            if entry.suffix == ".tf" and entry.is_file():
+                lines = _rewritten(entry, copy, None, nested).split("\n")
+                inner.apply(entry.name, lines)
+                (copy / entry.name).write_text("\n".join(lines), encoding="utf-8")
+            else:
+                (copy / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+        copies.append((copy, source))
+        targets[name] = copy
+    return targets
 
 
 _SOURCE_ARGUMENT = re.compile(r'((?:^|[{\s;])source\s*=\s*")(\.{1,2}/[^"]*)(")')
 
 
-def _rewritten(file: Path, load_dir: Path, task: Task) -> str:
+def _rewritten(
+    file: Path, load_dir: Path, modules: tuple[str, ...] | None, copies: dict[str, Path] | None = None
+) -> str:
+    """The text of ``file`` to evaluate from ``load_dir``: module calls not in ``modules`` blanked, local
+    module sources pointing at the folders they name (or at the call's copy in ``copies``)."""
     text = file.read_text(encoding="utf-8", errors="replace")
     lines = text.splitlines()
     for block in top_level_blocks(text):
         if block.type != "module" or not block.labels:
             continue
-        blank = task.modules is not None and block.labels[0] not in task.modules
+        name = block.labels[0]
+        blank = modules is not None and name not in modules
+        copy = (copies or {}).get(name)
         for n in range(block.start - 1, block.end):
             if blank:
                 lines[n] = ""
                 continue
-            lines[n] = _SOURCE_ARGUMENT.sub(
-                lambda m: (
-                    f"{m.group(1)}{os.path.relpath((file.parent / m.group(2)).resolve(), load_dir)}{m.group(3)}"
-                ),
-                lines[n],
-            )
+            lines[n] = _SOURCE_ARGUMENT.sub(functools.partial(_pointed, file, load_dir, copy), lines[n])
     return "\n".join(lines) + "\n"
+
+
+def _pointed(file: Path, load_dir: Path, copy: Path | None, match: re.Match[str]) -> str:
+    target = copy if copy is not None else (file.parent / match.group(2)).resolve()
+    return f"{match.group(1)}{os.path.relpath(target, load_dir)}{match.group(3)}"
