@@ -387,7 +387,9 @@ def test_a_worker_out_of_memory_costs_its_file_and_names_the_line(
     write_tree, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RINGFENCE_TF_MEMORY_MB", "1000")
-    bomb = "# grows past any limit\n\nlocals {\n  a = setproduct(range(100), range(100), range(100), range(100))\n}\n"
+    # The bounds do not evaluate `tonumber`: only the worker's limits stop this one.
+    n = 'tonumber("100")'
+    bomb = f"# grows past any limit\n\nlocals {{\n  a = setproduct(range({n}), range({n}), range({n}), range({n}))\n}}\n"
     root = write_tree(
         {
             "a.tf": GOOD,
