@@ -1,17 +1,21 @@
-"""Every tfparse evaluation in its own bounded process, and a failure narrowed to the file that caused it.
+"""Every tfparse evaluation in a bounded process, and a failure narrowed to the file that caused it.
 
 tfparse's Go core ends the process it runs in when it panics (a type constraint naming an unknown
 function), runs out of memory (``setproduct`` over large ranges, a string doubled again and again) or
-overflows its stack, and prints a goroutine dump on standard error. So each evaluation runs in a fresh
-``spawn``-started Python (the Go runtime does not survive ``fork``) with an address-space limit
-(``RLIMIT_AS``) and a wall-time limit the parent enforces; its output goes to a file of which only the
-panic's first line is kept. A worker that dies, or an evaluation that fails without naming a place, is
-narrowed to one of the root's files by evaluating the root again with halves of its files blanked (line
-numbers kept); the root is then evaluated without that file, so the rest of it is still analysed.
+overflows its stack, and prints a goroutine dump on standard error. So evaluations run in ``spawn``-started
+Pythons (the Go runtime does not survive ``fork``) with an address-space limit (``RLIMIT_AS``) and a
+wall-time limit per evaluation that the parent enforces; their output goes to a file of which only the
+panic's first line is kept. A worker evaluates one task after another (starting a Python and tfparse costs
+about a third of a CPU second, more than most evaluations); one that dies or runs over time is replaced,
+and a task that failed in a worker that had evaluated others before is evaluated again in a new one, so a
+failure is always that of the task alone. A failed evaluation that names no place is narrowed to one of the
+root's files by evaluating the root again with halves of its files blanked (line numbers kept); the root is
+then evaluated without that file, so the rest of it is still analysed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import pickle
@@ -37,6 +41,8 @@ DEFAULT_MEMORY_MB = 2048
 DEFAULT_TIMEOUT_S = 120.0
 # At most this many bad files are set aside in one root before the root is given up.
 _MAX_BAD_FILES = 3
+# A worker holding more than this after an evaluation leaves; the next task gets a new one.
+_RECYCLE_MB = 512
 _WORKER = "from ringfence.sources.terraform.isolation import _worker; _worker()"
 _PLACE = re.compile(r"([^\s:\"']+\.tf(?:\.json)?):(\d+)")
 _PANIC = re.compile(r"^(panic: .*|fatal error: .*|runtime: .*out of memory.*)$", re.MULTILINE)
@@ -72,57 +78,148 @@ def evaluate_isolated(
     return [_narrowed(r, bounds) if r.crashed else r for r in results]
 
 
+@dataclass(slots=True, eq=False)
+class _Worker:
+    process: subprocess.Popen[bytes]
+    log: Path
+    # Tasks it has been given.
+    used: int = 0
+
+
 @dataclass(slots=True)
 class _Running:
     index: int
     task: Task
     folder: Path
-    process: subprocess.Popen[bytes]
+    worker: _Worker
+    # Where this task's output starts in the worker's log.
+    log_offset: int
     deadline: float | None
+    # Evaluated in a worker that had evaluated other tasks before.
+    reused: bool
+
+
+class _Pool:
+    """Idle workers to hand tasks to; a new one started when none is idle."""
+
+    def __init__(self, folder: Path, bounds: Limits) -> None:
+        self.folder = folder
+        self.bounds = bounds
+        self.idle: list[_Worker] = []
+        self.all: list[_Worker] = []
+
+    def take(self, fresh: bool) -> _Worker:
+        while self.idle and not fresh:
+            worker = self.idle.pop()
+            if worker.process.poll() is None:
+                return worker
+        return self._new()
+
+    def give_back(self, worker: _Worker) -> None:
+        if worker.process.poll() is None:
+            self.idle.append(worker)
+
+    def end(self, worker: _Worker) -> None:
+        if worker.process.poll() is None:
+            worker.process.kill()
+        worker.process.wait()
+
+    def close(self) -> None:
+        """Idle workers leave when their input closes; any other is ended."""
+        for worker in self.all:
+            if worker.process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    worker.process.stdin.close()
+        for worker in self.all:
+            if worker in self.idle:
+                try:
+                    worker.process.wait(timeout=5)
+                    continue
+                except subprocess.TimeoutExpired:
+                    pass
+            self.end(worker)
+
+    def _new(self) -> _Worker:
+        env = dict(os.environ)
+        if self.bounds.memory_mb:
+            # Go collects harder as it nears this soft limit instead of running into the hard one.
+            env.setdefault("GOMEMLIMIT", f"{self.bounds.memory_mb * 3 // 4}MiB")
+        log = self.folder / f"worker-{len(self.all)}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _WORKER, str(self.bounds.memory_mb)],
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=out,
+                env=env,
+            )
+        worker = _Worker(process, log)
+        self.all.append(worker)
+        return worker
 
 
 def _batch(tasks: Sequence[Task], workers: int, bounds: Limits, report: Report | None) -> list[TaskResult]:
-    pending = list(enumerate(tasks))
+    # (index, task, must run in a new worker)
+    pending = [(index, task, False) for index, task in enumerate(tasks)]
     running: list[_Running] = []
     done: dict[int, TaskResult] = {}
     with tempfile.TemporaryDirectory(prefix="ringfence-worker-") as tmp:
-        while pending or running:
-            while pending and len(running) < workers:
-                index, task = pending.pop(0)
-                running.append(_start(index, task, Path(tmp) / str(index), bounds))
-            time.sleep(0.005)
-            for job in list(running):
-                over = job.deadline is not None and time.monotonic() > job.deadline
-                if job.process.poll() is None and not over:
-                    continue
-                if job.process.poll() is None:
-                    job.process.kill()
-                    job.process.wait()
-                running.remove(job)
-                done[job.index] = _collect(job, bounds, over)
-                if report is not None:
-                    report(len(done))
+        pool = _Pool(Path(tmp), bounds)
+        try:
+            while pending or running:
+                while pending and len(running) < workers:
+                    index, task, fresh = pending.pop(0)
+                    folder = Path(tmp) / f"{index}{'-again' if fresh else ''}"
+                    running.append(_start(index, task, folder, bounds, pool, fresh))
+                time.sleep(0.005)
+                for job in list(running):
+                    # Whether it still runs before whether the result is there: a worker leaves
+                    # after writing its result when it holds too much memory.
+                    alive = job.worker.process.poll() is None
+                    finished = (job.folder / "result").exists()
+                    over = job.deadline is not None and time.monotonic() > job.deadline
+                    if not finished and alive and not over:
+                        continue
+                    running.remove(job)
+                    if finished:
+                        pool.give_back(job.worker)
+                    else:
+                        pool.end(job.worker)
+                    result = _collect(job, bounds, over and not finished)
+                    if result.crashed and job.reused:
+                        # What an earlier evaluation left in that worker may be the cause: the task alone.
+                        pending.insert(0, (job.index, job.task, True))
+                        continue
+                    done[job.index] = result
+                    if report is not None:
+                        report(len(done))
+        finally:
+            pool.close()
     return [done[i] for i in range(len(tasks))]
 
 
-def _start(index: int, task: Task, folder: Path, bounds: Limits) -> _Running:
+def _start(
+    index: int, task: Task, folder: Path, bounds: Limits, pool: _Pool, fresh: bool = False
+) -> _Running:
     folder.mkdir()
     with (folder / "task").open("wb") as handle:
         pickle.dump(task, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    env = dict(os.environ)
-    if bounds.memory_mb:
-        # Go collects harder as it nears this soft limit instead of running into the hard one.
-        env.setdefault("GOMEMLIMIT", f"{bounds.memory_mb * 3 // 4}MiB")
-    with (folder / "log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER, str(folder), str(bounds.memory_mb)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            env=env,
-        )
+    while True:
+        worker = pool.take(fresh)
+        offset = worker.log.stat().st_size
+        try:
+            assert worker.process.stdin is not None
+            worker.process.stdin.write(f"{folder}\n".encode())
+            worker.process.stdin.flush()
+            break
+        except OSError:
+            if not worker.used:
+                break  # a new worker that ended at once: reported as its failure
+            pool.end(worker)  # it left while idle (it does when it holds too much memory)
+    reused = worker.used > 0
+    worker.used += 1
     deadline = time.monotonic() + bounds.timeout_s if bounds.timeout_s else None
-    return _Running(index, task, folder, process, deadline)
+    return _Running(index, task, folder, worker, offset, deadline, reused)
 
 
 def _collect(job: _Running, bounds: Limits, over_time: bool) -> TaskResult:
@@ -134,13 +231,16 @@ def _collect(job: _Running, bounds: Limits, over_time: bool) -> TaskResult:
         return dataclasses.replace(result, task=job.task)
     except (OSError, pickle.UnpicklingError, EOFError):
         pass
-    return TaskResult(job.task, error=_why(job.folder / "log", job.process.returncode, bounds), crashed=True)
+    code = job.worker.process.returncode
+    return TaskResult(job.task, error=_why(job.worker.log, job.log_offset, code, bounds), crashed=True)
 
 
-def _why(log: Path, code: int, bounds: Limits) -> str:
-    """The first line of a panic in the worker's output (never the goroutine dump), or how it ended."""
+def _why(log: Path, offset: int, code: int | None, bounds: Limits) -> str:
+    """The first line of a panic in the worker's output from ``offset`` (never the goroutine dump), or how
+    it ended."""
     try:
         with log.open("rb") as handle:
+            handle.seek(offset)
             head = handle.read(64_000).decode("utf-8", errors="replace")
     except OSError:
         head = ""
@@ -152,29 +252,45 @@ def _why(log: Path, code: int, bounds: Limits) -> str:
         return f"the evaluator crashed: {first}"
     if "MemoryError" in head:
         return f"evaluation ran out of memory (limit {bounds.memory_mb} MB)"
-    if code < 0:
+    if code is not None and code < 0:
         return f"the evaluator was ended by signal {-code}"
     return f"the evaluator stopped with exit status {code}"
 
 
 def _worker() -> None:  # pragma: no cover - runs in the worker process
-    from ringfence.sources.terraform.evaluation import run
-
-    folder, memory_mb = Path(sys.argv[1]), int(sys.argv[2])
+    """Evaluate the task in each folder named on standard input, one after the other, until it closes or
+    this process holds more memory than a new one would need."""
+    memory_mb = int(sys.argv[1])
     if memory_mb:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, hard))
-    with (folder / "task").open("rb") as handle:
-        task: Task = pickle.load(handle)
+    for line in sys.stdin:
+        from ringfence.sources.terraform.evaluation import run
+
+        folder = Path(line.rstrip("\n"))
+        with (folder / "task").open("rb") as handle:
+            task: Task = pickle.load(handle)
+        try:
+            result = run(task)
+        except MemoryError:
+            result = TaskResult(
+                task, error=f"evaluation ran out of memory (limit {memory_mb} MB)", crashed=True
+            )
+        except RecursionError:
+            result = TaskResult(task, error="evaluation nested too deeply", crashed=True)
+        with (folder / "result.tmp").open("wb") as handle:
+            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(folder / "result.tmp", folder / "result")
+        if _resident_mb() > _RECYCLE_MB:
+            return
+
+
+def _resident_mb() -> float:
     try:
-        result = run(task)
-    except MemoryError:
-        result = TaskResult(task, error=f"evaluation ran out of memory (limit {memory_mb} MB)", crashed=True)
-    except RecursionError:
-        result = TaskResult(task, error="evaluation nested too deeply", crashed=True)
-    with (folder / "result.tmp").open("wb") as handle:
-        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(folder / "result.tmp", folder / "result")
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _narrowed(failed: TaskResult, bounds: Limits) -> TaskResult:
