@@ -170,11 +170,45 @@ def _load_file(
         estate = terraform.load(
             path, var_files=[Path(v) for v in var_files], account_id=account_id, cache=cache, limits=limits
         )
-        name = path.name
-        keep = tuple(r for r in estate.resources if (r.provenance.path or "").endswith(name))
-        from ringfence.model.linker import link
-
-        return dataclasses.replace(estate, resources=keep, relations=link(keep))
+        return _of_file(estate, path, [Path(v) for v in var_files])
     raise SourceError(
         f"{path}: not a Terraform file, plan JSON, CloudFormation template or Kubernetes manifest"
+    )
+
+
+def _of_file(estate: Estate, file: Path, var_files: Sequence[Path]) -> Estate:
+    """What a scan of one Terraform file reports of its folder's evaluation: the resources, settings and
+    errors of that file and of the local modules it calls, and the errors of the variable files the
+    evaluation read (they decide the file's values). The other files of the folder are evaluated with it
+    (they declare its variables and locals) but are not this scan's: their resources, provider blocks and
+    syntax errors are left out."""
+    from ringfence.model.linker import link
+    from ringfence.sources.terraform.roots import module_calls
+    from ringfence.sources.terraform.variables import auto_var_files, module_folders
+
+    folder = file.parent.resolve()
+
+    def rel(path: Path) -> str:
+        return Path(os.path.relpath(os.path.realpath(path), folder)).as_posix()
+
+    own = rel(file)
+    calls = [c for c in module_calls(folder) if c.file.resolve() == file.resolve()]
+    heads = tuple(f"module.{c.name}{end}" for c in calls for end in (".", "["))
+    modules = tuple(
+        dict.fromkeys(
+            rel(m) + "/" for c in calls if c.is_local for m in module_folders((folder / c.source).resolve())
+        )
+    )
+    inputs = {rel(v) for v in (*auto_var_files(folder), *var_files)}
+
+    def of_file(path: str | None) -> bool:
+        return path == own or (path or "").startswith(modules)
+
+    resources = tuple(r for r in estate.resources if r.provenance.path == own or r.address.startswith(heads))
+    return dataclasses.replace(
+        estate,
+        resources=resources,
+        relations=link(resources),
+        settings=tuple(s for s in estate.settings if of_file(s.provenance.path)),
+        errors=tuple(e for e in estate.errors if of_file(e.path) or e.path in inputs or e.path == "."),
     )

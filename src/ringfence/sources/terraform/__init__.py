@@ -20,7 +20,8 @@ def load(
     cache: bool = True,
     limits: Mapping[str, str] | None = None,
 ) -> Estate:
-    """Every root module under ``path`` (a folder or one ``.tf`` file's folder) as one estate.
+    """Every root module under ``path`` as one estate; for one ``.tf`` file, the root module of its folder
+    (the whole folder is evaluated: its other files declare the variables and locals the file uses).
 
     ``cache=False`` evaluates everything again and keeps nothing; ``limits`` are configured evaluation
     limits by environment variable name (``RINGFENCE_TF_MAX_INSTANCES``...), which the environment
@@ -54,6 +55,7 @@ def load(
         progress,
         cache=cache_directory() if cache else None,
         limits=limits,
+        single_root=path.is_file(),
     )
     estate = build_estate(loads, str(path), account_id, notes=notes)
     return dataclasses.replace(estate, settings=settings(loads, folder, var_files))

@@ -41,29 +41,32 @@ def load_roots(
     progress: Progress | None = None,
     cache: Path | None = None,
     limits: Mapping[str, str] | None = None,
+    *,
+    single_root: bool = False,
 ) -> list[RootLoad]:
-    """Evaluate every root under ``base``. ``known`` holds data-source values the scan fixes (account id,
-    region, partition): they are written into a mirror of the tree before evaluation. ``cache`` is the
-    evaluation cache folder (None: nothing is read from or kept in a cache); ``limits`` the configured
-    evaluation limits by environment variable name (the environment wins)."""
+    """Evaluate every root under ``base`` (only ``base`` itself with ``single_root``: the folder of one
+    file asked for). ``known`` holds data-source values the scan fixes (account id, region, partition):
+    they are written into a mirror of the tree before evaluation. ``cache`` is the evaluation cache folder
+    (None: nothing is read from or kept in a cache); ``limits`` the configured evaluation limits by
+    environment variable name (the environment wins)."""
     base = base.resolve()
     expansion_limits, worker_limits = bounds.limits(limits), isolation.limits(limits)
-    roots = [base] if base.is_file() else find_roots(base, excluded)
+    roots = [base] if single_root else find_roots(base, excluded)
     # Local module calls that lead nowhere, or round in a cycle (tfparse would expand a cycle until memory
     # runs out), are input errors; a root whose calls cycle is evaluated with those calls blanked (see
     # `bounds.cyclic_calls`), so its other resources are still analysed.
     module_issues: list[InputError] = []
-    if not base.is_file():
-        for root in roots:
-            module_issues += _module_problems(root, base)[0]
+    for root in roots:
+        module_issues += _module_problems(root, base)[0]
+    if not single_root:
         module_issues += _unreached_folders(base, roots, excluded)
     # Links that lead nowhere, pipes and devices named *.tf are reported; the tree is then evaluated from
     # a mirror without them (tfparse would wait on a pipe for ever, or read /dev/zero until memory ends).
     # Local modules above the scanned folder (`../../modules/net`) are evaluated where they lead, as
     # Terraform does: they are mirrored and checked like the folders inside it.
-    reached = set() if base.is_file() else {f.resolve().parent for r in roots for f in _expected_files(r)}
+    reached = {f.resolve().parent for r in roots for f in _expected_files(r)}
     outside = sorted(folder for folder in reached if not folder.is_relative_to(base))
-    refused = [] if base.is_file() else unreadable_tf(base)
+    refused = unreadable_tf(base)
     for folder in outside:
         refused += unreadable_tf(folder, recursive=False)
     with contextlib.ExitStack() as stack:

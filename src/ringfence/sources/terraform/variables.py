@@ -47,7 +47,7 @@ def settings(loads: Sequence[RootLoad], base: Path, var_files: Sequence[Path]) -
         prefix = f"{load.label}:" if len(loads) > 1 and load.label else ""
         for provider in load.providers:
             out.append(_provider(provider, prefix, load.label, base, files))
-        folders = _module_folders(load.root.resolve())
+        folders = module_folders(load.root.resolve())
         for file in tf_files(load.root.resolve()):
             out += _backends(file, prefix, load.label, base, files)
         for folder in folders:
@@ -90,7 +90,7 @@ def _relative(file: Path, base: Path) -> str:
     return Path(os.path.relpath(file.resolve(), base.resolve())).as_posix()
 
 
-def _module_folders(root: Path) -> list[Path]:
+def module_folders(root: Path) -> list[Path]:
     """The root and every local module folder it calls, recursively, each once."""
     found: list[Path] = []
     pending = [root]
