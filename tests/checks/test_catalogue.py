@@ -25,7 +25,6 @@ PROBLEM_PHRASING = re.compile(
     r"\b(missing|not enabled|disabled|not configured|not set|lacks?|is off|are off)\b|^ensure\b",
     re.IGNORECASE,
 )
-ANALYSES = frozenset({"network", "iam"})
 HEAVY = ("tfparse", "boto3", "botocore", "duckdb", "pyspark", "z3", "yaml", "hcl2")
 
 
@@ -93,7 +92,6 @@ def test_check_is_runnable(check: Check) -> None:
         assert check.kinds, "a per-resource check names the kinds it looks at"
     else:
         assert check.kinds == (), "an estate check has no kinds"
-    assert check.needs <= ANALYSES, f"unknown analyses {sorted(check.needs - ANALYSES)}"
 
 
 @pytest.mark.parametrize("check", CATALOGUE, ids=lambda c: c.rule_id)

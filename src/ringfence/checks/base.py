@@ -3,51 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ringfence.model import Resource
+from ringfence.model.findings import Severity, Status
 
 if TYPE_CHECKING:
     from ringfence.checks.context import Context
 
+# Severity and Status are the findings vocabulary (ringfence.model.findings), re-exported for check authors.
+__all__ = [
+    "Check",
+    "EstateCheck",
+    "Meta",
+    "Pillar",
+    "ResourceCheck",
+    "Result",
+    "Severity",
+    "Status",
+    "failed",
+    "passed",
+    "unknown",
+]
+
 Pillar = Literal["identity", "network", "encryption", "monitoring", "secrets"]
-
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    @property
-    def score(self) -> str:
-        """GitHub code scanning's `security-severity` (CVSS-like, 0.0-10.0)."""
-        return _SCORE[self]
-
-
-_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3, Severity.INFO: 4}
-_SCORE = {
-    Severity.CRITICAL: "9.5",
-    Severity.HIGH: "8.0",
-    Severity.MEDIUM: "5.5",
-    Severity.LOW: "3.0",
-    Severity.INFO: "0.0",
-}
-
-
-class Status(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    UNKNOWN = "unknown"
-    EXPOSED = "exposed"  # reachable: a packet really gets there
-    LATENT = "latent"  # misconfigured, but nothing can reach it today
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +76,6 @@ class Check:
     kinds: tuple[str, ...]
     per_resource: ResourceCheck | None = None
     per_estate: EstateCheck | None = None
-    needs: frozenset[str] = field(default_factory=frozenset)  # analyses it uses: "network", "iam"
 
     @property
     def rule_id(self) -> str:

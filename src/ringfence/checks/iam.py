@@ -33,7 +33,7 @@ def _wrap(meta: Meta, name: str) -> Check:
                 status, item.message, resource, detail=item.detail, at=_at(item.location), severity=severity
             )
 
-    return Check(meta, kinds=(), per_estate=run, needs=frozenset({"iam"}))
+    return Check(meta, kinds=(), per_estate=run)
 
 
 SENSITIVE_WILDCARDS = _wrap(

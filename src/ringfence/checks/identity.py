@@ -252,7 +252,6 @@ ADMIN_ON_WORKLOAD = Check(
     ),
     kinds=("aws_iam_role", "aws_iam_user"),
     per_resource=_admin_on_workload,
-    needs=frozenset({"iam"}),
 )
 
 

@@ -152,7 +152,6 @@ ADMIN_PORT_EXPOSED = Check(
     ),
     kinds=(),
     per_estate=_admin,
-    needs=frozenset({"network"}),
 )
 
 DATABASE_PORT_EXPOSED = Check(
@@ -175,7 +174,6 @@ DATABASE_PORT_EXPOSED = Check(
     ),
     kinds=(),
     per_estate=_database,
-    needs=frozenset({"network"}),
 )
 
 
@@ -205,7 +203,6 @@ def _hygiene(spec: NetworkCheck) -> Check:
         ),
         kinds=tuple(spec.kinds),
         per_resource=run,
-        needs=frozenset({"network"}),
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ringfence.checks.base import Severity
+from ringfence.model.findings import Severity
 
 _FAIL_ON = ("critical", "high", "medium", "low", "none")
 

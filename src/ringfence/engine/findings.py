@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ringfence.checks.base import Meta, Severity, Status
+from ringfence.checks.base import Meta
+from ringfence.model.findings import Severity, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,6 @@ class Finding:
     suppressed: Suppression | None = None
     baseline: bool = False
     detail: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def rule_id(self) -> str:

@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ringfence.checks.base import Check, Meta, Result, Severity, Status
+from ringfence.checks.base import Check, Meta, Result
 from ringfence.checks.catalogue import CATALOGUE, peer_ids
 from ringfence.checks.context import Context
 from ringfence.engine.config import Config
 from ringfence.engine.findings import Finding, Location, make_fingerprint
 from ringfence.engine.suppressions import suppression_for
 from ringfence.model import Estate, InputError, Resource
+from ringfence.model.findings import Severity, Status
 
 
 @dataclass(frozen=True)

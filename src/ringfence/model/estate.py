@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from ringfence.model.relations import Relation
@@ -40,7 +40,6 @@ class Estate:
     # Folder or file that was scanned; provenance paths are relative to it.
     root_path: str = ""
     organization_id: str | None = None
-    extra: Mapping[str, object] = field(default_factory=dict)
     # Blocks that configure the deployment but are not resources (provider and backend blocks) and the
     # places where input variables get their values (defaults, variable files): checked for what is
     # written in them, never counted, linked or named as resources.

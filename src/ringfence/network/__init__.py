@@ -7,13 +7,10 @@ Public API (everything else is internal):
 - intents: :func:`find_intents_file`, :func:`load_intents`, :func:`evaluate_intents`,
   :func:`intent_violations`;
 - hygiene checks: :data:`CHECKS` (pure functions returning :class:`Verdict`);
-- :func:`analyse` -> :class:`NetworkAnalysis`, what ``Context.network`` returns for the checks
-  (``internet_exposure(resource, protocol, low, high)`` -> :class:`ExposureVerdict`);
 - :func:`network_of` gives the cached per-estate index that every function above accepts instead of an
   estate.
 """
 
-from ringfence.network.analysis import ExposureVerdict, NetworkAnalysis, analyse
 from ringfence.network.checks import CHECKS, NetworkCheck, Verdict
 from ringfence.network.exposure import Exposure, ExposureMap, Opening, exposure_map
 from ringfence.network.findings import (
@@ -45,12 +42,10 @@ __all__ = [
     "Block",
     "Exposure",
     "ExposureMap",
-    "ExposureVerdict",
     "Intent",
     "IntentError",
     "IntentResult",
     "Network",
-    "NetworkAnalysis",
     "NetworkCheck",
     "Opening",
     "PortExposure",
@@ -59,7 +54,6 @@ __all__ = [
     "UnresolvedName",
     "Verdict",
     "admin_port_exposures",
-    "analyse",
     "database_port_exposures",
     "evaluate_intents",
     "exposure_map",

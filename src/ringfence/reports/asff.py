@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 from ringfence import __version__
-from ringfence.checks.base import Severity, Status
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
+from ringfence.model.findings import Severity, Status
 from ringfence.reports.observed import observed_at
 from ringfence.shown import redacted_tree
 

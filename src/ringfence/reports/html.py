@@ -6,9 +6,9 @@ from collections import defaultdict
 from html import escape
 
 from ringfence import __version__
-from ringfence.checks.base import Severity
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
+from ringfence.model.findings import Severity
 from ringfence.reports.json_report import summary
 from ringfence.shown import redacted
 

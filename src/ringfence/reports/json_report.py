@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from ringfence import __version__
-from ringfence.checks.base import Severity
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
+from ringfence.model.findings import Severity
 from ringfence.shown import redacted_tree
 
 

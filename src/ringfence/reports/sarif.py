@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from ringfence import __version__
-from ringfence.checks.base import Check, Severity
+from ringfence.checks.base import Check
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
+from ringfence.model.findings import Severity
 from ringfence.shown import redacted_tree
 
 _LEVEL = {

@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import IO
 
-from ringfence.checks.base import Severity
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
 from ringfence.model import InputError
+from ringfence.model.findings import Severity
 from ringfence.shown import shown
 
 _STYLE = {
