@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ringfence.network import IntentError, evaluate_intents, intent_violations, parse_intents
@@ -90,3 +92,20 @@ def test_result_names_the_resource_at_risk() -> None:
     first, second = evaluate_intents(_estate(), intents)
     assert (first.resource, first.detail) == ("aws_instance.web", "internet -> aws_instance.web")
     assert second.resource == "aws_instance.cache"
+
+
+def test_deeply_nested_intents_file_is_an_input_error() -> None:
+    with pytest.raises(IntentError) as err:
+        parse_intents("intents: " + "[" * 20000 + "]" * 20000 + "\n", "ringfence.yaml")
+    assert "nested too deep" in str(err.value)
+
+
+def test_intents_file_that_is_not_utf8_names_its_line_and_byte(tmp_path: Path) -> None:
+    from ringfence.network import load_intents
+
+    path = tmp_path / "ringfence.yaml"
+    path.write_bytes(b"intents: []\n\xff\xfe\x00: [\n")
+    with pytest.raises(IntentError) as err:
+        load_intents(str(path))
+    assert err.value.line == 2
+    assert "not UTF-8" in str(err.value) and "byte 12" in str(err.value)

@@ -109,6 +109,8 @@ def parse_intents(text: str, path: str = INTENTS_FILE) -> list[Intent]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise IntentError(path, mark.line + 1 if mark else None, f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise IntentError(path, None, "nested too deep to read") from None
     if data is None:
         return []
     if not isinstance(data, Mapping) or not isinstance(data.get("intents", []), list):
@@ -152,10 +154,15 @@ def parse_intents(text: str, path: str = INTENTS_FILE) -> list[Intent]:
 
 def load_intents(path: str) -> list[Intent]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise IntentError(path, None, f"cannot be read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise IntentError(path, line, f"not UTF-8 text (byte {exc.start})") from None
     return parse_intents(text, path)
 
 
