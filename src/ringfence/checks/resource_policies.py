@@ -127,7 +127,7 @@ def policy_check(meta: Meta, holder: Holder) -> Check:
         )
 
     kinds = (*holder.kinds, *relations)
-    return Check(meta, kinds=kinds, per_resource=run, needs=frozenset({"iam"}))
+    return Check(meta, kinds=kinds, per_resource=run)
 
 
 # -- shields: settings that take the public access away again ---------------------------------------------------
@@ -643,7 +643,6 @@ LAMBDA_PERMISSION = Check(
     ),
     kinds=("aws_lambda_function", "aws_lambda_permission"),
     per_resource=_lambda,
-    needs=frozenset({"iam"}),
 )
 
 
