@@ -51,6 +51,9 @@ def scan(
     intents_file: str | None = typer.Option(
         None, "--intents", help="Reachability intents (default: ringfence.yaml at the estate root)."
     ),
+    rule_folders: list[str] = typer.Option(
+        [], "--rules", help="A folder of custom YAML rules (see docs/custom-rules.md)."
+    ),
 ) -> None:
     """Scan Terraform and report findings."""
     from ringfence.engine.pipeline import ScanError, ScanOptions
@@ -68,6 +71,7 @@ def scan(
             baseline=baseline,
             intents_file=intents_file,
             cache=not no_cache,
+            rules=tuple(rule_folders),
             progress=progress.update,
         )
         try:
@@ -150,13 +154,29 @@ class _Progress:
 
 def rules(
     output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    rule_folders: list[str] = typer.Option(
+        [], "--rules", help="A folder of custom YAML rules to list too (see docs/custom-rules.md)."
+    ),
+    config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),
 ) -> None:
-    """List the check catalogue."""
-    from ringfence.checks.catalogue import CATALOGUE
+    """List the check catalogue: built-in checks, installed plug-ins' and custom rules."""
+    from ringfence.engine.config import ConfigError, load_config
+    from ringfence.engine.pipeline import catalogue
 
     if output_format not in ("text", "json"):
         raise die(f"--format {output_format!r} is not supported (choose from text, json)")
-    items = sorted(CATALOGUE, key=lambda c: c.rule_id)
+    for folder in rule_folders:
+        if not Path(folder).exists():
+            raise die(f"--rules {folder}: no such folder")
+    try:
+        config = load_config(config_file, [Path.cwd()])
+    except ConfigError as exc:
+        raise die(str(exc)) from None
+    checks, problems = catalogue([Path(f) for f in rule_folders], config)
+    for problem in problems:
+        where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+        say(f"ringfence: {where}: {problem.message}")
+    items = sorted(checks, key=lambda c: c.rule_id)
     if output_format == "json":
         payload = {
             "rules": [

@@ -30,6 +30,8 @@ class Config:
     # `[terraform]` limits of an evaluation (see `sources.terraform.bounds` and `.isolation`): environment
     # variable -> value, handed to the Terraform source; a variable set in the environment wins.
     terraform_limits: Mapping[str, str] = field(default_factory=dict)
+    # Folders (or files) of custom YAML rules, relative to the configuration file's folder (`rules`).
+    rule_folders: tuple[Path, ...] = ()
 
     def selects(self, rule_id: str) -> bool:
         def hit(patterns: tuple[str, ...]) -> bool:
@@ -94,7 +96,7 @@ def _parse(table: Mapping[str, Any], source: str) -> Config:
         raise ConfigError(f"{source}: fail_on must be one of {', '.join(_FAIL_ON)}")
     account = table.get("account_id", table.get("account-id"))
     return Config(
-        include=_strings(table.get("include", table.get("rules")), "include", source),
+        include=_strings(table.get("include"), "include", source),
         skip=_strings(table.get("skip"), "skip", source),
         severity=severities,
         exclude=_strings(table.get("exclude"), "exclude", source),
@@ -102,7 +104,23 @@ def _parse(table: Mapping[str, Any], source: str) -> Config:
         fail_on=str(fail_on) if fail_on is not None else None,
         source=source,
         terraform_limits=_terraform_limits(table.get("terraform"), source),
+        rule_folders=_rule_folders(table.get("rules"), source),
     )
+
+
+def _rule_folders(value: Any, source: str) -> tuple[Path, ...]:
+    """`rules = ["dir", ...]`: folders of custom YAML rules, relative to the configuration file."""
+    base = Path(source).parent
+    folders: list[Path] = []
+    for entry in _strings(value, "rules", source):
+        folder = Path(entry) if Path(entry).is_absolute() else base / entry
+        if not folder.exists():
+            raise ConfigError(
+                f"{source}: rules: {entry} is not a folder of custom rules (relative to {base}); "
+                "to choose built-in rules by id, use `include`"
+            )
+        folders.append(folder)
+    return tuple(folders)
 
 
 # Key of the `[terraform]` table -> the environment variable the evaluation reads.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ringfence.checks.base import Check
 from ringfence.engine.config import Config, ConfigError, load_config
 from ringfence.engine.runner import ScanResult, exit_code, run_checks
 from ringfence.model import Estate, InputError
@@ -50,6 +51,7 @@ class ScanOptions:
     baseline: Path | None = None  # an earlier json report
     intents_file: str | None = None  # else `ringfence.yaml` at the estate root and in each root
     cache: bool = True  # False: evaluate all Terraform again and keep nothing
+    rules: tuple[str, ...] = ()  # folders (or files) of custom YAML rules, besides the configuration's
     progress: Progress | None = None
 
 
@@ -95,10 +97,14 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
     except SourceError as exc:
         raise ScanError(str(exc)) from None
     intents, estate = _intents(options.intents_file, estate)
+    checks, problems = catalogue([Path(r) for r in options.rules], config)
+    if problems:
+        estate = dataclasses.replace(estate, errors=(*estate.errors, *problems))
     result = run_checks(
         estate,
         config,
         baseline,
+        checks=checks,
         progress=(lambda done, total: progress("checking", done, total)) if progress is not None else None,
         intents=intents,
     )
@@ -117,6 +123,18 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
     return ScanOutcome(result, code, tuple(warnings), config)
 
 
+def catalogue(
+    rule_folders: Sequence[Path], config: Config
+) -> tuple[tuple[Check, ...], tuple[InputError, ...]]:
+    """The checks a scan runs: the built-in catalogue, the installed plug-ins' checks and the custom rules
+    of ``rule_folders`` and the configuration; and an error for each plug-in or rule that cannot be used."""
+    from ringfence.checks.catalogue import CATALOGUE
+    from ringfence.checks.custom import load_custom_checks
+
+    custom = load_custom_checks([*rule_folders, *config.rule_folders])
+    return (*CATALOGUE, *custom.checks), custom.errors
+
+
 def _validate(paths: Sequence[str], options: ScanOptions) -> None:
     if not paths:
         raise ScanError("no path to scan")
@@ -130,6 +148,9 @@ def _validate(paths: Sequence[str], options: ScanOptions) -> None:
     for v in options.var_files:
         if not Path(v).is_file():
             raise ScanError(f"--var-file {v}: no such file")
+    for folder in options.rules:
+        if not Path(folder).exists():
+            raise ScanError(f"--rules {folder}: no such folder")
     if options.intents_file is not None and not Path(options.intents_file).is_file():
         raise ScanError(f"--intents {options.intents_file}: no such file")
 
