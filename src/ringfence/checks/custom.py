@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ringfence.checks.base import Check, Meta, Pillar, Severity
+from ringfence.checks.base import Check, Meta, Pillar
 from ringfence.checks.catalogue import CATALOGUE
 from ringfence.model import InputError
+from ringfence.model.findings import Severity
 
 GROUP = "ringfence.checks"
 PILLARS: tuple[str, ...] = typing.get_args(Pillar)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.base import Check, Meta, Result, failed, passed, unknown
 from ringfence.checks.custom import PILLARS
 from ringfence.checks.custom_conditions import (
     COMPARISONS,
@@ -29,6 +29,7 @@ from ringfence.checks.custom_conditions import (
     parse_path,
 )
 from ringfence.model import InputError, Resource
+from ringfence.model.findings import Severity
 
 if typing.TYPE_CHECKING:
     import yaml
