@@ -186,10 +186,12 @@ def analyse(
     named = _named_accounts(policy, owner)
     taken = {owner, *avoid, *named, *_accounts_in(policy)}
     foreign = _fresh_account(taken)
-    callers = [
-        _Caller("anonymous", None, True, "*"),
-        _Caller(f"arn:{partition}:iam::{foreign}:role/{_PROBE}", foreign, True, "*"),
-    ]
+    callers: list[_Caller] = []
+    if any(_names_everyone(s) for s in allows):
+        callers += [
+            _Caller("anonymous", None, True, "*"),
+            _Caller(f"arn:{partition}:iam::{foreign}:role/{_PROBE}", foreign, True, "*"),
+        ]
     for account, arns in sorted(named.items()):
         for arn in arns or (f"arn:{partition}:iam::{account}:role/{_PROBE}",):
             callers.append(_Caller(arn, account, False, account))
@@ -287,14 +289,19 @@ def _ask(
 ) -> tuple[list[tuple[int, str]], list[str]]:
     """The (statement index, action pattern) pairs a request of ``caller`` is allowed by, and why some
     requests could not be decided."""
-    contexts = list(
-        itertools.islice(_contexts(policy, caller, owner, partition, resource_tags), _MAX_CONTEXTS + 1)
-    )
-    capped = len(contexts) > _MAX_CONTEXTS
+    open_context, space = _contexts(policy, caller, owner, partition, resource_tags)
+    contexts: list[RequestContext] | None = None
+    capped = False
     hits: list[tuple[int, str]] = []
     unknown: list[str] = []
     for action, _pattern in actions:
         for resource in resources:
+            first = compiled.decide(Request(caller.arn, action, resource, owner, open_context), explain=False)
+            if first.allowed is False:
+                continue  # refused whatever the caller picks
+            if contexts is None:
+                contexts = list(itertools.islice(space, _MAX_CONTEXTS + 1))
+                capped = len(contexts) > _MAX_CONTEXTS
             allowed = False
             for ctx in contexts[:_MAX_CONTEXTS]:
                 request = Request(caller.arn, action, resource, owner, ctx)
@@ -374,7 +381,9 @@ def _resources(policy: Policy, resource_arn: str | None) -> list[str]:
 # -- the request contexts a caller can make ---------------------------------------------------------------------
 def _contexts(
     policy: Policy, caller: _Caller, owner: str, partition: str, resource_tags: Mapping[str, str] | None
-) -> Iterator[RequestContext]:
+) -> tuple[RequestContext, Iterator[RequestContext]]:
+    """A context in which every condition key the caller picks is unknown (a request denied there is denied
+    whatever the caller picks: the evaluation is three-valued), and the contexts the caller can make."""
     conditions: dict[str, list[Condition]] = {}
     for s in policy.statements:
         for c in s.conditions:
@@ -399,6 +408,22 @@ def _contexts(
     # An anonymous caller has no principal keys; the resource's tags, when listed, are all it has.
     always_absent = set() if caller.account is not None else set(_PRINCIPAL_KEYS)
     absent_prefixes = ["aws:resourcetag/"] if resource_tags is not None else []
+    chosen = {key for key, _ in choices}
+    open_context = RequestContext(
+        {k: v for k, v in fixed.items() if k not in chosen},
+        complete=False,
+        absent=always_absent - chosen,
+        absent_prefixes=absent_prefixes,
+    )
+    return open_context, _picked(choices, fixed, always_absent, absent_prefixes)
+
+
+def _picked(
+    choices: Sequence[tuple[str, list[str | None]]],
+    fixed: Mapping[str, str | tuple[str, ...]],
+    always_absent: set[str],
+    absent_prefixes: Sequence[str],
+) -> Iterator[RequestContext]:
     for picked in itertools.product(*(options for _, options in choices)):
         values = dict(fixed)
         absent = set(always_absent)
@@ -529,6 +554,14 @@ def _fill(pattern: str, filler: str) -> str:
 
 
 # -- what the policy names ------------------------------------------------------------------------------------
+def _names_everyone(statement: Statement) -> bool:
+    """Whether the statement's principal can match a caller it does not name: ``*``, ``{"AWS": "*"}``,
+    NotPrincipal, or no Principal element at all (the others name accounts, principals or services)."""
+    if statement.principals is None or statement.not_principal:
+        return True
+    return any(p.kind == "*" or (p.kind == "AWS" and p.value == "*") for p in statement.principals)
+
+
 def _account_of(value: str) -> str | None:
     if _ACCOUNT.match(value):
         return value
