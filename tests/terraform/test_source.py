@@ -247,6 +247,19 @@ def test_plan_json(tmp_path: Path) -> None:
     assert estate.get("aws_kms_key.k").get("enable_key_rotation") is False  # type: ignore[union-attr]
 
 
+def test_plan_nested_too_deep_is_an_input_error(tmp_path: Path) -> None:
+    deep = '{"format_version": "1.2", "planned_values": ' + "[" * 50000 + "]" * 50000 + "}"
+    (tmp_path / "plan.json").write_text(deep, encoding="utf-8")
+    estate = load_estate([str(tmp_path)])
+    [error] = estate.errors
+    assert error.path.endswith("plan.json") and "nested too deep" in error.message
+    # Beside Terraform files, the plan is named in a note and the Terraform is read.
+    (tmp_path / "main.tf").write_text('resource "aws_kms_key" "good" {\n  description = "k"\n}\n')
+    estate = load_estate([str(tmp_path)])
+    assert estate.get("aws_kms_key.good") is not None
+    assert any("plan.json" in note for note in estate.notes)
+
+
 def test_comments_inside_heredocs_are_not_suppressions(write_tree) -> None:  # type: ignore[no-untyped-def]
     root = write_tree(
         {

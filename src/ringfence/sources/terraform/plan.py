@@ -21,6 +21,8 @@ _META = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
 def is_plan(path: Path) -> bool:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        return True  # too deep to be anything but hand-made: load_plan reports it
     except (OSError, ValueError, UnicodeDecodeError):
         return False
     return (
@@ -35,6 +37,9 @@ def load_plan(path: Path, *, account_id: str | None = None) -> Estate:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         return Estate(resources=(), errors=(InputError(str(path), None, f"cannot read plan: {exc}"),))
+    except RecursionError:
+        why = "cannot read plan: JSON nested too deep (a plan written by `terraform show -json` never is)"
+        return Estate(resources=(), errors=(InputError(str(path), None, why),))
     if not isinstance(data, dict):
         return Estate(
             resources=(), errors=(InputError(str(path), None, "not a Terraform plan: not a JSON object"),)
