@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.model import Provenance, Ref, Resource, Unknown
+from ringfence.model.linker import IDENTITY
 from ringfence.sources.terraform.fallbacks import fallback_unknown, may_fall_back
 from ringfence.sources.terraform.hcl import comments_for
 
@@ -95,6 +96,7 @@ def convert(
 
     files = _Files()
     addresses = frozenset(ids.values())
+    spellings = _Spellings.of(blocks, ids)
     out: list[Resource] = []
     real_files: dict[str, Path] = {}
     for label, block in blocks:
@@ -113,7 +115,9 @@ def convert(
             text, list(_nested_references(block)), ids, _module_prefix(address), addresses
         )
         attributes = {
-            key: _value(value, ids, guess) if value is not None else _null(key, text)
+            key: _value(value, ids, guess, spellings.without(address))
+            if value is not None
+            else _null(key, text)
             for key, value in block.items()
             if key not in ("__tfmeta", "id") and key not in _META_ARGS
         }
@@ -269,12 +273,84 @@ def _null(key: str, text: str) -> Unknown | None:
 _FILE_CALL = re.compile(r"\b(?:file|templatefile|filebase64)\s*\(")
 
 
-def _value(value: Any, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
+@dataclass(frozen=True, slots=True)
+class _Spellings:
+    """How tfparse writes a reference to a name or ARN that is computed (``"logs-${random_pet.x.id}"``).
+
+    For an attribute the block sets, tfparse puts that attribute's own value in place of the reference;
+    for ``aws_s3_bucket`` it also builds ``id`` and ``arn`` from ``bucket`` (``arn:aws:s3:::`` and the
+    name, in every partition; the block's id when no name is set). A computed name then comes back as
+    text holding another block's id, which alone would read as "built from ``random_pet.x``": the link to
+    the bucket (a bucket policy's ``bucket``, a document's ``resources``) would be lost. A value holding
+    such a spelling is a reference to the block that owns it (``own``, the block being converted, is not
+    a reference to itself). Literal names are left as they are: the linker resolves them by name.
+    """
+
+    refs: Mapping[str, Ref]
+    pattern: re.Pattern[str] | None
+    own: str = ""
+
+    @classmethod
+    def of(cls, blocks: list[tuple[str, dict[str, Any]]], ids: Mapping[str, str]) -> _Spellings:
+        found: dict[str, Ref | None] = {}
+
+        def add(text: str, ref: Ref) -> None:
+            if _UUID.search(text):
+                found[text] = ref if text not in found else None  # two owners: a spelling of neither
+
+        for label, block in blocks:
+            address = ids.get(str(block.get("id")))
+            if address is None or block["__tfmeta"].get("type") != "resource":
+                continue
+            for attribute in IDENTITY.get(label, ()):
+                value = block.get(attribute)
+                if isinstance(value, str):
+                    add(value, Ref(address, attribute))
+            if label == "aws_s3_bucket":
+                name = block.get("bucket") if "bucket" in block else str(block["id"])
+                if isinstance(name, str) and name:
+                    add(_TFPARSE_S3_ARN + name, Ref(address, "arn"))
+        refs = {text: ref for text, ref in found.items() if ref is not None}
+        longest_first = sorted(refs, key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, longest_first))) if refs else None
+        return cls(refs, pattern)
+
+    def without(self, address: str) -> _Spellings:
+        """These spellings for the values of the block at ``address``."""
+        return _Spellings(self.refs, self.pattern, address)
+
+    def parts(self, value: str) -> list[str | Ref] | None:
+        """``value`` split into literal text and references, or None when it spells no block."""
+        if self.pattern is None:
+            return None
+        parts: list[str | Ref] = []
+        last = 0
+        for match in self.pattern.finditer(value):
+            ref = self.refs[match.group(0)]
+            if ref.address == self.own:
+                continue
+            if match.start() > last:
+                parts.append(value[last : match.start()])
+            parts.append(ref)
+            last = match.end()
+        if not parts:
+            return None
+        if last < len(value):
+            parts.append(value[last:])
+        return parts
+
+
+# tfparse's spelling of an S3 bucket's ARN, whatever the provider's partition.
+_TFPARSE_S3_ARN = "arn:aws:s3:::"
+
+
+def _value(value: Any, ids: Mapping[str, str], guess: _AttributeGuess, spellings: _Spellings) -> Any:
     if isinstance(value, str):
-        return _string(value, ids, guess)
+        return _string(value, ids, guess, spellings)
     if isinstance(value, list):
         return [
-            Unknown("value not known before apply") if v is None else _value(v, ids, guess) for v in value
+            Unknown("value not known before apply") if v is None else _value(v, ids, guess, spellings)
+            for v in value
         ]
     if isinstance(value, dict):
         if "__attribute__" in value:
@@ -285,12 +361,12 @@ def _value(value: Any, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
                 continue
             if k == "id" and isinstance(v, str) and _UUID.fullmatch(v) and v not in ids:
                 continue  # tfparse's id of a nested block, not an attribute
-            out[k] = _value(v, ids, guess)
+            out[k] = _value(v, ids, guess, spellings)
         return out
     return value
 
 
-def _string(value: str, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
+def _string(value: str, ids: Mapping[str, str], guess: _AttributeGuess, spellings: _Spellings) -> Any:
     if len(value) == 36 and _UUID.fullmatch(value):
         if value in ids:
             return Ref(ids[value], guess(value))
@@ -300,18 +376,30 @@ def _string(value: str, ids: Mapping[str, str], guess: _AttributeGuess) -> Any:
         return Unknown(f"unresolved {unresolved.group(1)}")
     if "-" not in value or not _UUID.search(value):
         return value
+    parts = [
+        q
+        for p in spellings.parts(value) or [value]
+        for q in ([p] if isinstance(p, Ref) else _split(p, ids, guess))
+    ]
+    if parts == [value]:
+        return value
+    if len(parts) == 1 and isinstance(parts[0], Ref):
+        return parts[0]  # the whole value spells another block's name or ARN
+    return Interpolation(tuple(parts))
+
+
+def _split(text: str, ids: Mapping[str, str], guess: _AttributeGuess) -> list[str | Ref]:
+    """``text`` as literal pieces and references to the blocks whose ids it holds."""
     parts: list[str | Ref] = []
     last = 0
-    for match in _UUID.finditer(value):
+    for match in _UUID.finditer(text):
         uuid = match.group(0)
         if uuid not in ids:
             continue
         if match.start() > last:
-            parts.append(value[last : match.start()])
+            parts.append(text[last : match.start()])
         parts.append(Ref(ids[uuid], guess(uuid)))
         last = match.end()
-    if not parts:
-        return value
-    if last < len(value):
-        parts.append(value[last:])
-    return Interpolation(tuple(parts))
+    if last < len(text):
+        parts.append(text[last:])
+    return parts

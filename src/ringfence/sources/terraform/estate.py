@@ -10,7 +10,7 @@ from typing import Any
 
 from ringfence.model import DEFAULT_ACCOUNT_ID, Estate, InputError, Ref, Resource, Unknown
 from ringfence.model.linker import link
-from ringfence.sources.arns import ARN_LIKE, NAME_LIKE, synthesize
+from ringfence.sources.arns import ARN_LIKE, NAME_LIKE, placeholder, synthesize
 from ringfence.sources.terraform.convert import Interpolation
 from ringfence.sources.terraform.loader import RootLoad
 from ringfence.sources.terraform.policy_document import render_policy_document
@@ -60,18 +60,15 @@ def build_estate(
     if region is None:
         region = "us-east-1"
         notes.append('region us-east-1 assumed: no `provider "aws"` block sets one')
+    named = _Context({r.address: r for r in resources}, account_id, partition, region)
     resources = [
-        dataclasses.replace(r, arn=synthesize(r.kind, r.attributes, partition, region, account_id, r.address))
+        dataclasses.replace(
+            r, arn=synthesize(r.kind, named.naming(r.attributes), partition, region, account_id, r.address)
+        )
         for r in resources
     ]
     by_address = {r.address: r for r in resources}
     context = _Context(by_address, account_id, partition, region)
-    documents = {
-        r.address: render_policy_document(r.attributes, context.resolve_text)
-        for r in resources
-        if r.kind == "data.aws_iam_policy_document"
-    }
-    context.documents = documents
     final = tuple(
         dataclasses.replace(r, attributes={k: context.resolve(v) for k, v in r.attributes.items()})
         for r in resources
@@ -138,7 +135,7 @@ class _Context:
         self.account = account
         self.partition = partition
         self.region = region
-        self.documents: dict[str, str | Unknown] = {}
+        self._documents: dict[str, str | Unknown] = {}
 
     def known(self, ref: Ref, *, in_text: bool) -> str | Unknown | None:
         """The string value of ``ref`` when the estate determines it; None leaves a bare Ref in place."""
@@ -162,7 +159,7 @@ class _Context:
     def _data(self, target: Resource, ref: Ref) -> str | Unknown:
         kind, attr = target.kind, ref.attribute
         if kind == "data.aws_iam_policy_document":
-            return self.documents.get(target.address, Unknown(f"{target.address} could not be rendered"))
+            return self.document(target)
         if kind == "data.aws_caller_identity" and attr in (None, "account_id", "id"):
             return self.account
         if kind == "data.aws_region" and attr in (None, "name", "id", "region"):
@@ -170,6 +167,39 @@ class _Context:
         if kind == "data.aws_partition" and attr in (None, "partition", "id"):
             return self.partition
         return Unknown(f"{ref} is read from the provider at plan time")
+
+    def naming(self, attributes: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``attributes`` with names built from values computed at apply (``"logs-${random_pet.x.id}"``)
+        spelled with a placeholder for each computed part (``logs-<random_pet.x>``), to build the ARN.
+        As for the ids AWS assigns (:mod:`ringfence.sources.arns`), the placeholder cannot equal a real
+        name, while wildcards match it: a policy naming ``aws_s3_bucket.x.arn`` is then known."""
+        if not any(isinstance(v, Interpolation | Ref) for v in attributes.values()):
+            return attributes
+        return {k: self._placeholders(v) for k, v in attributes.items()}
+
+    def _placeholders(self, value: Any) -> Any:
+        parts = value.parts if isinstance(value, Interpolation) else (value,) if isinstance(value, Ref) else ()
+        if not parts:
+            return value
+        text: list[str] = []
+        for part in parts:
+            known = self.known(part, in_text=True) if isinstance(part, Ref) else part
+            if isinstance(known, str):
+                text.append(known)
+            elif isinstance(part, Ref):
+                text.append(placeholder(part.address))
+        return "".join(text)
+
+    def document(self, target: Resource) -> str | Unknown:
+        """The rendered JSON of a policy document data source, rendered on first use: a document may
+        merge others (``source_policy_documents = [data.aws_iam_policy_document.x.json]``), in any order
+        of the files."""
+        address = target.address
+        if address not in self._documents:
+            # Set before rendering, so a document that (through others) merges itself ends as unknown.
+            self._documents[address] = Unknown(f"{address} merges itself through its source documents")
+            self._documents[address] = render_policy_document(target.attributes, self.resolve_text)
+        return self._documents[address]
 
     def resolve_text(self, value: Any) -> Any:
         """Like :meth:`resolve`, for values that end up inside text (policy documents): a reference must
