@@ -117,7 +117,7 @@ def convert(
         attributes = {
             key: _value(value, ids, guess, spellings.without(address))
             if value is not None
-            else _null(key, text)
+            else _null(key, text, guess)
             for key, value in block.items()
             if key not in ("__tfmeta", "id") and key not in _META_ARGS
         }
@@ -196,10 +196,12 @@ class _AttributeGuess:
         self._addresses = addresses
         self._text = text
         self._names: dict[str, tuple[str, str]] = {}
+        self._instances: set[tuple[str, str]] = set()  # (type, name with its key) of what is referenced
         for ref in references or ():
             if isinstance(ref, dict) and isinstance(ref.get("id"), str):
                 name = str(ref.get("name", "")).split("[", 1)[0]
                 self._names[ref["id"]] = (str(ref.get("label", "")), name)
+                self._instances.add((str(ref.get("label", "")), str(ref.get("name", ""))))
         self._cache: dict[str, str | None] = {}
 
     def __call__(self, uuid: str) -> str | None:
@@ -214,6 +216,17 @@ class _AttributeGuess:
                 found = attrs.pop()
         self._cache[uuid] = found
         return found
+
+    def data_instance(self, kind: str, name: str, attribute: str) -> Ref | None:
+        """A reference to the one instance of ``data.kind.name`` this block refers to (tfparse names it
+        with its key: ``this["s3"]``), when that instance is in the load."""
+        found = {
+            f"{self._prefix}data.{kind}.{instance}"
+            for label, instance in self._instances
+            if label == kind and instance.split("[", 1)[0] == name
+        }
+        found &= self._addresses
+        return Ref(found.pop(), attribute) if len(found) == 1 else None
 
     def unresolved(self, expression: str) -> Ref | Unknown:
         """tfparse leaves some references to computed attributes unevaluated
@@ -260,14 +273,23 @@ def _fallbacks(
             attributes[key] = found
 
 
-def _null(key: str, text: str) -> Unknown | None:
+def _null(key: str, text: str, guess: _AttributeGuess) -> Ref | Unknown | None:
     """What a null from tfparse means. tfparse returns null for `file()` or `templatefile()` of a file it
     cannot read (missing, or a template variable it does not know) without a word: that is not known, not
-    absent. Other nulls are values (an optional argument set to null)."""
+    absent. It also returns null for an attribute of a data source that the provider reads at plan time
+    (``data.aws_vpc_endpoint_service.this[each.key].service_name``): that is a reference to the data
+    source instance. Other nulls are values (an optional argument set to null)."""
     m = re.search(rf"^\s*{re.escape(key)}\s*=\s*(.*)$", text, re.MULTILINE)
     if m and _FILE_CALL.search(m.group(1)):
         return Unknown(f"{key} could not be evaluated: {m.group(1).strip()[:80]}")
+    data = _DATA_ATTRIBUTE.fullmatch(m.group(1).strip()) if m else None
+    if data:
+        return guess.data_instance(data.group(1), data.group(2), data.group(3))
     return None
+
+
+# `data.TYPE.NAME[KEY].ATTRIBUTE` (the key optional) as the whole expression of an argument.
+_DATA_ATTRIBUTE = re.compile(r"data\.([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?\.([A-Za-z_]\w*)")
 
 
 _FILE_CALL = re.compile(r"\b(?:file|templatefile|filebase64)\s*\(")

@@ -166,6 +166,20 @@ class _Context:
             return self.region
         if kind == "data.aws_partition" and attr in (None, "partition", "id"):
             return self.partition
+        if kind == "data.aws_vpc_endpoint_service" and attr in ("service_name", "id"):
+            return self._endpoint_service(target, ref)
+        return Unknown(f"{ref} is read from the provider at plan time")
+
+    def _endpoint_service(self, target: Resource, ref: Ref) -> str | Unknown:
+        """The service name the data source finds: the one it is given, else the AWS service's name in the
+        region (``service = "s3"`` -> ``com.amazonaws.eu-west-1.s3``), as the provider builds it to look
+        the service up."""
+        name, service = target.attributes.get("service_name"), target.attributes.get("service")
+        region = target.attributes.get("region")
+        if isinstance(name, str) and name:
+            return name
+        if isinstance(service, str) and service and (region is None or isinstance(region, str)):
+            return f"com.amazonaws.{region or self.region}.{service}"
         return Unknown(f"{ref} is read from the provider at plan time")
 
     def naming(self, attributes: Mapping[str, Any]) -> Mapping[str, Any]:
