@@ -17,7 +17,12 @@ from typing import Any
 
 from ringfence.model import Provenance, Ref, Resource, Unknown
 from ringfence.model.linker import IDENTITY
-from ringfence.sources.terraform.fallbacks import fallback_unknown, may_fall_back
+from ringfence.sources.terraform.fallbacks import (
+    fallback_unknown,
+    input_unknown,
+    may_fall_back,
+    unresolved_inputs,
+)
 from ringfence.sources.terraform.hcl import comments_for
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -71,6 +76,7 @@ def convert(
     ids: dict[str, str] = {}
     providers: list[Mapping[str, Any]] = []
     unset: set[str] = set()  # variables (by module path) without a default
+    unread_calls: dict[str, dict[str, str]] = {}  # module prefix -> its inputs tfparse could not read
     for label, items in parsed.items():
         for block in items if isinstance(items, list) else [items]:
             if not isinstance(block, dict):
@@ -79,6 +85,10 @@ def convert(
             kind = meta.get("type")
             if label == "variable" and "default" not in block:
                 unset.add(str(meta.get("path", "")))
+            if label == "module":
+                inputs = unresolved_inputs(block)
+                if inputs:
+                    unread_calls[f"{meta.get('path', '')}."] = inputs
             if label == "provider" or (meta.get("path", "").startswith("provider.")):
                 providers.append(
                     {k: v for k, v in block.items() if k != "__tfmeta"}
@@ -97,6 +107,16 @@ def convert(
     files = _Files()
     addresses = frozenset(ids.values())
     spellings = _Spellings.of(blocks, ids)
+    unread = {
+        prefix: {
+            name: (
+                expression,
+                _AttributeGuess("", (), ids, _caller(prefix), addresses).unresolved(expression),
+            )
+            for name, expression in inputs.items()
+        }
+        for prefix, inputs in unread_calls.items()
+    }
     out: list[Resource] = []
     real_files: dict[str, Path] = {}
     for label, block in blocks:
@@ -123,6 +143,10 @@ def convert(
         }
         if may_fall_back(text):
             _fallbacks(attributes, block, text, guess, unset, _module_prefix(address))
+        unread_here = unread.get(_module_prefix(address))
+        if unread_here:
+            for key in list(attributes):
+                attributes[key] = input_unknown(key, text, unread_here) or attributes[key]
         rel = _relative(file, base)
         tags = attributes.get("tags")
         out.append(
@@ -243,6 +267,12 @@ class _AttributeGuess:
             if candidate in self._addresses:
                 return Ref(candidate, parts[3])
         return Unknown(f"unresolved reference {expression}")
+
+
+def _caller(prefix: str) -> str:
+    """The prefix of the module that calls the module at ``prefix``: ``module.a.module.b.`` ->
+    ``module.a.``."""
+    return prefix[: prefix.rstrip(".").rfind("module.")]
 
 
 def _module_prefix(address: str) -> str:

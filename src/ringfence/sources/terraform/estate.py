@@ -192,7 +192,9 @@ class _Context:
         return {k: self._placeholders(v) for k, v in attributes.items()}
 
     def _placeholders(self, value: Any) -> Any:
-        parts = value.parts if isinstance(value, Interpolation) else (value,) if isinstance(value, Ref) else ()
+        parts = (
+            value.parts if isinstance(value, Interpolation) else (value,) if isinstance(value, Ref) else ()
+        )
         if not parts:
             return value
         text: list[str] = []

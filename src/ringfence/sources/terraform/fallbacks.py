@@ -5,13 +5,17 @@ first argument is a data source read at plan time, a module output it could not 
 without a value: the fallback is then what the code says when the value is missing, not the value that
 will be deployed. Such an attribute is unknown, naming the expression. The source text is read to see the
 call, as tfparse only gives its result.
+
+The same holds for a module input set to such a value (``policy = data.aws_iam_policy.x.policy`` in the
+module call): inside the module tfparse reads it as null, so ``compact([var.attach ? var.policy : ""])``
+silently loses it. An attribute of that module whose expression names the input is unknown.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from ringfence.model import Ref, Unknown
@@ -23,6 +27,75 @@ _REFERENCE = re.compile(
     r"|module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.[A-Za-z_][\w-]*|var\.[A-Za-z_][\w-]*)"
 )
 _NO_VALUE = object()
+
+
+def unresolved_inputs(call: Mapping[str, Any]) -> dict[str, str]:
+    """The inputs of a module call (tfparse's block) set to a value tfparse could not read (a data
+    source attribute, a computed attribute): input name -> the expression."""
+    found: dict[str, str] = {}
+    for name, value in call.items():
+        if name != "__tfmeta":
+            for expression in _unresolved(value):
+                found.setdefault(name, expression)
+    return found
+
+
+def _unresolved(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        if "__attribute__" in value:
+            yield str(value["__attribute__"])
+            return
+        for v in value.values():
+            yield from _unresolved(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _unresolved(v)
+
+
+def input_unknown(
+    key: str, text: str, inputs: Mapping[str, tuple[str, Ref | Unknown]]
+) -> Ref | Unknown | None:
+    """What the attribute ``key`` stands for when its expression in the block's ``text`` names one of the
+    module's unread ``inputs`` (input name -> the expression the module call sets it to, and what that
+    resolves to in the caller): the reference when the expression is the input itself, else unknown;
+    None when it names none of them."""
+    expression = _expression_of(key, text)
+    if expression is None:
+        return None
+    for name, (source, resolved) in inputs.items():
+        if expression.strip() == f"var.{name}" and isinstance(resolved, Ref):
+            return resolved
+        if re.search(rf"\bvar\.{re.escape(name)}\b", expression):
+            return Unknown(
+                f"{key} uses var.{name}, set to {source} in the module call: not known before apply"
+            )
+    return None
+
+
+def _expression_of(key: str, text: str) -> str | None:
+    """The text of ``key = ...`` in a block (up to the end of the line outside brackets)."""
+    match = re.search(rf"^\s*{re.escape(key)}\s*=\s*", text, re.MULTILINE)
+    if match is None:
+        return None
+    depth, i, in_string = 0, match.end(), False
+    while i < len(text):
+        c = text[i]
+        if in_string:
+            if c == "\\":
+                i += 2
+                continue
+            if c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "\n" and depth <= 0:
+            break
+        i += 1
+    return text[match.end() : i]
 
 
 def may_fall_back(text: str) -> bool:
