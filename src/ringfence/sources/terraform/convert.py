@@ -347,7 +347,8 @@ class _Spellings:
         found: dict[str, Ref | None] = {}
 
         def add(text: str, ref: Ref) -> None:
-            if _UUID.search(text):
+            # A bare id is the block it names (``random_pet.x.id``), whatever else is named after it.
+            if _UUID.search(text) and not _UUID.fullmatch(text):
                 found[text] = ref if text not in found else None  # two owners: a spelling of neither
 
         for label, block in blocks:
