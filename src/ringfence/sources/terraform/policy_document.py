@@ -81,7 +81,7 @@ def _statements_of(source: Any) -> list[dict[str, Any]] | str:
         return _first_unknown(source) or "a value computed after apply"
     try:
         parsed = json.loads(source)
-    except ValueError:
+    except (ValueError, RecursionError):
         parsed = None
     items = as_list(parsed.get("Statement", [])) if isinstance(parsed, dict) else None
     if items is None or not all(isinstance(s, dict) for s in items):
