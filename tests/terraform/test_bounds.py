@@ -31,6 +31,20 @@ def _errors(estate: object) -> list[tuple[str, int | None, str]]:
     return [(e.path, e.line, e.message) for e in estate.errors]  # type: ignore[attr-defined]
 
 
+def _evaluated(estate: object) -> list[str]:
+    return [r.address for r in estate.resources if r.unevaluated is None]  # type: ignore[attr-defined]
+
+
+def _set_aside(estate: object) -> dict[str, tuple[str | None, int | None]]:
+    """The resources kept without being evaluated, with where they are declared; each must say why."""
+    out = {}
+    for r in estate.resources:  # type: ignore[attr-defined]
+        if r.unevaluated is not None:
+            assert r.unevaluated.endswith("analysed as unknown") and not r.attributes
+            out[r.address] = (r.provenance.path, r.provenance.line)
+    return out
+
+
 OVER = {
     "count": ("count = 1000", "count of 1,000 is over the limit of 50 instances per resource"),
     "pow": ("count = pow(10, 3)", "count of 1,000 is over the limit of 50"),
@@ -80,9 +94,11 @@ def test_an_expansion_over_the_limit_is_unknown_and_the_rest_evaluated(write_tre
         }
     )
     estate = load_estate([str(root)])
-    assert [r.address for r in estate.resources] == ["aws_s3_bucket.good"]
+    assert _evaluated(estate) == ["aws_s3_bucket.good"]
+    assert _set_aside(estate) == {"aws_s3_bucket.many": ("main.tf", 4)}
     [(path, line, message)] = _errors(estate)
     assert (path, line) == ("main.tf", 4)
+    assert all(e.undecided for e in estate.errors)
     assert message.startswith("aws_s3_bucket.many: ") and said in message
     assert message.endswith("analysed as unknown")
 
@@ -115,7 +131,8 @@ def test_nested_dynamic_blocks_multiply(write_tree) -> None:  # type: ignore[no-
 }
 """
     estate = load_estate([str(write_tree({"sg.tf": group, "good.tf": GOOD}))])
-    assert [r.address for r in estate.resources] == ["aws_s3_bucket.good"]
+    assert _evaluated(estate) == ["aws_s3_bucket.good"]
+    assert _set_aside(estate) == {"aws_security_group.wide": ("sg.tf", 1)}
     [(path, line, message)] = _errors(estate)
     assert (path, line) == ("sg.tf", 1)
     assert 'dynamic "nested" of 100 blocks (10 x 10) is over the limit of 50 blocks per resource' in message
@@ -133,7 +150,12 @@ def test_a_module_call_over_the_limit_is_unknown(write_tree) -> None:  # type: i
         }
     )
     estate = load_estate([str(root)])
-    assert sorted(r.address for r in estate.resources) == [
+    # A module call set aside keeps each resource it declares, not evaluated.
+    assert _set_aside(estate) == {
+        "module.wide.aws_s3_bucket.inner": ("mod/main.tf", 1),
+        "module.deep.aws_s3_bucket.inner": ("big/main.tf", 1),
+    }
+    assert sorted(_evaluated(estate)) == [
         "aws_s3_bucket.good",
         "module.deep.aws_s3_bucket.kept",
         "module.fine[0].aws_s3_bucket.inner",
@@ -164,11 +186,13 @@ resource "aws_s3_bucket" "by_default" {
 
 
 def _prefixes(estate: object) -> dict[str, int]:
-    """How many resources each block (address without instance keys) has."""
+    """How many resources each evaluated block (address without instance keys) has."""
     import re
 
     counted: dict[str, int] = {}
     for r in estate.resources:  # type: ignore[attr-defined]
+        if r.unevaluated is not None:
+            continue
         block = re.sub(r"\[[^\]]*\]", "", r.address)
         counted[block] = counted.get(block, 0) + 1
     return counted
@@ -198,6 +222,11 @@ def test_a_bound_inside_a_module_costs_that_block_of_that_call_only(write_tree) 
     }
     # Resources of the module are located in its own file, whichever copy was evaluated.
     assert {r.provenance.path for r in estate.resources} == {"mod/main.tf"}
+    assert _set_aside(estate) == {
+        "module.big.aws_s3_bucket.many": ("mod/main.tf", 8),
+        "module.three.aws_s3_bucket.many": ("mod/main.tf", 8),
+        "module.wide_default.aws_s3_bucket.by_default": ("mod/main.tf", 12),
+    }
     assert _errors(estate) == [
         (
             "mod/main.tf",
@@ -239,6 +268,9 @@ def test_a_bound_deep_in_nested_modules_and_several_roots(write_tree) -> None:  
         "envs/b:module.o.aws_s3_bucket.outer": 1,
         "envs/b:module.o.module.inner.aws_s3_bucket.good": 1,
     }
+    assert _set_aside(estate) == {
+        "envs/b:module.o.module.inner.aws_s3_bucket.many": ("modules/inner/main.tf", 8)
+    }
     [(path, line, message)] = _errors(estate)
     assert (path, line) == ("modules/inner/main.tf", 8)
     assert message.startswith("module.o.module.inner.aws_s3_bucket.many: count of 1,000 is over the limit")
@@ -265,6 +297,7 @@ def test_a_for_in_locals_feeding_for_each(write_tree) -> None:  # type: ignore[n
     )
     estate = load_estate([str(root)])
     assert _prefixes(estate) == {"aws_s3_bucket.few": 3, "aws_s3_bucket.good": 1}
+    assert _set_aside(estate) == {"aws_s3_bucket.pairs": ("main.tf", 1)}
     assert _errors(estate) == [
         (
             "locals.tf",
@@ -285,8 +318,9 @@ def test_the_root_limit_sets_aside_what_goes_past_it(write_tree, monkeypatch: py
     monkeypatch.setenv("RINGFENCE_TF_MAX_ROOT_INSTANCES", "60")
     blocks = [f'resource "aws_s3_bucket" "b{i}" {{\n  count  = 40\n  bucket = "b{i}"\n}}\n' for i in range(2)]
     estate = load_estate([str(write_tree({"main.tf": "".join(blocks)}))])
-    assert {r.address.split("[")[0] for r in estate.resources} == {"aws_s3_bucket.b0"}
-    assert len(estate.resources) == 40
+    assert {a.split("[")[0] for a in _evaluated(estate)} == {"aws_s3_bucket.b0"}
+    assert len(_evaluated(estate)) == 40
+    assert _set_aside(estate) == {"aws_s3_bucket.b1": ("main.tf", 5)}
     [(path, line, message)] = _errors(estate)
     assert (path, line) == ("main.tf", 5)
     assert "40 more instances bring the root to 80, over the limit of 60 per root" in message
@@ -316,7 +350,8 @@ def test_an_infinite_argument_costs_its_resource_only(write_tree) -> None:  # ty
         {"main.tf": 'resource "aws_sqs_queue" "q" {\n  delay_seconds = pow(10, 400)\n}\n' + GOOD}
     )
     estate = load_estate([str(root)])
-    assert [r.address for r in estate.resources] == ["aws_s3_bucket.good"]
+    assert _evaluated(estate) == ["aws_s3_bucket.good"]
+    assert _set_aside(estate) == {"aws_sqs_queue.q": ("main.tf", 1)}
     assert _errors(estate) == [
         ("main.tf", 1, "aws_sqs_queue.q: delay_seconds evaluates to +Inf; analysed as unknown")
     ]
@@ -358,8 +393,8 @@ def test_limits_from_the_configuration_file(tmp_path: Path, monkeypatch: pytest.
         )
 
     report = json.loads(scan().stdout)
-    assert report["summary"]["resources"] == 1
-    assert [e["line"] for e in report["errors"]] == [1]
+    assert report["summary"]["resources"] == 2  # the good one, and the one set aside (not evaluated)
+    assert [(e["line"], e["status"]) for e in report["errors"]] == [(1, "unknown")]
     assert "over the limit of 5 instances" in report["errors"][0]["message"]
     # The environment wins over the file.
     monkeypatch.setenv("RINGFENCE_TF_MAX_INSTANCES", "10")
@@ -379,7 +414,7 @@ def test_cached_results_follow_the_limits(
     assert len(load_estate([str(root / "tf")]).resources) == 30
     monkeypatch.setenv("RINGFENCE_TF_MAX_INSTANCES", "20")
     again = load_estate([str(root / "tf")])
-    assert not again.resources
+    assert not _evaluated(again) and _set_aside(again) == {"aws_s3_bucket.many": ("main.tf", 1)}
     assert "count of 30 is over the limit of 20" in again.errors[0].message
 
 
@@ -402,3 +437,41 @@ def test_a_worker_out_of_memory_costs_its_file_and_names_the_line(
     [(path, line, message)] = _errors(estate)
     assert (path, line) == ("b.tf", 3)
     assert "out of memory" in message and "goroutine" not in message
+
+
+def test_the_checks_of_a_resource_set_aside_are_unknown(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_kms_key" "many" {\n  count               = 100000\n  enable_key_rotation = true\n}\n'
+        'resource "aws_kms_key" "one" {\n  enable_key_rotation = false\n}\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "ringfence", "scan", str(tmp_path), "--no-cache", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    assert report["errors"] == [
+        {
+            "path": "main.tf",
+            "line": 1,
+            "message": "aws_kms_key.many: count of 100,000 is over the limit of 50 instances per resource "
+            "(terraform.max_instances); analysed as unknown",
+            "status": "unknown",
+        }
+    ]
+    rotation = {
+        f["resource"]: (f["status"], f["location"]["line"], f["message"])
+        for f in report["findings"]
+        if f["rule_id"] == "kms.key-rotation-enabled"
+    }
+    assert rotation["aws_kms_key.one"][:2] == ("fail", 5)
+    assert rotation["aws_kms_key.many"] == (
+        "unknown",
+        1,
+        "not evaluated: count of 100,000 is over the limit of 50 instances per resource "
+        "(terraform.max_instances); analysed as unknown",
+    )
+    # Every check of its kind says unknown for it: none passes or fails on attributes it does not have.
+    assert {f["status"] for f in report["findings"] if f["resource"] == "aws_kms_key.many"} == {"unknown"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -119,13 +120,27 @@ def _relative(path: str, root: str) -> str:
 
 def _results(check: Check, estate: Estate, ctx: Context) -> Iterable[Result]:
     if check.per_estate is not None:
-        yield from check.per_estate(ctx)
+        yield from map(_as_known, check.per_estate(ctx))
     if check.per_resource is not None:
         targets: Iterable[Resource] = (
             estate.resources if check.kinds == ("*",) else estate.of_kind(*check.kinds)
         )
         for resource in targets:
-            yield from check.per_resource(resource, ctx)
+            if resource.unevaluated is not None:
+                yield Result(Status.UNKNOWN, f"not evaluated: {resource.unevaluated}", resource)
+                continue
+            yield from map(_as_known, check.per_resource(resource, ctx))
+
+
+def _as_known(result: Result) -> Result:
+    """A verdict about a resource that was not evaluated (its attributes are not known) is unknown, for
+    that reason (not for what its missing attributes would mean)."""
+    for resource in (result.resource, result.location):
+        if resource is not None and resource.unevaluated is not None:
+            return dataclasses.replace(
+                result, status=Status.UNKNOWN, message=f"not evaluated: {resource.unevaluated}"
+            )
+    return result
 
 
 def _finding(

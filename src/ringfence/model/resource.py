@@ -53,6 +53,10 @@ class Resource:
     # The Terraform root module (relative folder) or stack this resource belongs to; "" for the only one.
     root: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Why the block was not evaluated (set aside before evaluation: an expansion over the limits, a value
+    # that cannot be written out). Its attributes are not known: every check of it is unknown, not a pass
+    # or a failure on what is missing.
+    unevaluated: str | None = None
 
     @property
     def name(self) -> str:

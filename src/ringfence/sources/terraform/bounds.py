@@ -67,6 +67,19 @@ class Problem:
     message: str
     # The module call it belongs to ("" for the root's own blocks): reported by the load that keeps it.
     module: str = ""
+    # The resources (and data sources) it sets aside: each stays in the estate, not evaluated.
+    blocks: tuple[SetAside, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """A resource or data block that is not evaluated, where it is declared."""
+
+    address: str  # without instance keys: ``module.big.aws_s3_bucket.many``
+    kind: str  # ``aws_s3_bucket``, ``data.aws_iam_policy_document``
+    file: Path
+    start: int
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +186,13 @@ class _Walker:
                     )
                 if why is not None:
                     message = f"{prefix}{label}: {why}; analysed as unknown"
-                    set_aside(Problem(file, block.start, message, top or name), block.start, block.end)
+                    if call is not None:
+                        target = (folder / call.source).resolve()
+                        blocks = _declared(target, f"{prefix}module.{name}.", (*path, folder.resolve()))
+                    else:
+                        blocks = _declared_block(file, block, prefix)
+                    problem = Problem(file, block.start, message, top or name, blocks)
+                    set_aside(problem, block.start, block.end)
                     continue
                 total += added
                 if inner is not None and (inner.blank or inner.calls):
@@ -199,6 +218,31 @@ class _Walker:
                     if default is not None:
                         variables[name] = (default, _Scope({}))
         return _Scope(_locals_exprs(folder), variables)
+
+
+def _declared_block(file: Path, block: Block, prefix: str) -> tuple[SetAside, ...]:
+    label = _address(block)
+    if label is None or block.type == "module":
+        return ()
+    kind = f"data.{block.labels[0]}" if block.type == "data" else block.labels[0]
+    return (SetAside(f"{prefix}{label}", kind, file, block.start, block.end),)
+
+
+def _declared(folder: Path, prefix: str, path: tuple[Path, ...]) -> tuple[SetAside, ...]:
+    """The resource and data blocks of the module at ``folder`` and of the local modules it calls."""
+    if not folder.is_dir() or folder in path or len(path) > _MAX_DEPTH:
+        return ()
+    calls = {c.name: c for c in module_calls(folder) if c.is_local}
+    out: list[SetAside] = []
+    for file in tf_files(folder):
+        for block in _blocks_of(file):
+            call = calls.get(block.labels[0]) if block.type == "module" and block.labels else None
+            if call is not None:
+                inner = (folder / call.source).resolve()
+                out += _declared(inner, f"{prefix}module.{call.name}.", (*path, folder))
+            else:
+                out += _declared_block(file, block, prefix)
+    return tuple(out)
 
 
 def _per_resource(bounds: Limits, what: str = "instances") -> str:

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ringfence.model import Resource
+from ringfence.model import Provenance, Resource
 from ringfence.sources.terraform import bounds
 from ringfence.sources.terraform.convert import convert
-from ringfence.sources.terraform.hcl import top_level_blocks
+from ringfence.sources.terraform.hcl import comments_for, top_level_blocks
 from ringfence.sources.terraform.mirror import Mirror
 from ringfence.sources.terraform.roots import ModuleCall, module_calls, tf_files
 from ringfence.sources.terraform.variables import auto_var_files
@@ -75,6 +75,8 @@ class TaskResult:
     crashed: bool = False
     # (file, line, message) of files left out of the evaluation because they made it fail.
     file_errors: tuple[tuple[str, int | None, str], ...] = ()
+    # (file, line, message) of blocks set aside before evaluation (see `bounds`): read, analysed as unknown.
+    unknowns: tuple[tuple[str, int | None, str], ...] = ()
 
 
 # A root with at most this many module calls is evaluated in one load.
@@ -274,20 +276,20 @@ def _evaluate(task: Task) -> TaskResult:
         )
     return TaskResult(
         task,
-        resources=loaded.resources,
+        resources=(*loaded.resources, *_set_aside(task)),
         providers=tuple(dict(p) for p in loaded.providers),
         module_instances=instances,
         files=files,
         notes=tuple(notes),
-        file_errors=_bound_problems(task),
+        unknowns=tuple((str(p.file), p.line, p.message) for p in _bound_problems(task)),
     )
 
 
-def _bound_problems(task: Task) -> tuple[tuple[str, int | None, str], ...]:
+def _bound_problems(task: Task) -> tuple[bounds.Problem, ...]:
     """The expansions set aside that this load reports: the root's own in the load that keeps the root's
     resources, a module call's in the load that holds the call."""
     return tuple(
-        (str(p.file if p.module else task.root / p.file.name), p.line, p.message)
+        p
         for p in task.expansions.problems
         if (p.module or p.file.name not in task.blank)
         and (
@@ -295,6 +297,35 @@ def _bound_problems(task: Task) -> tuple[tuple[str, int | None, str], ...]:
             or (p.module and (task.modules is None or p.module in task.modules))
         )
     )
+
+
+def _set_aside(task: Task) -> tuple[Resource, ...]:
+    """The resources the bounds set aside, each kept as one resource whose attributes are not known (so
+    that the checks of its kind say unknown instead of finding nothing)."""
+    out: list[Resource] = []
+    base = os.path.realpath(task.base)
+    for problem in _bound_problems(task):
+        for block in problem.blocks:
+            try:
+                lines = block.file.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            out.append(
+                Resource(
+                    address=block.address,
+                    kind=block.kind,
+                    attributes={},
+                    provenance=Provenance(
+                        source="terraform",
+                        path=Path(os.path.relpath(os.path.realpath(block.file), base)).as_posix(),
+                        line=block.start,
+                        end_line=block.end,
+                    ),
+                    annotations=comments_for(lines, block.start, block.end),
+                    unevaluated=problem.message.removeprefix(f"{block.address}: "),
+                )
+            )
+    return tuple(out)
 
 
 def _blank_spans(file: Path, bound: bounds.Plan) -> None:

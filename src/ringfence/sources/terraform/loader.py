@@ -170,6 +170,9 @@ def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
     returned: set[str] = set()
     for result in results:
         errors.extend(InputError(_rel(Path(f), base), line, why) for f, line, why in result.file_errors)
+        errors.extend(
+            InputError(_rel(Path(f), base), line, why, undecided=True) for f, line, why in result.unknowns
+        )
         if result.error:
             where, line, why = syntax.evaluation_failure(
                 result.error, _expected_files(root), result.task.var_files
@@ -186,7 +189,7 @@ def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
     if results and all(r.error for r in results):
         return RootLoad(root, label, (), (), tuple(errors), tuple(notes))
     # Files the evaluation set aside are reported already (see `isolation`): they are not looked at again.
-    set_aside = {str(Path(f).resolve()) for r in results for f, _, _ in r.file_errors}
+    set_aside = {str(Path(f).resolve()) for r in results for f, _, _ in (*r.file_errors, *r.unknowns)}
     errors.extend(_unparsed_files(root, base, returned, set_aside))
     errors.extend(_unresolved_modules(root, base, label, resources))
     if not any(not r.kind.startswith("data.") for r in resources.values()) and not errors:
