@@ -92,6 +92,13 @@ def test_public(statement: dict[str, Any]) -> None:
         _allow("*", ArnEquals={"aws:SourceArn": f"arn:aws:sns:us-east-1:{OWNER}:topic"}),
         _allow("*", ArnLike={"aws:PrincipalArn": f"arn:aws:iam::{OWNER}:role/*"}),
         _allow("*", StringLike={"aws:userid": "AROAEXAMPLEROLEID:*"}),
+        # EFS counts a request through a mount target as coming from the owner's network
+        _allow(
+            {"AWS": "*"},
+            "elasticfilesystem:ClientMount",
+            "*",
+            Bool={"elasticfilesystem:AccessedViaMountTarget": "true"},
+        ),
     ],
 )
 def test_not_public(statement: dict[str, Any]) -> None:

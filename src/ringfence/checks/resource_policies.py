@@ -528,6 +528,42 @@ GLACIER_VAULT_POLICY = policy_check(
 )
 
 
+EFS_FILE_SYSTEM_POLICY = policy_check(
+    _meta(
+        "efs.file-system-policy-not-public",
+        "EFS file system policies grant access only to named principals or through mount targets",
+        "file system",
+        Severity.HIGH,
+        'Name the principals in aws_efs_file_system_policy.policy, or keep "*" only with the condition '
+        "elasticfilesystem:AccessedViaMountTarget = true.",
+        (
+            'resource "aws_efs_file_system_policy" "this" {\n'
+            "  file_system_id = aws_efs_file_system.this.id\n"
+            "  policy = jsonencode({\n"
+            '    Version = "2012-10-17"\n'
+            "    Statement = [{\n"
+            '      Effect    = "Allow"\n'
+            '      Principal = { AWS = "*" }\n'
+            '      Action    = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]\n'
+            "      Resource  = aws_efs_file_system.this.arn\n"
+            '      Condition = { Bool = { "elasticfilesystem:AccessedViaMountTarget" = "true" } }\n'
+            "    }]\n"
+            "  })\n"
+            "}"
+        ),
+        (),
+        ("efs_not_publicly_accessible",),
+        ("https://docs.aws.amazon.com/efs/latest/ug/access-control-block-public-access.html",),
+    ),
+    Holder(
+        ("aws_efs_file_system",),
+        "file system",
+        None,
+        (("aws_efs_file_system_policy", "file_system_id", "policy"),),
+        ("id",),
+    ),
+)
+
 # -- Lambda: aws_lambda_permission resources are the function's policy -----------------------------------------
 _PERMISSION_VALUES = (
     "principal",
@@ -780,5 +816,6 @@ CHECKS = (
     OPENSEARCH_DOMAIN_POLICY,
     SECRET_POLICY,
     GLACIER_VAULT_POLICY,
+    EFS_FILE_SYSTEM_POLICY,
     LAMBDA_PERMISSION,
 )

@@ -83,6 +83,10 @@ ACCOUNT_KEYS = frozenset(
     }
 )
 ADDRESS_KEYS = frozenset({"aws:sourceip", "aws:vpcsourceip"})
+# Keys that are true only for requests made from inside the owner's network: EFS counts
+# elasticfilesystem:AccessedViaMountTarget as fixed (EFS User Guide, "Blocking public access", "The
+# meaning of public"); an outsider's request has it false or absent.
+NETWORK_FLAGS = frozenset({"elasticfilesystem:accessedviamounttarget"})
 # Keys set from the principal itself: present for every authenticated caller, absent for an anonymous one.
 _PRINCIPAL_KEYS = frozenset(
     {"aws:principalarn", "aws:principalaccount", "aws:userid", "kms:calleraccount", "aws:principaltype"}
@@ -449,6 +453,8 @@ def _options(key: str, conditions: Sequence[Condition], caller: _Caller, partiti
         return own if key in _PRINCIPAL_KEYS else [*own, None]
     if key in ADDRESS_KEYS:
         return _addresses(literals)
+    if key in NETWORK_FLAGS:
+        return [None, "false"]
     if key in IDENTIFYING_KEYS:
         if key == "aws:principalarn" and caller.account is not None:
             base: list[str | None] = [caller.arn]
