@@ -752,3 +752,48 @@ module "topic" {
     topic = estate.by_address["module.topic.aws_sns_topic.alerts"]
     assert topic.attributes["display_name"] == "111122223333"
     assert not is_known(topic.attributes["policy"])
+
+
+def test_endpoints_keyed_by_dotted_service_names(tmp_path: Path) -> None:
+    """``for_each = toset([...])`` over service names, the keys holding dots (``ecr.api``)."""
+    repo = write(
+        tmp_path / "repo",
+        {
+            "modules/by-service/main.tf": """
+variable "vpc_id" {
+  type = string
+}
+variable "services" {
+  type = set(string)
+}
+data "aws_vpc_endpoint_service" "this" {
+  for_each = var.services
+  service  = each.key
+}
+resource "aws_vpc_endpoint" "this" {
+  for_each     = var.services
+  vpc_id       = var.vpc_id
+  service_name = data.aws_vpc_endpoint_service.this[each.key].service_name
+}
+""",
+            "examples/services/main.tf": """
+provider "aws" {
+  region = "ap-southeast-2"
+}
+resource "aws_vpc" "main" {
+  cidr_block = "10.60.0.0/16"
+}
+module "by_service" {
+  source   = "../../modules/by-service"
+  vpc_id   = aws_vpc.main.id
+  services = ["ecr.api", "ecr.dkr", "s3"]
+}
+""",
+        },
+    )
+    estate = load_estate([str(repo / "examples" / "services")])
+    assert {a: r.attributes.get("service_name") for a, r in endpoints_of(estate).items()} == {
+        'module.by_service.aws_vpc_endpoint.this["ecr.api"]': "com.amazonaws.ap-southeast-2.ecr.api",
+        'module.by_service.aws_vpc_endpoint.this["ecr.dkr"]': "com.amazonaws.ap-southeast-2.ecr.dkr",
+        'module.by_service.aws_vpc_endpoint.this["s3"]': "com.amazonaws.ap-southeast-2.s3",
+    }
