@@ -379,3 +379,24 @@ def test_the_command_line_runs_lists_and_reports_custom_rules(tmp_path: Path) ->
     assert "broken.yaml:3" in listed.stderr and "Traceback" not in listed.stderr
     missing = _cli("scan", str(tmp_path / "tf"), "--rules", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "--rules" in missing.stderr
+
+
+def test_rules_nested_too_deeply_or_multiplied_by_aliases_are_errors(tmp_path: Path) -> None:
+    head = GOOD.split("condition:", maxsplit=1)[0]
+    deep = (
+        head.replace("acme.good", "acme.deep")
+        + "condition: "
+        + "{not: " * 3000
+        + "{attribute: a, exists: true}"
+        + "}" * 3000
+        + "\n"
+    )
+    levels = ["    - and: &l0 [{attribute: a, exists: true}, {attribute: a, exists: true}]"]
+    levels += [f"    - and: &l{i} [{{and: *l{i - 1}}}, {{and: *l{i - 1}}}]" for i in range(1, 40)]
+    bomb = head.replace("acme.good", "acme.bomb") + "condition:\n  and:\n" + "\n".join(levels) + "\n"
+    folder = _write(tmp_path, {"deep.yaml": deep, "bomb.yaml": bomb, "good.yaml": GOOD})
+    checks, errors = load_rules([folder])
+    assert [c.rule_id for c in checks] == ["acme.good"]
+    messages = {Path(e.path).name: e.message for e in errors}
+    assert "nested too deeply" in messages["deep.yaml"]
+    assert "more than 1000 parts" in messages["bomb.yaml"]

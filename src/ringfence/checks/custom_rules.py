@@ -54,6 +54,7 @@ _REQUIRED = ("id", "title", "severity", "pillar", "resource_types", "remediation
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _KIND = re.compile(r"^[a-z][a-z0-9_]*$")
 _CONNECTIONS = ("connected_to", "protected_by")
+_MAX_PARTS = 1000
 
 
 class _Bad(Exception):
@@ -115,6 +116,9 @@ def _rules_in(path: Path) -> Iterator[tuple[Check, int] | InputError]:
         return
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        yield InputError(str(path), None, "custom rules: not read: nested too deeply")
+        return
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -130,12 +134,14 @@ def _rules_in(path: Path) -> Iterator[tuple[Check, int] | InputError]:
         yield InputError(str(path), bad.line, f"custom rules: {bad.message}")
         return
     for node in nodes:
+        label = _scalar_field(node, "id")
+        prefix = f"rule {label}: " if label else "rule: "
         try:
             yield _rule(node, path), _line(node)
         except _Bad as bad:
-            label = _scalar_field(node, "id")
-            prefix = f"rule {label}: " if label else "rule: "
             yield InputError(str(path), bad.line, f"custom rules: {prefix}{bad.message}")
+        except RecursionError:
+            yield InputError(str(path), _line(node), f"custom rules: {prefix}nested too deeply")
 
 
 def _rule_nodes(root: yaml.Node) -> list[yaml.Node]:
@@ -248,7 +254,7 @@ def _rule(node: yaml.Node, path: Path) -> Check:
     bad_kind = next((k for k in kinds if not _KIND.match(k)), None)
     if bad_kind is not None:
         raise _Bad(_line(fields["resource_types"][1]), f"{bad_kind!r} is not a Terraform resource type")
-    condition = _condition(fields["condition"][1])
+    condition = _condition(fields["condition"][1], [_MAX_PARTS])
     meta = Meta(
         rule_id=rule_id,
         title=_text_field(fields, "title"),
@@ -277,8 +283,14 @@ def _runner(meta: Meta, condition: Condition) -> Any:
     return run
 
 
-def _condition(node: yaml.Node) -> Condition:
+def _condition(node: yaml.Node, budget: list[int]) -> Condition:
+    """The condition at ``node``; ``budget`` holds how many more parts the rule may have (YAML aliases
+    can make a small file name a condition of billions of parts)."""
     import yaml
+
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _Bad(_line(node), f"the condition has more than {_MAX_PARTS} parts")
 
     if not isinstance(node, yaml.MappingNode):
         raise _Bad(
@@ -295,7 +307,7 @@ def _condition(node: yaml.Node) -> Condition:
             )
         value = fields[word][1]
         if word == "not":
-            return Negation(_condition(value))
+            return Negation(_condition(value, budget))
         if word in _CONNECTIONS:
             kinds = _strings(fields, word)
             bad_kind = next((k for k in kinds if not _KIND.match(k)), None)
@@ -304,7 +316,7 @@ def _condition(node: yaml.Node) -> Condition:
             return Connection(word, kinds)
         if not isinstance(value, yaml.SequenceNode) or not value.value:
             raise _Bad(_line(value), f"`{word}` takes a list of conditions")
-        parts = tuple(_condition(p) for p in value.value)
+        parts = tuple(_condition(p, budget) for p in value.value)
         return AllOf(parts) if word == "and" else AnyOf(parts)
     if "attribute" not in fields:
         raise _Bad(
