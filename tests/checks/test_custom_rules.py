@@ -400,3 +400,23 @@ def test_rules_nested_too_deeply_or_multiplied_by_aliases_are_errors(tmp_path: P
     messages = {Path(e.path).name: e.message for e in errors}
     assert "nested too deeply" in messages["deep.yaml"]
     assert "more than 1000 parts" in messages["bomb.yaml"]
+
+
+def test_a_connection_that_a_resource_set_aside_could_make_is_unknown(tmp_path: Path) -> None:
+    guarded = RULES.split("  - id: acme.log-retention", maxsplit=1)[0].split("  - id: acme.bucket-guarded")[1]
+    _write(
+        tmp_path,
+        {
+            "tf/main.tf": (
+                'resource "aws_s3_bucket" "unknown_maybe_guarded" {\n  bucket = "b"\n}\n'
+                'resource "aws_s3_bucket_public_access_block" "many" {\n  count  = 8\n'
+                "  bucket = aws_s3_bucket.unknown_maybe_guarded.id\n}\n"
+            ),
+            "tf/.ringfence.toml": "[terraform]\nmax_instances = 5\n",
+            "rules/guarded.yaml": "rules:\n  - id: acme.bucket-guarded" + guarded,
+        },
+    )
+    outcome = scan([str(tmp_path / "tf")], ScanOptions(rules=(str(tmp_path / "rules"),), cache=False))
+    [finding] = [f for f in outcome.result.findings if f.rule_id == "acme.bucket-guarded"]
+    assert (finding.resource, finding.status.value) == ("aws_s3_bucket.unknown_maybe_guarded", "unknown")
+    assert "not evaluated" in finding.message

@@ -320,7 +320,10 @@ def _connection(condition: Connection, resource: Resource, estate: Estate) -> Ve
     if condition.relation == "connected_to":
         candidates.append(resource)
     for candidate in candidates:
-        why = _open_reference(candidate.attributes, estate)
+        if candidate.unevaluated is not None:
+            why: str | None = f"not evaluated: {candidate.unevaluated}"
+        else:
+            why = _open_reference(candidate.attributes, estate)
         if why is not None:
             return Verdict(None, f"{describe(condition)} cannot be decided: {candidate.address}: {why}")
     if condition.relation == "connected_to":
