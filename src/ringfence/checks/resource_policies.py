@@ -74,7 +74,11 @@ def _judge(
         yield passed(resource, f"no resource policy is attached to this {holder.what}")
         return
     own = resource.kind in holder.kinds
-    tags = resource.tags if own and isinstance(resource.tags, dict) else None
+    # The resource's tags are known in full only when written as a literal map (an unknown value is dropped
+    # from Resource.tags); tags added by the provider's default_tags are not counted.
+    written = resource.get("tags")
+    literal = isinstance(written, dict) and all(isinstance(v, str) for v in written.values())
+    tags = resource.tags if own and (written is None or literal) else None
     for block, policy in policies:
         access = analyse(
             policy,
