@@ -104,7 +104,7 @@ def test_public(statement: dict[str, Any]) -> None:
 def test_not_public(statement: dict[str, Any]) -> None:
     got = _ask(statement)
     assert got.verdict == "not", got
-    assert got.public is False
+    assert (got.public, got.external) == (False, False)
     assert got.grants == ()
 
 
@@ -150,7 +150,9 @@ def test_a_named_account_is_cross_account_with_the_account() -> None:
 def test_an_organisation_is_cross_account_not_public() -> None:
     got = _ask(_allow("*", StringEquals={"aws:PrincipalOrgID": "o-a1b2c3d4e5"}))
     assert got.verdict == "cross-account"
+    assert (got.public, got.external) == (False, True)
     assert got.accounts == ("organisation o-a1b2c3d4e5",)
+    assert got.grants[0].conditions == {"StringEquals": {"aws:PrincipalOrgID": ("o-a1b2c3d4e5",)}}
 
 
 def test_kms_callers_pinned_to_the_account_are_not_public() -> None:

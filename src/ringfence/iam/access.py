@@ -118,6 +118,8 @@ class Grant:
     public: bool
     principals: tuple[str, ...]  # "*" for anyone, account ids, "organisation o-..."
     actions: tuple[str, ...]  # the statement's action patterns that were allowed (as written)
+    # The statement's conditions as written: operator -> key -> values (PRODUCT.md's access grants).
+    conditions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def location(self) -> str | None:
@@ -140,6 +142,11 @@ class Access:
     @property
     def public(self) -> bool | None:
         return None if self.verdict == "unknown" else self.verdict == "public"
+
+    @property
+    def external(self) -> bool | None:
+        """Whether some principal outside the owner's account is let in (publicly or by name)."""
+        return None if self.verdict == "unknown" else self.verdict in ("public", "cross-account")
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -651,7 +658,15 @@ def _grant(
         public=public,
         principals=("*",) if public else tuple(sorted(principals)),
         actions=tuple(sorted(actions)),
+        conditions=_conditions_of(statement),
     )
+
+
+def _conditions_of(statement: Statement) -> dict[str, dict[str, tuple[str, ...]]]:
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for c in statement.conditions:
+        out.setdefault(c.operator, {})[c.key] = c.values
+    return out
 
 
 def _line(policy: Policy, statement: Statement) -> int | None:
