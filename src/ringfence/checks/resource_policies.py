@@ -708,6 +708,10 @@ def _acl_openings(block: Resource) -> list[str] | Unknown:
         return Unknown(f"{block.address}.acl is not known before apply ({acl.reason})")
     if isinstance(acl, str) and acl in _CANNED:
         out.append(f"acl = {_CANNED[acl]}")
+    for name in ("grant", "access_control_policy"):
+        value = block.get(name)
+        if isinstance(value, Unknown) or any(isinstance(v, Unknown) for v in as_list(value)):
+            return Unknown(f"{block.address}.{name} is not known before apply")
     grants: list[tuple[object, object, object]] = []
     for grant in as_list(block.get("grant")):  # aws_s3_bucket (provider v3)
         if isinstance(grant, dict):
@@ -737,7 +741,10 @@ def _acls_disabled(bucket: Resource, ctx: Context) -> str | Unknown | None:
         if bucket.kind == "aws_s3_bucket"
         else ()
     ):
-        for rule in as_list(controls.get("rule")):
+        rules = controls.get("rule")
+        if isinstance(rules, Unknown):
+            return Unknown(f"{controls.address} rule is not known before apply")
+        for rule in as_list(rules):
             value = rule.get("object_ownership") if isinstance(rule, dict) else None
             if isinstance(value, Unknown):
                 return Unknown(f"{controls.address} object_ownership is BucketOwnerEnforced ({value.reason})")
