@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ringfence.limits import env_limit
+from ringfence.sources.terraform import syntax
 from ringfence.sources.terraform.hcl import Block, top_level_blocks
 from ringfence.sources.terraform.roots import module_calls, tf_files
 
@@ -461,91 +462,39 @@ class _Body:
     blocks: list[tuple[str, tuple[str, ...], _Body]] = field(default_factory=list)
 
 
-_LEX = re.compile(
-    r"""(?P<ws>[ \t\r]+)
-    |(?P<comment>\#[^\n]*|//[^\n]*|/\*.*?\*/)
-    |(?P<nl>\n)
-    |(?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
-    |(?P<ident>[A-Za-z_][\w-]*)
-    |(?P<heredoc><<-?[ \t]*[A-Za-z_]\w*[ \t]*\n)
-    |(?P<op>=>|==|!=|<=|>=|&&|\|\||\.\.\.|[-+*/%!<>?:=.,(){}\[\]])
-    |(?P<quote>")""",
-    re.VERBOSE | re.DOTALL,
-)
-_IN_STRING = re.compile(r'[^"\\$%\n]*')
-
-
 def _tokens(text: str) -> list[_Token]:
+    """The tokens of a block, from the lexer the syntax checker uses: a quoted string without
+    interpolations is its value (``str``); a template (its interpolations' tokens with it) or a heredoc
+    is one ``tmpl`` token."""
+    found = syntax.tokens(text)
+    if found is None:
+        raise _Unbounded
     out: list[_Token] = []
-    i, line = 0, 1
-    while i < len(text):
-        m = _LEX.match(text, i)
-        if m is None:
-            raise _Unbounded
-        kind = m.lastgroup or ""
-        if kind == "quote":
-            end, literal = _string_end(text, m.end())
-            out.append(_Token("str" if literal is not None else "tmpl", literal or "", line))
-            line += text.count("\n", i, end)
-            i = end
+    depth = 0  # inside a template's interpolations (their brackets counted)
+    template = False  # in a template, between its interpolations
+    for tok in found:
+        kind = tok.kind
+        if depth:
+            depth += 1 if kind in ("${", "{") else -1 if kind == "}" else 0
             continue
-        if kind == "heredoc":
-            marker = m.group(0).lstrip("<-").strip()
-            close = re.compile(rf"^[ \t]*{re.escape(marker)}[ \t]*$", re.MULTILINE).search(text, m.end())
-            if close is None:
+        if kind == "${":
+            depth, template = 1, True
+        elif template:
+            if kind != "string":  # pragma: no cover - the lexer ends every template with its string
                 raise _Unbounded
-            out.append(_Token("tmpl", "", line))
-            line += text.count("\n", i, close.end())
-            i = close.end()
-            continue
-        if kind == "nl":
-            out.append(_Token("nl", "\n", line))
-        elif kind not in ("ws", "comment"):
-            out.append(_Token(kind, m.group(0), line))
-        line += m.group(0).count("\n") if kind != "nl" else 1
-        i = m.end()
+            out.append(_Token("tmpl", "", tok.line))
+            template = False
+        elif kind == "string":
+            out.append(_Token("str", tok.text, tok.line))
+        elif kind == "heredoc":
+            out.append(_Token("tmpl", "", tok.line))
+        elif kind == "newline":
+            out.append(_Token("nl", "\n", tok.line))
+        elif kind in ("number", "ident"):
+            out.append(_Token("num" if kind == "number" else "ident", tok.text, tok.line))
+        elif kind != "eof":
+            out.append(_Token("op", tok.text, tok.line))
     return out
-
-
-def _string_end(text: str, i: int) -> tuple[int, str | None]:
-    """Where the string opened before ``i`` ends, and its value (None for a template)."""
-    parts: list[str] = []
-    template = False
-    while True:
-        m = _IN_STRING.match(text, i)
-        parts.append(m.group(0) if m else "")
-        i = m.end() if m else i
-        if i >= len(text) or text[i] == "\n":
-            raise _Unbounded
-        c = text[i]
-        if c == '"':
-            return i + 1, None if template else "".join(parts)
-        if c == "\\":
-            parts.append(text[i : i + 2])
-            i += 2
-        elif text.startswith(("${", "%{"), i):
-            template = True
-            i = _interpolation_end(text, i + 2)
-        else:
-            parts.append(c)
-            i += 1
-
-
-def _interpolation_end(text: str, i: int) -> int:
-    depth = 1
-    while i < len(text):
-        c = text[i]
-        if c == '"':
-            i, _ = _string_end(text, i + 1)
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise _Unbounded
 
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}

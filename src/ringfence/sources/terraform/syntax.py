@@ -103,10 +103,21 @@ _ESCAPES = set('nrt"\\')
 
 
 @dataclass(frozen=True, slots=True)
-class _Tok:
+class Token:
     kind: str  # "ident", "number", "string", "heredoc", "newline", "eof", or the operator itself
+    # The token's text; for a quoted string without interpolations, its value (escapes decoded); for
+    # one with interpolations and for a heredoc, "".
     text: str
     line: int
+
+
+def tokens(text: str) -> list[Token] | None:
+    """The HCL native-syntax tokens of ``text`` (see `_Lexer`; the last one is ``eof``), or None when it
+    does not lex. The one lexer of Terraform text: the checker here and the expansion bounds read it."""
+    try:
+        return _Lexer(text).run()
+    except _Error:
+        return None
 
 
 class _Lexer:
@@ -117,11 +128,11 @@ class _Lexer:
         self.text = text
         self.pos = 0
         self.line = 1
-        self.tokens: list[_Tok] = []
+        self.tokens: list[Token] = []
 
-    def run(self) -> list[_Tok]:
+    def run(self) -> list[Token]:
         self._lex(inside_interpolation=False)
-        self.tokens.append(_Tok("eof", "", self.line))
+        self.tokens.append(Token("eof", "", self.line))
         return self.tokens
 
     def _lex(self, inside_interpolation: bool) -> None:
@@ -142,7 +153,7 @@ class _Lexer:
             if kind in ("space", "comment"):
                 continue
             if kind == "newline":
-                self.tokens.append(_Tok("newline", "\n", self.line))
+                self.tokens.append(Token("newline", "\n", self.line))
                 self.line += 1
             elif kind == "block_comment":
                 end = text.find("*/", self.pos)
@@ -158,17 +169,19 @@ class _Lexer:
                 if inside_interpolation and braces == 0:
                     return
                 braces -= 1
-                self.tokens.append(_Tok("}", "}", self.line))
+                self.tokens.append(Token("}", "}", self.line))
             else:
                 value = m.group(0)
                 braces += value == "{"
-                self.tokens.append(_Tok(kind if kind in ("number", "ident") else value, value, self.line))
+                self.tokens.append(Token(kind if kind in ("number", "ident") else value, value, self.line))
         if inside_interpolation:
             raise _Error(self.line, "Unterminated template string: an interpolation is not closed")
 
     def _string(self) -> None:
         start = self.line
         text = self.text
+        value: list[str] = []
+        interpolated = False
         while True:
             m = _STRING_PART.match(text, self.pos)
             if m is None:  # the end of the text
@@ -181,11 +194,15 @@ class _Lexer:
                 raise _Error(start, "Invalid multi-line string: quoted strings may not be split over lines")
             if part.startswith("\\"):
                 _check_escape(part, self.line)
+                value.append(_escaped(part))
             elif part.startswith(("${", "%{")):
-                self.tokens.append(_Tok("${", part, self.line))
+                interpolated = True
+                self.tokens.append(Token("${", part, self.line))
                 self._lex(inside_interpolation=True)
-                self.tokens.append(_Tok("}", "}", self.line))
-        self.tokens.append(_Tok("string", "", start))
+                self.tokens.append(Token("}", "}", self.line))
+            else:
+                value.append(part[1:] if part in ("$${", "%%{") else part)
+        self.tokens.append(Token("string", "" if interpolated else "".join(value), start))
 
     def _heredoc(self, marker: str) -> None:
         """A heredoc's lines up to its closing marker (in both forms, `<<EOT` and `<<-EOT`, it may be
@@ -209,14 +226,24 @@ class _Lexer:
                     break
                 if part.startswith(("${", "%{")):
                     interpolated = True
-                    self.tokens.append(_Tok("${", part, self.line))
+                    self.tokens.append(Token("${", part, self.line))
                     self._lex(inside_interpolation=True)
-                    self.tokens.append(_Tok("}", "}", self.line))
+                    self.tokens.append(Token("}", "}", self.line))
             else:
                 raise _Error(
                     start, f"Unterminated template string: no line {_shown(marker)} closes the heredoc"
                 )
-        self.tokens.append(_Tok("string" if interpolated else "heredoc", "", start))
+        self.tokens.append(Token("string" if interpolated else "heredoc", "", start))
+
+
+_ESCAPED = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _escaped(part: str) -> str:
+    """The character an escape sequence stands for (checked by `_check_escape` first)."""
+    if part[1:2] in ("u", "U"):
+        return chr(int(part[2:], 16))
+    return _ESCAPED[part[1:]]
 
 
 def _check_escape(part: str, line: int) -> None:
@@ -244,7 +271,7 @@ _BINARY = {"==", "!=", "<", ">", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%"
 class _Parser:
     """Bodies, blocks, arguments and expressions of the HCL native syntax, checked, not built."""
 
-    def __init__(self, tokens: list[_Tok]) -> None:
+    def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.i = 0
         # Errors of the configuration's schema, reported (as Terraform does) only when the text parses.
@@ -254,25 +281,25 @@ class _Parser:
         self.schema_errors.append(_Error(line, message))
 
     # token access; `nl` skips newlines (inside brackets they do not end anything)
-    def peek(self, nl: bool = False) -> _Tok:
+    def peek(self, nl: bool = False) -> Token:
         if nl:
             while self.tokens[self.i].kind == "newline":
                 self.i += 1
         return self.tokens[self.i]
 
-    def take(self, nl: bool = False) -> _Tok:
+    def take(self, nl: bool = False) -> Token:
         tok = self.peek(nl)
         if tok.kind != "eof":
             self.i += 1
         return tok
 
-    def expect(self, kind: str, nl: bool, why: str) -> _Tok:
+    def expect(self, kind: str, nl: bool, why: str) -> Token:
         tok = self.take(nl)
         if tok.kind != kind:
             raise _Error(tok.line, why)
         return tok
 
-    def body(self, opening: _Tok | None) -> None:
+    def body(self, opening: Token | None) -> None:
         """A block's body (``opening`` is its `{`; None: the file's)."""
         seen: dict[str, int] = {}
         if opening is not None and self.peek().kind not in ("newline", "}"):
@@ -311,7 +338,7 @@ class _Parser:
             if after.kind not in ("newline", "eof"):
                 raise _Error(after.line, f"Missing newline after argument: found {_described(after)}")
 
-    def block(self, head: _Tok, top: bool) -> None:
+    def block(self, head: Token, top: bool) -> None:
         labels = 0
         while self.peek().kind in ("string", "ident"):
             self.take()
@@ -389,10 +416,10 @@ class _Parser:
             raise _Error(tok.line, f"Invalid expression: expected a value, found {_described(tok)}")
         self.postfix(nl)
 
-    def interpolations(self, first: _Tok) -> None:
+    def interpolations(self, first: Token) -> None:
         """A quoted template: `${ expr }` and `%{ directive }` parts, then the string's end."""
         tok = first
-        opened: list[_Tok] = []  # the `if` and `for` directives not yet ended
+        opened: list[Token] = []  # the `if` and `for` directives not yet ended
         while True:
             if tok.text.startswith("%"):
                 self._directive(opened)
@@ -407,7 +434,7 @@ class _Parser:
             if tok.kind != "${":  # pragma: no cover - the lexer emits nothing else inside a string
                 raise _Error(tok.line, "Invalid template string")
 
-    def _directive(self, opened: list[_Tok]) -> None:
+    def _directive(self, opened: list[Token]) -> None:
         keyword = self.take(True)
         word = keyword.text if keyword.kind == "ident" else ""
         if word == "if":
@@ -460,7 +487,7 @@ class _Parser:
             if tok.kind != ",":
                 raise _Error(tok.line, f"Missing item separator: expected a comma, found {_described(tok)}")
 
-    def object_or_for(self, opening: _Tok) -> None:
+    def object_or_for(self, opening: Token) -> None:
         if self._is_for():
             self.for_expression("}", object_=True)
             return
@@ -537,7 +564,7 @@ class _Parser:
                 return
 
 
-def _described(tok: _Tok) -> str:
+def _described(tok: Token) -> str:
     if tok.kind == "eof":
         return "the end of the file"
     if tok.kind == "newline":
