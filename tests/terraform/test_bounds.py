@@ -475,3 +475,26 @@ def test_the_checks_of_a_resource_set_aside_are_unknown(tmp_path: Path) -> None:
     )
     # Every check of its kind says unknown for it: none passes or fails on attributes it does not have.
     assert {f["status"] for f in report["findings"] if f["resource"] == "aws_kms_key.many"} == {"unknown"}
+
+
+def test_a_bound_in_a_module_above_the_scanned_folder(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "envs/a/main.tf": 'module "big" {\n  source = "../../modules/m"\n  n      = 10000000\n}\n',
+            "modules/m/main.tf": MODULE,
+            # The call's copy of the module reads the module's other files where they are.
+            "modules/m/policy.tf": 'resource "aws_s3_bucket_policy" "p" {\n  bucket = "good"\n'
+            '  policy = file("${path.module}/policy.json")\n}\n',
+            "modules/m/policy.json": '{"Version": "2012-10-17", "Statement": []}\n',
+        }
+    )
+    estate = load_estate([str(root / "envs" / "a")])
+    assert _prefixes(estate) == {
+        "module.big.aws_s3_bucket.good": 1,
+        "module.big.aws_s3_bucket.by_default": 20,
+        "module.big.aws_s3_bucket_policy.p": 1,
+    }
+    policy = estate.get("module.big.aws_s3_bucket_policy.p")
+    assert policy is not None and "2012-10-17" in str(policy.get("policy"))
+    assert _set_aside(estate) == {"module.big.aws_s3_bucket.many": ("../../modules/m/main.tf", 8)}
+    assert [(p, line) for p, line, _ in _errors(estate)] == [("../../modules/m/main.tf", 8)]
