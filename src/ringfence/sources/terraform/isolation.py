@@ -21,6 +21,7 @@ import os
 import pickle
 import re
 import resource
+import select
 import subprocess
 import sys
 import tempfile
@@ -86,7 +87,7 @@ class _Worker:
     used: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Running:
     index: int
     task: Task
@@ -149,7 +150,7 @@ class _Pool:
             process = subprocess.Popen(
                 [sys.executable, "-c", _WORKER, str(self.bounds.memory_mb)],
                 stdin=subprocess.PIPE,
-                stdout=out,
+                stdout=subprocess.PIPE,  # a byte when a task is done (see `_worker`)
                 stderr=out,
                 env=env,
             )
@@ -171,19 +172,16 @@ def _batch(tasks: Sequence[Task], workers: int, bounds: Limits, report: Report |
                     index, task, fresh = pending.pop(0)
                     folder = Path(tmp) / f"{index}{'-again' if fresh else ''}"
                     running.append(_start(index, task, folder, bounds, pool, fresh))
-                time.sleep(0.005)
+                signals = _signals(running)
                 for job in list(running):
-                    # Whether it still runs before whether the result is there: a worker leaves
-                    # after writing its result when it holds too much memory.
-                    alive = job.worker.process.poll() is None
-                    finished = (job.folder / "result").exists()
                     over = job.deadline is not None and time.monotonic() > job.deadline
-                    if not finished and alive and not over:
+                    if job not in signals and not over:
                         continue
                     running.remove(job)
-                    if finished:
+                    finished = (job.folder / "result").exists()
+                    if signals.get(job) == _STAYING:
                         pool.give_back(job.worker)
-                    else:
+                    else:  # it left, died or ran over
                         pool.end(job.worker)
                     result = _collect(job, bounds, over and not finished)
                     if result.crashed and job.reused:
@@ -196,6 +194,19 @@ def _batch(tasks: Sequence[Task], workers: int, bounds: Limits, report: Report |
         finally:
             pool.close()
     return [done[i] for i in range(len(tasks))]
+
+
+_STAYING = b"."  # the task is done, the worker waits for the next one
+_LEAVING = b"x"  # the task is done, the worker leaves (it holds too much memory)
+
+
+def _signals(running: Sequence[_Running]) -> dict[_Running, bytes]:
+    """Wait until a running worker signals (``b""``: it ended) or the first deadline passes."""
+    deadlines = [job.deadline for job in running if job.deadline is not None]
+    timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+    pipes = {job.worker.process.stdout.fileno(): job for job in running if job.worker.process.stdout}
+    readable, _, _ = select.select(list(pipes), [], [], timeout)
+    return {pipes[fd]: os.read(fd, 1) for fd in readable}
 
 
 def _start(
@@ -261,6 +272,9 @@ def _worker() -> None:  # pragma: no cover - runs in the worker process
     """Evaluate the task in each folder named on standard input, one after the other, until it closes or
     this process holds more memory than a new one would need."""
     memory_mb = int(sys.argv[1])
+    # Standard output carries one byte per task to the parent; anything else written there goes to the log.
+    signal = os.dup(1)
+    os.dup2(2, 1)
     if memory_mb:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, hard))
@@ -281,7 +295,9 @@ def _worker() -> None:  # pragma: no cover - runs in the worker process
         with (folder / "result.tmp").open("wb") as handle:
             pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(folder / "result.tmp", folder / "result")
-        if _resident_mb() > _RECYCLE_MB:
+        leaving = _resident_mb() > _RECYCLE_MB
+        os.write(signal, _LEAVING if leaving else _STAYING)
+        if leaving:
             return
 
 
