@@ -264,8 +264,9 @@ S3_BUCKET_POLICY = policy_check(
         ("aws_s3_bucket",),
         "bucket",
         "policy",
-        (("aws_s3_bucket_policy", "bucket", "policy"),),
-        ("bucket",),
+        # the linker relates split bucket resources to their bucket, by reference or by name
+        (("aws_s3_bucket_policy", "configures", "policy"),),
+        (),
         shield=_bucket_policy_shield,
     ),
 )
@@ -294,9 +295,7 @@ KMS_KEY_POLICY = policy_check(
         ("FSBP:KMS.5",),
         ("CKV_AWS_33", "kms_key_not_publicly_accessible"),
     ),
-    Holder(
-        ("aws_kms_key",), "key", "policy", (("aws_kms_key_policy", "key_id", "policy"),), ("key_id",), "key"
-    ),
+    Holder(("aws_kms_key",), "key", "policy", (("aws_kms_key_policy", "key_id", "policy"),), (), "key"),
 )
 
 SQS_QUEUE_POLICY = policy_check(
@@ -322,7 +321,7 @@ SQS_QUEUE_POLICY = policy_check(
         "queue",
         "policy",
         (("aws_sqs_queue_policy", "queue_url", "policy"),),
-        ("name", "url"),
+        (),
     ),
 )
 
@@ -344,7 +343,7 @@ SNS_TOPIC_POLICY = policy_check(
         ("FSBP:SNS.4",),
         ("CKV_AWS_169", "sns_topics_not_publicly_accessible"),
     ),
-    Holder(("aws_sns_topic",), "topic", "policy", (("aws_sns_topic_policy", "arn", "policy"),)),
+    Holder(("aws_sns_topic",), "topic", "policy", (("aws_sns_topic_policy", "arn", "policy"),), ()),
 )
 
 ECR_REPOSITORY_POLICY = policy_check(
@@ -436,7 +435,7 @@ SES_IDENTITY_POLICY = policy_check(
         "email identity",
         None,
         (("aws_ses_identity_policy", "identity", "policy"),),
-        ("domain", "email"),
+        ("domain", "email", "arn"),
     ),
 )
 
@@ -501,6 +500,7 @@ SECRET_POLICY = policy_check(
         "secret",
         "policy",
         (("aws_secretsmanager_secret_policy", "secret_arn", "policy"),),
+        (),
     ),
 )
 

@@ -210,6 +210,8 @@ def analyse(
         other = _fresh_account(taken | {foreign})
         arn = f"arn:{partition}:iam::{other}:role/{_PROBE}"
         callers.append(_Caller(arn, other, False, f"organisation {org}", {"aws:principalorgid": org}))
+    if not callers:
+        return Access("not", reason="no statement names anyone outside the account")
     compiled = CompiledPolicySet(PolicySet(identity=(_ALLOW_ALL,), resource=policy))
     actions = _actions(policy, resource_arn)
     resources = _resources(policy, resource_arn)
@@ -256,8 +258,8 @@ def attached_policies(
     policy_type: PolicyType = "resource",
 ) -> list[tuple[Resource, Policy | str]]:
     """The resource policies guarding ``holder``: its own ``attribute`` and every separate policy resource
-    ``(kind, attribute naming the holder, policy attribute)`` that points at it by reference or by the value
-    of one of the holder's ``names`` attributes (or its ARN). Each comes with the block it is written in; a
+    ``(kind, relation to the holder, policy attribute)`` that points at it by that relation or by the value
+    of one of the holder's ``names`` attributes (``"arn"``: its ARN). Each comes with the block it is written in; a
     policy that could not be read is the reason (a string)."""
     found: list[tuple[Resource, Policy | str]] = []
     if attribute is not None:
@@ -270,9 +272,10 @@ def attached_policies(
         )
         if got is not None:
             found.append((holder, got))
-    literals = [v for v in (holder.get(n) for n in names) if isinstance(v, str) and v]
-    if holder.arn:
-        literals.append(holder.arn)
+    # "arn" stands for the holder's ARN; a relation the linker already resolves needs no names.
+    literals = [
+        v for v in (holder.arn if n == "arn" else holder.get(n) for n in names) if isinstance(v, str) and v
+    ]
     for kind, relation, text in separate:
         for block in _related(estate, holder, kind, relation, *literals):
             got = policy_of(block, text, name=block.address, policy_type=policy_type, root=estate.root_path)
