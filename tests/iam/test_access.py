@@ -184,6 +184,9 @@ def test_what_is_not_known_is_never_judged() -> None:
     assert got.public is None
     text = analyse("aws_s3_bucket_policy.x: the policy text is not known before apply", owner=OWNER)
     assert text.verdict == "unknown" and "not known before apply" in text.reason
+    # AWS refuses an empty policy; Terraform renders one from dynamic statements over an unknown list
+    empty = parse_policy('{"Version": "2012-10-17", "Statement": []}', name="p", policy_type="resource")
+    assert analyse(empty, owner=OWNER, resource_arn=BUCKET).verdict == "unknown"
     # a policy variable takes the caller's value, which no literal request stands for
     variable = _ask(_allow("*", resource=f"{BUCKET}/home/${{aws:username}}/*"))
     assert variable.verdict == "unknown"

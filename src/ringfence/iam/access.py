@@ -191,6 +191,10 @@ def analyse(
         return Access(
             "unknown", reason=f"{policy.name} could not be read in full ({policy.problems[0].message})"
         )
+    if not policy.statements:
+        # AWS refuses a policy without statements; Terraform renders none from a dynamic block over a value
+        # not known before apply, so what will be deployed is not what was read.
+        return Access("unknown", reason=f"{policy.name} has no statement (none is known before apply)")
     allows = [s for s in policy.statements if s.effect == "Allow"]
     if not allows:
         return Access("not", reason="no statement allows anything")
