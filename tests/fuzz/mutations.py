@@ -33,3 +33,57 @@ def json_values(max_leaves: int = 20) -> st.SearchStrategy[object]:
         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
         max_leaves=max_leaves,
     )
+
+
+# Pieces that open or close a syntax element: inserted into text seeds, they break it the way a careless
+# edit does (unbalanced brackets, a stray quote or interpolation, a heredoc left open).
+TEXT_PIECES = (
+    '"',
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    ",",
+    "=",
+    ":",
+    "\n",
+    "${",
+    "%{",
+    "<<EOT\n",
+    "#",
+    "/*",
+    "\\",
+    "'",
+)
+
+
+@st.composite
+def mutated_text(draw: st.DrawFn, seed: str) -> str:
+    """`seed` with a few edits that keep it text: syntax pieces inserted, characters or lines removed."""
+    text = seed
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, max(len(text) - 1, 0)))
+        kind = draw(st.sampled_from(("insert", "delete", "line")))
+        if kind == "insert":
+            text = text[:at] + draw(st.sampled_from(TEXT_PIECES) | st.text(max_size=3)) + text[at:]
+        elif kind == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 8)) :]
+        else:
+            lines = text.split("\n")
+            row = draw(st.integers(0, len(lines) - 1))
+            text = "\n".join(lines[:row] + lines[row + 1 :])
+    return text
+
+
+def nested(opening: str, closing: str, inner: str = "", deepest: int = 20_000) -> st.SearchStrategy[str]:
+    """`inner` wrapped in a drawn number (up to `deepest`) of `opening`/`closing` pairs."""
+    return st.integers(1, deepest).map(lambda depth: opening * depth + inner + closing * depth)
+
+
+def huge_strings() -> st.SearchStrategy[str]:
+    """Strings from empty to 1 MB: one character repeated, or a short drawn text repeated."""
+    return st.builds(
+        lambda unit, times: unit * times, st.text(min_size=1, max_size=4), st.integers(0, 500_000)
+    )

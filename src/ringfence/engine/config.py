@@ -51,18 +51,27 @@ def load_config(explicit: str | None, search: list[Path]) -> Config:
         if not path.is_file():
             raise ConfigError(f"{explicit}: no such configuration file")
         data = _read(path)
-        table = data.get("tool", {}).get("ringfence", data) if path.name == "pyproject.toml" else data
-        return _parse(table, str(path))
+        table = _tool_table(data, path) if path.name == "pyproject.toml" else data
+        return _parse(data if table is None else table, str(path))
     for folder in search:
         dotfile = folder / ".ringfence.toml"
         if dotfile.is_file():
             return _parse(_read(dotfile), str(dotfile))
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
-            table = _read(pyproject).get("tool", {}).get("ringfence")
-            if isinstance(table, dict):
+            table = _tool_table(_read(pyproject), pyproject)
+            if table is not None:
                 return _parse(table, str(pyproject))
     return Config()
+
+
+def _tool_table(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """The `[tool.ringfence]` table of a pyproject.toml, or None when it has none."""
+    tool = data.get("tool")
+    table = tool.get("ringfence") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: `tool.ringfence` must be a table")
+    return table
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -70,6 +79,8 @@ def _read(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read") from None
 
 
 def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
@@ -84,7 +95,10 @@ def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
 
 def _parse(table: Mapping[str, Any], source: str) -> Config:
     severities: dict[str, Severity] = {}
-    for rule, level in (table.get("severity") or {}).items():
+    severity = table.get("severity") or {}
+    if not isinstance(severity, dict):
+        raise ConfigError(f"{source}: `severity` must be a table of rule id = severity")
+    for rule, level in severity.items():
         try:
             severities[str(rule)] = Severity(str(level).lower())
         except ValueError as exc:
