@@ -266,3 +266,18 @@ def test_the_analysis_does_not_import_checks() -> None:
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in modules if m.startswith("ringfence.checks")}
+
+
+def test_a_policy_too_large_to_analyse_is_unknown_not_a_hang() -> None:
+    statements = [
+        _allow(
+            "*",
+            [f"s3:Get{i}Thing" for i in range(50)],  # type: ignore[arg-type]
+            f"{BUCKET}/part{j}/*",
+            StringEquals={"aws:SourceVpce": f"vpce-{j:08x}"},
+        )
+        for j in range(300)
+    ]
+    got = _ask(*statements)
+    assert got.verdict == "unknown"
+    assert "too large to analyse" in got.reason

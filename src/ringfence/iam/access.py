@@ -39,6 +39,7 @@ read is never judged: the answer is ``unknown`` with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
 import re
@@ -96,9 +97,32 @@ _RESOURCE_KEYS = ("aws:resourceaccount", "aws:resourcetag/", "aws:resourceorgid"
 
 _PROBE = "ringfence-probe"
 _ADDRESSES = ("203.0.113.7", "198.51.100.7", "192.0.2.7", "100.64.0.7", "2001:db8::7", "fd00::7")
-_MAX_CONTEXTS = (
-    256  # request contexts tried per caller; past it the answer is undecided when nothing is found
-)
+# Request contexts tried per caller; past it the answer is undecided when nothing is found.
+_MAX_CONTEXTS = 256
+# Work per policy, in statements looked at (each request looks at every statement of the policy): a policy
+# of thousands of statements and actions is undecided past it, in about a second, instead of hanging a scan.
+_MAX_WORK = 200_000
+
+
+class _Budget:
+    """How much more work the analysis of one policy may do."""
+
+    __slots__ = ("cost", "left")
+
+    def __init__(self, limit: int, cost: int) -> None:
+        self.left = limit
+        self.cost = max(cost, 1)
+
+    def spend(self) -> None:
+        self.left -= self.cost
+        if self.left < 0:
+            raise _OutOfBudget
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
 _ALLOW_ALL = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
     name="(the caller's own identity policy: allows everything)",
@@ -222,8 +246,12 @@ def analyse(
     found: dict[int, tuple[set[str], set[str], bool]] = {}  # statement index -> principals, actions, public
     undecided: list[str] = []
     public_undecided = False
+    budget = _Budget(_MAX_WORK, len(policy.statements) + 1)
+    exhausted = False
     for caller in callers:
-        hits, unknown = _ask(compiled, policy, caller, actions, resources, owner, partition, resource_tags)
+        hits, unknown = _ask(
+            compiled, policy, caller, actions, resources, owner, partition, resource_tags, budget
+        )
         for index, action in hits:
             principals, granted, public = found.setdefault(index, (set(), set(), False))
             principals.add(caller.label)
@@ -232,6 +260,9 @@ def analyse(
         if unknown and not hits:
             undecided.extend(unknown)
             public_undecided = public_undecided or caller.public
+        if budget.left < 0:
+            exhausted = True
+            break
     by_index = {s.index: s for s in policy.statements}
     grants = tuple(
         _grant(policy, by_index[i], principals, granted, public)
@@ -240,6 +271,9 @@ def analyse(
     why = tuple(dict.fromkeys(undecided))
     if any(g.public for g in grants):
         return Access("public", grants, undecided=why)
+    if exhausted:
+        reason = f"{policy.name} is too large to analyse (more than {_MAX_WORK} statement evaluations)"
+        return Access("unknown", grants, reason, why)
     if public_undecided:
         reason = f"whether {policy.name} lets anyone in depends on {why[0]}"
         return Access("unknown", grants, reason, why)
@@ -304,42 +338,52 @@ def _ask(
     owner: str,
     partition: str,
     resource_tags: Mapping[str, str] | None,
+    budget: _Budget,
 ) -> tuple[list[tuple[int, str]], list[str]]:
     """The (statement index, action pattern) pairs a request of ``caller`` is allowed by, and why some
-    requests could not be decided."""
+    requests could not be decided. When the budget runs out, what was found so far stands."""
     open_context, space = _contexts(policy, caller, owner, partition, resource_tags)
-    contexts: list[RequestContext] | None = None
-    capped = False
     hits: list[tuple[int, str]] = []
-    unknown: list[str] = []
-    for action, _pattern in actions:
-        for resource in resources:
-            first = compiled.decide(Request(caller.arn, action, resource, owner, open_context), explain=False)
-            if first.allowed is False:
-                continue  # refused whatever the caller picks
-            if contexts is None:
-                contexts = list(itertools.islice(space, _MAX_CONTEXTS + 1))
-                capped = len(contexts) > _MAX_CONTEXTS
-            allowed = False
-            for ctx in contexts[:_MAX_CONTEXTS]:
-                request = Request(caller.arn, action, resource, owner, ctx)
-                decision = compiled.decide(request, explain=False)
-                if decision.allowed is True:
-                    explained = compiled.decide(request, explain=True)
-                    hits += [
-                        (ref.index, p)
-                        for ref in _grants_of(explained.statements, policy)
-                        for p in _patterns(policy, ref, action)
-                    ]
-                    allowed = True
+    unknown: dict[str, None] = {}
+    contexts: list[RequestContext] = []
+    capped = False
+
+    def allowed(action: str, resource: str) -> bool:
+        nonlocal contexts, capped
+        budget.spend()
+        if (
+            compiled.decide(Request(caller.arn, action, resource, owner, open_context), explain=False).allowed
+            is False
+        ):
+            return False  # refused whatever the caller picks
+        if not contexts:
+            contexts = list(itertools.islice(space, _MAX_CONTEXTS + 1))
+            capped = len(contexts) > _MAX_CONTEXTS
+        for ctx in contexts[:_MAX_CONTEXTS]:
+            budget.spend()
+            request = Request(caller.arn, action, resource, owner, ctx)
+            decision = compiled.decide(request, explain=False)
+            if decision.allowed is True:
+                explained = compiled.decide(request, explain=True)
+                hits.extend(
+                    (ref.index, p)
+                    for ref in _grants_of(explained.statements, policy)
+                    for p in _patterns(policy, ref, action)
+                )
+                return True
+            if decision.allowed is None:
+                for why in decision.unknown or ("a condition whose value is not known",):
+                    unknown[why] = None
+        return False
+
+    with contextlib.suppress(_OutOfBudget):
+        for action, _pattern in actions:
+            for resource in resources:
+                if allowed(action, resource):
                     break
-                if decision.allowed is None:
-                    unknown.extend(decision.unknown or ("a condition whose value is not known",))
-            if allowed:
-                break
     if capped and not hits:
-        unknown.append(f"more than {_MAX_CONTEXTS} combinations of its condition values")
-    return hits, unknown
+        unknown[f"more than {_MAX_CONTEXTS} combinations of its condition values"] = None
+    return hits, list(unknown)
 
 
 def _grants_of(refs: Iterable[StatementRef], policy: Policy) -> Iterator[StatementRef]:
