@@ -15,6 +15,7 @@ from ringfence.checks import (
     secrets,
     storage,
     transit,
+    transit_services,
     volumes,
 )
 from ringfence.checks.base import Check
@@ -27,6 +28,7 @@ CATALOGUE: tuple[Check, ...] = (
     *resource_policies.CHECKS,
     *volumes.CHECKS,
     *transit.CHECKS,
+    *transit_services.CHECKS,
     *messaging.CHECKS,
     *monitoring.CHECKS,
     *secrets.CHECKS,
