@@ -6,14 +6,19 @@ from collections.abc import Mapping
 from functools import cache
 
 from ringfence.checks import (
+    classified,
+    databases,
     iam,
     identity,
     messaging,
     monitoring,
     network,
     resource_policies,
+    search,
     secrets,
+    snapshots,
     storage,
+    streams,
     transit,
     transit_services,
     volumes,
@@ -32,6 +37,11 @@ CATALOGUE: tuple[Check, ...] = (
     *messaging.CHECKS,
     *monitoring.CHECKS,
     *secrets.CHECKS,
+    *databases.CHECKS,
+    *search.CHECKS,
+    *snapshots.CHECKS,
+    *streams.CHECKS,
+    *classified.CHECKS,
 )
 
 

@@ -1,10 +1,11 @@
-"""S3, KMS and RDS: public access, key hygiene, encryption at rest."""
+"""S3, KMS, RDS and EFS: public access, key hygiene, encryption at rest."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
 
+from ringfence.checks.at_rest import flag as boolean_setting
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
 from ringfence.model import Resource, Unknown, as_bool
@@ -200,6 +201,16 @@ def _rds_encrypted(db: Resource, ctx: Context, seen: frozenset[str] = frozenset(
             db, "restored from a snapshot: encryption follows the snapshot unless storage_encrypted is set"
         )
         return
+    if own is None and db.kind == "aws_rds_cluster":
+        # aws_rds_cluster: storage_encrypted defaults to false for provisioned clusters and to true for
+        # engine_mode = "serverless" (Aurora Serverless v1 is always encrypted).
+        mode = db.get("engine_mode", "provisioned")
+        if isinstance(mode, Unknown):
+            yield unknown(db, f"the default depends on engine_mode, which is not known: {mode.reason}")
+            return
+        if mode == "serverless":
+            yield passed(db, "Aurora Serverless v1 clusters are always encrypted")
+            return
     value = as_bool(own if own is not None else False)
     if isinstance(value, Unknown):
         yield unknown(db, f"storage_encrypted is not known: {value.reason}")
@@ -219,11 +230,37 @@ RDS_STORAGE_ENCRYPTED = Check(
         "encryption cannot be switched on later without a copy.",
         remediation="Set storage_encrypted = true (with kms_key_id for a customer-managed key).",
         terraform='resource "aws_db_instance" "this" {\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.db.arn\n}',
-        compliance=("CIS-AWS-5.0:2.2.1", "FSBP:RDS.3"),
+        compliance=("CIS-AWS-5.0:2.2.1", "FSBP:RDS.3", "FSBP:RDS.27"),
         peers=("CKV_AWS_16", "CKV_AWS_96", "AVD-AWS-0080", "AVD-AWS-0079"),
     ),
     kinds=("aws_db_instance", "aws_rds_cluster", "aws_rds_cluster_instance"),
     per_resource=_rds_encrypted,
+)
+
+
+def _efs_encrypted(fs: Resource, ctx: Context) -> Iterable[Result]:
+    yield boolean_setting(
+        fs,
+        "encrypted",
+        default=False,
+        fail="file data and metadata are not encrypted at rest (encrypted is off; it cannot be changed later)",
+    )
+
+
+EFS_ENCRYPTED = Check(
+    Meta(
+        rule_id="efs.file-system-encrypted",
+        title="EFS file systems encrypt data at rest",
+        pillar="encryption",
+        severity=Severity.MEDIUM,
+        rationale="encrypted defaults to false for aws_efs_file_system; an unencrypted file system cannot be "
+        "encrypted in place, only copied to a new one.",
+        remediation="Set encrypted = true (with kms_key_id for a customer-managed key).",
+        terraform='resource "aws_efs_file_system" "shared" {\n  encrypted  = true\n  kms_key_id = aws_kms_key.shared.arn\n}',
+        compliance=("FSBP:EFS.1",),
+    ),
+    kinds=("aws_efs_file_system",),
+    per_resource=_efs_encrypted,
 )
 
 
@@ -260,4 +297,5 @@ CHECKS = (
     KMS_DELETION_WINDOW,
     RDS_STORAGE_ENCRYPTED,
     RDS_NOT_PUBLIC,
+    EFS_ENCRYPTED,
 )

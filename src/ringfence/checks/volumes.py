@@ -10,7 +10,7 @@ from ringfence.checks.context import Context
 from ringfence.model import Resource, Unknown, as_bool, as_list
 
 
-def _default_encryption(ctx: Context) -> bool | Unknown:
+def default_encryption(ctx: Context) -> bool | Unknown:
     """Is EBS encryption by default switched on for the estate's region?"""
     settings = ctx.estate.of_kind("aws_ebs_encryption_by_default")
     values = [as_bool(s.get("enabled", True)) for s in settings]
@@ -40,8 +40,8 @@ def _devices(resource: Resource) -> Iterator[tuple[str, Any]]:
                     yield f"block_device_mappings {mapping.get('device_name', '')}".strip(), ebs
 
 
-def _encrypted(resource: Resource, ctx: Context) -> Iterable[Result]:
-    default = _default_encryption(ctx)
+def encrypted_volume(resource: Resource, ctx: Context) -> Iterable[Result]:
+    default = default_encryption(ctx)
     plain: list[str] = []
     undecided: list[str] = []
     for device, block in _devices(resource):
@@ -82,7 +82,7 @@ EBS_ENCRYPTED = Check(
         peers=("CKV_AWS_3", "CKV_AWS_8", "CKV_AWS_79", "AVD-AWS-0026", "AVD-AWS-0131", "AVD-AWS-0008"),
     ),
     kinds=("aws_ebs_volume", "aws_instance", "aws_launch_template"),
-    per_resource=_encrypted,
+    per_resource=encrypted_volume,
 )
 
 CHECKS = (EBS_ENCRYPTED,)

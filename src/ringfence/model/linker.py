@@ -148,6 +148,12 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "target_group_arns": _TG,
     },
     "aws_ebs_volume": {"kms_key_id": _KEY},
+    "aws_ebs_snapshot": {"volume_id": ("aws_ebs_volume",)},
+    "aws_ebs_snapshot_copy": {
+        "source_snapshot_id": ("aws_ebs_snapshot", "aws_ebs_snapshot_copy"),
+        "kms_key_id": _KEY,
+    },
+    "aws_ami_launch_permission": {"image_id": ("aws_ami", "aws_ami_copy", "aws_ami_from_instance")},
     "aws_volume_attachment": {"volume_id": ("aws_ebs_volume",), "instance_id": ("aws_instance",)},
     "aws_ebs_default_kms_key": {"key_arn": _KEY},
     "aws_lb": {"subnets": _SUBNET, "security_groups": _SG, "subnet_mapping.subnet_id": _SUBNET},
@@ -209,6 +215,8 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "aws_redshift_cluster": {
         "cluster_subnet_group_name": ("aws_redshift_subnet_group",),
         "vpc_security_group_ids": _SG,
+        "cluster_parameter_group_name": ("aws_redshift_parameter_group",),
+        "kms_key_id": _KEY,
     },
     "aws_memorydb_cluster": {"subnet_group_name": ("aws_memorydb_subnet_group",), "security_group_ids": _SG},
     "aws_dms_replication_instance": {
@@ -285,6 +293,9 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "cloud_watch_logs_role_arn": _ROLE,
     },
     "aws_cloudwatch_log_group": {"kms_key_id": _KEY},
+    "aws_kinesis_firehose_delivery_stream": {
+        "kinesis_source_configuration.kinesis_stream_arn": ("aws_kinesis_stream",),
+    },
     "aws_wafv2_web_acl_association": {
         "resource_arn": (*_LB, "aws_api_gateway_stage", "aws_apigatewayv2_stage"),
         "web_acl_arn": ("aws_wafv2_web_acl",),
@@ -338,6 +349,7 @@ IDENTITY: Mapping[str, tuple[str, ...]] = {
     "aws_docdb_subnet_group": ("name",),
     "aws_neptune_subnet_group": ("name",),
     "aws_redshift_subnet_group": ("name",),
+    "aws_redshift_parameter_group": ("name",),
     "aws_memorydb_subnet_group": ("name",),
     "aws_dms_replication_subnet_group": ("replication_subnet_group_id",),
     "aws_docdb_cluster": ("cluster_identifier",),
