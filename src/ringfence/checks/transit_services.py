@@ -1,7 +1,8 @@
-"""Encryption in transit for managed services: CloudFront, ElastiCache, MSK, API Gateway domain names."""
+"""Encryption in transit for managed services: CloudFront, ElastiCache, MSK, API Gateway, RDS."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -305,6 +306,126 @@ API_GATEWAY_DOMAIN_TLS = Check(
     per_resource=_api_domain_tls,
 )
 
+
+# Engine -> (parameter that refuses plain connections, the first version whose default parameter group sets it).
+# RDS documentation: rds.force_ssl defaults to 1 from PostgreSQL 15; require_secure_transport defaults to ON from
+# MySQL 9.7 and MariaDB 11.8; SQL Server's rds.force_ssl defaults to 0.
+_FORCE_TLS: dict[str, tuple[str, tuple[int, ...] | None]] = {
+    "postgres": ("rds.force_ssl", (15,)),
+    "mysql": ("require_secure_transport", (9, 7)),
+    "mariadb": ("require_secure_transport", (11, 8)),
+    "sqlserver": ("rds.force_ssl", None),
+}
+_ON = frozenset({"1", "on", "true"})
+
+
+def _engine_family(engine: str) -> str | None:
+    engine = engine.lower()
+    if engine.startswith("sqlserver"):
+        return "sqlserver"
+    return engine if engine in _FORCE_TLS else None
+
+
+def _version(text: str) -> tuple[int, ...] | None:
+    digits = re.findall(r"\d+", text)
+    return tuple(int(d) for d in digits[:2]) or None
+
+
+def _default_forces(family: str, version: str | Unknown | None, group: Resource | None) -> bool | Unknown:
+    """Whether the engine's default leaves plain connections refused, for the instance's version."""
+    since = _FORCE_TLS[family][1]
+    if since is None:
+        return False
+    known = version if isinstance(version, str) else None
+    if known is None and group is not None and isinstance(group.get("family"), str):
+        known = group.get("family")  # "postgres16", "mysql8.0"
+    parsed = _version(known) if known else None
+    if parsed is None:
+        reason = version.reason if isinstance(version, Unknown) else "engine_version is not set"
+        return Unknown(f"the default depends on the engine version RDS picks ({reason})")
+    return parsed[: len(since)] >= since
+
+
+def _parameter(group: Resource, name: str) -> str | Unknown | None:
+    value: str | Unknown | None = None
+    for parameter in _blocks(group, "parameter"):
+        key = _text(parameter.get("name"))
+        if isinstance(key, Unknown):
+            value = value if value is not None else Unknown(f"a parameter name is not known: {key.reason}")
+        elif key is not None and key.lower() == name:
+            value = _text(parameter.get("value"))
+    return value
+
+
+def _rds_tls(instance: Resource, ctx: Context) -> Iterable[Result]:
+    engine = _text(instance.get("engine"))
+    if isinstance(engine, Unknown):
+        yield unknown(instance, f"the engine is not known: {engine.reason}")
+        return
+    family = _engine_family(engine or "")
+    if family is None:
+        return  # Oracle, Db2 and Aurora (set on the cluster) are outside this check
+    parameter = _FORCE_TLS[family][0]
+    version = _text(instance.get("engine_version"))
+    name = _text(instance.get("parameter_group_name"))
+    group = ctx.estate.target(instance, "parameter_group_name")
+    if group is None:
+        if isinstance(name, Unknown):
+            yield unknown(instance, f"the parameter group is not known: {name.reason}")
+            return
+        if name is not None and not name.startswith("default."):
+            yield unknown(instance, f"parameter group {name} is not in the estate")
+            return
+    value = _parameter(group, parameter) if group is not None else None
+    where = f"parameter group {group.name}" if group is not None else "the default parameter group"
+    if isinstance(value, Unknown):
+        yield unknown(instance, f"{parameter} in {where} is not known: {value.reason}", location=group)
+    elif value is not None:
+        if value.strip().lower() in _ON:
+            yield passed(instance, location=group)
+        else:
+            yield failed(
+                instance,
+                f"{where} sets {parameter} = {value}: clients may connect without TLS",
+                location=group,
+            )
+    else:
+        forced = _default_forces(family, version, group)
+        if isinstance(forced, Unknown):
+            yield unknown(instance, f"{where} does not set {parameter}: {forced.reason}", location=group)
+        elif forced:
+            yield passed(instance, f"{parameter} is on by default for this engine version", location=group)
+        else:
+            yield failed(
+                instance,
+                f"{where} leaves {parameter} at its default (off): clients may connect without TLS",
+                location=group,
+                detail="default",
+            )
+
+
+RDS_REQUIRES_TLS = Check(
+    Meta(
+        rule_id="rds.requires-tls",
+        title="RDS database instances refuse connections that do not use TLS",
+        pillar="encryption",
+        severity=Severity.MEDIUM,
+        rationale="RDS offers TLS but, on most engine versions, lets a client connect without it; passwords "
+        "and query results then cross the network in clear text, and a client falling back to plain text "
+        "goes unnoticed.",
+        remediation="Use a DB parameter group that sets rds.force_ssl = 1 (PostgreSQL, SQL Server) or "
+        "require_secure_transport = 1 (MySQL, MariaDB), and set the instance's parameter_group_name to it.",
+        terraform=(
+            'resource "aws_db_parameter_group" "tls" {\n  family = "postgres16"\n  parameter {\n'
+            '    name  = "rds.force_ssl"\n    value = "1"\n  }\n}\n\n'
+            'resource "aws_db_instance" "db" {\n  parameter_group_name = aws_db_parameter_group.tls.name\n}'
+        ),
+        peers=("CKV2_AWS_69",),
+    ),
+    kinds=("aws_db_instance",),
+    per_resource=_rds_tls,
+)
+
 CHECKS = (
     CLOUDFRONT_VIEWER_HTTPS,
     CLOUDFRONT_VIEWER_TLS,
@@ -312,4 +433,5 @@ CHECKS = (
     ELASTICACHE_TRANSIT,
     MSK_TRANSIT,
     API_GATEWAY_DOMAIN_TLS,
+    RDS_REQUIRES_TLS,
 )

@@ -181,6 +181,7 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "vpc_security_group_ids": _SG,
         "kms_key_id": _KEY,
         "replicate_source_db": ("aws_db_instance",),
+        "parameter_group_name": ("aws_db_parameter_group",),
     },
     "aws_db_subnet_group": {"subnet_ids": _SUBNET},
     "aws_rds_cluster": {
@@ -343,6 +344,7 @@ IDENTITY: Mapping[str, tuple[str, ...]] = {
     "aws_db_subnet_group": ("name",),
     "aws_rds_cluster": ("cluster_identifier",),
     "aws_db_instance": ("identifier",),
+    "aws_db_parameter_group": ("name",),
     "aws_security_group": ("name",),
     "aws_launch_template": ("name",),
     "aws_elasticache_subnet_group": ("name",),
