@@ -8,6 +8,7 @@ from functools import cache
 from ringfence.checks import (
     classified,
     databases,
+    estate_controls,
     iam,
     identity,
     messaging,
@@ -36,6 +37,7 @@ CATALOGUE: tuple[Check, ...] = (
     *transit_services.CHECKS,
     *messaging.CHECKS,
     *monitoring.CHECKS,
+    *estate_controls.CHECKS,
     *secrets.CHECKS,
     *databases.CHECKS,
     *search.CHECKS,

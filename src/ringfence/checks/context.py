@@ -10,8 +10,12 @@ from ringfence.model.relations import CONFIGURES
 
 
 class Context:
-    def __init__(self, estate: Estate) -> None:
+    def __init__(self, estate: Estate, estate_scope: str = "partial") -> None:
         self.estate = estate
+        # "account": the estate is an account's whole configuration (the `estate_scope` setting, and always
+        # for a live scan); "partial": part of one, so a control it does not contain may be elsewhere.
+        live = any(r.provenance.source == "aws" for r in estate.resources)
+        self.estate_scope = "account" if live else estate_scope
 
     def configuration(self, bucket: Resource, kind: str) -> tuple[Resource, ...]:
         """The split S3 resources of ``kind`` that configure ``bucket``."""

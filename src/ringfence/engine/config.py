@@ -12,6 +12,9 @@ from typing import Any
 from ringfence.model.findings import Severity
 
 _FAIL_ON = ("critical", "high", "medium", "low", "none")
+# What the scanned estate is: part of an account (a module repository, one stack) or an account's whole
+# configuration. Decides whether a monitoring control the estate does not contain fails or is unknown.
+ESTATE_SCOPES = ("partial", "account")
 
 
 class ConfigError(Exception):
@@ -32,6 +35,7 @@ class Config:
     terraform_limits: Mapping[str, str] = field(default_factory=dict)
     # Folders (or files) of custom YAML rules, relative to the configuration file's folder (`rules`).
     rule_folders: tuple[Path, ...] = ()
+    estate_scope: str = "partial"  # one of ESTATE_SCOPES (`estate_scope`)
 
     def selects(self, rule_id: str) -> bool:
         def hit(patterns: tuple[str, ...]) -> bool:
@@ -109,6 +113,9 @@ def _parse(table: Mapping[str, Any], source: str) -> Config:
     if fail_on is not None and str(fail_on) not in _FAIL_ON:
         raise ConfigError(f"{source}: fail_on must be one of {', '.join(_FAIL_ON)}")
     account = table.get("account_id", table.get("account-id"))
+    scope = table.get("estate_scope", table.get("estate-scope", "partial"))
+    if scope not in ESTATE_SCOPES:
+        raise ConfigError(f"{source}: estate_scope must be one of {', '.join(ESTATE_SCOPES)}")
     return Config(
         include=_strings(table.get("include"), "include", source),
         skip=_strings(table.get("skip"), "skip", source),
@@ -119,6 +126,7 @@ def _parse(table: Mapping[str, Any], source: str) -> Config:
         source=source,
         terraform_limits=_terraform_limits(table.get("terraform"), source),
         rule_folders=_rule_folders(table.get("rules"), source),
+        estate_scope=scope,
     )
 
 

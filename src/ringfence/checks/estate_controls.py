@@ -1,0 +1,136 @@
+"""Monitoring controls an estate must contain at all: a trail, a GuardDuty detector, Security Hub, an AWS
+Config recorder.
+
+Each check runs once over the estate and speaks only when the control is missing. Whether a missing control
+is a failure depends on what the estate is (``Context.estate_scope``): an account's whole configuration
+(``estate_scope = "account"``, and always for a live scan) fails at the check's severity; part of one (the
+default, ``"partial"``: a module repository, one stack) is ``unknown`` at ``info`` severity, "not in this
+estate", because the control may well be managed elsewhere. ``--fail-on`` takes no ``info`` threshold, so
+these unknowns never trip ``--fail-on-unknown``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from ringfence.checks.base import Check, Meta, Result, Severity, Status
+from ringfence.checks.context import Context
+from ringfence.model import Provenance, Resource
+
+
+def account(ctx: Context) -> Resource:
+    """The account the estate configures, as the resource an estate-level finding is about."""
+    estate = ctx.estate
+    source = estate.resources[0].provenance.source if estate.resources else "terraform"
+    return Resource(
+        address=estate.account_id,
+        kind="aws_account",
+        attributes={},
+        provenance=Provenance(source, path=".", account_id=estate.account_id, region=estate.region),
+    )
+
+
+def missing(ctx: Context, what: str, kinds: str) -> Result:
+    """The verdict on an estate that does not contain a control: fail for an account, unknown otherwise."""
+    if ctx.estate_scope == "account":
+        return Result(Status.FAIL, f"the account has no {what} (no {kinds} in the estate)", account(ctx))
+    return Result(
+        Status.UNKNOWN,
+        f"not in this estate: no {what} ({kinds}); set estate_scope = \"account\" when the estate is the "
+        "account's whole configuration",
+        account(ctx),
+        severity=Severity.INFO,
+    )
+
+
+def _contains(what: str, *kinds: str) -> Callable[[Context], Iterable[Result]]:
+    def check(ctx: Context) -> Iterable[Result]:
+        found = ctx.estate.of_kind(*kinds)
+        if any(r.unevaluated is None for r in found):
+            return
+        if found:  # only blocks whose expansion is not known: whether any exists is not known
+            names = ", ".join(sorted(r.address for r in found))
+            yield Result(Status.UNKNOWN, f"whether the estate has a {what} is not known: {names}", account(ctx))
+            return
+        yield missing(ctx, what, " or ".join(kinds))
+
+    return check
+
+
+NO_TRAIL = Check(
+    Meta(
+        rule_id="monitoring.no-trail-in-estate",
+        title="The account has a CloudTrail trail",
+        pillar="monitoring",
+        severity=Severity.HIGH,
+        rationale="Without a trail, API activity is kept only as 90 days of management events in the "
+        "console's event history: no data events, no archive, nothing to alert on or to investigate from.",
+        remediation="Add an aws_cloudtrail with is_multi_region_trail = true delivering to a dedicated bucket "
+        "(or an organisation trail with is_organization_trail = true in the management account).",
+        terraform='resource "aws_cloudtrail" "main" {\n  name                       = "main"\n'
+        "  s3_bucket_name             = aws_s3_bucket.trail.id\n  is_multi_region_trail      = true\n"
+        "  enable_log_file_validation = true\n}",
+        compliance=("CIS-AWS-5.0:3.1",),
+        peers=("cloudtrail_multi_region_enabled",),
+    ),
+    kinds=(),
+    per_estate=_contains("CloudTrail trail", "aws_cloudtrail"),
+)
+
+NO_GUARDDUTY = Check(
+    Meta(
+        rule_id="monitoring.no-guardduty-in-estate",
+        title="The account has a GuardDuty detector",
+        pillar="monitoring",
+        severity=Severity.HIGH,
+        rationale="GuardDuty is the control that reads CloudTrail, VPC flow and DNS logs for credential "
+        "theft, crypto-mining and reconnaissance; without a detector nothing reports them.",
+        remediation="Add an aws_guardduty_detector with enable = true in every region (or enable it for the "
+        "organisation with aws_guardduty_organization_configuration).",
+        terraform='resource "aws_guardduty_detector" "main" {\n  enable = true\n}',
+        compliance=("FSBP:GuardDuty.1",),
+        peers=("guardduty_is_enabled",),
+    ),
+    kinds=(),
+    per_estate=_contains("GuardDuty detector", "aws_guardduty_detector"),
+)
+
+NO_SECURITY_HUB = Check(
+    Meta(
+        rule_id="monitoring.no-securityhub-in-estate",
+        title="The account has Security Hub enabled",
+        pillar="monitoring",
+        severity=Severity.MEDIUM,
+        rationale="Security Hub gathers the findings of GuardDuty, Inspector, Macie, Config and Access "
+        "Analyzer in one place and checks the account against the security standards; without it each "
+        "finding stays in its own console.",
+        remediation="Add an aws_securityhub_account (and subscribe standards with "
+        "aws_securityhub_standards_subscription).",
+        terraform='resource "aws_securityhub_account" "main" {}',
+        peers=("securityhub_enabled",),
+    ),
+    kinds=(),
+    per_estate=_contains("Security Hub account", "aws_securityhub_account"),
+)
+
+NO_CONFIG_RECORDER = Check(
+    Meta(
+        rule_id="monitoring.no-config-recorder-in-estate",
+        title="The account has an AWS Config recorder",
+        pillar="monitoring",
+        severity=Severity.MEDIUM,
+        rationale="AWS Config keeps the history of every resource's configuration: what a security group "
+        "allowed last Tuesday, who changed it. Without a recorder, that history does not exist.",
+        remediation="Add an aws_config_configuration_recorder (recording_group.all_supported = true), an "
+        "aws_config_delivery_channel and an aws_config_configuration_recorder_status with is_enabled = true.",
+        terraform='resource "aws_config_configuration_recorder" "main" {\n'
+        "  role_arn = aws_iam_role.config.arn\n  recording_group {\n    all_supported                 = true\n"
+        "    include_global_resource_types = true\n  }\n}",
+        compliance=("FSBP:Config.1",),
+        peers=("config_recorder_all_regions_enabled",),
+    ),
+    kinds=(),
+    per_estate=_contains("AWS Config recorder", "aws_config_configuration_recorder"),
+)
+
+CHECKS = (NO_TRAIL, NO_GUARDDUTY, NO_SECURITY_HUB, NO_CONFIG_RECORDER)
