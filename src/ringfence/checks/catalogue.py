@@ -23,6 +23,7 @@ from ringfence.checks import (
     transit,
     transit_services,
     volumes,
+    waf,
 )
 from ringfence.checks.base import Check
 
@@ -38,6 +39,7 @@ CATALOGUE: tuple[Check, ...] = (
     *messaging.CHECKS,
     *monitoring.CHECKS,
     *estate_controls.CHECKS,
+    *waf.CHECKS,
     *secrets.CHECKS,
     *databases.CHECKS,
     *search.CHECKS,

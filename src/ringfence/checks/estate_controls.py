@@ -36,7 +36,7 @@ def missing(ctx: Context, what: str, kinds: str) -> Result:
         return Result(Status.FAIL, f"the account has no {what} (no {kinds} in the estate)", account(ctx))
     return Result(
         Status.UNKNOWN,
-        f"not in this estate: no {what} ({kinds}); set estate_scope = \"account\" when the estate is the "
+        f'not in this estate: no {what} ({kinds}); set estate_scope = "account" when the estate is the '
         "account's whole configuration",
         account(ctx),
         severity=Severity.INFO,
@@ -50,7 +50,9 @@ def _contains(what: str, *kinds: str) -> Callable[[Context], Iterable[Result]]:
             return
         if found:  # only blocks whose expansion is not known: whether any exists is not known
             names = ", ".join(sorted(r.address for r in found))
-            yield Result(Status.UNKNOWN, f"whether the estate has a {what} is not known: {names}", account(ctx))
+            yield Result(
+                Status.UNKNOWN, f"whether the estate has a {what} is not known: {names}", account(ctx)
+            )
             return
         yield missing(ctx, what, " or ".join(kinds))
 
