@@ -8,6 +8,7 @@ from functools import cache
 from ringfence.checks import (
     classified,
     databases,
+    detective_services,
     estate_controls,
     iam,
     identity,
@@ -39,6 +40,7 @@ CATALOGUE: tuple[Check, ...] = (
     *messaging.CHECKS,
     *monitoring.CHECKS,
     *estate_controls.CHECKS,
+    *detective_services.CHECKS,
     *waf.CHECKS,
     *secrets.CHECKS,
     *databases.CHECKS,

@@ -302,6 +302,7 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "web_acl_arn": ("aws_wafv2_web_acl",),
     },
     "aws_config_configuration_recorder": {"role_arn": _ROLE},
+    "aws_config_configuration_recorder_status": {"name": ("aws_config_configuration_recorder",)},
     "aws_eks_cluster": {
         "role_arn": _ROLE,
         "vpc_config.subnet_ids": _SUBNET,
@@ -361,6 +362,7 @@ IDENTITY: Mapping[str, tuple[str, ...]] = {
     "aws_lb": ("name",),
     "aws_lb_target_group": ("name",),
     "aws_wafv2_web_acl": ("name",),
+    "aws_config_configuration_recorder": ("name",),
 }
 
 for _kind in _BUCKET_PARTS:

@@ -1,0 +1,121 @@
+"""The account's detective services, configured to see everything: AWS Config recording every resource type
+and running, Security Hub with standards subscribed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.context import Context
+from ringfence.checks.estate_controls import missing
+from ringfence.model import Resource, Unknown, as_bool, as_list
+
+
+def _records_all(recorder: Resource, ctx: Context) -> Iterable[Result]:
+    """No recording_group: every supported regional type, but not the global IAM types."""
+    groups = [g for g in as_list(recorder.get("recording_group")) if isinstance(g, dict)]
+    group = groups[0] if groups else {}
+    every = as_bool(group.get("all_supported", True))
+    global_types = as_bool(group.get("include_global_resource_types", False))
+    if isinstance(every, Unknown):
+        yield unknown(recorder, f"recording_group.all_supported is not known: {every.reason}")
+    elif not every:
+        yield failed(
+            recorder,
+            "the recorder records a chosen list of resource types (all_supported = false): changes to the "
+            "others leave no history",
+            detail="types",
+        )
+    elif isinstance(global_types, Unknown):
+        yield unknown(
+            recorder, f"recording_group.include_global_resource_types is not known: {global_types.reason}"
+        )
+    elif not global_types:
+        yield failed(
+            recorder,
+            "IAM users, groups, roles and policies are not recorded (include_global_resource_types is not "
+            "true)",
+            detail="global",
+        )
+    else:
+        yield passed(recorder)
+
+
+RECORDS_ALL = Check(
+    Meta(
+        rule_id="config.recorder-records-all-resources",
+        title="AWS Config recorders record every resource type, IAM included",
+        pillar="monitoring",
+        severity=Severity.MEDIUM,
+        rationale="The configuration history is only as complete as the recorder's list: a resource type "
+        "left out (by default, IAM users, roles and policies) changes without a trace.",
+        remediation="Set recording_group { all_supported = true, include_global_resource_types = true } (the "
+        "global types in one region of the account is enough).",
+        terraform='resource "aws_config_configuration_recorder" "main" {\n'
+        "  role_arn = aws_iam_role.config.arn\n  recording_group {\n    all_supported                 = true\n"
+        "    include_global_resource_types = true\n  }\n}",
+        compliance=("CIS-AWS-5.0:3.3", "FSBP:Config.1"),
+        peers=("config_recorder_all_regions_enabled",),
+    ),
+    kinds=("aws_config_configuration_recorder",),
+    per_resource=_records_all,
+)
+
+
+def _running(recorder: Resource, ctx: Context) -> Iterable[Result]:
+    """Terraform creates a recorder stopped: it records once a status resource starts it, and it can only
+    start with a delivery channel in the region."""
+    statuses = ctx.estate.sources(recorder, "name", of_kind="aws_config_configuration_recorder_status")
+    if not statuses:
+        if ctx.estate_scope == "account":
+            yield failed(
+                recorder,
+                "no aws_config_configuration_recorder_status starts the recorder: it exists and records "
+                "nothing",
+                detail="status",
+            )
+        else:
+            yield missing_status(recorder, ctx)
+        return
+    enabled = [as_bool(s.get("is_enabled")) for s in statuses]
+    if any(e is True for e in enabled):
+        if not ctx.estate.of_kind("aws_config_delivery_channel") and ctx.estate_scope == "account":
+            yield failed(
+                recorder, "no aws_config_delivery_channel: the recorder cannot deliver", detail="channel"
+            )
+        else:
+            yield passed(recorder)
+    elif any(isinstance(e, Unknown) for e in enabled):
+        yield unknown(recorder, "whether the recorder is started (is_enabled) is not known")
+    else:
+        yield failed(recorder, "the recorder is stopped (is_enabled = false)", detail="stopped")
+
+
+def missing_status(recorder: Resource, ctx: Context) -> Result:
+    result = missing(
+        ctx, "status resource that starts the recorder", "aws_config_configuration_recorder_status"
+    )
+    return Result(result.status, result.message, recorder, severity=result.severity)
+
+
+RECORDER_RUNNING = Check(
+    Meta(
+        rule_id="config.recorder-enabled",
+        title="AWS Config recorders are started",
+        pillar="monitoring",
+        severity=Severity.MEDIUM,
+        rationale="A configuration recorder created by Terraform is stopped until a recorder status "
+        "resource starts it; a stopped recorder keeps no history and feeds no Config rule.",
+        remediation="Add an aws_config_configuration_recorder_status with name = the recorder's name and "
+        "is_enabled = true (and an aws_config_delivery_channel it can deliver to).",
+        terraform='resource "aws_config_configuration_recorder_status" "main" {\n'
+        "  name       = aws_config_configuration_recorder.main.name\n  is_enabled = true\n"
+        "  depends_on = [aws_config_delivery_channel.main]\n}",
+        compliance=("CIS-AWS-5.0:3.3", "FSBP:Config.1"),
+        peers=("config_recorder_all_regions_enabled",),
+    ),
+    kinds=("aws_config_configuration_recorder",),
+    per_resource=_running,
+)
+
+CHECKS = (RECORDS_ALL, RECORDER_RUNNING)
