@@ -118,4 +118,38 @@ RECORDER_RUNNING = Check(
     per_resource=_running,
 )
 
-CHECKS = (RECORDS_ALL, RECORDER_RUNNING)
+
+def _standards(hub: Resource, ctx: Context) -> Iterable[Result]:
+    """enable_default_standards (default true) subscribes the standards Security Hub enables by default."""
+    defaults = as_bool(hub.get("enable_default_standards", True))
+    if ctx.estate.of_kind("aws_securityhub_standards_subscription") or defaults is True:
+        yield passed(hub)
+    elif isinstance(defaults, Unknown):
+        yield unknown(hub, f"enable_default_standards is not known: {defaults.reason}")
+    else:
+        yield failed(
+            hub,
+            "no standard is subscribed (enable_default_standards = false and no "
+            "aws_securityhub_standards_subscription): Security Hub runs no control",
+        )
+
+
+STANDARDS = Check(
+    Meta(
+        rule_id="securityhub.standards-subscribed",
+        title="Security Hub has security standards subscribed",
+        pillar="monitoring",
+        severity=Severity.MEDIUM,
+        rationale="Security Hub checks the account only against the standards it is subscribed to; with "
+        "none, it aggregates other services' findings and evaluates no control of its own.",
+        remediation="Keep enable_default_standards = true on aws_securityhub_account, or add an "
+        "aws_securityhub_standards_subscription for each standard (standards_arn).",
+        terraform='resource "aws_securityhub_standards_subscription" "fsbp" {\n'
+        '  standards_arn = "arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/'
+        'v/1.0.0"\n  depends_on    = [aws_securityhub_account.main]\n}',
+    ),
+    kinds=("aws_securityhub_account",),
+    per_resource=_standards,
+)
+
+CHECKS = (RECORDS_ALL, RECORDER_RUNNING, STANDARDS)
