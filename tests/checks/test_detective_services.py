@@ -27,7 +27,7 @@ def test_a_subscription_resource_counts_as_a_subscribed_standard(tmp_path: Path)
 
 
 def test_without_it_the_same_account_fails(tmp_path: Path) -> None:
-    text = ESTATE.split('resource "aws_securityhub_standards_subscription"')[0]
+    text = ESTATE.split('resource "aws_securityhub_standards_subscription"', maxsplit=1)[0]
     (tmp_path / "main.tf").write_text(text, encoding="utf-8")
     result = run_checks(load_estate([str(tmp_path)]), checks=[STANDARDS])
     assert [(f.resource, f.status.value) for f in result.findings] == [
