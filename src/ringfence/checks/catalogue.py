@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from functools import cache
 
 from ringfence.checks import (
+    accounts,
     classified,
     databases,
     detective_services,
@@ -31,6 +32,7 @@ from ringfence.checks.base import Check
 CATALOGUE: tuple[Check, ...] = (
     *identity.CHECKS,
     *iam.CHECKS,
+    *accounts.CHECKS,
     *network.CHECKS,
     *storage.CHECKS,
     *resource_policies.CHECKS,
