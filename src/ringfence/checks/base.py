@@ -27,7 +27,7 @@ __all__ = [
     "unknown",
 ]
 
-Pillar = Literal["identity", "network", "encryption", "monitoring", "secrets"]
+Pillar = Literal["identity", "network", "encryption", "monitoring", "secrets", "workload"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ from functools import cache
 from ringfence.checks import (
     accounts,
     classified,
+    compute,
+    containers,
     databases,
     detective_services,
     estate_controls,
@@ -50,6 +52,8 @@ CATALOGUE: tuple[Check, ...] = (
     *snapshots.CHECKS,
     *streams.CHECKS,
     *classified.CHECKS,
+    *compute.CHECKS,
+    *containers.CHECKS,
 )
 
 
