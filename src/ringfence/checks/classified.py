@@ -39,6 +39,8 @@ KEY_ATTRIBUTE: dict[str, str] = {
     "aws_elasticsearch_domain": "encrypt_at_rest.kms_key_id",
     "aws_cloudtrail": "kms_key_id",
     "aws_dynamodb_table": "server_side_encryption.kms_key_arn",
+    # encryption_type "KMS" without kms_key uses the AWS managed key aws/ecr; the default is AES256.
+    "aws_ecr_repository": "encryption_configuration.kms_key",
 }
 
 _SSE_CONFIGURATION = "aws_s3_bucket_server_side_encryption_configuration"
