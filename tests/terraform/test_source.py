@@ -326,3 +326,40 @@ resource "aws_sqs_queue" "q" { name = "q-${data.aws_region.here.name}" }
     assert trust["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::777788889999:root"}
     assert estate.get("module.m.aws_sqs_queue.q").get("name") == "q-ap-southeast-2"  # type: ignore[union-attr]
     assert estate.get("module.m.aws_iam_role.r").provenance.path == "m/main.tf"  # type: ignore[union-attr]
+
+
+def test_redshift_parameter_group_and_snapshot_sources_are_linked(write_tree) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        {
+            "main.tf": """
+resource "aws_redshift_parameter_group" "tls" {
+  name   = "require-tls"
+  family = "redshift-2.0"
+}
+resource "aws_redshift_cluster" "by_reference" {
+  cluster_identifier           = "a"
+  cluster_parameter_group_name = aws_redshift_parameter_group.tls.name
+}
+resource "aws_redshift_cluster" "by_name" {
+  cluster_identifier           = "b"
+  cluster_parameter_group_name = "require-tls"
+}
+resource "aws_ebs_volume" "data" {
+  availability_zone = "eu-west-1a"
+  size              = 10
+}
+resource "aws_ebs_snapshot" "data" { volume_id = aws_ebs_volume.data.id }
+resource "aws_ebs_snapshot_copy" "data" {
+  source_snapshot_id = aws_ebs_snapshot.data.id
+  source_region      = "eu-west-1"
+}
+"""
+        }
+    )
+    estate = load_estate([str(root)])
+    group = estate.get("aws_redshift_parameter_group.tls")
+    for cluster in ("aws_redshift_cluster.by_reference", "aws_redshift_cluster.by_name"):
+        assert estate.target(cluster, "cluster_parameter_group_name") == group
+    assert estate.target("aws_ebs_snapshot.data", "volume_id") == estate.get("aws_ebs_volume.data")
+    copy_source = estate.target("aws_ebs_snapshot_copy.data", "source_snapshot_id")
+    assert copy_source == estate.get("aws_ebs_snapshot.data")

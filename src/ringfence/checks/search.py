@@ -41,6 +41,7 @@ OPENSEARCH_AT_REST = Check(
         remediation="Add encrypt_at_rest { enabled = true } (with kms_key_id for a customer-managed key).",
         terraform='resource "aws_opensearch_domain" "search" {\n  encrypt_at_rest {\n    enabled = true\n  }\n}',
         compliance=("FSBP:Opensearch.1", "FSBP:ES.1"),
+        peers=("CKV_AWS_5", "AVD-AWS-0048"),
     ),
     kinds=DOMAINS,
     per_resource=_at_rest,
@@ -68,6 +69,7 @@ OPENSEARCH_NODE_TO_NODE = Check(
         remediation="Add node_to_node_encryption { enabled = true }.",
         terraform='resource "aws_opensearch_domain" "search" {\n  node_to_node_encryption {\n    enabled = true\n  }\n}',
         compliance=("FSBP:Opensearch.3", "FSBP:ES.3"),
+        peers=("CKV_AWS_6", "AVD-AWS-0043"),
     ),
     kinds=DOMAINS,
     per_resource=_node_to_node,
@@ -116,6 +118,7 @@ OPENSEARCH_HTTPS = Check(
             '    enforce_https       = true\n    tls_security_policy = "Policy-Min-TLS-1-2-PFS-2023-10"\n  }\n}'
         ),
         compliance=("FSBP:Opensearch.8", "FSBP:ES.8"),
+        peers=("CKV_AWS_83", "CKV_AWS_228", "AVD-AWS-0046", "AVD-AWS-0126"),
     ),
     kinds=DOMAINS,
     per_resource=_https,

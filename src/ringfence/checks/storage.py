@@ -258,6 +258,7 @@ EFS_ENCRYPTED = Check(
         remediation="Set encrypted = true (with kms_key_id for a customer-managed key).",
         terraform='resource "aws_efs_file_system" "shared" {\n  encrypted  = true\n  kms_key_id = aws_kms_key.shared.arn\n}',
         compliance=("FSBP:EFS.1",),
+        peers=("CKV_AWS_42", "AVD-AWS-0037"),
     ),
     kinds=("aws_efs_file_system",),
     per_resource=_efs_encrypted,

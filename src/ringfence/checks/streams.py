@@ -32,6 +32,7 @@ KINESIS_ENCRYPTED = Check(
         remediation='Set encryption_type = "KMS" and kms_key_id (alias/aws/kinesis or a customer-managed key).',
         terraform='resource "aws_kinesis_stream" "events" {\n  encryption_type = "KMS"\n  kms_key_id      = aws_kms_key.events.arn\n}',
         compliance=("FSBP:Kinesis.1",),
+        peers=("CKV_AWS_43", "AVD-AWS-0064"),
     ),
     kinds=("aws_kinesis_stream",),
     per_resource=_stream,
@@ -76,6 +77,7 @@ FIREHOSE_ENCRYPTED = Check(
             'resource "aws_kinesis_firehose_delivery_stream" "logs" {\n  server_side_encryption {\n'
             '    enabled  = true\n    key_type = "CUSTOMER_MANAGED_CMK"\n    key_arn  = aws_kms_key.logs.arn\n  }\n}'
         ),
+        peers=("CKV_AWS_240",),
     ),
     kinds=("aws_kinesis_firehose_delivery_stream",),
     per_resource=_firehose,
