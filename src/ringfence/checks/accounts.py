@@ -1,13 +1,18 @@
-"""Account-wide IAM settings: the password policy for IAM users."""
+"""Account-wide IAM: the password policy for IAM users, and grants that reach every role of the account."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
+from ringfence.checks.iam import _at
 from ringfence.model import Ref, Resource, Unknown
+
+if TYPE_CHECKING:
+    from ringfence.iam.policy import Statement
 
 
 def _number(value: Any) -> int | Unknown | None:
@@ -74,4 +79,72 @@ PASSWORD_REUSE = Check(
     ),
 )
 
-CHECKS = (PASSWORD_LENGTH, PASSWORD_REUSE)
+
+# Stand-ins for "any role": a pattern that matches these matches roles nobody listed.
+_ANY_ROLE = ("role/ringfence-any-role-q7x", "role/service-role/ringfence-any-role-q7x")
+
+
+def _passes_any_role(statement: Statement, account: str) -> bool:
+    from ringfence.iam import patterns
+
+    actions = [patterns.glob_matcher(a.lower()) for a in statement.actions]
+    grants = any(m("iam:passrole") for m in actions)
+    if statement.not_action:
+        grants = not grants
+    if not grants or statement.resources is None:
+        return False
+    probes = [f"arn:aws:iam::{account}:{role}" for role in _ANY_ROLE]
+    matched = all(any(patterns.arn_matches(r, p) for r in statement.resources) for p in probes)
+    return not matched if statement.not_resource else matched
+
+
+def _pass_role(ctx: Context) -> Iterable[Result]:
+    from ringfence.iam.checks import identity_policies
+
+    account = ctx.estate.account_id
+    for holder, policy in identity_policies(ctx.estate):
+        if isinstance(policy, str):
+            yield unknown(holder, policy)
+            continue
+        bad = [s for s in policy.statements if s.effect == "Allow" and _passes_any_role(s, account)]
+        if bad:
+            statement = bad[0]
+            when = " under conditions" if statement.conditions else ""
+            sid = f"statement {statement.sid}" if statement.sid else "a statement"
+            result = failed(
+                holder,
+                f"{policy.name}: {sid} allows iam:PassRole on every role{when}: whoever holds it can hand "
+                "any role, administrators included, to a service it controls",
+                detail=policy.name,
+            )
+            yield replace(result, at=_at(policy.location(statement)))
+        elif policy.problems:
+            yield unknown(holder, f"{policy.name} could not be read in full ({policy.problems[0].message})")
+        else:
+            yield passed(holder, detail=policy.name)
+
+
+PASS_ROLE_SCOPED = Check(
+    Meta(
+        rule_id="iam.pass-role-scoped",
+        title="Identity policies allow iam:PassRole only on named roles",
+        pillar="identity",
+        severity=Severity.HIGH,
+        rationale="iam:PassRole on every role lets the holder start an EC2 instance, Lambda function or "
+        "other service with any role of the account, an administrator role included, and act as it: "
+        "a privilege escalation that needs no other IAM permission.",
+        remediation="List the role ARNs the principal passes in the statement's Resource, and add an "
+        "iam:PassedToService condition naming the service.",
+        terraform=(
+            'resource "aws_iam_policy" "deploy" {\n  name = "deploy"\n  policy = jsonencode({\n'
+            '    Version = "2012-10-17"\n    Statement = [{ Effect = "Allow", Action = "iam:PassRole",\n'
+            "      Resource = aws_iam_role.app.arn,\n"
+            '      Condition = { StringEquals = { "iam:PassedToService" = "lambda.amazonaws.com" } } }]\n'
+            "  })\n}"
+        ),
+    ),
+    kinds=(),
+    per_estate=_pass_role,
+)
+
+CHECKS = (PASSWORD_LENGTH, PASSWORD_REUSE, PASS_ROLE_SCOPED)
