@@ -426,6 +426,66 @@ RDS_REQUIRES_TLS = Check(
     per_resource=_rds_tls,
 )
 
+
+def _classic_elb_tls(elb: Resource, ctx: Context) -> Iterable[Result]:
+    internal = as_bool(elb.get("internal", False))
+    if isinstance(internal, Unknown):
+        yield unknown(elb, f"internal is not known: {internal.reason}")
+        return
+    if internal:
+        yield passed(elb, "internal load balancer: not reachable from the internet")
+        return
+    plain: list[str] = []
+    secure = False
+    undecided: list[str] = []
+    for listener in _blocks(elb, "listener"):
+        protocol = _text(listener.get("lb_protocol"))
+        port = listener.get("lb_port")
+        if isinstance(protocol, Unknown):
+            undecided.append(f"port {port}: {protocol.reason}")
+        elif protocol is not None and protocol.upper() in ("HTTPS", "SSL"):
+            secure = True
+        elif protocol is not None:
+            plain.append(f"{protocol.upper()} on port {port}")
+    if secure:
+        yield passed(
+            elb, "serves HTTPS or SSL" + (" (plain listeners too: " + ", ".join(plain) + ")" if plain else "")
+        )
+    elif undecided:
+        yield unknown(elb, "a listener protocol is not known: " + "; ".join(undecided))
+    elif plain:
+        yield failed(
+            elb,
+            "the public classic load balancer serves only plain "
+            + ", ".join(plain)
+            + ", with no HTTPS or SSL listener",
+            detail=",".join(plain),
+        )
+    else:
+        yield passed(elb, "no listeners")
+
+
+CLASSIC_ELB_TLS = Check(
+    Meta(
+        rule_id="elb.public-listener-tls",
+        title="Internet-facing classic load balancers terminate HTTPS or SSL",
+        pillar="encryption",
+        severity=Severity.MEDIUM,
+        rationale="A public classic load balancer with only HTTP or TCP listeners carries every request and "
+        "session cookie in clear text across the internet; classic load balancers cannot redirect to HTTPS "
+        "themselves.",
+        remediation='Add a listener with lb_protocol = "https" (or "ssl") and ssl_certificate_id, or move to an '
+        "application load balancer that redirects HTTP to HTTPS.",
+        terraform=(
+            'resource "aws_elb" "web" {\n  listener {\n    lb_port            = 443\n    lb_protocol        = "https"\n'
+            '    instance_port      = 8080\n    instance_protocol  = "http"\n'
+            "    ssl_certificate_id = aws_acm_certificate.web.arn\n  }\n}"
+        ),
+    ),
+    kinds=("aws_elb",),
+    per_resource=_classic_elb_tls,
+)
+
 CHECKS = (
     CLOUDFRONT_VIEWER_HTTPS,
     CLOUDFRONT_VIEWER_TLS,
@@ -434,4 +494,5 @@ CHECKS = (
     MSK_TRANSIT,
     API_GATEWAY_DOMAIN_TLS,
     RDS_REQUIRES_TLS,
+    CLASSIC_ELB_TLS,
 )
