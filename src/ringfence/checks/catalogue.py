@@ -7,6 +7,7 @@ from functools import cache
 
 from ringfence.checks import (
     accounts,
+    alarms,
     classified,
     compute,
     containers,
@@ -46,6 +47,7 @@ CATALOGUE: tuple[Check, ...] = (
     *estate_controls.CHECKS,
     *detective_services.CHECKS,
     *waf.CHECKS,
+    *alarms.CHECKS,
     *secrets.CHECKS,
     *databases.CHECKS,
     *search.CHECKS,

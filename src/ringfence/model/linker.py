@@ -294,6 +294,7 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "cloud_watch_logs_role_arn": _ROLE,
     },
     "aws_cloudwatch_log_group": {"kms_key_id": _KEY},
+    "aws_cloudwatch_log_metric_filter": {"log_group_name": ("aws_cloudwatch_log_group",)},
     "aws_kinesis_firehose_delivery_stream": {
         "kinesis_source_configuration.kinesis_stream_arn": ("aws_kinesis_stream",),
     },
@@ -420,6 +421,10 @@ class _Identities:
         found: list[str] = []
         for kind in kinds:
             found += self._index.get((kind, literal), [])
+        if not found and literal.endswith(
+            ":*"
+        ):  # a log group's ARN as CloudTrail takes it, `...:log-group:x:*`
+            return self.find(kinds, literal[:-2], root, by_address)
         if len(found) > 1:
             same_root = [a for a in found if by_address[a].root == root]
             if same_root:
