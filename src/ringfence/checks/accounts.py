@@ -147,4 +147,85 @@ PASS_ROLE_SCOPED = Check(
     per_estate=_pass_role,
 )
 
-CHECKS = (PASSWORD_LENGTH, PASSWORD_REUSE, PASS_ROLE_SCOPED)
+
+# Condition keys that narrow "anyone in the account" to people who signed in with MFA or to named principals.
+_NARROWING_KEYS = frozenset(
+    {"aws:multifactorauthpresent", "aws:multifactorauthage", "aws:principalarn", "aws:userid", "aws:username"}
+)
+
+
+def _whole_account(value: str, account: str) -> bool:
+    if value == account:
+        return True
+    return value.startswith("arn:") and value.count(":") >= 5 and value.split(":", 5)[4:] == [account, "root"]
+
+
+def _narrowed(statement: Statement) -> bool:
+    keys = {c.key.lower() for c in statement.conditions}
+    return bool(keys & _NARROWING_KEYS) or any(k.startswith("aws:principaltag/") for k in keys)
+
+
+def _account_trust(ctx: Context) -> Iterable[Result]:
+    from ringfence.iam.estate_policies import policy_of
+
+    account = ctx.estate.account_id
+    for role in ctx.estate.of_kind("aws_iam_role"):
+        policy = policy_of(
+            role,
+            "assume_role_policy",
+            name=f"{role.address}.assume_role_policy",
+            policy_type="trust",
+            root=ctx.estate.root_path,
+        )
+        if policy is None:
+            continue
+        if isinstance(policy, str):
+            yield unknown(role, policy)
+            continue
+        bad = [
+            s
+            for s in policy.statements
+            if s.effect == "Allow"
+            and not s.not_principal
+            and any(p.kind == "AWS" and _whole_account(p.value, account) for p in s.principals or ())
+            and not _narrowed(s)
+        ]
+        if bad:
+            statement = bad[0]
+            sid = f"statement {statement.sid}" if statement.sid else "a statement"
+            result = failed(
+                role,
+                f"{sid} of the trust policy lets any principal of account {account} whose own policies allow "
+                "sts:AssumeRole assume the role, with no MFA or principal condition",
+                detail=account,
+            )
+            yield replace(result, at=_at(policy.location(statement)))
+        elif policy.problems:
+            yield unknown(role, f"{policy.name} could not be read in full ({policy.problems[0].message})")
+        else:
+            yield passed(role)
+
+
+ACCOUNT_TRUST_NARROWED = Check(
+    Meta(
+        rule_id="iam.account-trust-requires-mfa",
+        title="Roles that trust their whole account require MFA or name the principals who may assume them",
+        pillar="identity",
+        severity=Severity.MEDIUM,
+        rationale="A trust policy naming the account (its root ARN or id) delegates the decision to every "
+        "identity policy in the account: any user or workload granted sts:AssumeRole on * can take the role, "
+        "with or without MFA.",
+        remediation="Name the roles or users that assume it in Principal, or add a Bool "
+        "aws:MultiFactorAuthPresent = true (or aws:PrincipalArn) condition to the trust statement.",
+        terraform=(
+            'resource "aws_iam_role" "admin" {\n  name = "admin"\n  assume_role_policy = jsonencode({\n'
+            '    Version = "2012-10-17"\n    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",\n'
+            '      Principal = { AWS = "arn:aws:iam::123456789012:root" },\n'
+            '      Condition = { Bool = { "aws:MultiFactorAuthPresent" = "true" } } }]\n  })\n}'
+        ),
+    ),
+    kinds=(),
+    per_estate=_account_trust,
+)
+
+CHECKS = (PASSWORD_LENGTH, PASSWORD_REUSE, PASS_ROLE_SCOPED, ACCOUNT_TRUST_NARROWED)
