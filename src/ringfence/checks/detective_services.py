@@ -152,4 +152,70 @@ STANDARDS = Check(
     per_resource=_standards,
 )
 
-CHECKS = (RECORDS_ALL, RECORDER_RUNNING, STANDARDS)
+
+# datasources block path -> the protection plan it switches (the deprecated form of the detector's features).
+_DATASOURCES = {
+    ("s3_logs", "enable"): "S3_DATA_EVENTS",
+    ("kubernetes", "audit_logs", "enable"): "EKS_AUDIT_LOGS",
+    (
+        "malware_protection",
+        "scan_ec2_instance_with_findings",
+        "ebs_volumes",
+        "enable",
+    ): "EBS_MALWARE_PROTECTION",
+}
+
+
+def _walk(value: object, path: tuple[str, ...]) -> object:
+    for key in path:
+        blocks = [b for b in as_list(value) if isinstance(b, dict)]
+        if not blocks:
+            return None
+        value = blocks[0].get(key)
+    return value
+
+
+def _protection_plans(detector: Resource, ctx: Context) -> Iterable[Result]:
+    """A new detector turns every optional protection plan on (Runtime Monitoring aside): the finding is
+    about plans the configuration switches off."""
+    settings: dict[str, object] = {}
+    for path, plan in _DATASOURCES.items():
+        value = _walk(detector.get("datasources"), path)
+        if value is not None:
+            settings[plan] = as_bool(value)
+    for feature in ctx.estate.sources(detector, "detector_id", of_kind="aws_guardduty_detector_feature"):
+        name, status = feature.get("name"), feature.get("status")
+        if isinstance(name, Unknown) or isinstance(status, Unknown):
+            settings[f"{feature.address}"] = Unknown("the feature's name or status is not known")
+        else:
+            settings[str(name)] = status == "ENABLED"
+    off = sorted(plan for plan, on in settings.items() if on is False and plan != "RUNTIME_MONITORING")
+    undecided = sorted(plan for plan, on in settings.items() if isinstance(on, Unknown))
+    if off:
+        yield failed(detector, f"protection plans switched off: {', '.join(off)}", detail=",".join(off))
+    elif undecided:
+        yield unknown(detector, f"whether these protection plans are on is not known: {', '.join(undecided)}")
+    else:
+        yield passed(detector)
+
+
+PROTECTION_PLANS = Check(
+    Meta(
+        rule_id="guardduty.protection-plans-enabled",
+        title="GuardDuty detectors keep their protection plans on",
+        pillar="monitoring",
+        severity=Severity.MEDIUM,
+        rationale="Each protection plan is a source GuardDuty reads: S3 data events for bucket exfiltration, "
+        "EKS audit logs for cluster takeover, malware scans of EBS volumes, RDS and Lambda activity. A plan "
+        "switched off is a class of attack nobody reports.",
+        remediation='Remove the aws_guardduty_detector_feature resources with status = "DISABLED" (or set '
+        'status = "ENABLED"), and the datasources settings with enable = false.',
+        terraform='resource "aws_guardduty_detector_feature" "s3" {\n'
+        '  detector_id = aws_guardduty_detector.main.id\n  name        = "S3_DATA_EVENTS"\n'
+        '  status      = "ENABLED"\n}',
+    ),
+    kinds=("aws_guardduty_detector",),
+    per_resource=_protection_plans,
+)
+
+CHECKS = (RECORDS_ALL, RECORDER_RUNNING, STANDARDS, PROTECTION_PLANS)
