@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
 from ringfence.checks.iam import _at
-from ringfence.model import Ref, Resource, Unknown
+from ringfence.model import Ref, Resource, Unknown, as_list
 
 if TYPE_CHECKING:
     from ringfence.iam.policy import Statement
@@ -228,4 +228,79 @@ ACCOUNT_TRUST_NARROWED = Check(
     per_estate=_account_trust,
 )
 
-CHECKS = (PASSWORD_LENGTH, PASSWORD_REUSE, PASS_ROLE_SCOPED, ACCOUNT_TRUST_NARROWED)
+
+def _denies_without_mfa(document: dict[str, Any]) -> bool:
+    """A Deny (on all or NotAction actions) that applies when the request was not signed in with MFA."""
+    from ringfence.checks.policies import statements
+
+    for statement in statements(document):
+        if statement.get("Effect") != "Deny" or not ("NotAction" in statement or "Action" in statement):
+            continue
+        condition = statement.get("Condition")
+        if not isinstance(condition, dict):
+            continue
+        for operator, tests in condition.items():
+            if not isinstance(tests, dict):
+                continue
+            op = str(operator).lower()
+            for key, value in tests.items():
+                if str(key).lower() != "aws:multifactorauthpresent":
+                    continue
+                values = [str(v).lower() for v in as_list(value)]
+                if op in ("bool", "boolifexists") and values == ["false"]:
+                    return True
+                if op == "null" and values == ["true"]:
+                    return True
+    return False
+
+
+def _login_mfa(profile: Resource, ctx: Context) -> Iterable[Result]:
+    from ringfence.checks.policies import policies_of
+
+    user = ctx.estate.target(profile, "user")
+    if user is None:
+        yield unknown(profile, "the user of this login profile is not in the estate")
+        return
+    undecided: list[str] = []
+    for attached in policies_of(ctx.estate, user):
+        if isinstance(attached.document, Unknown):
+            undecided.append(f"{attached.name}: {attached.document.reason}")
+        elif _denies_without_mfa(attached.document):
+            yield passed(profile, f"{attached.name} denies requests made without MFA", location=user)
+            return
+    if undecided:
+        yield unknown(profile, "a policy of the user is not known: " + "; ".join(undecided), location=user)
+    else:
+        yield failed(
+            profile,
+            f"{user.name} signs in to the console with a password and no policy of the user or its groups "
+            "denies requests made without MFA",
+            location=user,
+        )
+
+
+LOGIN_REQUIRES_MFA = Check(
+    Meta(
+        rule_id="iam.console-user-mfa-enforced",
+        title="IAM users with a console password are denied everything until they sign in with MFA",
+        pillar="identity",
+        severity=Severity.MEDIUM,
+        rationale="A console password alone falls to phishing, reuse and spraying; IAM cannot require MFA at "
+        "sign-in, only deny requests made without it, so a user with a login profile and no such Deny works "
+        "with the password alone.",
+        remediation="Attach (directly or through a group) a policy with a Deny on NotAction "
+        "iam:*MFADevice/sts:GetSessionToken when BoolIfExists aws:MultiFactorAuthPresent = false.",
+        terraform=(
+            'resource "aws_iam_group_policy" "require_mfa" {\n  group = aws_iam_group.people.name\n'
+            '  policy = jsonencode({\n    Version = "2012-10-17"\n'
+            '    Statement = [{ Effect = "Deny", NotAction = ["iam:CreateVirtualMFADevice", '
+            '"iam:EnableMFADevice", "iam:ListMFADevices", "sts:GetSessionToken"],\n'
+            '      Resource = "*",\n'
+            '      Condition = { BoolIfExists = { "aws:MultiFactorAuthPresent" = "false" } } }]\n  })\n}'
+        ),
+    ),
+    kinds=("aws_iam_user_login_profile",),
+    per_resource=_login_mfa,
+)
+
+CHECKS = (PASSWORD_LENGTH, PASSWORD_REUSE, PASS_ROLE_SCOPED, ACCOUNT_TRUST_NARROWED, LOGIN_REQUIRES_MFA)
