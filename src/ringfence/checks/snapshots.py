@@ -1,4 +1,4 @@
-"""Snapshots and images: EBS snapshots encrypted; AMIs and RDS snapshots not shared with everyone."""
+"""Snapshots and images: EBS snapshots and AMIs encrypted; AMIs and RDS snapshots not shared with everyone."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import replace
 from ringfence.checks.base import Check, Meta, Result, Severity, Status, failed, passed, unknown
 from ringfence.checks.context import Context
 from ringfence.checks.volumes import default_encryption, encrypted_volume
-from ringfence.model import Resource, Unknown, as_bool, as_list
+from ringfence.model import Ref, Resource, Unknown, as_bool, as_list
 
 
 def _snapshot_encrypted(
@@ -81,6 +81,81 @@ EBS_SNAPSHOT_ENCRYPTED = Check(
 )
 
 
+def _image_encrypted(image: Resource, ctx: Context, seen: frozenset[str] = frozenset()) -> Iterable[Result]:
+    if image.kind == "aws_ami_copy":
+        # Like a snapshot copy: encrypted = true, or EBS encryption by default, encrypts the copy;
+        # otherwise it has the source image's encryption.
+        wanted = as_bool(image.get("encrypted"))
+        if isinstance(wanted, Unknown):
+            yield unknown(image, f"encrypted is not known: {wanted.reason}")
+            return
+        if wanted or default_encryption(ctx) is True:
+            yield passed(image)
+            return
+        source = ctx.estate.target(image, "source_ami_id")
+        if source is None or source.address in seen:
+            yield unknown(
+                image, "the copy has the encryption of its source image, which is not in the estate"
+            )
+            return
+        for result in _image_encrypted(source, ctx, seen | {image.address}):
+            yield replace(result, resource=image, location=source)
+        return
+    plain: list[str] = []
+    undecided: list[str] = []
+    for device in as_list(image.get("ebs_block_device")):
+        if not isinstance(device, dict):
+            continue
+        name = str(device.get("device_name", "ebs_block_device"))
+        wanted = as_bool(device.get("encrypted"))
+        if isinstance(wanted, Unknown):
+            undecided.append(f"{name}: encrypted is not known: {wanted.reason}")
+            continue
+        if wanted:
+            continue
+        snapshot_id = device.get("snapshot_id")
+        if snapshot_id is None:
+            plain.append(name)
+            continue
+        # A device built from a snapshot has the snapshot's encryption.
+        snapshot = ctx.estate.get(snapshot_id.address) if isinstance(snapshot_id, Ref) else None
+        if snapshot is None or snapshot.kind not in EBS_SNAPSHOT_ENCRYPTED.kinds:
+            undecided.append(f"{name}: encryption follows snapshot {snapshot_id}, which is not in the estate")
+            continue
+        statuses = {r.status for r in _snapshot_encrypted(snapshot, ctx)}
+        if Status.FAIL in statuses:
+            plain.append(name)
+        elif statuses != {Status.PASS}:
+            undecided.append(f"{name}: whether snapshot {snapshot.address} is encrypted is not known")
+    if plain:
+        yield failed(image, f"unencrypted block devices: {', '.join(plain)}", detail=",".join(plain))
+    elif undecided:
+        yield unknown(image, "; ".join(undecided))
+    else:
+        yield passed(image)
+
+
+AMI_ENCRYPTED = Check(
+    Meta(
+        rule_id="ec2.ami-encrypted",
+        title="AMIs and AMI copies have only encrypted EBS block devices",
+        pillar="encryption",
+        severity=Severity.MEDIUM,
+        rationale="Every instance launched from an image with an unencrypted snapshot starts on unencrypted "
+        "storage (unless EBS encryption by default is on), and the image's snapshots travel with every share.",
+        remediation="Build the image from encrypted snapshots (or set encrypted = true on its block devices), and "
+        "set encrypted = true (with kms_key_id) on aws_ami_copy.",
+        terraform=(
+            'resource "aws_ami_copy" "app" {\n  name              = "app-encrypted"\n'
+            '  source_ami_id     = aws_ami.app.id\n  source_ami_region = "eu-west-1"\n'
+            "  encrypted         = true\n  kms_key_id        = aws_kms_key.images.arn\n}"
+        ),
+    ),
+    kinds=("aws_ami", "aws_ami_copy"),
+    per_resource=_image_encrypted,
+)
+
+
 def _ami_public(permission: Resource, ctx: Context) -> Iterable[Result]:
     group = permission.get("group")
     image = ctx.estate.target(permission, "image_id")
@@ -143,4 +218,4 @@ RDS_SNAPSHOT_NOT_PUBLIC = Check(
     per_resource=_rds_snapshot_public,
 )
 
-CHECKS = (EBS_SNAPSHOT_ENCRYPTED, AMI_NOT_PUBLIC, RDS_SNAPSHOT_NOT_PUBLIC)
+CHECKS = (EBS_SNAPSHOT_ENCRYPTED, AMI_ENCRYPTED, AMI_NOT_PUBLIC, RDS_SNAPSHOT_NOT_PUBLIC)

@@ -154,6 +154,8 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "kms_key_id": _KEY,
     },
     "aws_ami_launch_permission": {"image_id": ("aws_ami", "aws_ami_copy", "aws_ami_from_instance")},
+    "aws_ami": {"ebs_block_device.snapshot_id": ("aws_ebs_snapshot", "aws_ebs_snapshot_copy")},
+    "aws_ami_copy": {"source_ami_id": ("aws_ami", "aws_ami_copy"), "kms_key_id": _KEY},
     "aws_volume_attachment": {"volume_id": ("aws_ebs_volume",), "instance_id": ("aws_instance",)},
     "aws_ebs_default_kms_key": {"key_arn": _KEY},
     "aws_lb": {"subnets": _SUBNET, "security_groups": _SG, "subnet_mapping.subnet_id": _SUBNET},
