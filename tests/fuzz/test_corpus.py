@@ -18,9 +18,7 @@ PER_FAMILY = 2
 ALL_FORMATS = ("tf-encoding/invalid-utf8-in-string", "ct-structure/records-null")
 # Cases of the slice that are not ok yet, with why: each is a known defect, not an accepted result. The mark
 # is strict: remove the entry when the case passes.
-KNOWN = {
-    "tf-variables/tfvars-garbage": "a variable file that does not parse leaves its whole root unevaluated",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _slice() -> list[Case]:

@@ -139,3 +139,61 @@ def comments_for(lines: list[str], start: int, end: int) -> tuple[str, ...]:
         if match:
             found.append(match.group(1).strip())
     return tuple(found)
+
+
+_ARGUMENT = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=(?![=>])")
+_NESTED_HEAD = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*"|\s+[A-Za-z_][\w-]*)*)\s*\{')
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One argument of a block's body (``name = expression``) or one block nested in it."""
+
+    name: str  # the argument's name; a nested block's type (a `dynamic` block's label)
+    line: int  # 1-based line in the file where it starts
+    text: str  # the argument's expression, or the nested block's text
+    is_block: bool = False
+
+
+def items(block: Block) -> tuple[Item, ...]:
+    """The arguments and nested blocks of ``block``'s body, in order, each with its text (an argument's
+    expression runs until the next argument or block of the body starts)."""
+    lines = block.text.splitlines()
+    if len(lines) == 1:  # `resource "a" "b" { name = value }`: one argument at most
+        inner = lines[0][lines[0].find("{") + 1 : lines[0].rfind("}")]
+        found = _ARGUMENT.match(inner)
+        return (Item(found.group(1), block.start, inner[found.end() :].strip()),) if found else ()
+    out: list[Item] = []
+    current: list[str] = []
+    head: tuple[str, int, bool] | None = None
+
+    def close() -> None:
+        if head is not None:
+            out.append(Item(head[0], head[1], "\n".join(current).strip(), head[2]))
+
+    depth, in_comment, heredoc = _scan_line(lines[0], 0, False)
+    for number, text in enumerate(lines[1:-1], start=block.start + 1):
+        line = text
+        if heredoc is not None:
+            current.append(line)
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        if depth == 1 and not in_comment:
+            argument = _ARGUMENT.match(line)
+            nested = None if argument else _NESTED_HEAD.match(line)
+            if argument or nested:
+                close()
+                current = []
+                if argument:
+                    head = (argument.group(1), number, False)
+                    line = line[argument.end() :]
+                else:
+                    assert nested is not None
+                    labels = [a or b for a, b in _LABEL.findall(nested.group(2))]
+                    kind = nested.group(1)
+                    head = (labels[0] if kind == "dynamic" and labels else kind, number, True)
+        current.append(line)
+        depth, in_comment, heredoc = _scan_line(line, depth, in_comment)
+    close()
+    return tuple(out)

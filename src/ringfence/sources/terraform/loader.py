@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.model import InputError, Resource
-from ringfence.sources.terraform import bounds, isolation, syntax
+from ringfence.sources.terraform import bounds, isolation, syntax, unset
 from ringfence.sources.terraform.evaluation import Task, TaskResult, cached, plan_tasks
 from ringfence.sources.terraform.isolation import evaluate_isolated
 from ringfence.sources.terraform.mirror import mirrored, not_a_file, too_deep, unreadable_tf
 from ringfence.sources.terraform.roots import find_roots, module_calls, tf_files
+from ringfence.sources.terraform.variables import assigned, auto_var_files
 
 # Below this much Terraform source, starting worker processes costs more than it saves.
 _PARALLEL_MIN_BYTES = 400_000
@@ -69,6 +70,9 @@ def load_roots(
     refused = unreadable_tf(base)
     for folder in outside:
         refused += unreadable_tf(folder, recursive=False)
+    # A variable file that does not parse is an error at its line; the roots that read it are evaluated
+    # without it, the variables it sets being unknown (see `unset`), so the rest of them is still analysed.
+    unreadable = _unreadable_var_files(roots, var_files)
     with contextlib.ExitStack() as stack:
         mirror = (
             stack.enter_context(mirrored(base, known or {}, skip={p for p, _, _ in refused}, outside=outside))
@@ -76,15 +80,25 @@ def load_roots(
             else None
         )
         tasks = [
-            dataclasses.replace(task, mirror=mirror)
+            dataclasses.replace(
+                task,
+                mirror=mirror,
+                var_files=tuple(v for v in task.var_files if v.resolve() not in unreadable),
+            )
             for root in roots
             for task in plan_tasks(root, base, tuple(var_files), expansion_limits, cache)
         ]
         results = _run_all(tasks, jobs, progress, worker_limits)
     loads: list[RootLoad] = []
+    reported: set[Path] = set()
     for root in roots:
         mine = [r for r in results if r.task.root == root]
-        loads.append(_assemble(root, base, mine))
+        read = (*auto_var_files(root), *var_files)
+        load = _assemble(root, base, mine, read, frozenset(unreadable))
+        bad = [v.resolve() for v in read if v.resolve() in unreadable and v.resolve() not in reported]
+        reported.update(bad)
+        issues = tuple(_unreadable_var_file(v, unreadable[v], base) for v in bad)
+        loads.append(dataclasses.replace(load, errors=(*issues, *load.errors)) if issues else load)
     if refused or module_issues:
         # Named where they sit (resolving a link that loops or leads nowhere is the failure itself).
         issues = tuple(
@@ -161,7 +175,37 @@ def _rel(path: Path, base: Path) -> str:
     return "" if rel == "." else rel
 
 
-def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
+def _unreadable_var_files(
+    roots: Sequence[Path], var_files: Sequence[Path]
+) -> dict[Path, syntax.SyntaxProblem]:
+    """The variable files the roots read (their own and ``var_files``) that do not parse, with why."""
+    out: dict[Path, syntax.SyntaxProblem] = {}
+    files = {f.resolve(): f for root in roots for f in (*auto_var_files(root), *var_files)}
+    for resolved, file in files.items():
+        problem = syntax.check_var_file(file)
+        if problem is not None:
+            out[resolved] = problem
+    return out
+
+
+def _unreadable_var_file(file: Path, problem: syntax.SyntaxProblem, base: Path) -> InputError:
+    names = assigned(file)
+    what = (
+        f"the variable{'s' if len(names) != 1 else ''} it sets ({', '.join(names)}) "
+        f"{'are' if len(names) != 1 else 'is'} analysed as unknown"
+        if names
+        else "no variable it sets could be told"
+    )
+    return InputError(_rel(file, base), problem.line, f"{problem.message}; the file is not read: {what}")
+
+
+def _assemble(
+    root: Path,
+    base: Path,
+    results: list[TaskResult],
+    var_files: Sequence[Path] = (),
+    unreadable: frozenset[Path] = frozenset(),
+) -> RootLoad:
     label = _rel(root, base) if root != base else ""
     errors: list[InputError] = []
     notes: list[str] = []
@@ -192,6 +236,14 @@ def _assemble(root: Path, base: Path, results: list[TaskResult]) -> RootLoad:
     set_aside = {str(Path(f).resolve()) for r in results for f, _, _ in (*r.file_errors, *r.unknowns)}
     errors.extend(_unparsed_files(root, base, returned, set_aside))
     errors.extend(_unresolved_modules(root, base, label, resources))
+    # Variables with no value: what a count/for_each over one creates, and what depends on one, is unknown.
+    inputs = unset.root_inputs(root, var_files, {v for v in var_files if v.resolve() in unreadable})
+    review = unset.review(root, inputs, _downloaded_modules(root))
+    errors.extend(
+        InputError(_rel(e.file, base), e.line, f"{label + ':' if label else ''}{e.message()}", undecided=True)
+        for e in review.expansions
+    )
+    resources = {r.address: r for r in unset.unknown_arguments(resources.values(), review, base)}
     if not any(not r.kind.startswith("data.") for r in resources.values()) and not errors:
         errors.append(_no_resources(root, base, label))
     return RootLoad(root, label, tuple(resources.values()), tuple(providers), tuple(errors), tuple(notes))

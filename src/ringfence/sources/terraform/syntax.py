@@ -276,6 +276,8 @@ class _Parser:
         self.i = 0
         # Errors of the configuration's schema, reported (as Terraform does) only when the text parses.
         self.schema_errors: list[_Error] = []
+        # A variable file (`.tfvars`): arguments at the top, no blocks.
+        self.variables = False
 
     def decoding(self, line: int, message: str) -> None:
         self.schema_errors.append(_Error(line, message))
@@ -323,7 +325,7 @@ class _Parser:
                 self.block(tok, top=opening is None)
                 continue
             self.take()
-            if opening is None:
+            if opening is None and not self.variables:
                 self.decoding(tok.line, f"Unsupported argument: {_shown(tok.text)} is not expected here")
             elif tok.text in seen:
                 # Terraform: "Attribute redefined ... Each argument may be set only once." (HCL's parser
@@ -346,7 +348,9 @@ class _Parser:
         opening = self.take()
         if opening.kind != "{":
             raise _Error(opening.line, f"Invalid block definition: expected {{ after {_shown(head.text)}")
-        if top:
+        if top and self.variables:
+            self.decoding(head.line, f"Unexpected {_shown(head.text)} block: blocks are not allowed here")
+        elif top:
             want = _LABELS.get(head.text)
             if want is None:
                 self.decoding(head.line, f"Unsupported block type: {_shown(head.text)} is not expected here")
@@ -579,9 +583,11 @@ def _described(tok: Token) -> str:
 # -- checks ----------------------------------------------------------------------------------------------
 
 
-def check(text: str) -> SyntaxProblem | None:
-    """The first syntax error of a ``.tf`` file's text, or None when it has none."""
+def check(text: str, *, variables: bool = False) -> SyntaxProblem | None:
+    """The first syntax error of a ``.tf`` file's text (of a ``.tfvars`` file's with ``variables``), or
+    None when it has none."""
     parser = _Parser([])
+    parser.variables = variables
     limit = sys.getrecursionlimit()
     # A few frames per level of nesting; files nested deeper than MAX_NESTING are refused before this.
     sys.setrecursionlimit(max(limit, 12 * MAX_NESTING))
@@ -623,6 +629,24 @@ def check_json(text: str) -> SyntaxProblem | None:
             why = f"a {kind} block is {labels} level{'s' if labels != 1 else ''} of names, then an object"
             return SyntaxProblem(line, f"invalid Terraform JSON: {why}")
     return None
+
+
+def check_var_file(path: Path) -> SyntaxProblem | None:
+    """The first problem of a variable file (``.tfvars``, or ``.tfvars.json``: one JSON object), or None."""
+    import json
+
+    text, problem = read(path)
+    if text is None:
+        return problem
+    if not path.name.endswith(".json"):
+        return check(text, variables=True)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return SyntaxProblem(exc.lineno, f"invalid JSON: {exc.msg}")
+    except RecursionError:
+        return SyntaxProblem(None, "invalid JSON: nested too deeply to read")
+    return None if isinstance(data, dict) else SyntaxProblem(1, "invalid JSON: the file must hold one object")
 
 
 def _json_block(value: object, labels: int) -> bool:

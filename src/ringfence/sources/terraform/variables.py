@@ -68,6 +68,43 @@ def settings(loads: Sequence[RootLoad], base: Path, var_files: Sequence[Path]) -
     return tuple(out)
 
 
+def assigned(var_file: Path) -> tuple[str, ...]:
+    """The variables a variable file sets, read from the names that start its top-level lines (so a file
+    that does not parse still tells them)."""
+    lines = _Lines().of(var_file)
+    if var_file.name.endswith(".json"):
+        import json
+
+        try:
+            data = json.loads("\n".join(lines))
+        except (ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict):
+            return tuple(str(name) for name in data)
+        return _json_keys("\n".join(lines))
+    found = _assignments(lines, json=False)
+    return tuple(dict.fromkeys(name for _, name, _ in found if name))
+
+
+_JSON_TOKEN = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*(:?)|[{\[]|[}\]]')
+
+
+def _json_keys(text: str) -> tuple[str, ...]:
+    """The keys of the top-level object of JSON text that may not parse (strings followed by a colon
+    one level deep)."""
+    depth = 0
+    found: list[str] = []
+    for token in _JSON_TOKEN.finditer(text):
+        opening = token.group(0)
+        if opening in ("{", "["):
+            depth += 1
+        elif opening in ("}", "]"):
+            depth -= 1
+        elif depth == 1 and token.group(2):
+            found.append(token.group(1))
+    return tuple(dict.fromkeys(found))
+
+
 class _Lines:
     """The lines of the files read for settings, each read once (a file that cannot be read has none)."""
 
