@@ -332,3 +332,15 @@ def test_unreadable_files_and_folders_are_errors(tmp_path: Path) -> None:
         "folder cannot be listed"
     )
     assert report.events == 1
+
+
+def test_an_integer_too_long_to_convert_costs_its_record_only(tmp_path: Path) -> None:
+    # Python refuses int() of more than 4,300 digits; inside the JSON decoder that was an internal error.
+    huge = "1" + "0" * 5000
+    (tmp_path / "a.json").write_text(
+        '{"Records": [{"eventTime": ' + huge + "}, " + json.dumps(_stop(eventID="beside-huge")) + "]}"
+    )
+    (tmp_path / "b.jsonl").write_text('{"eventID": "x", "eventTime": ' + huge + "}\n")
+    report = detect([tmp_path])
+    assert {Path(e.path).name for e in report.errors} == {"a.json", "b.jsonl"}
+    assert any(f.events == ("beside-huge",) for f in report.detections)
