@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ringfence.checks.catalogue import by_id
+from ringfence.checks.context import Context
 from ringfence.cli.app import app
-from ringfence.iam import checks
 from ringfence.iam.engine import Engine, ResolveError
 from ringfence.iam.escalation import catalogue, find_escalations
 from ringfence.model import Estate
@@ -82,50 +83,62 @@ def test_ambiguous_or_unknown_names_list_candidates() -> None:
     assert "aws_iam_role.app" in err.value.candidates
 
 
-# -- checks -------------------------------------------------------------------------------------------
-def results(fn: checks.CheckFn) -> dict[str, str]:
-    return {r.resource: r.status for r in fn(estate())}
+# -- checks ----------------------------------------------------------------------------------------------
+def results(rule_id: str) -> dict[str, str]:
+    check = by_id()[rule_id]
+    assert check.per_estate is not None
+    return {r.resource.address: r.status.value for r in check.per_estate(Context(estate()))}
 
 
 def test_admin_equivalent_decided_by_the_evaluator() -> None:
-    got = results(checks.admin_equivalent_principals)
-    assert got["aws_iam_role.admin"] == "fail"  # AdministratorAccess through managed_policy_arns
-    assert got["aws_iam_user.ops"] == "fail"  # through its group
-    assert got["aws_iam_role.partner"] == "pass"  # NotAction iam:* is not everything
-    assert got["aws_iam_user.safe"] == "pass"
+    from ringfence.iam.analysis import admin_equivalent
+
+    eng = engine()
+
+    def admin(address: str) -> bool | None:
+        principal = estate().get(address)
+        assert principal is not None
+        return admin_equivalent(eng, principal)
+
+    assert admin("aws_iam_role.admin") is True  # AdministratorAccess through managed_policy_arns
+    assert admin("aws_iam_user.ops") is True  # through its group
+    assert admin("aws_iam_role.partner") is False  # NotAction iam:* is not everything
+    assert admin("aws_iam_user.safe") is False
 
 
 def test_allow_with_not_action() -> None:
-    assert results(checks.allow_not_action)["aws_iam_role.partner"] == "fail"
-    assert results(checks.allow_not_action)["aws_iam_user_policy.safe"] == "pass"
+    got = results("iam.no-allow-with-notaction")
+    assert got["aws_iam_role.partner"] == "fail"
+    assert got["aws_iam_user_policy.safe"] == "pass"
 
 
-def test_policies_on_users_and_inline_policies() -> None:
-    on_users = results(checks.policies_on_users)
-    assert on_users["aws_iam_user.safe"] == "fail" and on_users["aws_iam_user.ops"] == "pass"
-    inline = results(checks.inline_policies)
+def test_inline_policies() -> None:
+    inline = results("iam.no-inline-policies")
     assert {"aws_iam_role_policy.app_s3_read", "aws_iam_role.partner"} <= set(inline)
 
 
 def test_trust_policy_scoping() -> None:
-    found = {r.resource: r for r in checks.trust_policies(estate())}
-    assert found["aws_iam_role.partner"].status == "fail"
+    check = by_id()["iam.trust-policy-scoped"]
+    assert check.per_estate is not None
+    found = {r.resource.address: r for r in check.per_estate(Context(estate()))}
+    assert found["aws_iam_role.partner"].status.value == "fail"
     assert "999999999999" in found["aws_iam_role.partner"].message
     assert "sns.amazonaws.com" in found["aws_iam_role.partner"].message
-    assert found["aws_iam_role.admin"].status == "pass"  # ec2 assumes its own role
+    assert found["aws_iam_role.admin"].status.value == "pass"  # ec2 assumes its own role
 
 
 def test_sensitive_wildcards() -> None:
     from ringfence.iam.policy import parse_policy
+    from ringfence.iam.sensitive import wildcard_grants
 
     policy = parse_policy(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:Put*", "Resource": "*"}]}
     )
-    assert checks._wildcard_grants(policy.statements[0])
+    assert wildcard_grants(policy.statements[0])
     safe = parse_policy(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}
     )
-    assert not checks._wildcard_grants(safe.statements[0])
+    assert not wildcard_grants(safe.statements[0])
 
 
 # -- escalation --------------------------------------------------------------------------------------------

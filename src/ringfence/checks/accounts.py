@@ -100,7 +100,7 @@ def _passes_any_role(statement: Statement, account: str) -> bool:
 
 
 def _pass_role(ctx: Context) -> Iterable[Result]:
-    from ringfence.iam.checks import identity_policies
+    from ringfence.iam.estate_policies import identity_policies
 
     account = ctx.estate.account_id
     for holder, policy in identity_policies(ctx.estate):

@@ -27,6 +27,8 @@ __all__ = [
     "unknown",
 ]
 
+# A finer position than a block's own line (a statement inside a policy): (path, line).
+Position = tuple[str, int | None]
 Pillar = Literal["identity", "network", "encryption", "monitoring", "secrets", "workload"]
 
 
@@ -46,7 +48,7 @@ class Result:
     detail: str = ""
     severity: Severity | None = None  # overrides the check's default (e.g. latent openings are low)
     # A finer position than the location block's own line (a statement inside a policy): (path, line).
-    at: tuple[str, int | None] | None = None
+    at: Position | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +85,14 @@ class Check:
 
 
 def passed(
-    resource: Resource, message: str = "", *, detail: str = "", location: Resource | None = None
+    resource: Resource,
+    message: str = "",
+    *,
+    detail: str = "",
+    location: Resource | None = None,
+    at: Position | None = None,
 ) -> Result:
-    return Result(Status.PASS, message, resource, location=location, detail=detail)
+    return Result(Status.PASS, message, resource, location=location, detail=detail, at=at)
 
 
 def failed(
@@ -95,11 +102,17 @@ def failed(
     detail: str = "",
     location: Resource | None = None,
     severity: Severity | None = None,
+    at: Position | None = None,
 ) -> Result:
-    return Result(Status.FAIL, message, resource, location=location, detail=detail, severity=severity)
+    return Result(Status.FAIL, message, resource, location=location, detail=detail, severity=severity, at=at)
 
 
 def unknown(
-    resource: Resource, message: str, *, detail: str = "", location: Resource | None = None
+    resource: Resource,
+    message: str,
+    *,
+    detail: str = "",
+    location: Resource | None = None,
+    at: Position | None = None,
 ) -> Result:
-    return Result(Status.UNKNOWN, message, resource, location=location, detail=detail)
+    return Result(Status.UNKNOWN, message, resource, location=location, detail=detail, at=at)

@@ -1,42 +1,155 @@
-"""Least-privilege checks of the IAM engine (:mod:`ringfence.iam.checks`) in the catalogue."""
+"""Least privilege in the policies the estate writes: wildcard write on sensitive services, Allow with
+NotAction, inline policies, and trust policies that admit more than they name. Each check reads the
+policies through :mod:`ringfence.iam.estate_policies` and judges an analysis of :mod:`ringfence.iam`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from ringfence.checks.base import Check, Meta, Result, Severity, Status
+from ringfence.checks.base import Check, EstateCheck, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
-from ringfence.model import Estate
+from ringfence.iam.estate_policies import identity_policies, policy_of
+from ringfence.iam.policy import Policy, Statement
+from ringfence.iam.sensitive import wildcard_grants
+from ringfence.iam.trust import Level, rank, trust_problems
+from ringfence.model import Resource, as_list
+
+_INLINE_KINDS = ("aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
 
 
-def _at(location: str | None) -> tuple[str, int | None] | None:
-    if not location:
+def _at(
+    holder: Resource, policy: Policy | None = None, statement: Statement | None = None
+) -> tuple[str, int | None] | None:
+    """Where a result points: the statement that decides, else the holder's block."""
+    if policy is not None and statement is not None and policy.path is not None:
+        base = policy.line or 1
+        if statement.line is not None:
+            return policy.path, base + statement.line - 1
+        return policy.path, base if policy.line else None
+    where = holder.provenance
+    return (where.path, where.line or None) if where.path else None
+
+
+def _unreadable(policy: Policy) -> str | None:
+    """Why no ``pass`` can be given on what was read of ``policy``; None when all of it was read.
+
+    A statement that could not be read may grant anything. Terraform leaves ``"Statement": null`` where a
+    value inside ``jsonencode(...)`` is not known before apply (``Action = var.actions``). IAM requires the
+    Statement element and rejects malformed documents, so the text read is not what will be deployed:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_statement.html
+    """
+    if not policy.problems:
         return None
-    path, _, line = location.rpartition(":")
-    if path and line.isdigit():
-        return path, int(line)
-    return location, None
+    return f"{policy.name} could not be read in full ({policy.problems[0].message})"
 
 
-def _wrap(meta: Meta, name: str) -> Check:
-    def run(ctx: Context) -> Iterable[Result]:
-        from ringfence.iam import checks
-
-        function: Callable[[Estate], list[checks.CheckResult]] = getattr(checks, name)
-        for item in function(ctx.estate):
-            resource = ctx.estate.get(item.resource)
-            if resource is None:
-                continue
-            status = {"pass": Status.PASS, "fail": Status.FAIL}.get(item.status, Status.UNKNOWN)
-            severity = Severity(item.severity) if item.severity and status is Status.FAIL else None
-            yield Result(
-                status, item.message, resource, detail=item.detail, at=_at(item.location), severity=severity
+def _sensitive_wildcards(ctx: Context) -> Iterable[Result]:
+    for holder, policy in identity_policies(ctx.estate):
+        if isinstance(policy, str):
+            yield unknown(holder, policy, at=_at(holder))
+            continue
+        bad = [
+            (s, pattern, level)
+            for s in policy.statements
+            if s.effect == "Allow" and not s.not_action
+            for pattern, level in wildcard_grants(s)
+        ]
+        if bad:
+            s, pattern, level = bad[0]
+            yield failed(
+                holder,
+                f"{policy.name} allows {pattern!r} ({level} on a sensitive service)",
+                detail=pattern,
+                at=_at(holder, policy, s),
+            )
+        elif reason := _unreadable(policy):
+            yield unknown(holder, reason, at=_at(holder))
+        else:
+            yield passed(
+                holder, f"{policy.name} grants no wildcard write on sensitive services", at=_at(holder)
             )
 
+
+def _allow_not_action(ctx: Context) -> Iterable[Result]:
+    for holder, policy in identity_policies(ctx.estate):
+        if isinstance(policy, str):
+            yield unknown(holder, policy, at=_at(holder))
+            continue
+        hits = [s for s in policy.statements if s.effect == "Allow" and s.not_action]
+        if hits:
+            s = hits[0]
+            yield failed(
+                holder,
+                f"{policy.name} allows every action except {', '.join(s.actions)}",
+                detail=",".join(s.actions),
+                at=_at(holder, policy, s),
+            )
+        elif reason := _unreadable(policy):
+            yield unknown(holder, reason, at=_at(holder))
+        else:
+            yield passed(holder, f"{policy.name} has no Allow with NotAction", at=_at(holder))
+
+
+def _inline_policies(ctx: Context) -> Iterable[Result]:
+    estate = ctx.estate
+    for kind in _INLINE_KINDS:
+        for r in estate.of_kind(kind):
+            yield failed(r, f"{r.address} is an inline policy", detail=r.address, at=_at(r))
+    for kind in ("aws_iam_role", "aws_iam_user", "aws_iam_group"):
+        for r in estate.of_kind(kind):
+            blocks = [b for b in as_list(r.get("inline_policy")) if isinstance(b, dict) and b.get("policy")]
+            if blocks:
+                yield failed(
+                    r,
+                    f"{r.address} has {len(blocks)} inline_policy block(s)",
+                    detail="inline_policy",
+                    at=_at(r),
+                )
+
+
+def _trust_policies(ctx: Context) -> Iterable[Result]:
+    """A fail carries the highest severity of the role's problems (the check's default when none is
+    classified) and points at the statement of the problem that decides it."""
+    estate = ctx.estate
+    for role in estate.of_kind("aws_iam_role"):
+        got = policy_of(
+            role,
+            "assume_role_policy",
+            name=f"{role.address}.assume_role_policy",
+            policy_type="trust",
+            root=estate.root_path,
+        )
+        if got is None:
+            continue
+        if isinstance(got, str):
+            yield unknown(role, got, at=_at(role))
+            continue
+        problems = trust_problems(got, estate.account_id)
+        if problems:
+            # the detail (the fingerprint) names what is trusted; the message adds why it matters
+            every = "; ".join(dict.fromkeys(p.what for p in problems))
+            told = "; ".join(dict.fromkeys(f"{p.what}: {p.why}" if p.why else p.what for p in problems))
+            levels: list[Level] = [p.level or "high" for p in problems]
+            top = min(levels, key=rank)
+            classified = any(p.level is not None for p in problems)
+            yield failed(
+                role,
+                f"{role.address} {told}",
+                detail=every,
+                severity=Severity(top) if classified else None,
+                at=_at(role, got, problems[levels.index(top)].statement),
+            )
+        elif reason := _unreadable(got):
+            yield unknown(role, reason, at=_at(role))
+        else:
+            yield passed(role, f"{role.address} trusts only scoped principals", at=_at(role))
+
+
+def _estate_check(meta: Meta, run: EstateCheck) -> Check:
     return Check(meta, kinds=(), per_estate=run)
 
 
-SENSITIVE_WILDCARDS = _wrap(
+SENSITIVE_WILDCARDS = _estate_check(
     Meta(
         rule_id="iam.no-wildcard-write-on-sensitive-service",
         title="Policies grant no wildcard write or permissions management on sensitive services",
@@ -53,10 +166,10 @@ SENSITIVE_WILDCARDS = _wrap(
         compliance=("FSBP:IAM.21",),
         peers=("CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"),
     ),
-    "sensitive_wildcards",
+    _sensitive_wildcards,
 )
 
-ALLOW_NOT_ACTION = _wrap(
+ALLOW_NOT_ACTION = _estate_check(
     Meta(
         rule_id="iam.no-allow-with-notaction",
         title="Allow statements list the actions they grant (no Allow with NotAction)",
@@ -73,10 +186,10 @@ ALLOW_NOT_ACTION = _wrap(
         compliance=(),
         peers=(),
     ),
-    "allow_not_action",
+    _allow_not_action,
 )
 
-INLINE_POLICIES = _wrap(
+INLINE_POLICIES = _estate_check(
     Meta(
         rule_id="iam.no-inline-policies",
         title="Permissions come from managed policies, not inline policies",
@@ -92,10 +205,10 @@ INLINE_POLICIES = _wrap(
         compliance=("FSBP:IAM.18",),
         peers=(),
     ),
-    "inline_policies",
+    _inline_policies,
 )
 
-TRUST_SCOPED = _wrap(
+TRUST_SCOPED = _estate_check(
     Meta(
         rule_id="iam.trust-policy-scoped",
         title="Role trust policies name who may assume the role and pin services to this account",
@@ -117,7 +230,7 @@ TRUST_SCOPED = _wrap(
         compliance=("FSBP:IAM.1",),
         peers=("CKV_AWS_60", "CKV_AWS_61"),
     ),
-    "trust_policies",
+    _trust_policies,
 )
 
 CHECKS = (SENSITIVE_WILDCARDS, ALLOW_NOT_ACTION, INLINE_POLICIES, TRUST_SCOPED)

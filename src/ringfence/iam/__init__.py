@@ -4,7 +4,9 @@ Public API (imported lazily, nothing heavy here):
 - :func:`parse_policy` / :class:`Policy` - the policy language;
 - :class:`PolicySet`, :class:`Request`, :class:`CompiledPolicySet`, :class:`Decision` - the evaluator;
 - :class:`Engine` - "can principal P do action A on resource R?" over an :class:`~ringfence.model.Estate`;
-- :mod:`ringfence.iam.checks` - least-privilege checks; :mod:`ringfence.iam.validation` - policy findings.
+- analyses the checks judge: :mod:`ringfence.iam.trust` (what a trust policy admits unscoped),
+  :mod:`ringfence.iam.sensitive` (wildcard write on sensitive services), :mod:`ringfence.iam.analysis`
+  (admin-equivalence); :mod:`ringfence.iam.validation` - policy findings.
 """
 
 from __future__ import annotations

@@ -195,6 +195,32 @@ def groups_of(estate: Estate, user: Resource) -> list[Resource]:
     return [found[k] for k in sorted(found)]
 
 
+_INLINE_KINDS = ("aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
+
+
+def identity_policies(estate: Estate) -> Iterator[tuple[Resource, Policy | str]]:
+    """Every identity-based policy written in the estate, with the resource that holds it."""
+    for kind in ("aws_iam_policy", *_INLINE_KINDS):
+        for r in estate.of_kind(kind):
+            got = policy_of(r, "policy", name=r.address, policy_type="identity", root=estate.root_path)
+            if got is not None:
+                yield r, got
+    for kind in ("aws_iam_role", "aws_iam_user", "aws_iam_group"):
+        for r in estate.of_kind(kind):
+            for block in as_list(r.get("inline_policy")):
+                if isinstance(block, dict) and block.get("policy"):
+                    holder = Resource(r.address, r.kind, block, r.provenance, r.arn)
+                    got = policy_of(
+                        holder,
+                        "policy",
+                        name=f"{r.address}.inline_policy",
+                        policy_type="identity",
+                        root=estate.root_path,
+                    )
+                    if got is not None:
+                        yield r, got
+
+
 def principal_policies(estate: Estate, principal: Resource) -> PrincipalPolicies:
     identity: list[Policy] = []
     unreadable: list[str] = []

@@ -356,8 +356,7 @@ def _resource_fits(info: catalogue.ActionInfo, pattern: str) -> bool:
 
 def estate_findings(estate: Estate) -> list[tuple[str, ValidationFinding]]:
     """Validation findings of every policy written in the estate, as ``(holder address, finding)``."""
-    from ringfence.iam.checks import identity_policies
-    from ringfence.iam.estate_policies import RESOURCE_POLICY_HOLDERS, resource_policy
+    from ringfence.iam.estate_policies import RESOURCE_POLICY_HOLDERS, identity_policies, resource_policy
 
     out: list[tuple[str, ValidationFinding]] = []
     for holder, policy in identity_policies(estate):

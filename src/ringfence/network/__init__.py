@@ -6,12 +6,10 @@ Public API (everything else is internal):
   :func:`database_port_exposures` -> :class:`PortExposure` (status ``exposed`` / ``latent`` / ``unknown``);
 - intents: :func:`find_intents_file`, :func:`load_intents`, :func:`evaluate_intents`,
   :func:`intent_violations`;
-- hygiene checks: :data:`CHECKS` (pure functions returning :class:`Verdict`);
 - :func:`network_of` gives the cached per-estate index that every function above accepts instead of an
   estate.
 """
 
-from ringfence.network.checks import CHECKS, NetworkCheck, Verdict
 from ringfence.network.exposure import Exposure, ExposureMap, Opening, exposure_map
 from ringfence.network.findings import (
     ADMIN_PORTS,
@@ -37,7 +35,6 @@ from ringfence.network.topology import Network, network_of
 
 __all__ = [
     "ADMIN_PORTS",
-    "CHECKS",
     "DATABASE_PORTS",
     "Block",
     "Exposure",
@@ -46,13 +43,11 @@ __all__ = [
     "IntentError",
     "IntentResult",
     "Network",
-    "NetworkCheck",
     "Opening",
     "PortExposure",
     "ReachResult",
     "Step",
     "UnresolvedName",
-    "Verdict",
     "admin_port_exposures",
     "database_port_exposures",
     "evaluate_intents",
