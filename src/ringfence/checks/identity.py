@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
-from ringfence.checks.policies import AttachedPolicy, parse_document, policies_of, statements
+from ringfence.iam.estate_policies import AttachedPolicy, documents_of, parse_document, statements
 from ringfence.model import Resource, Unknown, as_list
 
 _HUMAN_FEDERATION = ("saml-provider/", "cognito-identity.amazonaws.com")
@@ -106,7 +106,7 @@ def _could_be_admin(principal: Resource, ctx: Context) -> bool:
     """A cheap necessary condition for admin-equivalence, so the evaluator only sees serious candidates:
     statements on every resource whose wildcards span many services (or `*` under conditions)."""
     services: set[str] = set()
-    for policy in policies_of(ctx.estate, principal):
+    for policy in documents_of(ctx.estate, principal):
         if isinstance(policy.document, Unknown):
             continue
         published = _published(policy, _admin_signals)
@@ -170,7 +170,7 @@ def _admin_on_workload(principal: Resource, ctx: Context) -> Iterable[Result]:
             yield passed(principal, "not a workload role (assumed by people)")
             return
     undecided: list[AttachedPolicy] = []
-    for policy in policies_of(ctx.estate, principal):
+    for policy in documents_of(ctx.estate, principal):
         if isinstance(policy.document, Unknown):
             undecided.append(policy)
             continue

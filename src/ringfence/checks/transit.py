@@ -7,7 +7,7 @@ from typing import Any
 
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
-from ringfence.checks.policies import parse_document, statements
+from ringfence.iam.estate_policies import parse_document, statements
 from ringfence.model import Resource, Unknown, as_list
 
 # Policies that still accept TLS 1.0/1.1 (ELB security policies documentation).

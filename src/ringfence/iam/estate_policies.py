@@ -8,8 +8,9 @@ are matched too, so an estate whose links are missing still gives the right poli
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from ringfence.iam import managed
 from ringfence.iam.policy import Policy, PolicyType, parse_policy
@@ -91,88 +92,98 @@ def _related(estate: Estate, holder: Resource, kind: str, relation: str, *names:
             yield r
 
 
-def _policy_by_arn(estate: Estate, arn: object, attachment: Resource) -> Policy | str | None:
-    targets = estate.targets(attachment, "policy_arn")
-    for target in targets:
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A policy that applies to a role, user or group, as the estate writes it: the one reading of which
+    policies a principal has, shared by the IAM engine and the checks (each reads the documents its way).
+
+    ``via`` says how: ``inline_policy`` (a block of the principal, ``block``), ``policy`` (an inline policy
+    resource, ``source``), ``policy_arn`` (an attachment) or ``managed_policy_arns`` (an entry of the
+    principal's list); for the last two ``arn`` is the value written and ``target`` the ``aws_iam_policy``
+    it names when the estate has it."""
+
+    via: Literal["inline_policy", "policy", "policy_arn", "managed_policy_arns"]
+    source: Resource  # the block it is written in (the principal itself for inline_policy and managed ARNs)
+    block: Mapping[str, Any] | None = None
+    arn: object = None
+    target: Resource | None = None
+
+
+def _policy_resource(estate: Estate, arn: object, links: Iterable[Resource] = ()) -> Resource | None:
+    """The ``aws_iam_policy`` an ARN names: by reference, else by its literal ARN (never an AWS managed one)."""
+    for target in links:
         if target.kind == "aws_iam_policy":
-            return policy_of(
-                target, "policy", name=target.address, policy_type="identity", root=estate.root_path
-            )
+            return target
+    if isinstance(arn, Ref):
+        named = estate.get(arn.address)
+        return named if named is not None and named.kind == "aws_iam_policy" else None
+    if isinstance(arn, str) and not managed.is_aws_managed_arn(arn):
+        return next((p for p in estate.of_kind("aws_iam_policy") if p.arn == arn), None)
+    return None
+
+
+def attachments(estate: Estate, holder: Resource) -> Iterator[Attachment]:
+    """The policies of a role, user or group itself (a user's groups are :func:`groups_of`): inline blocks,
+    inline policy resources, attachments (one-to-one and ``aws_iam_policy_attachment``) and
+    ``managed_policy_arns``, matched by reference or by the holder's literal name."""
+    rel = holder.kind.removeprefix("aws_iam_")  # "role" | "user" | "group"
+    name = holder.get("name") if isinstance(holder.get("name"), str) else ""
+    for block in as_list(holder.get("inline_policy")):
+        if isinstance(block, dict) and block.get("policy") is not None:
+            yield Attachment("inline_policy", holder, block=block)
+    for r in _related(estate, holder, f"aws_iam_{rel}_policy", rel, name):
+        yield Attachment("policy", r)
+    attached = list(_related(estate, holder, f"aws_iam_{rel}_policy_attachment", rel, name))
+    for r in estate.of_kind("aws_iam_policy_attachment"):
+        linked = {t.address for t in estate.targets(r, f"{rel}s")}
+        if holder.address in linked or (name and name in as_list(r.get(f"{rel}s"))):
+            attached.append(r)
+    for r in attached:
+        arn = r.get("policy_arn")
+        yield Attachment(
+            "policy_arn", r, arn=arn, target=_policy_resource(estate, arn, estate.targets(r, "policy_arn"))
+        )
+    for arn in as_list(holder.get("managed_policy_arns")):
+        yield Attachment("managed_policy_arns", holder, arn=arn, target=_policy_resource(estate, arn))
+
+
+def _attached_policy(estate: Estate, holder: Resource, a: Attachment) -> Policy | str | None:
+    """The parsed policy of an attachment; the reason when it cannot be read; None when there is none."""
+    root = estate.root_path
+    if a.via == "inline_policy":
+        assert a.block is not None
+        if not a.block.get("policy"):
+            return None
+        fake = Resource(holder.address, holder.kind, dict(a.block), holder.provenance, holder.arn)
+        name = f"{holder.address}.inline_policy[{a.block.get('name', '')}]"
+        return policy_of(fake, "policy", name=name, policy_type="identity", root=root)
+    if a.via == "policy":
+        return policy_of(a.source, "policy", name=a.source.address, policy_type="identity", root=root)
+    if a.target is not None:
+        return policy_of(a.target, "policy", name=a.target.address, policy_type="identity", root=root)
+    arn = a.arn
     if isinstance(arn, str):
         if managed.is_aws_managed_arn(arn):
             found = managed.get(arn)
             return found if found is not None else f"{arn}: not in the managed-policy snapshot"
-        for p in estate.of_kind("aws_iam_policy"):
-            if p.arn == arn:
-                return policy_of(p, "policy", name=p.address, policy_type="identity", root=estate.root_path)
         return f"{arn}: customer managed policy not in the estate"
-    if isinstance(arn, Unknown | Ref):
-        return f"{attachment.address}: policy_arn is not known ({arn})"
+    if a.via == "policy_arn" and isinstance(arn, Unknown | Ref):
+        return f"{a.source.address}: policy_arn is not known ({arn})"
+    if a.via == "managed_policy_arns" and isinstance(arn, Unknown):
+        return f"{holder.address}.managed_policy_arns: not known before apply"
     return None
 
 
-def _managed_arns(estate: Estate, holder: Resource, attr: str) -> Iterator[Policy | str]:
-    for arn in as_list(holder.get(attr)):
-        if isinstance(arn, str) and managed.is_aws_managed_arn(arn):
-            found = managed.get(arn)
-            yield found if found is not None else f"{arn}: not in the managed-policy snapshot"
-        elif isinstance(arn, str):
-            hit = next((p for p in estate.of_kind("aws_iam_policy") if p.arn == arn), None)
-            if hit is not None:
-                got = policy_of(
-                    hit, "policy", name=hit.address, policy_type="identity", root=estate.root_path
-                )
-                if got is not None:
-                    yield got
-            else:
-                yield f"{arn}: customer managed policy not in the estate"
-        elif isinstance(arn, Ref):
-            target = estate.get(arn.address)
-            if target is not None and target.kind == "aws_iam_policy":
-                got = policy_of(
-                    target, "policy", name=target.address, policy_type="identity", root=estate.root_path
-                )
-                if got is not None:
-                    yield got
-        elif isinstance(arn, Unknown):
-            yield f"{holder.address}.{attr}: not known before apply"
-
-
-def _holder_policies(estate: Estate, holder: Resource, kind_prefix: str) -> Iterator[Policy | str]:
-    """Inline, attached and managed policies of a role, user or group."""
-    rel = kind_prefix  # "role" | "user" | "group"
-    name = holder.get("name") if isinstance(holder.get("name"), str) else None
-    for block in as_list(holder.get("inline_policy")):
-        if isinstance(block, dict) and block.get("policy"):
-            fake = Resource(holder.address, holder.kind, block, holder.provenance, holder.arn)
-            got = policy_of(
-                fake,
-                "policy",
-                name=f"{holder.address}.inline_policy[{block.get('name', '')}]",
-                policy_type="identity",
-                root=estate.root_path,
-            )
-            if got is not None:
-                yield got
-    for r in _related(estate, holder, f"aws_iam_{rel}_policy", rel, name or ""):
-        got = policy_of(r, "policy", name=r.address, policy_type="identity", root=estate.root_path)
+def _holder_policies(estate: Estate, holder: Resource) -> Iterator[Policy | str]:
+    """Inline, attached and managed policies of a role, user or group, parsed."""
+    for a in attachments(estate, holder):
+        got = _attached_policy(estate, holder, a)
         if got is not None:
             yield got
-    for r in _related(estate, holder, f"aws_iam_{rel}_policy_attachment", rel, name or ""):
-        got = _policy_by_arn(estate, r.get("policy_arn"), r)
-        if got is not None:
-            yield got
-    for r in estate.of_kind("aws_iam_policy_attachment"):
-        listed = as_list(r.get(f"{rel}s"))
-        linked = {t.address for t in estate.targets(r, f"{rel}s")}
-        if holder.address in linked or (name and name in listed):
-            got = _policy_by_arn(estate, r.get("policy_arn"), r)
-            if got is not None:
-                yield got
-    yield from _managed_arns(estate, holder, "managed_policy_arns")
 
 
-def groups_of(estate: Estate, user: Resource) -> list[Resource]:
+def groups_of(estate: Estate, user: Resource) -> tuple[Resource, ...]:
+    """The groups a user is a member of (by reference or by name), in address order."""
     name = user.get("name") if isinstance(user.get("name"), str) else ""
     found: dict[str, Resource] = {}
     for m in _related(estate, user, "aws_iam_user_group_membership", "user", name):
@@ -192,7 +203,78 @@ def groups_of(estate: Estate, user: Resource) -> list[Resource]:
             for g in estate.of_kind("aws_iam_group"):
                 if g.get("name") == m.get("group"):
                     found[g.address] = g
-    return [found[k] for k in sorted(found)]
+    return tuple(found[k] for k in sorted(found))
+
+
+# -- the documents, as JSON objects (for checks that read statements themselves) -----------------------------
+@dataclass(frozen=True, slots=True)
+class AttachedPolicy:
+    """A policy document applying to a principal, and the block that attaches or holds it."""
+
+    name: str
+    document: dict[str, Any] | Unknown
+    source: Resource  # where it is written (inline policy, attachment or the policy resource)
+    managed_arn: str | None = None
+
+
+def parse_document(text: Any) -> dict[str, Any] | Unknown:
+    """A policy text as a JSON object; Unknown (with the reason) when it is not one."""
+    if isinstance(text, Unknown):
+        return text
+    if isinstance(text, dict):
+        return text
+    if not isinstance(text, str):
+        return Unknown(f"the policy is not a JSON document: {type(text).__name__}")
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return Unknown(f"the policy is not valid JSON: {exc}")
+    return parsed if isinstance(parsed, dict) else Unknown("the policy JSON is not an object")
+
+
+def statements(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
+
+
+def documents_of(
+    estate: Estate, principal: Resource, *, with_groups: bool = True
+) -> Iterator[AttachedPolicy]:
+    """The identity policy documents of a role, user or group (and, for a user, of its groups), read from
+    :func:`attachments`: AWS managed policies from the shipped snapshot."""
+    for a in attachments(estate, principal):
+        if a.via == "inline_policy":
+            assert a.block is not None
+            yield AttachedPolicy(
+                str(a.block.get("name", "inline")), parse_document(a.block.get("policy")), principal
+            )
+        elif a.via == "policy":
+            block = a.source
+            yield AttachedPolicy(
+                str(block.get("name", block.address)), parse_document(block.get("policy")), block
+            )
+        elif a.target is not None:
+            yield AttachedPolicy(
+                str(a.target.get("name", a.target.address)),
+                parse_document(a.target.get("policy")),
+                a.source,
+                managed_arn=a.target.arn,
+            )
+        elif isinstance(a.arn, str) and managed.is_aws_managed_arn(a.arn):
+            name = a.arn.rsplit("/", 1)[-1]
+            published = managed.document(a.arn)
+            document: dict[str, Any] | Unknown = (
+                published
+                if published is not None
+                else Unknown(
+                    f"AWS managed policy {name} is not in the shipped snapshot ({managed.info().snapshot_date})"
+                )
+            )
+            yield AttachedPolicy(name, document, a.source, managed_arn=a.arn)
+        else:
+            yield AttachedPolicy(str(a.arn), Unknown(f"policy {a.arn} is not in the estate"), a.source)
+    if with_groups and principal.kind == "aws_iam_user":
+        for group in groups_of(estate, principal):
+            yield from documents_of(estate, group, with_groups=False)
 
 
 _INLINE_KINDS = ("aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
@@ -229,11 +311,10 @@ def principal_policies(estate: Estate, principal: Resource) -> PrincipalPolicies
         for item in items:
             (unreadable if isinstance(item, str) else identity).append(item)  # type: ignore[arg-type]
 
-    prefix = "role" if principal.kind == "aws_iam_role" else "user"
-    add(_holder_policies(estate, principal, prefix))
+    add(_holder_policies(estate, principal))
     if principal.kind == "aws_iam_user":
         for group in groups_of(estate, principal):
-            add(_holder_policies(estate, group, "group"))
+            add(_holder_policies(estate, group))
     boundary: list[Policy] = []
     b = principal.get("permissions_boundary")
     if b:
@@ -265,7 +346,7 @@ def group_policies(estate: Estate, group: Resource) -> tuple[tuple[Policy, ...],
     """A group's policies, and why some could not be read."""
     policies: list[Policy] = []
     unreadable: list[str] = []
-    for item in _holder_policies(estate, group, "group"):
+    for item in _holder_policies(estate, group):
         if isinstance(item, str):
             unreadable.append(item)
         else:
