@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ringfence.model import Resource
+from ringfence.model import Resource, Unknown, as_bool
 from ringfence.model.findings import Severity, Status
 
 if TYPE_CHECKING:
@@ -116,3 +116,33 @@ def unknown(
     at: Position | None = None,
 ) -> Result:
     return Result(Status.UNKNOWN, message, resource, location=location, detail=detail, at=at)
+
+
+# -- triage of one attribute: known and good, known and bad, not known ----------------------------------------
+def not_known(resource: Resource, attribute: str, value: Unknown) -> Result:
+    """``unknown``: the attribute's value is not known before apply (unknown is never pass)."""
+    return unknown(resource, f"{attribute} is not known: {value.reason}")
+
+
+def flag(
+    resource: Resource, attribute: str, *, default: bool, fail: str, want: bool = True, ok: str = ""
+) -> Result:
+    """A boolean attribute that must be ``want``: pass when it is (absent, it is ``default``, the provider's
+    default), fail with ``fail`` when it is not, unknown when its value is not known before apply."""
+    value = as_bool(resource.get(attribute, default))
+    if isinstance(value, Unknown):
+        return not_known(resource, attribute, value)
+    if bool(value) is want:
+        return passed(resource, ok)
+    return failed(resource, fail)
+
+
+def setting(resource: Resource, attribute: str, *, fail: str, ok: str = "") -> Result:
+    """An attribute that must be set (a key id, a destination): pass when it is, fail with ``fail`` when it
+    is absent or empty, unknown when its value is not known before apply."""
+    value = resource.get(attribute)
+    if isinstance(value, Unknown):
+        return not_known(resource, attribute, value)
+    if value:
+        return passed(resource, ok)
+    return failed(resource, fail)

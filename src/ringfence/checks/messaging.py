@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.base import Check, Meta, Result, Severity, Status, flag, setting
 from ringfence.checks.context import Context
-from ringfence.model import Resource, Unknown, as_bool
+from ringfence.model import Resource
 
 
 def _topic(topic: Resource, ctx: Context) -> Iterable[Result]:
-    key = topic.get("kms_master_key_id")
-    if isinstance(key, Unknown):
-        yield unknown(topic, f"kms_master_key_id is not known: {key.reason}")
-    elif key:
-        yield passed(topic)
-    else:
-        yield failed(topic, "messages are stored unencrypted (no kms_master_key_id)")
+    yield setting(topic, "kms_master_key_id", fail="messages are stored unencrypted (no kms_master_key_id)")
 
 
 SNS_ENCRYPTED = Check(
@@ -38,23 +32,18 @@ SNS_ENCRYPTED = Check(
 
 
 def _queue(queue: Resource, ctx: Context) -> Iterable[Result]:
-    key = queue.get("kms_master_key_id")
-    if isinstance(key, Unknown):
-        yield unknown(queue, f"kms_master_key_id is not known: {key.reason}")
-        return
-    if key:
-        yield passed(queue)
+    key = setting(queue, "kms_master_key_id", fail="no KMS key")
+    if key.status is not Status.FAIL:
+        yield key
         return
     # New queues get SSE-SQS unless it is switched off (SQS encryption at rest documentation).
-    managed = as_bool(queue.get("sqs_managed_sse_enabled", True))
-    if isinstance(managed, Unknown):
-        yield unknown(queue, f"sqs_managed_sse_enabled is not known: {managed.reason}")
-    elif managed:
-        yield passed(queue, "encrypted with SQS-managed keys")
-    else:
-        yield failed(
-            queue, "server-side encryption is switched off (sqs_managed_sse_enabled = false, no KMS key)"
-        )
+    yield flag(
+        queue,
+        "sqs_managed_sse_enabled",
+        default=True,
+        ok="encrypted with SQS-managed keys",
+        fail="server-side encryption is switched off (sqs_managed_sse_enabled = false, no KMS key)",
+    )
 
 
 SQS_ENCRYPTED = Check(
@@ -76,13 +65,12 @@ SQS_ENCRYPTED = Check(
 
 
 def _detector(detector: Resource, ctx: Context) -> Iterable[Result]:
-    enabled = as_bool(detector.get("enable", True))
-    if isinstance(enabled, Unknown):
-        yield unknown(detector, f"enable is not known: {enabled.reason}")
-    elif enabled:
-        yield passed(detector)
-    else:
-        yield failed(detector, "the detector exists but is suspended (enable = false): nothing is analysed")
+    yield flag(
+        detector,
+        "enable",
+        default=True,
+        fail="the detector exists but is suspended (enable = false): nothing is analysed",
+    )
 
 
 GUARDDUTY_ENABLED = Check(

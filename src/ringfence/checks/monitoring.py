@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.base import Check, Meta, Result, Severity, failed, flag, passed, setting, unknown
 from ringfence.checks.context import Context
 from ringfence.model import Resource, Unknown, as_bool, as_list, is_unknown
 
@@ -20,13 +20,7 @@ def _flag(attribute: str, default: bool, bad: str) -> Callable[[Resource, Contex
                 detail="stopped",
             )
             return
-        value = as_bool(trail.get(attribute, default))
-        if isinstance(value, Unknown):
-            yield unknown(trail, f"{attribute} is not known: {value.reason}")
-        elif value:
-            yield passed(trail)
-        else:
-            yield failed(trail, bad)
+        yield flag(trail, attribute, default=default, fail=bad)
 
     return check
 
@@ -67,13 +61,9 @@ LOG_FILE_VALIDATION = Check(
 
 
 def _trail_kms(trail: Resource, ctx: Context) -> Iterable[Result]:
-    key = trail.get("kms_key_id")
-    if isinstance(key, Unknown):
-        yield unknown(trail, f"kms_key_id is not known: {key.reason}")
-    elif key:
-        yield passed(trail)
-    else:
-        yield failed(trail, "log files are encrypted only with S3-managed keys, not a KMS key")
+    yield setting(
+        trail, "kms_key_id", fail="log files are encrypted only with S3-managed keys, not a KMS key"
+    )
 
 
 TRAIL_KMS = Check(

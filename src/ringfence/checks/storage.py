@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from ringfence.checks.at_rest import flag as boolean_setting
-from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.base import Check, Meta, Result, Severity, failed, flag, not_known, passed, unknown
 from ringfence.checks.context import Context
 from ringfence.model import Resource, Unknown, as_bool
 
@@ -24,15 +24,15 @@ def _public_access_block(bucket: Resource, ctx: Context) -> Iterable[Result]:
         return
     off: list[str] = []
     unknowns: list[str] = []
-    for flag in _PAB_FLAGS:
-        values = [(block, as_bool(block.get(flag, False))) for block in blocks]
+    for name in _PAB_FLAGS:
+        values = [(block, as_bool(block.get(name, False))) for block in blocks]
         if any(v is True for _, v in values):
             continue
-        undecided = [f"{b.address}.{flag}: {v.reason}" for b, v in values if isinstance(v, Unknown)]
+        undecided = [f"{b.address}.{name}: {v.reason}" for b, v in values if isinstance(v, Unknown)]
         if undecided:
             unknowns += undecided
         else:
-            off.append(flag)
+            off.append(name)
     if off:
         yield failed(
             bucket,
@@ -98,7 +98,7 @@ def _key_rotation(key: Resource, ctx: Context) -> Iterable[Result]:
         return
     enabled = as_bool(key.get("enable_key_rotation", False))
     if isinstance(enabled, Unknown):
-        yield unknown(key, f"enable_key_rotation is not known: {enabled.reason}")
+        yield not_known(key, "enable_key_rotation", enabled)
     elif enabled:
         yield passed(key)
     elif isinstance(symmetric, Unknown):
@@ -129,7 +129,7 @@ KMS_KEY_ROTATION = Check(
 def _deletion_window(key: Resource, ctx: Context) -> Iterable[Result]:
     days = key.get("deletion_window_in_days", 30)
     if isinstance(days, Unknown):
-        yield unknown(key, f"deletion_window_in_days is not known: {days.reason}")
+        yield not_known(key, "deletion_window_in_days", days)
         return
     try:
         value = int(days)
@@ -211,13 +211,7 @@ def _rds_encrypted(db: Resource, ctx: Context, seen: frozenset[str] = frozenset(
         if mode == "serverless":
             yield passed(db, "Aurora Serverless v1 clusters are always encrypted")
             return
-    value = as_bool(own if own is not None else False)
-    if isinstance(value, Unknown):
-        yield unknown(db, f"storage_encrypted is not known: {value.reason}")
-    elif value:
-        yield passed(db)
-    else:
-        yield failed(db, "storage is not encrypted at rest")
+    yield flag(db, "storage_encrypted", default=False, fail="storage is not encrypted at rest")
 
 
 RDS_STORAGE_ENCRYPTED = Check(
@@ -266,13 +260,13 @@ EFS_ENCRYPTED = Check(
 
 
 def _rds_public(db: Resource, ctx: Context) -> Iterable[Result]:
-    value = as_bool(db.get("publicly_accessible", False))
-    if isinstance(value, Unknown):
-        yield unknown(db, f"publicly_accessible is not known: {value.reason}")
-    elif value:
-        yield failed(db, "publicly_accessible = true gives the database a public DNS name and address")
-    else:
-        yield passed(db)
+    yield flag(
+        db,
+        "publicly_accessible",
+        default=False,
+        want=False,
+        fail="publicly_accessible = true gives the database a public DNS name and address",
+    )
 
 
 RDS_NOT_PUBLIC = Check(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.base import Check, Meta, Result, Severity, failed, not_known, passed, unknown
 from ringfence.checks.context import Context
 from ringfence.iam.estate_policies import parse_document, statements
 from ringfence.model import Resource, Unknown, as_list
@@ -112,7 +112,7 @@ def _tls_policy(listener: Resource, ctx: Context) -> Iterable[Result]:
         return
     policy = listener.get("ssl_policy") or _DEFAULT_POLICY
     if isinstance(policy, Unknown):
-        yield unknown(listener, f"ssl_policy is not known: {policy.reason}")
+        yield not_known(listener, "ssl_policy", policy)
     elif policy in _OUTDATED_POLICIES:
         default = " (the provider's default)" if listener.get("ssl_policy") is None else ""
         yield failed(
