@@ -118,7 +118,7 @@ def _pass_role(ctx: Context) -> Iterable[Result]:
                 "any role, administrators included, to a service it controls",
                 detail=policy.name,
             )
-            yield replace(result, at=_at(policy.location(statement)))
+            yield replace(result, at=_at(holder, policy, statement))
         elif policy.problems:
             yield unknown(holder, f"{policy.name} could not be read in full ({policy.problems[0].message})")
         else:
@@ -200,7 +200,7 @@ def _account_trust(ctx: Context) -> Iterable[Result]:
                 "sts:AssumeRole assume the role, with no MFA or principal condition",
                 detail=account,
             )
-            yield replace(result, at=_at(policy.location(statement)))
+            yield replace(result, at=_at(role, policy, statement))
         elif policy.problems:
             yield unknown(role, f"{policy.name} could not be read in full ({policy.problems[0].message})")
         else:
