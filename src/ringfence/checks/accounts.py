@@ -232,7 +232,7 @@ ACCOUNT_TRUST_NARROWED = Check(
 
 def _denies_without_mfa(document: dict[str, Any]) -> bool:
     """A Deny (on all or NotAction actions) that applies when the request was not signed in with MFA."""
-    from ringfence.checks.policies import statements
+    from ringfence.iam.estate_policies import statements
 
     for statement in statements(document):
         if statement.get("Effect") != "Deny" or not ("NotAction" in statement or "Action" in statement):
@@ -256,14 +256,14 @@ def _denies_without_mfa(document: dict[str, Any]) -> bool:
 
 
 def _login_mfa(profile: Resource, ctx: Context) -> Iterable[Result]:
-    from ringfence.checks.policies import policies_of
+    from ringfence.iam.estate_policies import documents_of
 
     user = ctx.estate.target(profile, "user")
     if user is None:
         yield unknown(profile, "the user of this login profile is not in the estate")
         return
     undecided: list[str] = []
-    for attached in policies_of(ctx.estate, user):
+    for attached in documents_of(ctx.estate, user):
         if isinstance(attached.document, Unknown):
             undecided.append(f"{attached.name}: {attached.document.reason}")
         elif _denies_without_mfa(attached.document):
