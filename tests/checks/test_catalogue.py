@@ -15,7 +15,7 @@ import hcl2
 import pytest
 
 import ringfence.checks
-from ringfence.checks import accounts, estate_controls
+from ringfence.checks import estate_controls
 from ringfence.checks.base import Check, Pillar, Severity
 from ringfence.checks.catalogue import CATALOGUE, by_id
 from tests.checks.test_fixtures import FIXTURES, declared_names
@@ -27,9 +27,8 @@ PROBLEM_PHRASING = re.compile(
     re.IGNORECASE,
 )
 # Checks of a control the estate does not contain: their finding is about the account, which no fixture
-# resource can name, so tests/checks/test_estate_controls.py (and test_password_policy_estate.py) test them
-# under both estate scopes.
-ABSENCE_CHECKS = frozenset(c.rule_id for c in (*estate_controls.CHECKS, accounts.NO_PASSWORD_POLICY))
+# resource can name, so tests/checks/test_estate_controls.py tests them under both estate scopes.
+ABSENCE_CHECKS = frozenset(c.rule_id for c in estate_controls.CHECKS)
 HEAVY = ("tfparse", "boto3", "botocore", "duckdb", "pyspark", "z3", "yaml", "hcl2")
 
 

@@ -34,6 +34,7 @@ resource "aws_iam_role" "config" {
   assume_role_policy = "{}"
 }
 resource "aws_config_configuration_recorder" "main" { role_arn = aws_iam_role.config.arn }
+resource "aws_iam_account_password_policy" "main" { minimum_password_length = 14 }
 """
 
 RULES = {
@@ -41,6 +42,7 @@ RULES = {
     "monitoring.no-guardduty-in-estate",
     "monitoring.no-securityhub-in-estate",
     "monitoring.no-config-recorder-in-estate",
+    "iam.no-password-policy-in-estate",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ringfence.checks.accounts import NO_PASSWORD_POLICY
+from ringfence.checks.estate_controls import NO_PASSWORD_POLICY
 from ringfence.engine.config import load_config
 from ringfence.engine.runner import run_checks
 from ringfence.model import Estate

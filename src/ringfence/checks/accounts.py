@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
-from ringfence.checks.estate_controls import _contains
 from ringfence.checks.iam import _at
 from ringfence.model import Ref, Resource, Unknown, as_list
 
@@ -305,29 +304,9 @@ LOGIN_REQUIRES_MFA = Check(
 )
 
 
-NO_PASSWORD_POLICY = Check(
-    Meta(
-        rule_id="iam.no-password-policy-in-estate",
-        title="The account sets an IAM password policy",
-        pillar="identity",
-        severity=Severity.MEDIUM,
-        rationale="Without an account password policy IAM applies its own default, which neither asks for "
-        "14 characters nor prevents reuse; the length and reuse checks have nothing to read.",
-        remediation="Add an aws_iam_account_password_policy with minimum_password_length = 14 and "
-        "password_reuse_prevention = 24.",
-        terraform=(
-            'resource "aws_iam_account_password_policy" "strict" {\n  minimum_password_length   = 14\n'
-            "  password_reuse_prevention = 24\n}"
-        ),
-    ),
-    kinds=(),
-    per_estate=_contains("IAM password policy", "aws_iam_account_password_policy"),
-)
-
 CHECKS = (
     PASSWORD_LENGTH,
     PASSWORD_REUSE,
-    NO_PASSWORD_POLICY,
     PASS_ROLE_SCOPED,
     ACCOUNT_TRUST_NARROWED,
     LOGIN_REQUIRES_MFA,

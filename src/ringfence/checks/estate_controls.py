@@ -1,5 +1,5 @@
-"""Monitoring controls an estate must contain at all: a trail, a GuardDuty detector, Security Hub, an AWS
-Config recorder.
+"""Controls an estate must contain at all: a trail, a GuardDuty detector, Security Hub, an AWS Config
+recorder, an IAM account password policy.
 
 Each check runs once over the estate and speaks only when the control is missing. Whether a missing control
 is a failure depends on what the estate is (``Context.estate_scope``): an account's whole configuration
@@ -135,4 +135,24 @@ NO_CONFIG_RECORDER = Check(
     per_estate=_contains("AWS Config recorder", "aws_config_configuration_recorder"),
 )
 
-CHECKS = (NO_TRAIL, NO_GUARDDUTY, NO_SECURITY_HUB, NO_CONFIG_RECORDER)
+
+NO_PASSWORD_POLICY = Check(
+    Meta(
+        rule_id="iam.no-password-policy-in-estate",
+        title="The account sets an IAM password policy",
+        pillar="identity",
+        severity=Severity.MEDIUM,
+        rationale="Without an account password policy IAM applies its own default, which neither asks for "
+        "14 characters nor prevents reuse; the length and reuse checks have nothing to read.",
+        remediation="Add an aws_iam_account_password_policy with minimum_password_length = 14 and "
+        "password_reuse_prevention = 24.",
+        terraform=(
+            'resource "aws_iam_account_password_policy" "strict" {\n  minimum_password_length   = 14\n'
+            "  password_reuse_prevention = 24\n}"
+        ),
+    ),
+    kinds=(),
+    per_estate=_contains("IAM password policy", "aws_iam_account_password_policy"),
+)
+
+CHECKS = (NO_TRAIL, NO_GUARDDUTY, NO_SECURITY_HUB, NO_CONFIG_RECORDER, NO_PASSWORD_POLICY)
