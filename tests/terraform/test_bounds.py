@@ -114,6 +114,33 @@ def test_an_expansion_under_the_limit_is_evaluated_in_full(write_tree) -> None: 
     assert not estate.errors
 
 
+def test_a_count_that_refers_to_its_own_block_is_set_aside(write_tree) -> None:  # type: ignore[no-untyped-def]
+    # Terraform rejects a self-referential block; tfparse ran out of memory on it, and narrowing the
+    # failure by halves could then blame the good file beside it.
+    root = write_tree(
+        {
+            "self.tf": 'resource "aws_s3_bucket" "s" {\n  count  = length(aws_s3_bucket.s)\n  bucket = "s"\n}\n',
+            "good.tf": 'resource "aws_kms_key" "good" {\n  description = "k"\n}\n',
+        }
+    )
+    estate = load_estate([str(root)])
+    assert _evaluated(estate) == ["aws_kms_key.good"]
+    assert _set_aside(estate) == {"aws_s3_bucket.s": ("self.tf", 1)}
+    [(path, line, message)] = _errors(estate)
+    assert (path, line) == ("self.tf", 1) and "refers to the block itself" in message
+    # A reference to another block of the same type is not one to itself.
+    other = write_tree(
+        {
+            "other/main.tf": 'resource "aws_s3_bucket" "a" {\n  bucket = "a"\n}\n'
+            'resource "aws_s3_bucket" "s" {\n  count  = length([aws_s3_bucket.a.id])\n  bucket = "s"\n}\n'
+        }
+    )
+    assert sorted(_evaluated(load_estate([str(other / "other")]))) == [
+        "aws_s3_bucket.a",
+        "aws_s3_bucket.s[0]",
+    ]
+
+
 def test_nested_dynamic_blocks_multiply(write_tree) -> None:  # type: ignore[no-untyped-def]
     group = """resource "aws_security_group" "wide" {
   dynamic "ingress" {

@@ -285,6 +285,9 @@ def _over(block: Block, scope: _Scope, bounds: Limits, outer: int = 1) -> tuple[
     count = 1
     for name, expr in body.attributes:
         if name in ("count", "for_each"):
+            if _refers_to_itself(block, expr):
+                # Terraform refuses such a block ("Self-referential block"); tfparse runs out of memory on it.
+                return f"{name} refers to the block itself, which Terraform rejects", 0
             value = _evaluate(expr, scope)
             found = _size(value) if name == "for_each" else _number(value)
             if found is None:
@@ -303,6 +306,16 @@ def _over(block: Block, scope: _Scope, bounds: Limits, outer: int = 1) -> tuple[
                 )
     why = _nested_over(body, scope, bounds, 1) or _unbounded_body(body, scope, bounds)
     return why, count
+
+
+def _refers_to_itself(block: Block, expr: _Expr) -> bool:
+    own = _address(block)
+    if own is None:
+        return False
+    parts = own.split(".")
+    texts = [t.text for t in expr.tokens if t.kind in ("ident", "op")]
+    wanted = [piece for part in parts for piece in (part, ".")][:-1]
+    return any(texts[i : i + len(wanted)] == wanted for i in range(len(texts) - len(wanted) + 1))
 
 
 def _nested_over(body: _Body, scope: _Scope, bounds: Limits, outer: float) -> str | None:
