@@ -79,8 +79,12 @@ _UNSAFE_CLASS = "'[/\\\\=:*?\"<>| ]'"
 
 
 def _safe_partition(expr: str) -> str:
-    """SQL for the folder-safe form of the partition value `expr`."""
-    return f"CASE WHEN regexp_matches({expr}, {_UNSAFE_CLASS}) THEN translate({expr}, {_UNSAFE}, {_UNDERSCORES}) ELSE {expr} END"
+    """SQL for the folder-safe form of the partition value `expr`: at most 20 characters, so that a hostile
+    value cannot make a folder name longer than the file system allows (DuckDB writes each byte outside
+    ASCII as three characters, so 20 characters of 4-byte UTF-8 become 240); account ids and regions are
+    shorter."""
+    safe = f"CASE WHEN regexp_matches({expr}, {_UNSAFE_CLASS}) THEN translate({expr}, {_UNSAFE}, {_UNDERSCORES}) ELSE {expr} END"
+    return f"left({safe}, 20)"
 
 
 def time_sql(value: str) -> str:
