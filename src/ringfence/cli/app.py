@@ -29,7 +29,7 @@ def _root(
         False, "--version", "-V", callback=_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
-    """ringfence: identity, network, encryption and monitoring, proven."""
+    """ringfence: identity, network, encryption, monitoring, secrets and workload hardening, proven."""
 
 
 for module in (scan, iam, network, detect):
