@@ -1,39 +1,14 @@
-"""Shared reading for the encryption-at-rest checks: one boolean setting with its default, a KMS key
+"""Shared reading for the encryption-at-rest checks: a KMS key
 reference (customer-managed or not), and the data-classification tag that asks for a customer-managed key."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ringfence.checks.base import Result, failed, passed, unknown
-from ringfence.model import Resource, Unknown, as_bool
+from ringfence.model import Resource, Unknown
 
 CLASSIFICATION_TAGS = ("data-classification", "DataClassification")
 CLASSIFIED = frozenset({"confidential", "restricted"})
-
-
-def flag(
-    resource: Resource,
-    attribute: str,
-    *,
-    default: bool,
-    fail: str,
-    block: Any = None,
-    ok: str = "",
-) -> Result:
-    """A boolean that must be true: absent, it is ``default`` (the provider's or AWS's default).
-
-    ``block`` is the nested block that holds the attribute, when it is not the resource's own attributes.
-    """
-    source = resource.attributes if block is None else block
-    value = as_bool(source.get(attribute, default) if isinstance(source, dict) else default)
-    if value is None:
-        value = default
-    if isinstance(value, Unknown):
-        return unknown(resource, f"{attribute} is not known: {value.reason}")
-    if value:
-        return passed(resource, ok)
-    return failed(resource, fail)
 
 
 def classification(resource: Resource) -> str | Unknown | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -125,11 +125,22 @@ def not_known(resource: Resource, attribute: str, value: Unknown) -> Result:
 
 
 def flag(
-    resource: Resource, attribute: str, *, default: bool, fail: str, want: bool = True, ok: str = ""
+    resource: Resource,
+    attribute: str,
+    *,
+    default: bool,
+    fail: str,
+    want: bool = True,
+    ok: str = "",
+    block: object = None,
 ) -> Result:
-    """A boolean attribute that must be ``want``: pass when it is (absent, it is ``default``, the provider's
-    default), fail with ``fail`` when it is not, unknown when its value is not known before apply."""
-    value = as_bool(resource.get(attribute, default))
+    """A boolean attribute that must be ``want``: pass when it is (absent or null, it is ``default``, the
+    provider's default), fail with ``fail`` when it is not, unknown when its value is not known before apply.
+    ``block``: the nested block holding the attribute, when it is not among the resource's own attributes."""
+    source = resource.attributes if block is None else block
+    value = as_bool(source.get(attribute, default) if isinstance(source, Mapping) else default)
+    if value is None:
+        value = default
     if isinstance(value, Unknown):
         return not_known(resource, attribute, value)
     if bool(value) is want:

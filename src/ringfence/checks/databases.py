@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ringfence.checks.at_rest import flag
-from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.base import Check, Meta, Result, Severity, failed, flag, passed, unknown
 from ringfence.checks.context import Context
 from ringfence.model import Resource, Unknown, as_bool, as_list
 

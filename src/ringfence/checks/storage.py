@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from ringfence.checks.at_rest import flag as boolean_setting
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, flag, not_known, passed, unknown
 from ringfence.checks.context import Context
 from ringfence.model import Resource, Unknown, as_bool
@@ -233,7 +232,7 @@ RDS_STORAGE_ENCRYPTED = Check(
 
 
 def _efs_encrypted(fs: Resource, ctx: Context) -> Iterable[Result]:
-    yield boolean_setting(
+    yield flag(
         fs,
         "encrypted",
         default=False,

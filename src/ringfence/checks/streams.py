@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from ringfence.checks.at_rest import flag
-from ringfence.checks.base import Check, Meta, Result, Severity, Status, failed, passed, unknown
+from ringfence.checks.base import Check, Meta, Result, Severity, Status, failed, flag, passed, unknown
 from ringfence.checks.context import Context
 from ringfence.model import Resource, Unknown, as_list
 
