@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
@@ -10,8 +11,15 @@ from ringfence.model.relations import CONFIGURES
 
 
 class Context:
-    def __init__(self, estate: Estate, estate_scope: str = "partial") -> None:
+    def __init__(
+        self, estate: Estate, estate_scope: str = "partial", trusted_accounts: Iterable[str] = ()
+    ) -> None:
         self.estate = estate
+        # The accounts a resource may be shared with: the estate's own and the `trusted_accounts` setting.
+        self.trusted_accounts = frozenset(
+            {estate.account_id, *trusted_accounts}
+            | {r.provenance.account_id for r in estate.resources if r.provenance.account_id}
+        )
         # "account": the estate is an account's whole configuration (the `estate_scope` setting, and always
         # for a live scan); "partial": part of one, so a control it does not contain may be elsewhere.
         live = any(r.provenance.source == "aws" for r in estate.resources)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ _FAIL_ON = ("critical", "high", "medium", "low", "none")
 # What the scanned estate is: part of an account (a module repository, one stack) or an account's whole
 # configuration. Decides whether a monitoring control the estate does not contain fails or is unknown.
 ESTATE_SCOPES = ("partial", "account")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 class ConfigError(Exception):
@@ -36,6 +38,9 @@ class Config:
     # Folders (or files) of custom YAML rules, relative to the configuration file's folder (`rules`).
     rule_folders: tuple[Path, ...] = ()
     estate_scope: str = "partial"  # one of ESTATE_SCOPES (`estate_scope`)
+    # Other AWS accounts the estate means to share with (`trusted_accounts`): a KMS key policy or grant
+    # letting one of them use a key is not a finding; any other account is.
+    trusted_accounts: tuple[str, ...] = ()
 
     def selects(self, rule_id: str) -> bool:
         def hit(patterns: tuple[str, ...]) -> bool:
@@ -116,6 +121,12 @@ def _parse(table: Mapping[str, Any], source: str) -> Config:
     scope = table.get("estate_scope", table.get("estate-scope", "partial"))
     if scope not in ESTATE_SCOPES:
         raise ConfigError(f"{source}: estate_scope must be one of {', '.join(ESTATE_SCOPES)}")
+    trusted = _strings(
+        table.get("trusted_accounts", table.get("trusted-accounts")), "trusted_accounts", source
+    )
+    for account_id in trusted:
+        if not _ACCOUNT_ID.match(account_id):
+            raise ConfigError(f"{source}: trusted_accounts: {account_id!r} is not a 12-digit AWS account id")
     return Config(
         include=_strings(table.get("include"), "include", source),
         skip=_strings(table.get("skip"), "skip", source),
@@ -127,6 +138,7 @@ def _parse(table: Mapping[str, Any], source: str) -> Config:
         terraform_limits=_terraform_limits(table.get("terraform"), source),
         rule_folders=_rule_folders(table.get("rules"), source),
         estate_scope=scope,
+        trusted_accounts=trusted,
     )
 
 

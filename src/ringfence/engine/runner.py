@@ -37,7 +37,7 @@ def run_checks(
 ) -> ScanResult:
     config = config or Config()
     selected = tuple(c for c in checks if config.selects(c.rule_id))
-    ctx = Context(estate, estate_scope=config.estate_scope)
+    ctx = Context(estate, estate_scope=config.estate_scope, trusted_accounts=config.trusted_accounts)
     peers = peer_ids()
     findings: dict[str, Finding] = {}
     passes: Counter[str] = Counter()
