@@ -274,7 +274,6 @@ METRIC_FILTERS = Check(
         '  pattern        = "{ $.userIdentity.type = \\"Root\\" && $.userIdentity.invokedBy NOT EXISTS && '
         '$.eventType != \\"AwsServiceEvent\\" }"\n  metric_transformation {\n    name      = "RootUsage"\n'
         '    namespace = "CISBenchmark"\n    value     = "1"\n  }\n}',
-        compliance=tuple(f"CIS-AWS-5.0:{c}" for c in CONTROLS),
     ),
     kinds=("aws_cloudtrail",),
     per_resource=_filters,

@@ -60,10 +60,17 @@ class Meta:
     rationale: str
     remediation: str
     terraform: str  # a Terraform snippet of the secure configuration
-    compliance: tuple[str, ...] = ()  # "CIS-AWS-5.0:3.6", "FSBP:KMS.4"
     # Ids of the same check in other tools, so their ignore comments are honoured.
     peers: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+
+    @property
+    def compliance(self) -> tuple[str, ...]:
+        """The framework controls this rule decides ("CIS-AWS-5.0:3.6", "FSBP:KMS.4"), from the data files of
+        :mod:`ringfence.checks.compliance`."""
+        from ringfence.checks.compliance import compliance_of
+
+        return compliance_of(self.rule_id)
 
 
 ResourceCheck = Callable[[Resource, "Context"], Iterable[Result]]

@@ -58,7 +58,6 @@ IMDSV2_REQUIRED = Check(
         remediation='Set metadata_options { http_tokens = "required" } on the instance or launch template.',
         terraform='resource "aws_instance" "app" {\n  ami           = var.ami\n  instance_type = "t3.micro"\n\n'
         '  metadata_options {\n    http_tokens = "required"\n  }\n}',
-        compliance=("CIS-AWS-5.0:5.7", "FSBP:EC2.8"),
         peers=("CKV_AWS_79", "AVD-AWS-0028", "AVD-AWS-0130", "ec2_instance_imdsv2_enabled"),
         references=(
             "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html",

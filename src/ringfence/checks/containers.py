@@ -61,7 +61,6 @@ EKS_ENDPOINT_RESTRICTED = Check(
         terraform='resource "aws_eks_cluster" "main" {\n  name     = "main"\n  role_arn = aws_iam_role.eks.arn\n\n'
         "  vpc_config {\n    subnet_ids              = var.private_subnet_ids\n"
         "    endpoint_private_access = true\n    endpoint_public_access  = false\n  }\n}",
-        compliance=("FSBP:EKS.1",),
         peers=("CKV_AWS_38", "AVD-AWS-0041"),
         references=("https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html",),
     ),
@@ -118,7 +117,6 @@ EKS_SECRETS_ENCRYPTED = Check(
         "cluster.",
         terraform='resource "aws_eks_cluster" "main" {\n  # ...\n  encryption_config {\n'
         '    resources = ["secrets"]\n    provider {\n      key_arn = aws_kms_key.eks.arn\n    }\n  }\n}',
-        compliance=("FSBP:EKS.3",),
         peers=("CKV_AWS_58", "AVD-AWS-0039"),
     ),
     kinds=("aws_eks_cluster",),
@@ -159,7 +157,6 @@ EKS_LOGGING = Check(
         '"controllerManager" and "scheduler" if wanted).',
         terraform='resource "aws_eks_cluster" "main" {\n  # ...\n'
         '  enabled_cluster_log_types = ["api", "audit", "authenticator"]\n}',
-        compliance=("FSBP:EKS.8",),
         peers=("CKV_AWS_37", "AVD-AWS-0038"),
     ),
     kinds=("aws_eks_cluster",),
@@ -192,7 +189,6 @@ ECR_IMMUTABLE = Check(
         remediation='Set image_tag_mutability = "IMMUTABLE" and deploy by tag or digest.',
         terraform='resource "aws_ecr_repository" "app" {\n  name                 = "app"\n'
         '  image_tag_mutability = "IMMUTABLE"\n}',
-        compliance=("FSBP:ECR.2",),
         peers=("CKV_AWS_51", "AVD-AWS-0031"),
     ),
     kinds=("aws_ecr_repository",),
@@ -271,7 +267,6 @@ ECR_SCAN_ON_PUSH = Check(
         terraform='resource "aws_ecr_registry_scanning_configuration" "this" {\n  scan_type = "ENHANCED"\n\n'
         '  rule {\n    scan_frequency = "CONTINUOUS_SCAN"\n    repository_filter {\n      filter      = "*"\n'
         '      filter_type = "WILDCARD"\n    }\n  }\n}',
-        compliance=("FSBP:ECR.1",),
         peers=("CKV_AWS_163", "AVD-AWS-0030", "ecr_repositories_scan_images_on_push_enabled"),
     ),
     kinds=("aws_ecr_repository",),
@@ -329,7 +324,6 @@ ECS_NOT_PRIVILEGED = Check(
         terraform='resource "aws_ecs_task_definition" "app" {\n  family = "app"\n'
         '  container_definitions = jsonencode([{\n    name       = "app"\n    image      = var.image\n'
         '    privileged = false\n    user       = "1000:1000"\n  }])\n}',
-        compliance=("FSBP:ECS.4",),
     ),
     kinds=("aws_ecs_task_definition",),
     per_resource=_ecs_privileges,

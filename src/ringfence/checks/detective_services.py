@@ -54,7 +54,6 @@ RECORDS_ALL = Check(
         terraform='resource "aws_config_configuration_recorder" "main" {\n'
         "  role_arn = aws_iam_role.config.arn\n  recording_group {\n    all_supported                 = true\n"
         "    include_global_resource_types = true\n  }\n}",
-        compliance=("CIS-AWS-5.0:3.3", "FSBP:Config.1"),
         peers=("config_recorder_all_regions_enabled",),
     ),
     kinds=("aws_config_configuration_recorder",),
@@ -111,7 +110,6 @@ RECORDER_RUNNING = Check(
         terraform='resource "aws_config_configuration_recorder_status" "main" {\n'
         "  name       = aws_config_configuration_recorder.main.name\n  is_enabled = true\n"
         "  depends_on = [aws_config_delivery_channel.main]\n}",
-        compliance=("CIS-AWS-5.0:3.3", "FSBP:Config.1"),
         peers=("config_recorder_all_regions_enabled",),
     ),
     kinds=("aws_config_configuration_recorder",),

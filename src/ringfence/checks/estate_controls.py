@@ -72,7 +72,6 @@ NO_TRAIL = Check(
         terraform='resource "aws_cloudtrail" "main" {\n  name                       = "main"\n'
         "  s3_bucket_name             = aws_s3_bucket.trail.id\n  is_multi_region_trail      = true\n"
         "  enable_log_file_validation = true\n}",
-        compliance=("CIS-AWS-5.0:3.1",),
         peers=("cloudtrail_multi_region_enabled",),
     ),
     kinds=(),
@@ -90,7 +89,6 @@ NO_GUARDDUTY = Check(
         remediation="Add an aws_guardduty_detector with enable = true in every region (or enable it for the "
         "organisation with aws_guardduty_organization_configuration).",
         terraform='resource "aws_guardduty_detector" "main" {\n  enable = true\n}',
-        compliance=("FSBP:GuardDuty.1",),
         peers=("guardduty_is_enabled",),
     ),
     kinds=(),
@@ -128,7 +126,6 @@ NO_CONFIG_RECORDER = Check(
         terraform='resource "aws_config_configuration_recorder" "main" {\n'
         "  role_arn = aws_iam_role.config.arn\n  recording_group {\n    all_supported                 = true\n"
         "    include_global_resource_types = true\n  }\n}",
-        compliance=("FSBP:Config.1",),
         peers=("config_recorder_all_regions_enabled",),
     ),
     kinds=(),

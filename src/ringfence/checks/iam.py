@@ -163,7 +163,6 @@ SENSITIVE_WILDCARDS = _estate_check(
             '    Version = "2012-10-17"\n    Statement = [{ Effect = "Allow", Action = ["s3:PutObject"],\n'
             '      Resource = "arn:aws:s3:::artifacts/*" }]\n  })\n}'
         ),
-        compliance=("FSBP:IAM.21",),
         peers=("CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"),
     ),
     _sensitive_wildcards,
@@ -183,7 +182,6 @@ ALLOW_NOT_ACTION = _estate_check(
             '    Version = "2012-10-17"\n    Statement = [{ Effect = "Allow", Action = ["ec2:Describe*"],\n'
             '      Resource = "*" }]\n  })\n}'
         ),
-        compliance=(),
         peers=(),
     ),
     _allow_not_action,
@@ -202,7 +200,6 @@ INLINE_POLICIES = _estate_check(
             'resource "aws_iam_role_policy_attachment" "app" {\n  role       = aws_iam_role.app.name\n'
             "  policy_arn = aws_iam_policy.app.arn\n}"
         ),
-        compliance=("FSBP:IAM.18",),
         peers=(),
     ),
     _inline_policies,
@@ -227,7 +224,6 @@ TRUST_SCOPED = _estate_check(
             '      Principal = { Service = "events.amazonaws.com" },\n'
             '      Condition = { StringEquals = { "aws:SourceAccount" = "123456789012" } } }]\n  })\n}'
         ),
-        compliance=("FSBP:IAM.1",),
         peers=("CKV_AWS_60", "CKV_AWS_61"),
     ),
     _trust_policies,

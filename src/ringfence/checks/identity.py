@@ -247,7 +247,6 @@ ADMIN_ON_WORKLOAD = Check(
             'data "aws_iam_policy_document" "app" {\n  statement {\n'
             '    actions   = ["s3:GetObject"]\n    resources = ["${aws_s3_bucket.data.arn}/*"]\n  }\n}'
         ),
-        compliance=("CIS-AWS-5.0:1.15", "FSBP:IAM.1"),
         peers=("CKV_AWS_274", "CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_355", "CKV2_AWS_40", "AVD-AWS-0057"),
     ),
     kinds=("aws_iam_role", "aws_iam_user"),
@@ -285,7 +284,6 @@ POLICY_ON_USER = Check(
             'resource "aws_iam_group_policy_attachment" "devs" {\n'
             "  group      = aws_iam_group.devs.name\n  policy_arn = aws_iam_policy.devs.arn\n}"
         ),
-        compliance=("CIS-AWS-5.0:1.14", "FSBP:IAM.2"),
         peers=("CKV_AWS_40", "AVD-AWS-0143"),
     ),
     kinds=("aws_iam_user_policy", "aws_iam_user_policy_attachment", "aws_iam_policy_attachment"),
@@ -325,8 +323,6 @@ LONG_LIVED_KEY = Check(
             '  url            = "https://token.actions.githubusercontent.com"\n'
             '  client_id_list = ["sts.amazonaws.com"]\n}'
         ),
-        # No CIS v5.0.0 control asks for roles instead of keys (1.13 is their rotation, IAM.3 in FSBP).
-        compliance=(),
         peers=("CKV_AWS_273",),
     ),
     kinds=("aws_iam_access_key",),

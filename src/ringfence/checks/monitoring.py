@@ -35,7 +35,6 @@ MULTI_REGION = Check(
         "misses global service events recorded elsewhere.",
         remediation="Set is_multi_region_trail = true (and include_global_service_events = true).",
         terraform='resource "aws_cloudtrail" "main" {\n  is_multi_region_trail = true\n}',
-        compliance=("CIS-AWS-5.0:3.1", "FSBP:CloudTrail.1"),
         peers=("CKV_AWS_67", "AVD-AWS-0014"),
     ),
     kinds=("aws_cloudtrail",),
@@ -52,7 +51,6 @@ LOG_FILE_VALIDATION = Check(
         "them an intruder can edit the evidence.",
         remediation="Set enable_log_file_validation = true.",
         terraform='resource "aws_cloudtrail" "main" {\n  enable_log_file_validation = true\n}',
-        compliance=("CIS-AWS-5.0:3.2", "FSBP:CloudTrail.4"),
         peers=("CKV_AWS_36", "AVD-AWS-0016"),
     ),
     kinds=("aws_cloudtrail",),
@@ -76,7 +74,6 @@ TRAIL_KMS = Check(
         "s3:GetObject: one more control an intruder has to defeat, and one more CloudTrail event.",
         remediation="Set kms_key_id to a customer-managed key whose policy lets CloudTrail encrypt.",
         terraform='resource "aws_cloudtrail" "main" {\n  kms_key_id = aws_kms_key.trail.arn\n}',
-        compliance=("CIS-AWS-5.0:3.5", "FSBP:CloudTrail.2"),
         peers=("CKV_AWS_35", "AVD-AWS-0015", "AWS-CLOUDTRAIL-ENCRYPTION-CUSTOMER-KEY"),
     ),
     kinds=("aws_cloudtrail",),
@@ -150,7 +147,6 @@ MANAGEMENT_EVENTS = Check(
         'field = "eventCategory" and equals = ["Management"], without a readOnly field).',
         terraform='resource "aws_cloudtrail" "main" {\n  event_selector {\n    read_write_type           = "All"\n'
         "    include_management_events = true\n  }\n}",
-        compliance=("CIS-AWS-5.0:3.1", "FSBP:CloudTrail.1"),
         peers=("cloudtrail_multi_region_enabled_logging_management_events",),
     ),
     kinds=("aws_cloudtrail",),
@@ -192,7 +188,6 @@ CLOUDWATCH_DELIVERY = Check(
         terraform='resource "aws_cloudtrail" "main" {\n'
         '  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"\n'
         "  cloud_watch_logs_role_arn  = aws_iam_role.trail_to_logs.arn\n}",
-        compliance=("FSBP:CloudTrail.5",),
         peers=("CKV2_AWS_10", "cloudtrail_cloudwatch_logging_enabled"),
     ),
     kinds=("aws_cloudtrail",),
@@ -235,7 +230,6 @@ LOG_RETENTION = Check(
         remediation="Set retention_in_days to 365 or more (or leave it unset to keep events forever).",
         terraform='resource "aws_cloudwatch_log_group" "app" {\n  name              = "app"\n'
         "  retention_in_days = 365\n}",
-        compliance=("FSBP:CloudWatch.16",),
         peers=("CKV_AWS_338",),
     ),
     kinds=("aws_cloudwatch_log_group",),
@@ -316,7 +310,6 @@ BUCKET_ACCESS_LOGGING = Check(
         "log bucket.",
         terraform='resource "aws_s3_bucket_logging" "trail" {\n  bucket        = aws_s3_bucket.trail.id\n'
         '  target_bucket = aws_s3_bucket.access_logs.id\n  target_prefix = "trail/"\n}',
-        compliance=("CIS-AWS-5.0:3.4", "FSBP:CloudTrail.7"),
         peers=("AVD-AWS-0163", "cloudtrail_logs_s3_bucket_access_logging_enabled"),
     ),
     kinds=("aws_cloudtrail",),

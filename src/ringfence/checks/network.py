@@ -146,14 +146,6 @@ ADMIN_PORT_EXPOSED = Check(
             '  cidr_ipv4         = "203.0.113.0/24" # the office range, never 0.0.0.0/0\n'
             '  ip_protocol       = "tcp"\n  from_port         = 22\n  to_port           = 22\n}'
         ),
-        compliance=(
-            "CIS-AWS-5.0:5.3",
-            "CIS-AWS-5.0:5.4",
-            "FSBP:EC2.13",
-            "FSBP:EC2.14",
-            "FSBP:EC2.53",
-            "FSBP:EC2.54",
-        ),
         peers=("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "AVD-AWS-0107", "AVD-AWS-0104"),
     ),
     kinds=(),
@@ -175,7 +167,6 @@ DATABASE_PORT_EXPOSED = Check(
             "  referenced_security_group_id = aws_security_group.app.id\n"
             '  ip_protocol                  = "tcp"\n  from_port = 5432\n  to_port   = 5432\n}'
         ),
-        compliance=("FSBP:EC2.19",),
         peers=("CKV_AWS_277",),
     ),
     kinds=(),
@@ -425,7 +416,6 @@ DEFAULT_SECURITY_GROUP_RESTRICTS_ALL = Check(
         "they talk to each other and out to the internet without anyone having decided it.",
         remediation="Declare aws_default_security_group for the VPC with no ingress or egress rules.",
         terraform='resource "aws_default_security_group" "default" {\n  vpc_id = aws_vpc.main.id\n}',
-        compliance=("CIS-AWS-5.0:5.5", "FSBP:EC2.2"),
         peers=("CKV2_AWS_12",),
     ),
     kinds=("aws_vpc",),
@@ -448,7 +438,6 @@ ACL_ADMIN_PORTS_RESTRICTED = Check(
             '  ingress {\n    rule_no    = 90\n    action     = "deny"\n    protocol   = "tcp"\n'
             '    from_port  = 22\n    to_port    = 22\n    cidr_block = "0.0.0.0/0"\n  }\n}'
         ),
-        compliance=("CIS-AWS-5.0:5.2", "FSBP:EC2.21"),
         peers=("CKV_AWS_229", "CKV_AWS_230", "CKV_AWS_231", "CKV_AWS_232"),
     ),
     kinds=("aws_network_acl", "aws_default_network_acl"),
@@ -470,7 +459,6 @@ DATABASE_NOT_IN_PUBLIC_SUBNET = Check(
             'resource "aws_db_subnet_group" "db" {\n'
             "  subnet_ids = [aws_subnet.db_a.id, aws_subnet.db_b.id] # no 0.0.0.0/0 -> igw route\n}"
         ),
-        compliance=("FSBP:RDS.2",),
     ),
     kinds=DATABASE_KINDS,
     per_resource=_hygiene(_database_not_in_public_subnet),
@@ -489,7 +477,6 @@ VPC_FLOW_LOGS_ENABLED = Check(
             'resource "aws_flow_log" "main" {\n  vpc_id          = aws_vpc.main.id\n'
             '  traffic_type    = "ALL"\n  log_destination = aws_s3_bucket.flow_logs.arn\n}'
         ),
-        compliance=("CIS-AWS-5.0:3.7", "FSBP:EC2.6"),
         peers=("CKV2_AWS_11",),
     ),
     kinds=("aws_vpc",),

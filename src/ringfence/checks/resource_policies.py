@@ -204,7 +204,6 @@ def _meta(
     severity: Severity,
     remediation: str,
     terraform: str,
-    compliance: tuple[str, ...],
     peers: tuple[str, ...],
     references: tuple[str, ...] = (),
 ) -> Meta:
@@ -216,7 +215,6 @@ def _meta(
         rationale=_PUBLIC_RATIONALE.format(what=what),
         remediation=remediation,
         terraform=terraform,
-        compliance=compliance,
         peers=peers,
         references=references,
     )
@@ -256,7 +254,6 @@ S3_BUCKET_POLICY = policy_check(
             "s3:GetObject",
             '"${aws_s3_bucket.this.arn}/*"',
         ),
-        ("FSBP:S3.2", "FSBP:S3.3"),
         ("CKV_AWS_70", "s3_bucket_public_access", "s3_bucket_policy_public_write_access"),
         ("https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",),
     ),
@@ -292,7 +289,6 @@ KMS_KEY_POLICY = policy_check(
             "  })\n"
             "}"
         ),
-        ("FSBP:KMS.5",),
         ("CKV_AWS_33", "kms_key_not_publicly_accessible"),
     ),
     Holder(("aws_kms_key",), "key", "policy", (("aws_kms_key_policy", "key_id", "policy"),), (), "key"),
@@ -313,7 +309,6 @@ SQS_QUEUE_POLICY = policy_check(
             "sqs:SendMessage",
             "aws_sqs_queue.this.arn",
         ),
-        ("FSBP:SQS.3",),
         ("CKV_AWS_168", "sqs_queues_not_publicly_accessible"),
     ),
     Holder(
@@ -340,7 +335,6 @@ SNS_TOPIC_POLICY = policy_check(
             "sns:Publish",
             "aws_sns_topic.this.arn",
         ),
-        ("FSBP:SNS.4",),
         ("CKV_AWS_169", "sns_topics_not_publicly_accessible"),
     ),
     Holder(("aws_sns_topic",), "topic", "policy", (("aws_sns_topic_policy", "arn", "policy"),), ()),
@@ -367,7 +361,6 @@ ECR_REPOSITORY_POLICY = policy_check(
             "  })\n"
             "}"
         ),
-        (),
         ("CKV_AWS_32", "ecr_repositories_not_publicly_accessible"),
     ),
     Holder(
@@ -398,7 +391,6 @@ BACKUP_VAULT_POLICY = policy_check(
             "}"
         ),
         (),
-        (),
     ),
     Holder(
         ("aws_backup_vault",), "vault", None, (("aws_backup_vault_policy", "backup_vault_name", "policy"),)
@@ -427,7 +419,6 @@ SES_IDENTITY_POLICY = policy_check(
             "  })\n"
             "}"
         ),
-        (),
         ("ses_identity_not_publicly_accessible",),
     ),
     Holder(
@@ -461,7 +452,6 @@ OPENSEARCH_DOMAIN_POLICY = policy_check(
             "  })\n"
             "}"
         ),
-        (),
         ("opensearch_service_domains_not_publicly_accessible",),
     ),
     Holder(
@@ -492,7 +482,6 @@ SECRET_POLICY = policy_check(
             "secretsmanager:GetSecretValue",
             '"*"',
         ),
-        (),
         ("secretsmanager_not_publicly_accessible",),
     ),
     Holder(
@@ -525,7 +514,6 @@ GLACIER_VAULT_POLICY = policy_check(
             "  })\n"
             "}"
         ),
-        (),
         ("CKV_AWS_167", "glacier_vaults_policy_public_access"),
     ),
     Holder(("aws_glacier_vault",), "vault", "access_policy"),
@@ -678,7 +666,6 @@ LAMBDA_PERMISSION = Check(
             '  source_account = "123456789012"\n'
             "}"
         ),
-        ("FSBP:Lambda.1",),
         ("CKV_AWS_301", "awslambda_function_not_publicly_accessible"),
     ),
     kinds=("aws_lambda_function", "aws_lambda_permission"),
@@ -807,7 +794,6 @@ S3_BUCKET_ACL = Check(
             "  }\n"
             "}"
         ),
-        compliance=("FSBP:S3.2", "FSBP:S3.3"),
         peers=("CKV_AWS_20", "CKV_AWS_57", "s3_bucket_public_list_acl", "s3_bucket_public_write_acl"),
         references=("https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html",),
     ),

@@ -39,7 +39,6 @@ OPENSEARCH_AT_REST = Check(
         "plain text on its volumes.",
         remediation="Add encrypt_at_rest { enabled = true } (with kms_key_id for a customer-managed key).",
         terraform='resource "aws_opensearch_domain" "search" {\n  encrypt_at_rest {\n    enabled = true\n  }\n}',
-        compliance=("FSBP:Opensearch.1", "FSBP:ES.1"),
         peers=("CKV_AWS_5", "AVD-AWS-0048"),
     ),
     kinds=DOMAINS,
@@ -67,7 +66,6 @@ OPENSEARCH_NODE_TO_NODE = Check(
         "in plain text inside the VPC.",
         remediation="Add node_to_node_encryption { enabled = true }.",
         terraform='resource "aws_opensearch_domain" "search" {\n  node_to_node_encryption {\n    enabled = true\n  }\n}',
-        compliance=("FSBP:Opensearch.3", "FSBP:ES.3"),
         peers=("CKV_AWS_6", "AVD-AWS-0043"),
     ),
     kinds=DOMAINS,
@@ -116,7 +114,6 @@ OPENSEARCH_HTTPS = Check(
             'resource "aws_opensearch_domain" "search" {\n  domain_endpoint_options {\n'
             '    enforce_https       = true\n    tls_security_policy = "Policy-Min-TLS-1-2-PFS-2023-10"\n  }\n}'
         ),
-        compliance=("FSBP:Opensearch.8", "FSBP:ES.8"),
         peers=("CKV_AWS_83", "CKV_AWS_228", "AVD-AWS-0046", "AVD-AWS-0126"),
     ),
     kinds=DOMAINS,
@@ -154,7 +151,6 @@ OPENSEARCH_IN_VPC = Check(
             "    subnet_ids         = [aws_subnet.private_a.id]\n"
             "    security_group_ids = [aws_security_group.search.id]\n  }\n}"
         ),
-        compliance=("FSBP:Opensearch.2", "FSBP:ES.2"),
     ),
     kinds=DOMAINS,
     per_resource=_in_vpc,

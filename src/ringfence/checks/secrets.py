@@ -211,7 +211,6 @@ HARDCODED_SECRET = Check(
         remediation="Move the value to Secrets Manager or SSM Parameter Store (or let RDS manage it with "
         "manage_master_user_password) and rotate the exposed credential.",
         terraform='resource "aws_db_instance" "db" {\n  manage_master_user_password = true\n}',
-        compliance=("FSBP:CodeBuild.2",),
         peers=("CKV_AWS_41", "CKV_AWS_45", "CKV_AWS_46", "CKV_SECRET_2", "CKV_SECRET_6", "AVD-AWS-0029"),
     ),
     kinds=(),

@@ -212,7 +212,6 @@ RDS_SNAPSHOT_NOT_PUBLIC = Check(
         "database of its own: the whole data set, users and stored code.",
         remediation='Remove "all" from shared_accounts; list the account ids that need the snapshot.',
         terraform='resource "aws_db_snapshot" "nightly" {\n  db_instance_identifier = aws_db_instance.app.identifier\n  db_snapshot_identifier = "nightly"\n  shared_accounts        = ["111122223333"]\n}',
-        compliance=("FSBP:RDS.1",),
     ),
     kinds=("aws_db_snapshot", "aws_db_snapshot_copy", "aws_db_cluster_snapshot"),
     per_resource=_rds_snapshot_public,

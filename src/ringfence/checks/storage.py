@@ -59,7 +59,6 @@ S3_PUBLIC_ACCESS_BLOCK = Check(
             "  block_public_acls       = true\n  block_public_policy     = true\n"
             "  ignore_public_acls      = true\n  restrict_public_buckets = true\n}"
         ),
-        compliance=("CIS-AWS-5.0:2.1.4", "FSBP:S3.8"),
         peers=(
             "CKV2_AWS_6",
             "CKV_AWS_53",
@@ -117,7 +116,6 @@ KMS_KEY_ROTATION = Check(
         rationale="Rotation limits how much data one key version protects and how long a leaked key is useful.",
         remediation="Set enable_key_rotation = true on symmetric keys.",
         terraform='resource "aws_kms_key" "this" {\n  enable_key_rotation = true\n}',
-        compliance=("CIS-AWS-5.0:3.6", "FSBP:KMS.4"),
         peers=("CKV_AWS_7", "AVD-AWS-0065", "AWS-KMS-AUTO-ROTATE-KEYS"),
     ),
     kinds=("aws_kms_key",),
@@ -151,7 +149,6 @@ KMS_DELETION_WINDOW = Check(
         "a window outside 7-30 days is rejected by AWS at apply time.",
         remediation="Set deletion_window_in_days between 7 and 30 (30 gives the most time to react).",
         terraform='resource "aws_kms_key" "this" {\n  deletion_window_in_days = 30\n}',
-        compliance=("FSBP:KMS.3",),
     ),
     kinds=("aws_kms_key",),
     per_resource=_deletion_window,
@@ -223,7 +220,6 @@ RDS_STORAGE_ENCRYPTED = Check(
         "encryption cannot be switched on later without a copy.",
         remediation="Set storage_encrypted = true (with kms_key_id for a customer-managed key).",
         terraform='resource "aws_db_instance" "this" {\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.db.arn\n}',
-        compliance=("CIS-AWS-5.0:2.2.1", "FSBP:RDS.3", "FSBP:RDS.27"),
         peers=("CKV_AWS_16", "CKV_AWS_96", "AVD-AWS-0080", "AVD-AWS-0079"),
     ),
     kinds=("aws_db_instance", "aws_rds_cluster", "aws_rds_cluster_instance"),
@@ -250,7 +246,6 @@ EFS_ENCRYPTED = Check(
         "encrypted in place, only copied to a new one.",
         remediation="Set encrypted = true (with kms_key_id for a customer-managed key).",
         terraform='resource "aws_efs_file_system" "shared" {\n  encrypted  = true\n  kms_key_id = aws_kms_key.shared.arn\n}',
-        compliance=("FSBP:EFS.1",),
         peers=("CKV_AWS_42", "AVD-AWS-0037"),
     ),
     kinds=("aws_efs_file_system",),
@@ -278,7 +273,6 @@ RDS_NOT_PUBLIC = Check(
         "rule away from the internet.",
         remediation="Set publicly_accessible = false and reach the database from the application tier.",
         terraform='resource "aws_db_instance" "this" {\n  publicly_accessible = false\n}',
-        compliance=("CIS-AWS-5.0:2.2.3", "FSBP:RDS.2"),
         peers=("CKV_AWS_17", "AVD-AWS-0180", "AVD-AWS-0082"),
     ),
     kinds=("aws_db_instance", "aws_rds_cluster_instance"),

@@ -30,7 +30,6 @@ KINESIS_ENCRYPTED = Check(
         "retention period (24 hours to 365 days).",
         remediation='Set encryption_type = "KMS" and kms_key_id (alias/aws/kinesis or a customer-managed key).',
         terraform='resource "aws_kinesis_stream" "events" {\n  encryption_type = "KMS"\n  kms_key_id      = aws_kms_key.events.arn\n}',
-        compliance=("FSBP:Kinesis.1",),
         peers=("CKV_AWS_43", "AVD-AWS-0064"),
     ),
     kinds=("aws_kinesis_stream",),

@@ -94,7 +94,6 @@ HTTP_REDIRECTS_TO_HTTPS = Check(
             '  protocol = "HTTP"\n  default_action {\n    type = "redirect"\n    redirect {\n'
             '      port        = "443"\n      protocol    = "HTTPS"\n      status_code = "HTTP_301"\n    }\n  }\n}'
         ),
-        compliance=("FSBP:ELB.1",),
         peers=("CKV_AWS_2", "CKV2_AWS_20", "AVD-AWS-0054", "AWS-ELB-HTTP-NOT-USED"),
     ),
     kinds=("aws_lb_listener", "aws_alb_listener"),
@@ -132,7 +131,6 @@ TLS_POLICY_CURRENT = Check(
         "default policy still accepts them.",
         remediation="Set ssl_policy to a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06.",
         terraform='resource "aws_lb_listener" "https" {\n  ssl_policy = "ELBSecurityPolicy-TLS13-1-2-2021-06"\n}',
-        compliance=("FSBP:ELB.17",),
         peers=("CKV_AWS_103", "AVD-AWS-0047", "AWS-ELB-USE-SECURE-TLS-POLICY"),
     ),
     kinds=("aws_lb_listener", "aws_alb_listener"),
@@ -204,7 +202,6 @@ S3_REQUIRES_TLS = Check(
             '      Resource = [aws_s3_bucket.data.arn, "${aws_s3_bucket.data.arn}/*"],\n'
             '      Condition = { Bool = { "aws:SecureTransport" = "false" } } }]\n  })\n}'
         ),
-        compliance=("CIS-AWS-5.0:2.1.1", "FSBP:S3.5"),
         peers=("CKV_AWS_379",),
     ),
     kinds=("aws_s3_bucket",),

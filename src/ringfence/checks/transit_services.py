@@ -67,7 +67,6 @@ CLOUDFRONT_VIEWER_HTTPS = Check(
             'resource "aws_cloudfront_distribution" "site" {\n  default_cache_behavior {\n'
             '    viewer_protocol_policy = "redirect-to-https"\n  }\n}'
         ),
-        compliance=("FSBP:CloudFront.3",),
         peers=("CKV_AWS_34", "AVD-AWS-0012"),
     ),
     kinds=("aws_cloudfront_distribution",),
@@ -190,7 +189,6 @@ CLOUDFRONT_ORIGIN_HTTPS = Check(
             '      origin_protocol_policy = "https-only"\n      origin_ssl_protocols   = ["TLSv1.2"]\n'
             "    }\n  }\n}"
         ),
-        compliance=("FSBP:CloudFront.9",),
     ),
     kinds=("aws_cloudfront_distribution",),
     per_resource=_origin_https,
@@ -220,7 +218,6 @@ ELASTICACHE_TRANSIT = Check(
         "clear text; ElastiCache leaves it off unless asked.",
         remediation="Set transit_encryption_enabled = true (with an auth_token or RBAC user group).",
         terraform='resource "aws_elasticache_replication_group" "cache" {\n  transit_encryption_enabled = true\n}',
-        compliance=("FSBP:ElastiCache.5",),
         peers=("CKV_AWS_30", "AVD-AWS-0051"),
     ),
     kinds=("aws_elasticache_replication_group",),
@@ -265,7 +262,6 @@ MSK_TRANSIT = Check(
             'resource "aws_msk_cluster" "events" {\n  encryption_info {\n    encryption_in_transit {\n'
             '      client_broker = "TLS"\n      in_cluster    = true\n    }\n  }\n}'
         ),
-        compliance=("FSBP:MSK.1",),
         peers=("CKV_AWS_81", "AVD-AWS-0073"),
     ),
     kinds=("aws_msk_cluster",),

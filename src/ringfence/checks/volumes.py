@@ -78,7 +78,6 @@ EBS_ENCRYPTED = Check(
         "them; encryption cannot be added to an existing volume in place.",
         remediation="Set encrypted = true on volumes and block devices, or switch on EBS encryption by default.",
         terraform='resource "aws_ebs_encryption_by_default" "this" {\n  enabled = true\n}',
-        compliance=("CIS-AWS-5.0:5.1.1", "FSBP:EC2.3", "FSBP:EC2.7"),
         peers=("CKV_AWS_3", "CKV_AWS_8", "AVD-AWS-0026", "AVD-AWS-0131", "AVD-AWS-0008"),
     ),
     kinds=("aws_ebs_volume", "aws_instance", "aws_launch_template"),

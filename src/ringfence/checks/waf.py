@@ -103,7 +103,6 @@ STAGE_WAF = Check(
         "web_acl_arn = a REGIONAL aws_wafv2_web_acl (or make the API PRIVATE).",
         terraform='resource "aws_wafv2_web_acl_association" "api" {\n'
         "  resource_arn = aws_api_gateway_stage.prod.arn\n  web_acl_arn  = aws_wafv2_web_acl.regional.arn\n}",
-        compliance=("FSBP:APIGateway.4",),
         peers=("CKV2_AWS_29", "apigateway_restapi_waf_acl_attached"),
     ),
     kinds=("aws_api_gateway_stage",),
@@ -121,7 +120,6 @@ CLOUDFRONT_WAF = Check(
         "us-east-1).",
         terraform='resource "aws_cloudfront_distribution" "site" {\n'
         "  web_acl_id = aws_wafv2_web_acl.edge.arn\n}",
-        compliance=("FSBP:CloudFront.6",),
         peers=("CKV_AWS_68", "cloudfront_distributions_using_waf"),
     ),
     kinds=("aws_cloudfront_distribution",),
