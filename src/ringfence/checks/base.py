@@ -63,14 +63,17 @@ class Meta:
     # Ids of the same check in other tools, so their ignore comments are honoured.
     peers: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    # Controls declared with the rule itself: a custom rule's file or a plug-in. The built-in checks' are
+    # data (checks/compliance/*.yaml), never written here.
+    controls: tuple[str, ...] = ()
 
     @property
     def compliance(self) -> tuple[str, ...]:
-        """The framework controls this rule decides ("CIS-AWS-5.0:3.6", "FSBP:KMS.4"), from the data files of
-        :mod:`ringfence.checks.compliance`."""
+        """The framework controls this rule decides ("CIS-AWS-5.0:3.6", "FSBP:KMS.4"): those it declares,
+        then those of the data files of :mod:`ringfence.checks.compliance`."""
         from ringfence.checks.compliance import compliance_of
 
-        return compliance_of(self.rule_id)
+        return tuple(dict.fromkeys((*self.controls, *compliance_of(self.rule_id))))
 
 
 ResourceCheck = Callable[[Resource, "Context"], Iterable[Result]]

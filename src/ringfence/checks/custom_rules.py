@@ -265,7 +265,7 @@ def _rule(node: yaml.Node, path: Path) -> Check:
         or f"Custom rule from {path.name}.",
         remediation=_text_field(fields, "remediation"),
         terraform=_text_field(fields, "terraform", False),
-        compliance=_strings(fields, "compliance"),
+        controls=_strings(fields, "compliance"),
         references=_strings(fields, "references"),
     )
     return Check(meta=meta, kinds=kinds, per_resource=_runner(meta, condition))

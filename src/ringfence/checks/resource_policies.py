@@ -543,7 +543,6 @@ EFS_FILE_SYSTEM_POLICY = policy_check(
             "  })\n"
             "}"
         ),
-        (),
         ("efs_not_publicly_accessible",),
         ("https://docs.aws.amazon.com/efs/latest/ug/access-control-block-public-access.html",),
     ),
