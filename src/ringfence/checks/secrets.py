@@ -86,8 +86,18 @@ def _decode_base64(value: str) -> str | None:
     return text if text.isprintable() or "\n" in text else None
 
 
+def secret_name(name: str) -> bool:
+    """Does an attribute, variable or parameter name say that its value is a credential?"""
+    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
+
+
+def looks_like_credential(value: str) -> bool:
+    """Has the value the shape of a credential (an AWS key, a private key, a token of a known kind)?"""
+    return any(pattern.search(value) for _, pattern in CREDENTIAL_SHAPES)
+
+
 def _named_secret(key: str, value: str) -> bool:
-    if not _SECRET_NAME.search(key) or _NOT_SECRET_NAME.search(key):
+    if not secret_name(key):
         return False
     return not (len(value) < 6 or _PLACEHOLDER.match(value) or value.startswith(("arn:", "${", "{{")))
 
