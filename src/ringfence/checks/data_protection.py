@@ -64,7 +64,6 @@ SECRET_ROTATION = Check(
             "  rotation_lambda_arn = aws_lambda_function.rotate.arn\n"
             "  rotation_rules {\n    automatically_after_days = 30\n  }\n}"
         ),
-        compliance=("FSBP:SecretsManager.1",),
         peers=("CKV2_AWS_57", "secretsmanager_automatic_rotation_enabled"),
     ),
     kinds=("aws_secretsmanager_secret",),
@@ -154,7 +153,6 @@ DYNAMODB_PITR = Check(
             'resource "aws_dynamodb_table" "orders" {\n  name     = "orders"\n  hash_key = "id"\n'
             "  point_in_time_recovery {\n    enabled = true\n  }\n}"
         ),
-        compliance=("FSBP:DynamoDB.2",),
         peers=("CKV_AWS_28", "AVD-AWS-0024", "dynamodb_tables_pitr_enabled"),
     ),
     kinds=("aws_dynamodb_table",),
@@ -203,7 +201,6 @@ S3_VERSIONING = Check(
             'resource "aws_s3_bucket_versioning" "data" {\n  bucket = aws_s3_bucket.data.id\n'
             '  versioning_configuration {\n    status = "Enabled"\n  }\n}'
         ),
-        compliance=("FSBP:S3.14",),
         peers=("CKV_AWS_21", "AVD-AWS-0090", "s3_bucket_object_versioning"),
     ),
     kinds=("aws_s3_bucket",),
@@ -245,7 +242,6 @@ S3_ACCESS_LOGGING = Check(
             'resource "aws_s3_bucket_logging" "data" {\n  bucket        = aws_s3_bucket.data.id\n'
             '  target_bucket = aws_s3_bucket.access_logs.id\n  target_prefix = "data/"\n}'
         ),
-        compliance=("FSBP:S3.9",),
         peers=("CKV_AWS_18", "AVD-AWS-0089", "s3_bucket_server_access_logging_enabled"),
     ),
     kinds=("aws_s3_bucket",),
