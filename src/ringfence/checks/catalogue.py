@@ -14,6 +14,7 @@ from ringfence.checks import (
     data_protection,
     databases,
     detective_services,
+    ecs,
     estate_controls,
     iam,
     identity,
@@ -24,6 +25,7 @@ from ringfence.checks import (
     resource_policies,
     search,
     secrets,
+    serverless,
     snapshots,
     storage,
     streams,
@@ -60,6 +62,8 @@ CATALOGUE: tuple[Check, ...] = (
     *classified.CHECKS,
     *compute.CHECKS,
     *containers.CHECKS,
+    *ecs.CHECKS,
+    *serverless.CHECKS,
 )
 
 

@@ -41,6 +41,8 @@ KEY_ATTRIBUTE: dict[str, str] = {
     "aws_dynamodb_table": "server_side_encryption.kms_key_arn",
     # encryption_type "KMS" without kms_key uses the AWS managed key aws/ecr; the default is AES256.
     "aws_ecr_repository": "encryption_configuration.kms_key",
+    # Environment variables: without kms_key_arn Lambda encrypts them with the AWS managed key aws/lambda.
+    "aws_lambda_function": "kms_key_arn",
 }
 
 _SSE_CONFIGURATION = "aws_s3_bucket_server_side_encryption_configuration"

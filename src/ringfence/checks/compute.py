@@ -50,12 +50,13 @@ def _imdsv2(resource: Resource, ctx: Context) -> Iterable[Result]:
 IMDSV2_REQUIRED = Check(
     Meta(
         rule_id="ec2.imdsv2-required",
-        title="EC2 instances and launch templates require IMDSv2 session tokens",
+        title="EC2 instances, launch templates and launch configurations require IMDSv2 session tokens",
         pillar="workload",
         severity=Severity.HIGH,
         rationale="With IMDSv1 a single server-side request forgery (a proxy, a URL fetcher, an open "
         "firewall rule) reads the instance role's credentials from 169.254.169.254 without any token.",
-        remediation='Set metadata_options { http_tokens = "required" } on the instance or launch template.',
+        remediation='Set metadata_options { http_tokens = "required" } on the instance, launch template or launch '
+        "configuration.",
         terraform='resource "aws_instance" "app" {\n  ami           = var.ami\n  instance_type = "t3.micro"\n\n'
         '  metadata_options {\n    http_tokens = "required"\n  }\n}',
         peers=("CKV_AWS_79", "AVD-AWS-0028", "AVD-AWS-0130", "ec2_instance_imdsv2_enabled"),
@@ -63,7 +64,7 @@ IMDSV2_REQUIRED = Check(
             "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html",
         ),
     ),
-    kinds=("aws_instance", "aws_launch_template"),
+    kinds=("aws_instance", "aws_launch_template", "aws_launch_configuration"),
     per_resource=_imdsv2,
 )
 

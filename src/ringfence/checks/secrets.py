@@ -41,7 +41,7 @@ def _find(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
     if isinstance(value, Mapping):
         for key, inner in value.items():
             yield from _find(inner, f"{path}.{key}" if path else str(key))
-            if isinstance(inner, str) and _named_secret(str(key), inner):
+            if isinstance(inner, str) and named_secret(str(key), inner):
                 yield f"{path}.{key}" if path else str(key), f"literal {key}", inner
     elif isinstance(value, list):
         for i, inner in enumerate(value):
@@ -96,7 +96,8 @@ def looks_like_credential(value: str) -> bool:
     return any(pattern.search(value) for _, pattern in CREDENTIAL_SHAPES)
 
 
-def _named_secret(key: str, value: str) -> bool:
+def named_secret(key: str, value: str) -> bool:
+    """A name that says credential, with a literal value that is neither a placeholder nor a reference."""
     if not secret_name(key):
         return False
     return not (len(value) < 6 or _PLACEHOLDER.match(value) or value.startswith(("arn:", "${", "{{")))
