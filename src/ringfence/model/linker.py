@@ -221,6 +221,7 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "cluster_parameter_group_name": ("aws_redshift_parameter_group",),
         "kms_key_id": _KEY,
     },
+    "aws_redshift_logging": {"cluster_identifier": ("aws_redshift_cluster",)},
     "aws_memorydb_cluster": {"subnet_group_name": ("aws_memorydb_subnet_group",), "security_group_ids": _SG},
     "aws_dms_replication_instance": {
         "replication_subnet_group_id": ("aws_dms_replication_subnet_group",),
@@ -360,6 +361,7 @@ IDENTITY: Mapping[str, tuple[str, ...]] = {
     "aws_dms_replication_subnet_group": ("replication_subnet_group_id",),
     "aws_docdb_cluster": ("cluster_identifier",),
     "aws_neptune_cluster": ("cluster_identifier",),
+    "aws_redshift_cluster": ("cluster_identifier",),
     "aws_elasticache_replication_group": ("replication_group_id",),
     "aws_kms_alias": ("name",),
     "aws_lb": ("name",),
