@@ -193,7 +193,7 @@ def _unknown(resource: Resource, net: Network, reason: str) -> Result:
     return _result(Status.UNKNOWN, resource, net, reason, None)
 
 
-def _hygiene(
+def hygiene(
     decide: Callable[[Resource, Network], Result | None],
 ) -> Callable[[Resource, Context], Iterable[Result]]:
     """A per-resource check from a function of the resource and the estate's network index (None: the
@@ -253,7 +253,7 @@ def _acl_restricts_admin_ports(acl: Resource, net: Network) -> Result:
     return _pass(acl, net, "no inbound rule admits admin ports from anywhere")
 
 
-def _routes_to_igw(net: Network, subnet: str) -> tuple[list[Route], list[str]]:
+def routes_to_igw(net: Network, subnet: str) -> tuple[list[Route], list[str]]:
     info = net.subnets[subnet]
     table = net.table(info.route_table)
     found: list[Route] = []
@@ -282,7 +282,7 @@ def _database_not_in_public_subnet(db: Resource, net: Network) -> Result:
         if p.unknown or p.subnet is None:
             unknown.append(p.unknown or "no subnet")
             continue
-        routes, maybe = _routes_to_igw(net, p.subnet)
+        routes, maybe = routes_to_igw(net, p.subnet)
         if routes:
             return _fail(db, net, f"subnet {p.subnet} routes {routes[0].label}", routes[0].origin)
         unknown += maybe
@@ -328,7 +328,7 @@ def _private_subnet_uses_gateway_endpoints(subnet: Resource, net: Network) -> Re
     if info is None:
         return None
     table = net.table(info.route_table)
-    if _routes_to_igw(net, subnet.address)[0]:
+    if routes_to_igw(net, subnet.address)[0]:
         return None
     nat = [r for part, r in table.partition if r.target_kind == "nat" and part & INTERNET]
     if not nat:
@@ -419,7 +419,7 @@ DEFAULT_SECURITY_GROUP_RESTRICTS_ALL = Check(
         peers=("CKV2_AWS_12",),
     ),
     kinds=("aws_vpc",),
-    per_resource=_hygiene(_default_security_group_restricts_all),
+    per_resource=hygiene(_default_security_group_restricts_all),
 )
 
 
@@ -441,7 +441,7 @@ ACL_ADMIN_PORTS_RESTRICTED = Check(
         peers=("CKV_AWS_229", "CKV_AWS_230", "CKV_AWS_231", "CKV_AWS_232"),
     ),
     kinds=("aws_network_acl", "aws_default_network_acl"),
-    per_resource=_hygiene(_acl_restricts_admin_ports),
+    per_resource=hygiene(_acl_restricts_admin_ports),
 )
 
 
@@ -461,7 +461,7 @@ DATABASE_NOT_IN_PUBLIC_SUBNET = Check(
         ),
     ),
     kinds=DATABASE_KINDS,
-    per_resource=_hygiene(_database_not_in_public_subnet),
+    per_resource=hygiene(_database_not_in_public_subnet),
 )
 
 
@@ -480,7 +480,7 @@ VPC_FLOW_LOGS_ENABLED = Check(
         peers=("CKV2_AWS_11",),
     ),
     kinds=("aws_vpc",),
-    per_resource=_hygiene(_vpc_flow_logs_enabled),
+    per_resource=hygiene(_vpc_flow_logs_enabled),
 )
 
 
@@ -501,7 +501,7 @@ PRIVATE_SUBNET_GATEWAY_ENDPOINTS = Check(
         ),
     ),
     kinds=("aws_subnet",),
-    per_resource=_hygiene(_private_subnet_uses_gateway_endpoints),
+    per_resource=hygiene(_private_subnet_uses_gateway_endpoints),
 )
 
 
@@ -522,7 +522,7 @@ VPC_ENDPOINT_POLICY_RESTRICTED = Check(
         ),
     ),
     kinds=("aws_vpc_endpoint",),
-    per_resource=_hygiene(_vpc_endpoint_policy_restricts),
+    per_resource=hygiene(_vpc_endpoint_policy_restricts),
 )
 
 
