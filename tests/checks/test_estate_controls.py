@@ -35,6 +35,15 @@ resource "aws_iam_role" "config" {
 }
 resource "aws_config_configuration_recorder" "main" { role_arn = aws_iam_role.config.arn }
 resource "aws_iam_account_password_policy" "main" { minimum_password_length = 14 }
+resource "aws_accessanalyzer_analyzer" "main" { analyzer_name = "main" }
+resource "aws_iam_role" "support" {
+  name               = "support"
+  assume_role_policy = "{}"
+}
+resource "aws_iam_role_policy_attachment" "support" {
+  role       = aws_iam_role.support.name
+  policy_arn = "arn:aws:iam::aws:policy/AWSSupportAccess"
+}
 """
 
 RULES = {
@@ -43,6 +52,8 @@ RULES = {
     "monitoring.no-securityhub-in-estate",
     "monitoring.no-config-recorder-in-estate",
     "iam.no-password-policy-in-estate",
+    "iam.no-access-analyzer-in-estate",
+    "iam.no-support-role-in-estate",
 }
 
 
@@ -106,3 +117,24 @@ def test_estate_scope_is_validated(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="estate_scope must be one of partial, account"):
         _config(tmp_path, 'estate_scope = "organisation"\n')
     assert _config(tmp_path, 'account_id = "111122223333"\n').estate_scope == "partial"
+
+
+def test_a_support_role_whose_policy_is_not_known_is_unknown(tmp_path: Path) -> None:
+    from ringfence.checks.estate_controls import NO_SUPPORT_ROLE
+
+    text = """
+provider "aws" { region = "eu-west-1" }
+variable "policy_arn" { type = string }
+resource "aws_iam_role" "support" {
+  name               = "support"
+  assume_role_policy = "{}"
+}
+resource "aws_iam_role_policy_attachment" "support" {
+  role       = aws_iam_role.support.name
+  policy_arn = var.policy_arn
+}
+"""
+    config = _config(tmp_path, 'estate_scope = "account"\n')
+    result = run_checks(_estate(tmp_path, text), config=config, checks=[NO_SUPPORT_ROLE])
+    assert [f.status for f in result.findings] == [Status.UNKNOWN]
+    assert "aws_iam_role_policy_attachment.support" in result.findings[0].message

@@ -1,5 +1,5 @@
 """Controls an estate must contain at all: a trail, a GuardDuty detector, Security Hub, an AWS Config
-recorder, an IAM account password policy.
+recorder, an IAM account password policy, IAM Access Analyzer, a support role.
 
 Each check runs once over the estate and speaks only when the control is missing. Whether a missing control
 is a failure depends on what the estate is (``Context.estate_scope``): an account's whole configuration
@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 
 from ringfence.checks.base import Check, Meta, Result, Severity, Status
 from ringfence.checks.context import Context
+from ringfence.iam import managed
+from ringfence.iam.estate_policies import attachments
 from ringfence.model import Provenance, Resource
 
 
@@ -152,4 +154,84 @@ NO_PASSWORD_POLICY = Check(
     per_estate=_contains("IAM password policy", "aws_iam_account_password_policy"),
 )
 
-CHECKS = (NO_TRAIL, NO_GUARDDUTY, NO_SECURITY_HUB, NO_CONFIG_RECORDER, NO_PASSWORD_POLICY)
+NO_ACCESS_ANALYZER = Check(
+    Meta(
+        rule_id="iam.no-access-analyzer-in-estate",
+        title="The account has an IAM Access Analyzer",
+        pillar="identity",
+        severity=Severity.MEDIUM,
+        rationale="An external access analyzer reports every bucket, key, role, queue, function and secret "
+        "that another account or the public can reach, as policies change; without one, a grant to a "
+        "stranger is found only by whoever happens to read the policy. Analyzers are regional.",
+        remediation='Add an aws_accessanalyzer_analyzer with type = "ACCOUNT" (or "ORGANIZATION" in the '
+        "management or delegated administrator account) in every region in use.",
+        terraform=(
+            'resource "aws_accessanalyzer_analyzer" "account" {\n  analyzer_name = "account"\n'
+            '  type          = "ACCOUNT"\n}'
+        ),
+        peers=("accessanalyzer_enabled",),
+    ),
+    kinds=(),
+    per_estate=_contains("IAM Access Analyzer", "aws_accessanalyzer_analyzer"),
+)
+
+_SUPPORT_POLICY = "AWSSupportAccess"
+
+
+def _support_role(ctx: Context) -> Iterable[Result]:
+    undecided: list[str] = []
+    for role in ctx.estate.of_kind("aws_iam_role"):
+        for attached in attachments(ctx.estate, role):
+            arn = attached.arn
+            if (
+                isinstance(arn, str)
+                and managed.is_aws_managed_arn(arn)
+                and arn.endswith(f"/{_SUPPORT_POLICY}")
+            ):
+                if role.unevaluated is None and attached.source.unevaluated is None:
+                    return
+                undecided.append(f"{attached.source.address} may not be created")
+            elif arn is not None and not isinstance(arn, str):
+                undecided.append(f"{attached.source.address} attaches a policy not known before apply")
+    if undecided:
+        yield Result(
+            Status.UNKNOWN,
+            f"whether a role has {_SUPPORT_POLICY} is not known: " + "; ".join(sorted(set(undecided))),
+            account(ctx),
+        )
+        return
+    yield missing(
+        ctx, f"support role (a role with {_SUPPORT_POLICY} attached)", f"aws_iam_role with {_SUPPORT_POLICY}"
+    )
+
+
+NO_SUPPORT_ROLE = Check(
+    Meta(
+        rule_id="iam.no-support-role-in-estate",
+        title="The account has a role for managing AWS Support cases",
+        pillar="identity",
+        severity=Severity.LOW,
+        rationale="During an incident someone has to open and follow cases with AWS Support. A role with "
+        "the AWSSupportAccess managed policy, assumed by the people on call, gives exactly that, instead "
+        "of sending them to the root user or to an administrator role.",
+        remediation="Add an aws_iam_role assumable by the incident responders and an "
+        "aws_iam_role_policy_attachment of arn:aws:iam::aws:policy/AWSSupportAccess.",
+        terraform=(
+            'resource "aws_iam_role_policy_attachment" "support" {\n  role       = aws_iam_role.support.name\n'
+            '  policy_arn = "arn:aws:iam::aws:policy/AWSSupportAccess"\n}'
+        ),
+        peers=("iam_support_role_created",),
+    ),
+    kinds=(),
+    per_estate=_support_role,
+)
+
+CHECKS = (
+    NO_TRAIL,
+    NO_GUARDDUTY,
+    NO_SECURITY_HUB,
+    NO_CONFIG_RECORDER,
+    NO_PASSWORD_POLICY,
+    NO_ACCESS_ANALYZER,
+    NO_SUPPORT_ROLE,
+)
