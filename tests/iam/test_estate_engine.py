@@ -302,3 +302,67 @@ def test_an_action_missing_from_the_catalogue_is_noted_with_the_closest_one() ->
     for action in ("s3:GetObject", "S3:getobject", "s3:Get*"):
         answer = ask("aws_iam_role.app", action, "arn:aws:s3:::b/k", {"aws:SecureTransport": "true"})
         assert not any("catalogue" in n for n in answer.notes), action
+
+
+def test_policies_named_by_literal_role_name_or_arn_go_to_that_role_only(tmp_path: Path) -> None:
+    """Policy blocks that name their role, or a Lambda function, by a literal string (no reference) are
+    found by that name, for the holder with that name only, in the estate's order."""
+    from ringfence.iam.access import lambda_permissions
+    from ringfence.iam.estate_policies import documents_of
+    from ringfence.sources import load_estate
+
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    (tmp_path / "main.tf").write_text(
+        f"""
+resource "aws_iam_role" "worker" {{
+  name               = "worker"
+  assume_role_policy = {json.dumps(trust)}
+}}
+resource "aws_iam_role" "other" {{
+  name               = "other"
+  assume_role_policy = {json.dumps(trust)}
+}}
+resource "aws_iam_role_policy" "b_second" {{
+  name   = "second"
+  role   = "worker"
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = "sqs:SendMessage", Resource = "*" }}] }})
+}}
+resource "aws_iam_role_policy" "a_first" {{
+  name   = "first"
+  role   = "worker"
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }}] }})
+}}
+resource "aws_iam_role_policy" "elsewhere" {{
+  name   = "elsewhere"
+  role   = "other"
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = "*", Resource = "*" }}] }})
+}}
+resource "aws_lambda_function" "fn" {{
+  function_name = "fn"
+  role          = aws_iam_role.worker.arn
+  runtime       = "python3.12"
+  handler       = "index.handler"
+  filename      = "fn.zip"
+}}
+resource "aws_lambda_permission" "by_name" {{
+  function_name = "fn"
+  action        = "lambda:InvokeFunction"
+  principal     = "s3.amazonaws.com"
+}}
+resource "aws_lambda_permission" "not_this_one" {{
+  function_name = "another-function"
+  action        = "lambda:InvokeFunction"
+  principal     = "sns.amazonaws.com"
+}}
+"""
+    )
+    loaded = load_estate([str(tmp_path)], account_id=ACCOUNT)
+    worker, other = loaded.get("aws_iam_role.worker"), loaded.get("aws_iam_role.other")
+    assert worker is not None and other is not None
+    in_estate = [r.get("name") for r in loaded.of_kind("aws_iam_role_policy") if r.get("role") == "worker"]
+    assert sorted(in_estate) == ["first", "second"]
+    assert [p.name for p in documents_of(loaded, worker)] == in_estate  # in the estate's order
+    assert [p.name for p in documents_of(loaded, other)] == ["elsewhere"]
+    function = loaded.get("aws_lambda_function.fn")
+    assert function is not None
+    assert [r.address for r in lambda_permissions(loaded, function)] == ["aws_lambda_permission.by_name"]

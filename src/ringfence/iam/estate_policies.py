@@ -81,14 +81,8 @@ def _related(estate: Estate, holder: Resource, kind: str, relation: str, *names:
     for r in estate.sources(holder, relation, of_kind=kind):
         seen.add(r.address)
         yield r
-    keys = {n for n in names if n}
-    if not keys:
-        return
-    for r in estate.of_kind(kind):
-        if r.address in seen:
-            continue
-        values = as_list(r.get(relation))
-        if any(isinstance(v, str) and v in keys for v in values):
+    for r in estate.having(kind, relation, [n for n in names if n]):
+        if r.address not in seen:
             yield r
 
 

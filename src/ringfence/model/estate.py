@@ -9,6 +9,7 @@ from functools import cached_property
 
 from ringfence.model.relations import Relation
 from ringfence.model.resource import Resource
+from ringfence.model.values import as_list
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -71,8 +72,27 @@ class Estate:
             index[rel.target][rel.kind].append(rel.source)
         return {t: {k: tuple(v) for k, v in kinds.items()} for t, kinds in index.items()}
 
+    @cached_property
+    def _by_value(self) -> dict[tuple[str, str], Mapping[str, tuple[int, ...]]]:
+        # (kind, attribute) -> string value -> positions in `of_kind(kind)`; filled per pair on first use.
+        return {}
+
     def get(self, address: str) -> Resource | None:
         return self.by_address.get(address)
+
+    def having(self, kind: str, attribute: str, values: Iterable[str]) -> tuple[Resource, ...]:
+        """Resources of ``kind`` whose ``attribute`` is one of the strings ``values`` (or a list holding
+        one), in estate order."""
+        of_kind = self.of_kind(kind)
+        index = self._by_value.get((kind, attribute))
+        if index is None:
+            built: dict[str, list[int]] = defaultdict(list)
+            for position, r in enumerate(of_kind):
+                for value in dict.fromkeys(v for v in as_list(r.get(attribute)) if isinstance(v, str)):
+                    built[value].append(position)
+            index = self._by_value[(kind, attribute)] = {v: tuple(p) for v, p in built.items()}
+        positions = sorted({p for v in values for p in index.get(v, ())})
+        return tuple(of_kind[p] for p in positions)
 
     def of_kind(self, *kinds: str) -> tuple[Resource, ...]:
         if len(kinds) == 1:
