@@ -1,5 +1,6 @@
-"""Keeping data recoverable and its secrets protected: secret rotation, SecureString parameters, DynamoDB
-point-in-time recovery, S3 versioning and server access logs."""
+"""Keeping data recoverable and its secrets protected: secret rotation, SecureString parameters, CodeBuild
+credentials kept out of plaintext variables, DynamoDB point-in-time recovery, S3 versioning and server access
+logs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ringfence.checks.compute import first_block
 from ringfence.checks.context import Context
 from ringfence.checks.monitoring import _access_logging
 from ringfence.checks.secrets import looks_like_credential, secret_name
-from ringfence.model import Resource, Unknown
+from ringfence.model import Resource, Unknown, as_list
 from ringfence.shown import fingerprint
 
 
@@ -248,4 +249,80 @@ S3_ACCESS_LOGGING = Check(
     per_resource=_server_access_logs,
 )
 
-CHECKS = (SECRET_ROTATION, SSM_SECURE_STRING, DYNAMODB_PITR, S3_VERSIONING, S3_ACCESS_LOGGING)
+# -- CodeBuild ---------------------------------------------------------------------------------------------------
+# Variables the AWS SDKs and CLI read as credentials (FSBP CodeBuild.2 names these two).
+_AWS_CREDENTIAL_VARIABLES = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"})
+
+
+def _build_environment(project: Resource, ctx: Context) -> Iterable[Result]:
+    environment = first_block(project, "environment")
+    if isinstance(environment, Unknown):
+        yield not_known(project, "environment", environment)
+        return
+    variables = (environment or {}).get("environment_variable")
+    if isinstance(variables, Unknown):
+        yield not_known(project, "environment.environment_variable", variables)
+        return
+    found: list[str] = []
+    undecided: list[str] = []
+    for variable in as_list(variables):
+        if not isinstance(variable, dict):
+            continue
+        name, value, kind = variable.get("name"), variable.get("value"), variable.get("type", "PLAINTEXT")
+        if isinstance(kind, Unknown) or not isinstance(name, str):
+            undecided.append(
+                f"{name if isinstance(name, str) else 'a variable'}: its name or type is not known"
+            )
+            continue
+        if kind != "PLAINTEXT":
+            continue  # PARAMETER_STORE and SECRETS_MANAGER values are names of secrets, not secrets
+        if isinstance(value, str) and looks_like_credential(value):
+            found.append(f"{name} holds a credential ({fingerprint(value)})")
+        elif name.upper() in _AWS_CREDENTIAL_VARIABLES or (value is not None and secret_name(name)):
+            found.append(name)
+    if found:
+        yield failed(
+            project,
+            f"credentials in plaintext build environment variables: {'; '.join(found)}",
+            detail=",".join(found),
+        )
+    elif undecided:
+        yield unknown(project, "; ".join(undecided))
+    else:
+        yield passed(project)
+
+
+CODEBUILD_NO_PLAINTEXT_CREDENTIALS = Check(
+    Meta(
+        rule_id="codebuild.no-plaintext-credentials-in-environment",
+        title="CodeBuild projects take credentials from Secrets Manager or Parameter Store, not plaintext "
+        "variables",
+        pillar="secrets",
+        severity=Severity.HIGH,
+        rationale="A PLAINTEXT environment variable (the default type) is stored in the project as written "
+        "and shown to anyone allowed codebuild:BatchGetProjects, and printed by any build step that dumps "
+        "its environment. Variables of type SECRETS_MANAGER or PARAMETER_STORE hold only the secret's name.",
+        remediation='Set type = "SECRETS_MANAGER" (value = the secret\'s name or ARN, with a :json-key suffix) '
+        'or type = "PARAMETER_STORE" on environment_variable blocks holding passwords, tokens or keys, and '
+        "give the build role, not an access key, the AWS permissions it needs.",
+        terraform=(
+            'resource "aws_codebuild_project" "app" {\n  environment {\n'
+            '    compute_type = "BUILD_GENERAL1_SMALL"\n    image        = "aws/codebuild/standard:7.0"\n'
+            '    type         = "LINUX_CONTAINER"\n    environment_variable {\n'
+            '      name  = "NPM_TOKEN"\n      type  = "SECRETS_MANAGER"\n      value = "ci/npm:token"\n'
+            "    }\n  }\n}"
+        ),
+        peers=("codebuild_project_no_secrets_in_variables",),
+    ),
+    kinds=("aws_codebuild_project",),
+    per_resource=_build_environment,
+)
+
+CHECKS = (
+    SECRET_ROTATION,
+    SSM_SECURE_STRING,
+    DYNAMODB_PITR,
+    S3_VERSIONING,
+    S3_ACCESS_LOGGING,
+    CODEBUILD_NO_PLAINTEXT_CREDENTIALS,
+)
