@@ -348,7 +348,7 @@ def _private_subnet_uses_gateway_endpoints(subnet: Resource, net: Network) -> Re
     return _pass(subnet, net, "S3 and DynamoDB gateway endpoints are associated with its route table")
 
 
-def _policy_of(endpoint: Resource, net: Network) -> Any:
+def policy_of(endpoint: Resource, net: Network) -> Any:
     for p in net.estate.sources(endpoint, "vpc_endpoint_id", of_kind="aws_vpc_endpoint_policy"):
         return p.get("policy")
     return endpoint.get("policy")
@@ -388,7 +388,7 @@ def _every_action(value: Any) -> bool:
 def _vpc_endpoint_policy_restricts(endpoint: Resource, net: Network) -> Result:
     """A VPC endpoint's policy does not allow every action on every resource to everyone. Without a policy
     AWS applies full access (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html)."""
-    policy = _policy_of(endpoint, net)
+    policy = policy_of(endpoint, net)
     if policy in (None, ""):
         return _fail(endpoint, net, "no endpoint policy: AWS applies the default full-access policy")
     statements = _statements(policy)
