@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
+from ringfence.checks.base import Check, Meta, Result, Severity, failed, flag, passed, unknown
+from ringfence.checks.compute import first_block
 from ringfence.checks.containers import _containers
 from ringfence.checks.context import Context
 from ringfence.checks.secrets import looks_like_credential, named_secret, secret_name
@@ -216,4 +217,78 @@ ECS_CONTAINER_INSIGHTS = Check(
     per_resource=_container_insights,
 )
 
-CHECKS = (ECS_SECRETS_NOT_IN_ENVIRONMENT, ECS_READ_ONLY_ROOT, ECS_CONTAINER_INSIGHTS)
+
+def _host_pid(task: Resource, ctx: Context) -> Iterable[Result]:
+    """ECS.3: pid_mode "host" puts the task's containers in the instance's process namespace; absent, each
+    container has its own (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskDefinition.html)."""
+    mode = task.get("pid_mode")
+    if isinstance(mode, Unknown):
+        yield unknown(task, f"pid_mode is not known: {mode.reason}")
+    elif isinstance(mode, str) and mode.lower() == "host":
+        yield failed(task, 'containers share the host\'s process namespace (pid_mode = "host")')
+    else:
+        yield passed(task)
+
+
+ECS_NOT_HOST_PID = Check(
+    Meta(
+        rule_id="ecs.task-not-host-pid",
+        title="ECS task definitions do not share the host's process namespace",
+        pillar="workload",
+        severity=Severity.HIGH,
+        rationale="With the host's process namespace a container sees every process of the instance and of "
+        "the other tasks on it: it can read their environment and memory maps, signal them, and take the "
+        "short path out of the container through /proc.",
+        remediation='Remove pid_mode = "host" (or set pid_mode = "task" to share processes only within the '
+        "task).",
+        terraform='resource "aws_ecs_task_definition" "api" {\n  family   = "api"\n  pid_mode = "task"\n'
+        "  # ...\n}",
+        peers=("CKV_AWS_335",),
+    ),
+    kinds=("aws_ecs_task_definition",),
+    per_resource=_host_pid,
+)
+
+
+def _service_public_ip(service: Resource, ctx: Context) -> Iterable[Result]:
+    """ECS.2: network_configuration.assign_public_ip defaults to false."""
+    config = first_block(service, "network_configuration")
+    if isinstance(config, Unknown):
+        yield unknown(service, f"network_configuration is not known: {config.reason}")
+        return
+    yield flag(
+        service,
+        "assign_public_ip",
+        default=False,
+        want=False,
+        block=config or {},
+        fail="tasks get a public IP address (network_configuration.assign_public_ip = true)",
+    )
+
+
+ECS_SERVICE_NO_PUBLIC_IP = Check(
+    Meta(
+        rule_id="ecs.service-no-public-ip",
+        title="ECS services do not assign public IP addresses to their tasks",
+        pillar="network",
+        severity=Severity.MEDIUM,
+        rationale="A task with a public address is reachable from the internet as soon as one security "
+        "group rule allows it; tasks behind a load balancer or NAT need none.",
+        remediation="Set network_configuration { assign_public_ip = false } (the default) and reach the "
+        "internet through a NAT gateway or VPC endpoints.",
+        terraform='resource "aws_ecs_service" "api" {\n  # ...\n  network_configuration {\n'
+        "    subnets          = var.private_subnet_ids\n    security_groups  = [aws_security_group.api.id]\n"
+        "    assign_public_ip = false\n  }\n}",
+        peers=("CKV_AWS_333",),
+    ),
+    kinds=("aws_ecs_service",),
+    per_resource=_service_public_ip,
+)
+
+CHECKS = (
+    ECS_SECRETS_NOT_IN_ENVIRONMENT,
+    ECS_READ_ONLY_ROOT,
+    ECS_CONTAINER_INSIGHTS,
+    ECS_NOT_HOST_PID,
+    ECS_SERVICE_NO_PUBLIC_IP,
+)
