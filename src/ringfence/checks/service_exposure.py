@@ -1,6 +1,7 @@
 """Managed services reachable from the internet or running with more power than they need: DMS replication
 instances, Redshift clusters and MQ brokers with public endpoints, SageMaker notebooks with direct internet
-access or root, CodeBuild builds in privileged mode, and the account's EMR block public access setting."""
+access or root, CodeBuild builds in privileged mode, the account's EMR block public access setting, SSM
+documents shared with every account, and DMS endpoints connecting to databases without TLS."""
 
 from __future__ import annotations
 
@@ -247,8 +248,118 @@ EMR_BLOCK_PUBLIC_ACCESS = Check(
     per_resource=_emr_block,
 )
 
+
+def _document_sharing(document: Resource, ctx: Context) -> Iterable[Result]:
+    permissions = document.get("permissions")
+    if isinstance(permissions, Unknown):
+        yield not_known(document, "permissions", permissions)
+        return
+    block = permissions if isinstance(permissions, dict) else first_block(document, "permissions")
+    if isinstance(block, Unknown):
+        yield not_known(document, "permissions", block)
+        return
+    accounts = (block or {}).get("account_ids")
+    if isinstance(accounts, Unknown):
+        yield not_known(document, "permissions.account_ids", accounts)
+        return
+    shared = [a.strip() for a in str(accounts or "").split(",") if a.strip()]
+    if any(a.lower() == "all" for a in shared):
+        yield failed(
+            document,
+            'permissions.account_ids = "All" shares the document with every AWS account: its commands, '
+            "scripts and any names or addresses in them are public",
+        )
+    else:
+        yield passed(document, f"shared with {', '.join(shared)}" if shared else "")
+
+
+SSM_DOCUMENT_NOT_PUBLIC = Check(
+    Meta(
+        rule_id="ssm.document-not-public",
+        title="SSM documents are not shared with every AWS account",
+        pillar="identity",
+        severity=Severity.HIGH,
+        rationale="A document shared with All can be read and run by any AWS account: the automation it "
+        "holds often names buckets, roles, hosts and internal endpoints, and sometimes credentials.",
+        remediation='Share the aws_ssm_document with named accounts (permissions = { type = "Share", '
+        'account_ids = "210987654321" }) or not at all; keep block public sharing on with '
+        "aws_ssm_service_setting.",
+        terraform=(
+            'resource "aws_ssm_document" "patch" {\n  name          = "patch"\n  document_type = "Command"\n'
+            '  permissions = {\n    type        = "Share"\n    account_ids = "210987654321"\n  }\n}'
+        ),
+        peers=("ssm_documents_set_as_public",),
+    ),
+    kinds=("aws_ssm_document",),
+    per_resource=_document_sharing,
+)
+
+# Source and target engines whose connection TLS is set with ssl_mode (DMS User Guide, "Using SSL with
+# AWS Database Migration Service"); the others (S3, DynamoDB, Kinesis, Kafka, OpenSearch...) have their
+# own settings blocks.
+_SSL_ENGINES = frozenset(
+    {
+        "aurora",
+        "aurora-postgresql",
+        "mariadb",
+        "mysql",
+        "oracle",
+        "postgres",
+        "sqlserver",
+        "sybase",
+        "db2",
+        "mongodb",
+        "docdb",
+    }
+)
+
+
+def _endpoint_ssl(endpoint: Resource, ctx: Context) -> Iterable[Result]:
+    engine = endpoint.get("engine_name")
+    if isinstance(engine, Unknown):
+        yield not_known(endpoint, "engine_name", engine)
+        return
+    if not isinstance(engine, str) or engine.lower() not in _SSL_ENGINES:
+        yield passed(endpoint, f"ssl_mode does not apply to {engine} endpoints")
+        return
+    mode = endpoint.get("ssl_mode", "none")
+    if isinstance(mode, Unknown):
+        yield not_known(endpoint, "ssl_mode", mode)
+    elif isinstance(mode, str) and mode.lower() != "none":
+        yield passed(endpoint)
+    else:
+        default = " (the default)" if endpoint.get("ssl_mode") is None else ""
+        yield failed(
+            endpoint,
+            f"ssl_mode is none{default}: the {engine} data and its credentials cross the network unencrypted",
+        )
+
+
+DMS_ENDPOINT_SSL = Check(
+    Meta(
+        rule_id="dms.endpoint-uses-ssl",
+        title="DMS endpoints connect to their databases over TLS",
+        pillar="encryption",
+        severity=Severity.MEDIUM,
+        rationale="A migration copies a whole database; with ssl_mode none (the default) every row and the "
+        "database credentials travel in clear text between the replication instance and the database.",
+        remediation='Set ssl_mode = "verify-full" (or "require", "verify-ca") on the aws_dms_endpoint, with '
+        "certificate_arn for the verify modes.",
+        terraform=(
+            'resource "aws_dms_endpoint" "source" {\n  endpoint_id     = "source"\n'
+            '  endpoint_type   = "source"\n  engine_name     = "postgres"\n'
+            '  ssl_mode        = "verify-full"\n  certificate_arn = aws_dms_certificate.rds.certificate_arn\n}'
+        ),
+        peers=("dms_endpoint_ssl_enabled",),
+    ),
+    kinds=("aws_dms_endpoint",),
+    per_resource=_endpoint_ssl,
+)
+
 CHECKS = (
     DMS_NOT_PUBLIC,
+    DMS_ENDPOINT_SSL,
+    SSM_DOCUMENT_NOT_PUBLIC,
     REDSHIFT_NOT_PUBLIC,
     MQ_NOT_PUBLIC,
     SAGEMAKER_NO_DIRECT_INTERNET,

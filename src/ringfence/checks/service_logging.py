@@ -1,5 +1,5 @@
 """Who may call an API and what a data service records: API Gateway stage access logs and method
-authorization, Redshift audit logging, RDS IAM authentication and log exports."""
+authorization, Redshift and ActiveMQ audit logging, RDS IAM authentication and log exports."""
 
 from __future__ import annotations
 
@@ -150,6 +150,45 @@ REDSHIFT_AUDIT_LOGGING = Check(
 )
 
 
+# -- Amazon MQ ---------------------------------------------------------------------------------------------------
+def _mq_audit(broker: Resource, ctx: Context) -> Iterable[Result]:
+    engine = broker.get("engine_type")
+    if isinstance(engine, Unknown):
+        yield not_known(broker, "engine_type", engine)
+        return
+    if not isinstance(engine, str) or engine.lower() != "activemq":
+        yield passed(broker, f"audit logs exist for ActiveMQ brokers only, not {engine}")
+        return
+    logs = first_block(broker, "logs")
+    if isinstance(logs, Unknown):
+        yield not_known(broker, "logs", logs)
+        return
+    yield flag(
+        broker,
+        "audit",
+        default=False,
+        block=logs or {},
+        fail="logs.audit is not true: changes made through the ActiveMQ web console or JMX are not recorded",
+    )
+
+
+MQ_AUDIT_LOGGING = Check(
+    Meta(
+        rule_id="mq.broker-audit-logging-enabled",
+        title="ActiveMQ brokers send audit logs to CloudWatch Logs",
+        pillar="monitoring",
+        severity=Severity.LOW,
+        rationale="The audit log records who changed users, queues and topics through the ActiveMQ web "
+        "console or JMX; without it a tampered broker leaves no trace. It is off by default.",
+        remediation="Set logs { audit = true } (and general = true) on the aws_mq_broker.",
+        terraform='resource "aws_mq_broker" "orders" {\n  logs {\n    audit   = true\n    general = true\n  }\n}',
+        peers=("mq_broker_logging_enabled",),
+    ),
+    kinds=("aws_mq_broker",),
+    per_resource=_mq_audit,
+)
+
+
 # -- RDS ---------------------------------------------------------------------------------------------------------
 # Engines that accept IAM database authentication (RDS User Guide, "IAM database authentication").
 _IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "aurora-mysql", "aurora-postgresql")
@@ -240,6 +279,7 @@ CHECKS = (
     APIGATEWAY_ACCESS_LOGS,
     APIGATEWAY_METHOD_AUTH,
     REDSHIFT_AUDIT_LOGGING,
+    MQ_AUDIT_LOGGING,
     RDS_IAM_AUTH,
     RDS_LOG_EXPORTS,
 )
