@@ -74,7 +74,12 @@ def client(service: str, region: str = "us-east-1") -> Any:
     """A boto3 client for seeding the moto account (the environment set by the ``aws`` fixture)."""
     import boto3
 
-    return boto3.client(service, region_name=region)
+    from ringfence.sources.aws.session import without_account_prefix
+
+    made = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+    if service == "s3control":
+        made.meta.events.register("before-sign.s3-control", without_account_prefix)
+    return made
 
 
 def policy(*statements: dict[str, Any]) -> str:

@@ -17,6 +17,11 @@ def _snapshot_encrypted(
     if snapshot.kind == "aws_ebs_snapshot":
         # A snapshot has the encryption of its volume (the attribute is computed, not an argument).
         volume = ctx.estate.target(snapshot, "volume_id")
+        observed = snapshot.get("encrypted")
+        if volume is None and isinstance(observed, bool):
+            # Read from a live account (or a plan of an existing snapshot): the snapshot says itself.
+            yield passed(snapshot) if observed else failed(snapshot, "the snapshot is not encrypted")
+            return
         if volume is None:
             yield unknown(snapshot, "encryption follows the volume, which is not in the estate")
             return

@@ -44,9 +44,10 @@ def collect(
         for collector in collectors:
             places = [home if home in regions else regions[0]] if collector.scope == "global" else regions
             for region in places:
-                tasks.append(
-                    (collector, Reader(account, region, collected_at, problems, frozenset(collector.calls)))
+                reader = Reader(
+                    account, region, collected_at, problems, frozenset(collector.calls), tuple(regions)
                 )
+                tasks.append((collector, reader))
     results: dict[int, list[Resource]] = {}
     done = 0
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:

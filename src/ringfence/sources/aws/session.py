@@ -59,7 +59,7 @@ def _local_endpoint() -> bool:
     return True
 
 
-def _without_account_prefix(request: Any, **_: Any) -> None:
+def without_account_prefix(request: Any, **_: Any) -> None:
     # S3 Control sends account-level calls to `<account-id>.<endpoint host>`, which resolves for a domain
     # but not for an IP address or localhost: call the endpoint itself.
     request.url = re.sub(r"^(https?://)\d{12}\.", r"\1", request.url)
@@ -83,7 +83,7 @@ class Account:
             if found is None:
                 found = self.session.client(service, region_name=region, config=client_config())
                 if service == "s3control" and _local_endpoint():
-                    found.meta.events.register("before-sign.s3-control", _without_account_prefix)
+                    found.meta.events.register("before-sign.s3-control", without_account_prefix)
                 self._clients[key] = found
             return found
 

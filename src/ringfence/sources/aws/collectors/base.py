@@ -24,6 +24,7 @@ _ACTION = {
     ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
     ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
     ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+    ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
     ("lambda", "ListFunctions"): "lambda:ListFunctions",
     ("lambda", "GetPolicy"): "lambda:GetPolicy",
     ("cloudtrail", "DescribeTrails"): "cloudtrail:DescribeTrails",
@@ -43,6 +44,8 @@ ABSENT = frozenset(
         "InvalidAccessException",  # Security Hub: not subscribed in this account and region
         "TrailNotFoundException",
         "OwnershipControlsNotFoundError",
+        "ObjectLockConfigurationNotFoundError",
+        "NoSuchTagSet",
     }
 )
 _DENIED = frozenset(
@@ -101,6 +104,7 @@ class Reader:
         collected_at: datetime,
         problems: Problems,
         calls: frozenset[str] = frozenset(),
+        regions: tuple[str, ...] = (),
     ) -> None:
         self.account = account
         self.account_id: str = account.account_id
@@ -109,6 +113,11 @@ class Reader:
         self.collected_at = collected_at
         self.problems = problems
         self.calls = calls
+        self.regions = regions or (region,)  # every region scanned in the account
+
+    def in_region(self, region: str) -> Reader:
+        """The same reads in another region (a bucket's own region, say)."""
+        return Reader(self.account, region, self.collected_at, self.problems, self.calls, self.regions)
 
     def _client(self, service: str) -> Any:
         return self.account.client(service, self.region)
