@@ -57,7 +57,7 @@ def moto_endpoint() -> Iterator[str]:
 def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[str]:
     """A fresh moto account (state reset) and an environment that points boto3 at it and nowhere else."""
     request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=10).close()
+    urllib.request.urlopen(request, timeout=120).close()
     for key in list(os.environ):
         if key.startswith("AWS_"):
             monkeypatch.delenv(key)

@@ -125,14 +125,17 @@ class Reader:
     def _failed(self, service: str, operation: str, exc: Exception) -> Unknown:
         action = action_of(service, operation)
         code, message = _describe(exc)
+        message = message.strip().splitlines()[0][:100] if message.strip() else ""
         if code in _DENIED:
-            why = f"denied ({code})"
-        elif code == "Throttling" or "Throttl" in code or "TooManyRequests" in code:
+            why = f"denied ({code}): grant {action}"
+        elif "Throttl" in code or "TooManyRequests" in code or "RequestLimitExceeded" in code:
             why = f"throttled after retries ({code})"
+        elif code in ("404", "501", "NotImplemented", "InvalidAction", "UnknownOperationException"):
+            why = f"not answered by the endpoint ({code})"
         else:
             why = f"failed ({code}{': ' + message if message else ''})"
-        self.problems.add(self.account_id, self.region, action, why[:200])
-        return Unknown(f"{action} {why[:200]}")
+        self.problems.add(self.account_id, self.region, action, why)
+        return Unknown(f"{action} {why}")
 
     def call(self, service: str, method: str, **params: Any) -> Mapping[str, Any] | Unknown | None:
         """One call: its response, None when the error says the thing is not configured, or an Unknown
