@@ -113,3 +113,60 @@ def test_a_header_naming_a_field_twice_is_reported(tmp_path: Path) -> None:
     assert [(e.offset, e.unit, e.message) for e in res.errors] == [
         (1, "line", "the header names srcaddr twice")
     ]
+
+
+def test_lines_without_a_header_in_a_custom_order_with_flow_format(tmp_path: Path) -> None:
+    """A custom format exported without its header line (other tools drop it): refused with a hint, then
+    read with `--flow-format` to the same detections as with the header."""
+    order = "srcaddr dstaddr dstport srcport protocol action start end interface-id account-id packets bytes"
+    fields = order.split()
+
+    def line(src: str, dst: str, dport: int, action: str = "ACCEPT") -> str:
+        values = {
+            "srcaddr": src,
+            "dstaddr": dst,
+            "dstport": dport,
+            "srcport": 49152,
+            "protocol": 6,
+            "action": action,
+            "start": T0,
+            "end": T0 + 60,
+            "interface-id": "eni-0a1",
+            "account-id": "111122223333",
+            "packets": 10,
+            "bytes": 840,
+        }
+        return " ".join(str(values[f]) for f in fields)
+
+    body = [line("203.0.113.9", "10.0.1.5", 22)] + [
+        line("198.51.100.7", "10.0.1.5", p, "REJECT") for p in range(1000, 1025)
+    ]
+    headerless = tmp_path / "headerless.log"
+    headerless.write_text("\n".join(body) + "\n")
+    with_header = tmp_path / "with-header.log"
+    with_header.write_text("\n".join([order, *body]) + "\n")
+
+    refused = ingest([headerless], Store(tmp_path / "refused"), flow_fields=None)
+    assert refused.errors and "--flow-format" in refused.errors[0].message
+
+    from ringfence.logs.schema import parse_flow_format
+
+    given = parse_flow_format(" ".join("${" + f + "}" for f in fields))
+    assert given == tuple(fields)
+    store = Store(tmp_path / "given")
+    assert ingest([headerless], store, flow_fields=given).errors == ()
+    reference = Store(tmp_path / "reference")
+    assert ingest([with_header], reference).errors == ()
+    assert _rules(store) == _rules(reference)
+    assert _rules(store)["vpcflow.admin-port-accepted-from-internet"] == [("eni-0a1", "203.0.113.9", 1)]
+
+
+def test_a_flow_format_with_a_field_aws_does_not_have_is_refused() -> None:
+    import pytest
+
+    from ringfence.logs.schema import parse_flow_format
+
+    with pytest.raises(ValueError, match="'source-address' is not a flow log field"):
+        parse_flow_format("version source-address")
+    with pytest.raises(ValueError, match="given twice"):
+        parse_flow_format("srcaddr,srcaddr")

@@ -40,6 +40,18 @@ def detect_command(
     no_sigma: bool = typer.Option(False, "--no-sigma", help="Run only ringfence's own detections."),
     master: str | None = typer.Option(None, "--master", help="Spark master URL (default local[*])."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
+    field_map: list[str] = typer.Option(
+        [],
+        "--field-map",
+        help="FIELD=PATH[,...]: where the input keeps a CloudTrail field, for layouts not recognised "
+        "(e.g. eventTime=ts,sourceIPAddress=client.address; a dotted PATH reads nested objects).",
+    ),
+    flow_format: str | None = typer.Option(
+        None,
+        "--flow-format",
+        help="The fields of flow log lines without a header line, in order, as the flow log's custom "
+        "format says them (e.g. '${version} ${srcaddr} ${dstaddr} ...'); default: AWS's default format.",
+    ),
     fail_on: str | None = typer.Option(
         None,
         "--fail-on",
@@ -65,7 +77,19 @@ def detect_command(
     if sigma is not None and not sigma.exists():
         raise typer.BadParameter(f"no such folder: {sigma}", param_hint="--sigma")
     from ringfence.logs.engine import Window
+    from ringfence.logs.exports import parse_field_map
     from ringfence.logs.report import render
+
+    try:
+        fields = parse_field_map(field_map)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--field-map") from None
+    from ringfence.logs.schema import parse_flow_format
+
+    try:
+        flow_fields = parse_flow_format(flow_format) if flow_format is not None else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--flow-format") from None
     from ringfence.logs.runner import LogsUsageError, detect, make_engine
     from ringfence.logs.store import StoreError
 
@@ -78,7 +102,16 @@ def detect_command(
         typer.echo("the spark engine needs pyspark: pip install 'ringfence[spark]'", err=True)
         raise typer.Exit(2) from None
     try:
-        report = detect(logs, eng, window, store_dir=store, sigma=sigma, with_sigma=not no_sigma)
+        report = detect(
+            logs,
+            eng,
+            window,
+            store_dir=store,
+            sigma=sigma,
+            with_sigma=not no_sigma,
+            field_map=fields,
+            flow_fields=flow_fields,
+        )
     except LogsUsageError as exc:
         raise typer.BadParameter(str(exc), param_hint="LOGS") from None
     except StoreError as exc:

@@ -13,13 +13,14 @@ import json
 import re
 import shutil
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from ringfence.logs.discover import Kind
+from ringfence.logs.exports import CSV, csv_records, documents, is_csv_header, normalise
 from ringfence.logs.reading import READ_ERRORS, Limits, OverLimit, TextStream, content, lines
 from ringfence.logs.schema import CLOUDTRAIL_RAW, duckdb_columns
 from ringfence.logs.sqltext import quote, quote_ident, quote_list
@@ -223,8 +224,14 @@ class CloudTrailLoader:
         tmp_dir: Path,
         batch_id: str,
         tier: Callable[[], Tier | None] | None = None,
+        field_map: Mapping[str, str] | None = None,
     ) -> None:
         self.con = con
+        # Where this input keeps CloudTrail's fields (`--field-map`): every file then takes the slow path,
+        # which puts them back.
+        self.field_map = dict(field_map or {})
+        # The export forms each file's events came in (exports.py), by file.
+        self.forms: dict[str, tuple[str, ...]] = {}
         # Rows are split into hot and cold files by the tier (tiers.py) that `tier` returns, asked for when
         # the first batch is written (it may still be computed in another thread); None: not split.
         self._tier_source = tier
@@ -336,8 +343,9 @@ class CloudTrailLoader:
         """Loads every file; returns the errors per file (an empty list for a clean file)."""
         errors: dict[str, list[LoadError]] = {str(p): [] for p, _ in files}
         limits = Limits.from_env()
-        fast = [(p, k) for p, k in files if k in (Kind.CLOUDTRAIL_RECORDS, Kind.CLOUDTRAIL_ARRAY)]
-        slow_paths: list[Path] = [p for p, k in files if k is Kind.CLOUDTRAIL_LINES]
+        plain = (Kind.CLOUDTRAIL_RECORDS, Kind.CLOUDTRAIL_ARRAY)
+        fast = [(p, k) for p, k in files if k in plain and not self.field_map]
+        slow_paths: list[Path] = [p for p, k in files if k not in plain or self.field_map]
         with ThreadPoolExecutor(max_workers=threads) as pool:
             # Files are decompressed ahead while DuckDB converts the batch before them, up to about one
             # more batch (estimated from sizes on disk), so that neither side waits for the other.
@@ -396,9 +404,10 @@ class CloudTrailLoader:
         errors: list[LoadError] = []
         tmp = self._tmp(".ndjson")
         kept = 0
+        forms: set[str] = set()
         with tmp.open("w") as fh:
             good: list[tuple[int, str, dict[str, Any]]] = []
-            for offset, unit, rec, err in iter_records(path, limits):
+            for offset, unit, rec, err in iter_records(path, limits, self.field_map, forms):
                 if err is not None:
                     errors.append(LoadError(str(path), offset, err, unit))
                     continue
@@ -411,6 +420,8 @@ class CloudTrailLoader:
                     kept += self._keep(path, good, errors, fh if write else None)
                     good = []
             kept += self._keep(path, good, errors, fh if write else None)
+        if forms:
+            self.forms[str(path)] = tuple(sorted(forms))
         if kept and write:
             read = (
                 f"read_json({quote_list([tmp])}, columns={duckdb_columns(CLOUDTRAIL_RAW)}, "
@@ -484,25 +495,36 @@ def check_record(rec: object) -> str | None:
     return None
 
 
-def _unwrap(obj: object) -> object:
-    """EventBridge delivers the CloudTrail event in `detail`."""
-    if isinstance(obj, dict) and "eventID" not in obj and isinstance(obj.get("detail"), dict):
-        return obj["detail"]
-    return obj
-
-
 def iter_records(
-    path: Path, limits: Limits | None = None
+    path: Path,
+    limits: Limits | None = None,
+    field_map: Mapping[str, str] | None = None,
+    forms: set[str] | None = None,
 ) -> Iterator[tuple[int, str, object | None, str | None]]:
     """(offset, unit, record, error) for every record of a CloudTrail file, whatever its form, read as a
-    stream (the file is never held whole). After a syntax error in an array the rest of the file cannot be
-    located, so the walk stops there; where the content itself ends early (a limit, a decompression error,
-    bytes that are not UTF-8) the records before are yielded and the error carries the byte reached."""
+    stream (the file is never held whole, but for an export that is one JSON document: see `_document`).
+    Each record is unwrapped and its renamed fields put back (`exports.normalise`); the forms met are added
+    to `forms`. After a syntax error in an array the rest of the file cannot be located, so the walk stops
+    there; where the content itself ends early (a limit, a decompression error, bytes that are not UTF-8)
+    the records before are yielded and the error carries the byte reached."""
+    for offset, unit, raw, err in _raw_records(path, limits, forms):
+        if raw is None:
+            yield offset, unit, raw, err
+            continue
+        rec, form = normalise(raw, field_map)
+        if form is not None and forms is not None:
+            forms.add(form)
+        yield offset, unit, rec, err
+
+
+def _raw_records(
+    path: Path, limits: Limits | None, forms: set[str] | None
+) -> Iterator[tuple[int, str, object | None, str | None]]:
     stream = TextStream(path, _PIECE, limits)
     # The form is told by the first solid characters. Blank pieces before them are let go, counted.
     skipped = newlines = 0
     head: list[str] = []
-    while len("".join(head).lstrip()) < len('{"Records":'):
+    while len("".join(head).lstrip().lstrip(_BOM)) < len('{"Records":'):
         piece = stream.read()
         if not piece:
             break
@@ -512,20 +534,92 @@ def iter_records(
             skipped += len(piece)
             newlines += piece.count("\n")
     text = "".join(head)
-    if _RECORDS_OPEN.match(text) or text.lstrip().startswith("["):
+    if text.startswith(_BOM):  # a byte-order mark (editors on Windows write one): not content
+        text, skipped = text[1:], skipped + 1
+    solid = text.lstrip()
+    if _RECORDS_OPEN.match(text) or solid.startswith("["):
         yield from _walk_array(stream, text, skipped)
+    elif is_csv_header(solid.split("\n", 1)[0]):
+        if forms is not None:
+            forms.add(CSV)
+        numbered = lines(stream, text, newlines)
+        for lineno, rec, err in csv_records(line + "\n" for _, line in numbered):
+            yield lineno + newlines, "line", rec, err
     else:
-        for lineno, line in lines(stream, text, newlines):
+        numbered = lines(stream, text, newlines)
+        for lineno, line in numbered:
             if not line.strip():
                 continue
             try:
-                yield lineno, "line", _unwrap(_DECODER.decode(line)), None
+                obj = _DECODER.decode(line)
             except json.JSONDecodeError as exc:
+                if line.lstrip().startswith("{") and exc.pos >= len(line.rstrip()):
+                    # An object that goes on past its line: the file is one document (pretty-printed).
+                    yield from _document(stream, line, numbered, lineno, forms)
+                    break
                 yield lineno, "line", None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+                continue
             except RecursionError:
                 yield lineno, "line", None, TOO_DEEP
+                continue
+            found = documents(obj)
+            if found is None:
+                yield lineno, "line", obj, None
+                continue
+            if forms is not None:
+                forms.add(found[0])
+            for i, item in enumerate(found[1], start=1):
+                yield i, "record", item, None
     if stream.problem is not None:
         yield stream.problem[0], "byte", None, stream.problem[1]
+
+
+_BOM = "\ufeff"
+# The largest export read as one JSON document (lookup-events, Lake and CloudWatch Logs output are one
+# object each): parsed whole, it takes several times its size in memory.
+MAX_DOCUMENT = 256 * 1024 * 1024
+
+
+def _document(
+    stream: TextStream,
+    first: str,
+    numbered: Iterator[tuple[int, str]],
+    lineno: int,
+    forms: set[str] | None,
+) -> Iterator[tuple[int, str, object | None, str | None]]:
+    """The events of a file that is one JSON document, from its line `lineno` (`first`) on; each record is
+    placed by its index in the document."""
+    parts, size = [first], len(first)
+    for _, line in numbered:
+        parts.append(line)
+        size += len(line) + 1
+        if size > MAX_DOCUMENT:
+            yield (
+                lineno,
+                "line",
+                None,
+                (
+                    f"a JSON document of over {MAX_DOCUMENT // 2**20} MiB: not read (split the export into "
+                    "smaller files, or read the trail's own log files)"
+                ),
+            )
+            return
+    try:
+        doc = _DECODER.decode("\n".join(parts))
+    except json.JSONDecodeError as exc:
+        yield lineno + exc.lineno - 1, "line", None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+        return
+    except RecursionError:
+        yield lineno, "line", None, TOO_DEEP
+        return
+    found = documents(doc)
+    if found is None:
+        yield lineno, "line", doc, None
+        return
+    if forms is not None:
+        forms.add(found[0])
+    for i, item in enumerate(found[1], start=1):
+        yield i, "record", item, None
 
 
 def _integer(text: str) -> int | str:
@@ -618,7 +712,7 @@ def _walk_array(
             except RecursionError:  # where such a record ends cannot be found without reading it
                 yield t.base + pos, "char", None, TOO_DEEP
                 return
-        yield t.base + pos, "char", _unwrap(obj), None
+        yield t.base + pos, "char", obj, None
         pos = t.skip_ws(end)
         if pos < len(t.text) and t.text[pos] == ",":
             pos += 1

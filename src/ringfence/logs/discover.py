@@ -8,7 +8,7 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from enum import Enum
 from pathlib import Path
 
@@ -18,7 +18,8 @@ from ringfence.logs.schema import FLOW_FIELDS
 class Kind(Enum):
     CLOUDTRAIL_RECORDS = "cloudtrail-records"  # {"Records": [...]} as AWS delivers it to S3
     CLOUDTRAIL_ARRAY = "cloudtrail-array"  # [record, ...]
-    CLOUDTRAIL_LINES = "cloudtrail-lines"  # one event per line (CloudTrail Lake, EventBridge)
+    CLOUDTRAIL_LINES = "cloudtrail-lines"  # one event per line, or an export document (exports.py)
+    CLOUDTRAIL_CSV = "cloudtrail-csv"  # the console's event history download
     FLOW_TEXT = "flowlogs-text"
     FLOW_PARQUET = "flowlogs-parquet"
     UNKNOWN = "unknown"
@@ -32,6 +33,7 @@ _RECORDS = re.compile(rb'^\s*\{\s*"Records"\s*:\s*\[')
 _FLOW_DEFAULT_LINE = re.compile(rb"^\d+ (\d{12}|unknown|-) \S+ ")
 
 GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
 
 
 # A folder named like this looks like a log file to the person who gave it.
@@ -123,23 +125,39 @@ def _head_of(raw: bytes, size: int) -> bytes:
     return raw[:size]
 
 
-def sniff(path: Path) -> Kind:
+def sniff(path: Path, flow_fields: Sequence[str] = ()) -> Kind:
+    """The kind of log `path` holds, from its first bytes. `flow_fields`: the fields of flow log lines
+    without a header (`--flow-format`): a line of that many fields is a flow log too."""
     with path.open("rb") as fh:  # one open and one read: thousands of files are sniffed per ingest
         raw = fh.read(16384)
     if raw[:4] == b"PAR1":
         return Kind.FLOW_PARQUET
     data = _head_of(raw, 4096)
+    if data.startswith(_BOM):
+        # A byte-order mark: the slow path reads past it (the fast path reads bare arrays only).
+        return Kind.CLOUDTRAIL_LINES if data[3:].lstrip().startswith((b"{", b"[")) else Kind.UNKNOWN
     stripped = data.lstrip()
     if _RECORDS.match(data):
-        return Kind.CLOUDTRAIL_RECORDS
+        # Insights events (delivered in files of their own, under CloudTrail-Insight/) are not calls: the
+        # slow path reads them as what they are (exports.normalise).
+        return Kind.CLOUDTRAIL_LINES if b'"AwsCloudTrailInsight"' in data else Kind.CLOUDTRAIL_RECORDS
     if stripped.startswith(b"["):
-        return Kind.CLOUDTRAIL_ARRAY
+        # An array of records as CloudTrail writes them goes to the fast path; an array of anything else
+        # (lookup-events items, pipeline documents) to the slow one, which unwraps each.
+        plain = (b'"eventID"' in data or b'"eventVersion"' in data) and b'"CloudTrailEvent"' not in data
+        return Kind.CLOUDTRAIL_ARRAY if plain else Kind.CLOUDTRAIL_LINES
     if stripped.startswith(b"{"):
         return Kind.CLOUDTRAIL_LINES
+    from ringfence.logs.exports import is_csv_header
+
+    if is_csv_header(stripped.split(b"\n", 1)[0].decode("utf-8", "replace")):
+        return Kind.CLOUDTRAIL_CSV
     first = stripped.split(b"\n", 1)[0].split()
     if first and all(tok.decode("ascii", "replace") in FLOW_FIELDS for tok in first):
         return Kind.FLOW_TEXT
     if _FLOW_DEFAULT_LINE.match(stripped):
+        return Kind.FLOW_TEXT
+    if flow_fields and len(first) == len(flow_fields):
         return Kind.FLOW_TEXT
     return Kind.UNKNOWN
 
@@ -162,4 +180,14 @@ def why_unknown(path: Path) -> str:
         if not head.strip():
             whole = len(raw) < 16384  # the read above holds the whole file
             return "cannot decompress: truncated gzip stream" if whole and not inflate.eof else "no content"
+        raw = head
+    first = raw.lstrip().split(b"\n", 1)[0].split()
+    if len(first) >= 6 and sum(bool(_ADDRESS.match(t)) for t in first) >= 2:
+        return (
+            f"lines of {len(first)} fields without a header line, not in the default flow log format: "
+            "give their fields with --flow-format"
+        )
     return "neither CloudTrail nor VPC flow log content"
+
+
+_ADDRESS = re.compile(rb"^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f]*:[0-9a-f:]+$", re.I)

@@ -9,7 +9,7 @@ https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,8 +57,18 @@ def _select(present: set[str], ref_sql: str, source_sql: str, from_sql: str) -> 
 
 
 class FlowLogLoader:
-    def __init__(self, con: duckdb.DuckDBPyConnection, out_dir: Path, tmp_dir: Path, batch_id: str) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        out_dir: Path,
+        tmp_dir: Path,
+        batch_id: str,
+        fields: Sequence[str] | None = None,
+    ) -> None:
         self.con = con
+        # The fields of a file without a header line, in order (`--flow-format`); else AWS's default format.
+        self.fields = tuple(fields or FLOW_DEFAULT_FORMAT)
+        self.given = fields is not None
         self.out_dir = out_dir
         self.tmp_dir = tmp_dir
         self.batch_id = batch_id
@@ -122,7 +132,7 @@ class FlowLogLoader:
         stream = TextStream(path, _PIECE)
         numbered = lines(stream)
         first = next(numbered, None)
-        fields: tuple[str, ...] = FLOW_DEFAULT_FORMAT
+        fields: tuple[str, ...] = self.fields
         rest: Iterable[tuple[int, str]] = numbered
         if first is not None and all(tok in FLOW_FIELDS for tok in first[1].split()):
             fields = tuple(first[1].split())
@@ -145,11 +155,18 @@ class FlowLogLoader:
                 if not parts:
                     continue
                 if len(parts) != len(fields):
+                    headerless = rest is not numbered and not self.given
+                    hint = (
+                        " (the file has no header line and the default format is read: give its fields "
+                        "with --flow-format)"
+                        if headerless
+                        else ""
+                    )
                     errors.append(
                         LoadError(
                             str(path),
                             lineno,
-                            f"{len(parts)} fields, the format has {len(fields)}",
+                            f"{len(parts)} fields, the format has {len(fields)}{hint}",
                             "line",
                         )
                     )

@@ -6,9 +6,10 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ringfence.logs import db
@@ -22,6 +23,8 @@ class IngestResult:
     files: int  # log files considered (new or already in the store)
     ingested: int  # files read in this run
     errors: tuple[LoadError, ...]
+    # How many files were read in each export form (exports.py), e.g. {"lookup-events output": 2}.
+    forms: Mapping[str, int] = field(default_factory=dict)
 
 
 # Decompressed copies of about two batches of CloudTrail files are on disk at once (see cloudtrail.py).
@@ -40,7 +43,16 @@ def _tmp_root() -> str | None:
     return str(shm) if roomy and os.access(shm, os.W_OK) else None
 
 
-def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> IngestResult:
+def ingest(
+    paths: Sequence[Path],
+    store: Store,
+    threads: int | None = None,
+    field_map: Mapping[str, str] | None = None,
+    flow_fields: Sequence[str] | None = None,
+) -> IngestResult:
+    """Reads the log files under `paths` into `store`; `field_map` says where an input that is not in a
+    layout ringfence recognises keeps CloudTrail's fields (`--field-map`), `flow_fields` the fields of flow
+    log lines without a header line (`--flow-format`)."""
     threads = threads or max(1, min(os.cpu_count() or 1, 8))
     manifest = store.load_manifest()
     root = store.root.resolve()
@@ -58,6 +70,7 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
     batch_id = f"{time.time_ns():x}"
     per_file: dict[str, list[LoadError]] = {}
     kinds: dict[str, Kind] = {}
+    forms: dict[str, tuple[str, ...]] = {}
     if todo:
         (store.root / "cloudtrail").mkdir(parents=True, exist_ok=True)
         (store.root / "flowlogs").mkdir(parents=True, exist_ok=True)
@@ -79,7 +92,7 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
         flows: list[tuple[Path, Kind]] = []
         for f in todo:
             try:
-                kind = sniff(f)
+                kind = sniff(f, flow_fields or ())
             except OSError as exc:
                 per_file[str(f)] = [LoadError(str(f), 0, f"unreadable: {exc}")]
                 continue
@@ -99,11 +112,12 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
                     # The catalogue is planned while the first files are inflated.
                     tier = planner.submit(shipped_split)
                     loader = CloudTrailLoader(
-                        con, store.root / "cloudtrail", Path(tmp), batch_id, tier.result
+                        con, store.root / "cloudtrail", Path(tmp), batch_id, tier.result, field_map
                     )
                     per_file.update(loader.load(ct, threads=threads))
+                    forms.update(loader.forms)
                 manifest.tiers.update(loader.used_tiers)
-            fl = FlowLogLoader(con, store.root / "flowlogs", Path(tmp), batch_id)
+            fl = FlowLogLoader(con, store.root / "flowlogs", Path(tmp), batch_id, flow_fields)
             for f, kind in flows:
                 per_file[str(f)] = fl.load(f, kind)
         con.close()
@@ -121,7 +135,13 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
             # A file that could not be read at all is recorded as failed: read again next time, and its
             # errors reported when the store is read on its own.
             manifest.files[str(f)] = FileEntry(
-                st.st_size, st.st_mtime_ns, kind_name, -1, tuple(sorted(errs, key=_key)), whole_file_failed
+                st.st_size,
+                st.st_mtime_ns,
+                kind_name,
+                -1,
+                tuple(sorted(errs, key=_key)),
+                whole_file_failed,
+                forms.get(str(f), ()),
             )
         store.save_manifest(manifest)
     errors: list[LoadError] = list(dict.fromkeys(refused))
@@ -131,7 +151,8 @@ def ingest(paths: Sequence[Path], store: Store, threads: int | None = None) -> I
             errors.extend(entry.errors)
         else:
             errors.extend(per_file.get(str(f), []))
-    return IngestResult(len(files), len(todo), tuple(sorted(errors, key=_key)))
+    read_as = Counter(form for f in files if (e := manifest.files.get(str(f))) for form in e.forms)
+    return IngestResult(len(files), len(todo), tuple(sorted(errors, key=_key)), dict(sorted(read_as.items())))
 
 
 def _key(e: LoadError) -> tuple[str, int, str]:

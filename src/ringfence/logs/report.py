@@ -68,10 +68,12 @@ def to_json(rep: DetectReport) -> dict[str, Any]:
         "detections": [finding_json(f) for f in rep.detections],
         "errors": [e.as_json() for e in rep.errors],
         "rule_errors": [{"path": p, "message": m} for p, m in rep.rule_problems],
+        "notes": list(rep.notes),
         "summary": {
             "events": rep.events,
             "flow_records": rep.flow_records,
             "files": rep.files,
+            "read_as": dict(rep.forms),
             "rules": rep.rules,
             "detections": counts,
         },
@@ -90,6 +92,11 @@ def to_text(rep: DetectReport) -> str:
         lines.append(f"ERROR    {shown(e.path)} ({e.unit} {e.offset}): {shown(e.message)}")
     for p, m in rep.rule_problems:
         lines.append(f"RULE     {shown(p)}: {shown(m)}")
+    for note in rep.notes:
+        lines.append(f"NOTE     {shown(note)}")
+    if rep.forms:
+        read_as = ", ".join(f"{form} ({n} file{'s' if n != 1 else ''})" for form, n in rep.forms.items())
+        lines.append(f"read as {read_as}")
     lines.append(
         f"{len(rep.detections)} detections over {rep.events} CloudTrail events and {rep.flow_records} flow "
         f"records from {rep.files} files ({rep.rules} rules, engine {rep.engine}); {len(rep.errors)} errors"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -46,6 +47,10 @@ class DetectReport:
     engine: str
     rules: int
     rule_problems: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # Files read per export form (exports.py): what the summary says the input was "read as".
+    forms: Mapping[str, int] = field(default_factory=dict)
+    # What the report must say besides its findings: detections that read a field no event has.
+    notes: tuple[str, ...] = ()
 
 
 class LogsUsageError(ValueError):
@@ -310,8 +315,11 @@ def detect(
     store_dir: Path | None = None,
     sigma: Path | None = None,
     with_sigma: bool = True,
+    field_map: Mapping[str, str] | None = None,
+    flow_fields: Sequence[str] | None = None,
 ) -> DetectReport:
-    """Ingests `logs` (folders of raw logs, or a store made earlier) and runs every detection."""
+    """Ingests `logs` (folders of raw logs, or a store made earlier) and runs every detection.
+    `field_map`: where the input keeps CloudTrail's fields, for layouts not recognised (`--field-map`)."""
     from ringfence.logs.ingest import ingest
 
     window = window or Window()
@@ -327,18 +335,21 @@ def detect(
         if stores:
             store = Store(stores[0])
             result_errors: tuple[LoadError, ...] = ()
-            files = len(store.load_manifest().files)
-            for e in store.load_manifest().files.values():
+            manifest = store.load_manifest()
+            files = len(manifest.files)
+            for e in manifest.files.values():
                 result_errors += e.errors
+            forms = dict(sorted(Counter(f for e in manifest.files.values() for f in e.forms).items()))
         else:
             store = Store(store_dir or Path(tmp))
-            res = ingest(raw, store)
-            result_errors, files = res.errors, res.files
+            res = ingest(raw, store, field_map=field_map, flow_fields=flow_fields)
+            result_errors, files, forms = res.errors, res.files, dict(res.forms)
         eng.open(store, window)
         try:
             findings = run(eng, dets, problems)
             events = eng.count("cloudtrail")
             flows = eng.count("flowlogs")
+            notes = blind_detections(eng, dets) if events else ()
         finally:
             eng.close()
     return DetectReport(
@@ -350,4 +361,56 @@ def detect(
         engine=eng.name,
         rules=len(dets),
         rule_problems=tuple(problems),
+        forms=forms,
+        notes=notes,
     )
+
+
+# Fields every CloudTrail event has, which an input may lack as a whole (an export that dropped them, the
+# console's CSV): a detection that needs one cannot match anything, which is said rather than passed over
+# as "no detection". (Fields that many events lack, request parameters, are not judged this way.)
+_DROPPABLE = ("source_ip", "user_agent", "user_type")
+
+
+def blind_detections(engine: Engine, detections: Sequence[Detection]) -> tuple[str, ...]:
+    """A note for each CloudTrail detection that needs a field no event of the input holds."""
+    counts = ", ".join(f"count({c})" for c in _DROPPABLE)
+    rows = engine.query(f"SELECT {counts} FROM cloudtrail")
+    if not rows:
+        return ()
+    missing = [c for c, n in zip(_DROPPABLE, rows[0], strict=True) if not n]
+    if not missing:
+        return ()
+    needs = {d.rule_id: needed_columns(d) for d in detections if d.table == "cloudtrail"}
+    notes: list[str] = []
+    for column in missing:
+        blind = sorted(rule for rule, cols in needs.items() if column in cols)
+        if blind:
+            notes.append(
+                f"no event of the input has {column}: {len(blind)} detection(s) that need it cannot match "
+                f"({', '.join(blind[:5])}{', ...' if len(blind) > 5 else ''})"
+            )
+    return tuple(notes)
+
+
+def needed_columns(det: Detection) -> frozenset[str]:
+    """The columns without which `det` matches nothing: those its conditions (WHERE, HAVING, a join's
+    equalities) test, and the source address its filter reads. A column that is only returned, grouped by
+    or compared null-safely is not needed."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(det.sql, read="duckdb")
+    except sqlglot.errors.ParseError:
+        return frozenset()
+    found: set[str] = {"source_ip"} if det.filter else set()
+    conditions: list[exp.Expression] = [
+        *(n.this for n in tree.find_all(exp.Where, exp.Having)),
+        *(j.args["on"] for j in tree.find_all(exp.Join) if j.args.get("on") is not None),
+    ]
+    for condition in conditions:
+        for column in condition.find_all(exp.Column):
+            if column.find_ancestor(exp.NullSafeEQ, exp.NullSafeNEQ, exp.Is, exp.Coalesce) is None:
+                found.add(column.name)
+    return frozenset(found)

@@ -149,7 +149,24 @@ FLOW_FIELDS: dict[str, str] = {
     "reject-reason": "VARCHAR",
 }
 
+
 # The version 2 default format: what a file without a header line holds.
+def parse_flow_format(text: str) -> tuple[str, ...]:
+    """`--flow-format`: the fields of flow log lines without a header, in order, as AWS writes a custom
+    format (`${version} ${srcaddr} ...`) or as a plain list (spaces or commas). Raises ValueError naming
+    a field that is not one of AWS's or that comes twice."""
+    names = [t.strip().removeprefix("${").removesuffix("}") for t in text.replace(",", " ").split()]
+    if not names:
+        raise ValueError("no field given")
+    unknown = [n for n in names if n not in FLOW_FIELDS]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a flow log field (see the VPC flow log record fields)")
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise ValueError(f"{twice!r} is given twice")
+    return tuple(names)
+
+
 FLOW_DEFAULT_FORMAT: tuple[str, ...] = (
     "version",
     "account-id",

@@ -60,6 +60,9 @@ class FileEntry:
     # Nothing of the file could be read: it is listed so that a store read on its own reports it too, and
     # it is read again by the next ingest.
     failed: bool = False
+    # The export forms the file's events were read from (`exports`: "lookup-events output", ...); empty for
+    # the files a trail delivers.
+    forms: tuple[str, ...] = ()
 
 
 @dataclass
@@ -145,6 +148,7 @@ class Store:
                 events=e["events"],
                 errors=tuple(LoadError(**x) for x in e.get("errors", [])),
                 failed=bool(e.get("failed", False)),
+                forms=tuple(str(f) for f in e.get("forms", ())),
             )
             for name, e in data.get("files", {}).items()
         }

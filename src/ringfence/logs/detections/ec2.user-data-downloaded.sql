@@ -10,4 +10,4 @@ WITH hits AS (
 ),
 bursts AS (SELECT principal, source_ip, bucket FROM hits GROUP BY principal, source_ip, bucket HAVING count(DISTINCT ref) >= 5)
 SELECT h.ref, h.event_time, h.principal, h.source_ip, h.detail
-FROM hits h JOIN bursts b ON h.principal = b.principal AND h.source_ip = b.source_ip AND h.bucket = b.bucket
+FROM hits h JOIN bursts b ON h.principal = b.principal AND h.source_ip IS NOT DISTINCT FROM b.source_ip AND h.bucket = b.bucket

@@ -16,4 +16,4 @@ bursts AS (
   HAVING count(DISTINCT detail) >= 5 OR sum(CASE WHEN event_name = 'BatchGetSecretValue' THEN 1 ELSE 0 END) > 0
 )
 SELECT h.ref, h.event_time, h.principal, h.source_ip, h.detail
-FROM hits h JOIN bursts b ON h.principal = b.principal AND h.source_ip = b.source_ip AND h.bucket = b.bucket
+FROM hits h JOIN bursts b ON h.principal = b.principal AND h.source_ip IS NOT DISTINCT FROM b.source_ip AND h.bucket = b.bucket
