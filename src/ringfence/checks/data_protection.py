@@ -161,6 +161,68 @@ DYNAMODB_PITR = Check(
 )
 
 
+def _table_deletion_protection(table: Resource, ctx: Context) -> Iterable[Result]:
+    yield flag(
+        table,
+        "deletion_protection_enabled",
+        default=False,
+        fail="deletion_protection_enabled is not true: one DeleteTable call (or a terraform destroy) removes "
+        "the table and its data",
+    )
+
+
+DYNAMODB_DELETION_PROTECTION = Check(
+    Meta(
+        rule_id="dynamodb.deletion-protection-enabled",
+        title="DynamoDB tables are protected against deletion",
+        pillar="encryption",
+        severity=Severity.LOW,
+        rationale="Deletion protection makes DeleteTable fail until it is switched off, so a mistaken "
+        "destroy, a bad automation run or an intruder with dynamodb:DeleteTable cannot erase the table in "
+        "one call. It is off by default.",
+        remediation="Set deletion_protection_enabled = true on the aws_dynamodb_table.",
+        terraform='resource "aws_dynamodb_table" "orders" {\n  deletion_protection_enabled = true\n}',
+        peers=("dynamodb_table_deletion_protection_enabled",),
+    ),
+    kinds=("aws_dynamodb_table",),
+    per_resource=_table_deletion_protection,
+)
+
+
+def _database_deletion_protection(db: Resource, ctx: Context) -> Iterable[Result]:
+    if db.kind == "aws_db_instance" and db.get("cluster_identifier") is not None:
+        return  # a cluster member: the cluster's setting protects the data
+    yield flag(
+        db,
+        "deletion_protection",
+        default=False,
+        fail="deletion_protection is not true: the database can be deleted in one call",
+    )
+
+
+RDS_DELETION_PROTECTION = Check(
+    Meta(
+        rule_id="rds.deletion-protection-enabled",
+        title="RDS databases and clusters are protected against deletion",
+        pillar="encryption",
+        severity=Severity.LOW,
+        rationale="With deletion protection RDS refuses to delete the database until the setting is turned "
+        "off: a mistaken destroy or a compromised automation role cannot remove it (and, with "
+        "skip_final_snapshot, every backup) in one step. It is off by default.",
+        remediation="Set deletion_protection = true on the aws_db_instance or aws_rds_cluster.",
+        terraform='resource "aws_db_instance" "app" {\n  deletion_protection = true\n}',
+        peers=(
+            "CKV_AWS_293",
+            "CKV_AWS_139",
+            "rds_instance_deletion_protection",
+            "rds_cluster_deletion_protection",
+        ),
+    ),
+    kinds=("aws_db_instance", "aws_rds_cluster"),
+    per_resource=_database_deletion_protection,
+)
+
+
 # -- S3 ----------------------------------------------------------------------------------------------------------
 def _versioning(bucket: Resource, ctx: Context) -> Iterable[Result]:
     for config in ctx.configuration(bucket, "aws_s3_bucket_versioning"):
@@ -322,6 +384,8 @@ CHECKS = (
     SECRET_ROTATION,
     SSM_SECURE_STRING,
     DYNAMODB_PITR,
+    DYNAMODB_DELETION_PROTECTION,
+    RDS_DELETION_PROTECTION,
     S3_VERSIONING,
     S3_ACCESS_LOGGING,
     CODEBUILD_NO_PLAINTEXT_CREDENTIALS,

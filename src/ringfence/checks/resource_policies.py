@@ -4,8 +4,8 @@ email identities, search domains, functions and secrets.
 Each policy check asks :func:`ringfence.iam.access.analyse` (the IAM evaluator over anonymous and
 foreign-account requests built from the policy's own values, denies included) and reports a public grant at
 the statement that makes it. A grant to a named other account is cross-account, not public, and is not
-judged here: the configuration holds no list of the accounts the estate trusts, so a grant to a partner
-cannot be told from a grant to a stranger.
+judged here; for KMS keys ``kms.key-shared-only-with-trusted-accounts`` (checks/key_policies.py) judges it
+against the ``trusted_accounts`` setting.
 
 The finding is on the resource at risk (the bucket), located at the statement; a policy resource whose
 resource is not in the estate (``bucket = "someone-elses"``) is itself the resource at risk.
@@ -192,8 +192,8 @@ _PUBLIC_RATIONALE = (
     "AWS account and, where the service accepts them, to anonymous requests. Public follows AWS's definition "
     "(S3 block public access, IAM Access Analyzer): a grant limited to fixed values of the principal, source "
     "account, source ARN, organisation, VPC, VPC endpoint or source IP ranges is not public. Grants to named "
-    "other accounts are not reported: the configuration lists no trusted accounts to tell partners from "
-    "strangers."
+    "other accounts are not reported here; for KMS keys, kms.key-shared-only-with-trusted-accounts judges "
+    "them against the trusted_accounts setting."
 )
 
 
