@@ -24,8 +24,9 @@ def _public_flag(resource: Resource, *, default: bool, what: str) -> Result:
 
 
 def _dms(instance: Resource, ctx: Context) -> Iterable[Result]:
-    # The DMS API's PubliclyAccessible defaults to true; the provider sends nothing when it is absent.
-    yield _public_flag(instance, default=True, what="replication instance")
+    # The DMS API's PubliclyAccessible defaults to true, but the provider always sends the attribute's value,
+    # false when it is absent (resourceReplicationInstanceCreate: aws.Bool(d.Get("publicly_accessible"))).
+    yield _public_flag(instance, default=False, what="replication instance")
 
 
 DMS_NOT_PUBLIC = Check(
@@ -35,8 +36,9 @@ DMS_NOT_PUBLIC = Check(
         pillar="network",
         severity=Severity.HIGH,
         rationale="A replication instance holds credentials for the source and target databases and reads "
-        "all their data. DMS gives it a public address unless publicly_accessible = false, so one security "
-        "group rule away from the internet.",
+        "all their data. With publicly_accessible = true it gets a public IP address, one security group "
+        "rule away from the internet (the DMS API makes instances public unless told otherwise; the provider "
+        "sends false when the attribute is absent).",
         remediation="Set publicly_accessible = false on the aws_dms_replication_instance and place it in "
         "private subnets (replication_subnet_group_id).",
         terraform=(
