@@ -54,8 +54,9 @@ DMS_NOT_PUBLIC = Check(
 
 
 def _redshift(cluster: Resource, ctx: Context) -> Iterable[Result]:
-    # Default false since version 5 of the AWS provider (true before).
-    yield _public_flag(cluster, default=False, what="cluster")
+    # The provider's schema gives publicly_accessible Default: true (internal/service/redshift/cluster.go,
+    # through version 5 at least) and sends it on create.
+    yield _public_flag(cluster, default=True, what="cluster")
 
 
 REDSHIFT_NOT_PUBLIC = Check(
@@ -66,8 +67,8 @@ REDSHIFT_NOT_PUBLIC = Check(
         severity=Severity.HIGH,
         rationale="A publicly accessible cluster gets a public address and endpoint: the warehouse is one "
         "security group rule, or one weak password, away from anyone on the internet.",
-        remediation="Set publicly_accessible = false on the aws_redshift_cluster (the default since version 5 "
-        "of the AWS provider) and reach it from inside the VPC.",
+        remediation="Set publicly_accessible = false on the aws_redshift_cluster (the provider defaults it to "
+        "true) and reach it from inside the VPC.",
         terraform='resource "aws_redshift_cluster" "warehouse" {\n  publicly_accessible = false\n}',
         peers=("CKV_AWS_87", "redshift_cluster_public_access"),
     ),
