@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ringfence.sources.aws.collectors import detective, ec2, iam, kms, s3
+from ringfence.sources.aws.collectors import detective, ec2, iam, kms, s3, workloads
 from ringfence.sources.aws.collectors.base import Collector
 
 COLLECTORS: tuple[Collector, ...] = (
@@ -14,4 +14,12 @@ COLLECTORS: tuple[Collector, ...] = (
     detective.GUARDDUTY,
     detective.SECURITYHUB,
     detective.CONFIG,
+    workloads.ELBV2,
+    workloads.RDS,
+    workloads.LAMBDA,
+    workloads.SQS,
+    workloads.SNS,
+    workloads.SECRETS,
+    workloads.WAF,
+    workloads.LOGS,
 )
