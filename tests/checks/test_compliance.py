@@ -12,7 +12,8 @@ import yaml
 
 import ringfence.checks
 from ringfence.checks.catalogue import CATALOGUE, by_id
-from ringfence.checks.compliance import FILES
+from ringfence.checks.compliance import DECIDABLE, FILES, NAMES
+from ringfence.checks.compliance import framework as framework_named
 
 FOLDER = Path(ringfence.checks.__file__).parent / "compliance"
 
@@ -22,7 +23,7 @@ def _files() -> dict[str, dict[str, list[str]]]:
     out: dict[str, dict[str, list[str]]] = {}
     for path in sorted(FOLDER.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        assert set(data) == {"framework", "controls"}, path.name
+        assert set(data) == {"framework", "title", "controls", "framework_controls"}, path.name
         assert data["framework"] not in out, f"{data['framework']} is mapped in two files"
         out[data["framework"]] = {str(k): [str(c) for c in v] for k, v in data["controls"].items()}
     return out
@@ -64,3 +65,40 @@ def test_no_check_writes_its_mappings_in_code() -> None:
                 assert path.name == "custom_rules.py" and node.arg == "controls", (
                     f"{path.name}:{node.value.lineno} maps controls in code"
                 )
+
+
+def _listed(name: str) -> list[str]:
+    data = yaml.safe_load((FOLDER / name).read_text(encoding="utf-8"))
+    return [str(c["id"]) for c in data["framework_controls"]]
+
+
+def test_every_mapped_control_is_a_listed_control_of_its_framework() -> None:
+    for name in NAMES:
+        fw = framework_named(name)
+        listed = {c.id for c in fw.controls}
+        stray = {rule: sorted(set(ids) - listed) for rule, ids in fw.rules.items() if set(ids) - listed}
+        assert not stray, f"{fw.id}: rules mapped to controls the framework does not list: {stray}"
+
+
+def test_control_lists_are_complete_and_well_formed() -> None:
+    for name in NAMES:
+        fw = framework_named(name)
+        ids = [c.id for c in fw.controls]
+        assert len(ids) == len(set(ids)), f"{fw.id} lists a control twice"
+        assert all(c.title and c.decidable in DECIDABLE for c in fw.controls), fw.id
+        assert ids == _listed(NAMES[name])  # read in the file's order
+    # CIS v5.0.0: sections 1 to 5, numbered without gaps within each (sub)section.
+    cis = _listed("cis-aws-5.0.yaml")
+    by_parent: dict[str, list[int]] = {}
+    for cid in cis:
+        parent, _, last = cid.rpartition(".")
+        by_parent.setdefault(parent, []).append(int(last))
+    for parent, numbers in by_parent.items():
+        # a number held by a subsection (5.1 holds 5.1.1 and 5.1.2) is not a control of its own
+        first = 1 + sum(1 for n in range(1, numbers[0]) if f"{parent}.{n}" in by_parent)
+        assert numbers == list(range(first, first + len(numbers))), (parent, numbers)
+    assert {p for p in by_parent if "." not in p} == {"1", "3", "4", "5"}
+    assert {"1.21", "2.1.4", "2.2.4", "2.3.1", "3.9", "4.16", "5.1.2", "5.7"} <= set(cis)
+    assert "5.1" not in cis and "2.1" not in cis  # subsections, not controls
+    fsbp = _listed("fsbp.yaml")
+    assert all(c.split(".")[0].isalnum() and c.split(".")[1].isdigit() for c in fsbp)

@@ -69,7 +69,7 @@ class Meta:
 
     @property
     def compliance(self) -> tuple[str, ...]:
-        """The framework controls this rule decides ("CIS-AWS-5.0:3.6", "FSBP:KMS.4"): those it declares,
+        """The framework controls this rule decides ("CIS-AWS-5.0:3.6", "FSBP:KMS.3"): those it declares,
         then those of the data files of :mod:`ringfence.checks.compliance`."""
         from ringfence.checks.compliance import compliance_of
 

@@ -14,6 +14,7 @@ import typer
 from ringfence.cli.messages import die, say
 
 _FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff")
+_COMPLIANCE_FORMATS = ("text", "json", "html")
 
 
 class FailOn(StrEnum):
@@ -54,6 +55,12 @@ def scan(
     rule_folders: list[str] = typer.Option(
         [], "--rules", help="A folder of custom YAML rules (see docs/custom-rules.md)."
     ),
+    compliance: str | None = typer.Option(
+        None,
+        "--compliance",
+        help="Also list every control of a framework (cis-aws-5.0 or fsbp) with its status "
+        "(text, json and html; see docs/compliance.md).",
+    ),
 ) -> None:
     """Scan Terraform and report findings."""
     from ringfence.engine.pipeline import ScanError, ScanOptions
@@ -72,13 +79,14 @@ def scan(
             intents_file=intents_file,
             cache=not no_cache,
             rules=tuple(rule_folders),
+            compliance=compliance,
             progress=progress.update,
         )
         try:
             outcome = run_scan(paths, options)
         except ScanError as exc:
             raise die(str(exc)) from None
-    text = _render(outcome.result, output_format, output is None)
+    text = _render(outcome.result, output_format, output is None, outcome.compliance)
     if output is not None:
         try:
             output.write_text(text if isinstance(text, str) else "", encoding="utf-8")
@@ -86,27 +94,34 @@ def scan(
             raise die(f"--output {output}: cannot write: {exc.strerror or exc}") from None
     for warning in outcome.warnings:
         say(f"ringfence: {warning}")
+    if compliance is not None and output_format not in _COMPLIANCE_FORMATS:
+        say(
+            f"ringfence: --compliance is shown in the {', '.join(_COMPLIANCE_FORMATS)} formats, not {output_format}"
+        )
     raise typer.Exit(outcome.exit_code)
 
 
-def _render(result: Any, output_format: str, to_stdout: bool) -> str | None:
+def _render(result: Any, output_format: str, to_stdout: bool, compliance: Any = None) -> str | None:
     if output_format == "text":
         from io import StringIO
 
         from ringfence.reports import text
 
         if to_stdout:
-            text.render(result, sys.stdout, color=sys.stdout.isatty())
+            text.render(result, sys.stdout, color=sys.stdout.isatty(), compliance=compliance)
             return None
         buffer = StringIO()
-        text.render(result, buffer, color=False)
+        text.render(result, buffer, color=False, compliance=compliance)
         return buffer.getvalue()
-    if output_format == "json":
-        from ringfence.reports import json_report as renderer
-    elif output_format == "sarif":
-        from ringfence.reports import sarif as renderer  # type: ignore[no-redef]
-    elif output_format == "html":
-        from ringfence.reports import html as renderer  # type: ignore[no-redef]
+    if output_format in ("json", "html"):
+        from ringfence.reports import html, json_report
+
+        page: str = (json_report if output_format == "json" else html).render(result, compliance)
+        if to_stdout:
+            sys.stdout.write(page)
+        return page
+    if output_format == "sarif":
+        from ringfence.reports import sarif as renderer
     elif output_format == "ocsf":
         from ringfence.reports import ocsf as renderer  # type: ignore[no-redef]
     elif output_format == "asff":

@@ -25,11 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.checks.base import Check
+from ringfence.checks.compliance import NAMES
+from ringfence.engine.compliance import Assessment, assess
 from ringfence.engine.config import Config, ConfigError, load_config
 from ringfence.engine.runner import ScanResult, exit_code, run_checks
 from ringfence.model import Estate, InputError
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
+FRAMEWORKS = tuple(NAMES)  # `scan --compliance`
 
 # progress(phase, done, total): phase is "evaluating Terraform" or "checking".
 Progress = Callable[[str, int, int], None]
@@ -52,6 +55,7 @@ class ScanOptions:
     intents_file: str | None = None  # else `ringfence.yaml` at the estate root and in each root
     cache: bool = True  # False: evaluate all Terraform again and keep nothing
     rules: tuple[str, ...] = ()  # folders (or files) of custom YAML rules, besides the configuration's
+    compliance: str | None = None  # a framework (`cis-aws-5.0`, `fsbp`): assess its controls too
     progress: Progress | None = None
 
 
@@ -63,6 +67,7 @@ class ScanOutcome:
     exit_code: int
     warnings: tuple[str, ...] = ()
     config: Config = dataclasses.field(default_factory=Config)
+    compliance: Assessment | None = None  # with ScanOptions.compliance; never changes the exit code
 
     @property
     def estate(self) -> Estate:
@@ -120,7 +125,8 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
         warnings.append(f"warning: {', '.join(paths)}: no resources were read: nothing was checked")
         if options.fail_on_unknown and threshold != "none":
             code = max(code, 1)
-    return ScanOutcome(result, code, tuple(warnings), config)
+    assessment = assess(result, options.compliance) if options.compliance is not None else None
+    return ScanOutcome(result, code, tuple(warnings), config, assessment)
 
 
 def catalogue(
@@ -143,6 +149,10 @@ def _validate(paths: Sequence[str], options: ScanOptions) -> None:
     account = options.account_id
     if account is not None and not (account.isdigit() and len(account) == 12):
         raise ScanError(f"--account-id must be 12 digits, not {account!r}")
+    if options.compliance is not None and options.compliance not in FRAMEWORKS:
+        raise ScanError(
+            f"--compliance {options.compliance!r} is not a framework (choose from {', '.join(FRAMEWORKS)})"
+        )
     if options.fail_on is not None and options.fail_on not in FAIL_ON:
         raise ScanError(f"--fail-on {options.fail_on!r} is not a severity (choose from {', '.join(FAIL_ON)})")
     for v in options.var_files:

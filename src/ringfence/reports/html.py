@@ -6,6 +6,7 @@ from collections import defaultdict
 from html import escape
 
 from ringfence import __version__
+from ringfence.engine.compliance import Assessment
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
 from ringfence.model.findings import Severity
@@ -48,7 +49,7 @@ def _finding(f: Finding) -> str:
     )
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, compliance: Assessment | None = None) -> str:
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in result.findings:
         groups[f.resource].append(f)
@@ -85,5 +86,9 @@ def render(result: ScanResult) -> str:
         parts.append(
             '<ul class="meta">' + "".join(f"<li>{escape(n)}</li>" for n in result.estate.notes) + "</ul>"
         )
+    if compliance is not None:
+        from ringfence.reports.compliance import html_section
+
+        parts.append(html_section(compliance))
     parts.append("</body></html>")
     return redacted("\n".join(parts) + "\n")

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ringfence import __version__
+from ringfence.engine.compliance import Assessment
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
 from ringfence.model.findings import Severity
@@ -41,8 +42,8 @@ def summary(result: ScanResult) -> dict[str, Any]:
     return {"resources": len(result.estate.resources), "findings": counts}
 
 
-def report(result: ScanResult) -> dict[str, Any]:
-    return {
+def report(result: ScanResult, compliance: Assessment | None = None) -> dict[str, Any]:
+    out = {
         "schema": "ringfence.scan/1",
         "tool": {"name": "ringfence", "version": __version__},
         "account_id": result.estate.account_id,
@@ -59,7 +60,12 @@ def report(result: ScanResult) -> dict[str, Any]:
         "notes": list(result.estate.notes),
         "summary": summary(result),
     }
+    if compliance is not None:  # only with `scan --compliance`: the report is otherwise unchanged
+        from ringfence.reports.compliance import as_dict
+
+        out["compliance"] = as_dict(compliance)
+    return out
 
 
-def render(result: ScanResult) -> str:
-    return json.dumps(redacted_tree(report(result)), indent=2, ensure_ascii=False) + "\n"
+def render(result: ScanResult, compliance: Assessment | None = None) -> str:
+    return json.dumps(redacted_tree(report(result, compliance)), indent=2, ensure_ascii=False) + "\n"

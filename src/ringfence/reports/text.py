@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import IO
 
+from ringfence.engine.compliance import Assessment
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
 from ringfence.model import InputError
@@ -21,7 +22,7 @@ _STYLE = {
 }
 
 
-def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
+def render(result: ScanResult, out: IO[str], *, color: bool, compliance: Assessment | None = None) -> None:
     from rich.console import Console
     from rich.markup import escape
 
@@ -81,6 +82,10 @@ def render(result: ScanResult, out: IO[str], *, color: bool) -> None:
         + _input_counts(result.errors)
         + "[/bold]"
     )
+    if compliance is not None:
+        from ringfence.reports.compliance import print_text
+
+        print_text(compliance, console, _shown)
 
 
 def _input_counts(errors: Sequence[InputError]) -> str:
