@@ -340,6 +340,8 @@ def _account(reader: Reader, report: dict[str, dict[str, str]] | Unknown) -> Res
         arn,
         {
             "account_id": reader.account_id,
+            # "Now" for every age a check computes: a snapshot analysed later gives the same answers.
+            "collected_at": iso(reader.collected_at),
             "root_access_keys_present": keys,
             "root_mfa_enabled": mfa,
             "root_last_used": used,
