@@ -1,5 +1,5 @@
 """Variables at the edges: a count or for_each over a variable with no value, a variable file that does
-not parse, and a scan of one file of a folder."""
+not parse, a scan of one file of a folder, and values from TF_VAR_ environment variables."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from ringfence.checks.estate_controls import CHECKS as ESTATE_LEVEL
 from ringfence.model import Unknown
@@ -136,7 +138,10 @@ EXPANSIONS = {
         "}\n"
     ),
 }
-NO_VALUE = "which has no value (no default, no tfvars, no --var-file); what it creates is unknown"
+NO_VALUE = (
+    "which has no value (no default, no tfvars, no --var-file, no TF_VAR_ environment variable); "
+    "what it creates is unknown"
+)
 
 
 def test_count_and_for_each_over_a_variable_with_no_value_are_unknown_at_their_block(tmp_path: Path) -> None:
@@ -293,7 +298,13 @@ def test_a_switch_in_a_broken_tfvars_makes_its_count_unknown(tmp_path: Path) -> 
         "aws_s3_bucket.maybe: count over var.enabled, which is set in terraform.tfvars.json, a file that "
         "could not be read; what it creates is unknown"
     )
-    assert [r.address for r in estate.resources] == ["aws_s3_bucket.always"]
+    # The block whose count is not known is kept, not evaluated: its checks say unknown.
+    found = {r.address: r.unevaluated for r in estate.resources}
+    assert found == {
+        "aws_s3_bucket.always": None,
+        "aws_s3_bucket.maybe": "count is not known before apply: over var.enabled, which is set in "
+        "terraform.tfvars.json, a file that could not be read",
+    }
 
 
 def test_an_expansion_over_a_local_or_a_module_output_fed_by_a_variable_with_no_value_is_unknown(
@@ -319,11 +330,105 @@ def test_an_expansion_over_a_local_or_a_module_output_fed_by_a_variable_with_no_
             f"aws_s3_bucket.per_output: for_each over module.config.names, from var.teams, {NO_VALUE}",
         ),
     ]
-    # Twin: the variable given, the expansion is evaluated and nothing is said of it.
+    # Twin: the variable given, the expansion over the local is evaluated and nothing is said of it; the
+    # one over the module output is not expanded by the evaluator: it stays unknown, as one placeholder.
     _write(folder, {"terraform.tfvars": 'teams = ["red", "blue"]\n'})
     estate = load_estate([str(folder)])
-    assert estate.errors == ()
-    assert sorted(r.address for r in estate.resources if "per_local" in r.address) == [
-        'aws_s3_bucket.per_local["blue"]',
-        'aws_s3_bucket.per_local["red"]',
+    assert [(e.path, e.line, e.undecided) for e in estate.errors] == [("main.tf", 13, True)]
+    assert "module.config.names, which is a module output" in estate.errors[0].message
+    assert sorted((r.address, r.unevaluated is None) for r in estate.resources) == [
+        ('aws_s3_bucket.per_local["blue"]', True),
+        ('aws_s3_bucket.per_local["red"]', True),
+        ("aws_s3_bucket.per_output", False),
     ]
+
+
+# -- TF_VAR_ environment variables -------------------------------------------------------------------------
+
+SSH_FROM = (
+    'provider "aws" {\n  region = "eu-west-1"\n}\n'
+    'variable "admin_cidr" {}\n'
+    'variable "bucket" {\n  default = "from-default"\n}\n'
+    'resource "aws_s3_bucket" "b" {\n  bucket = var.bucket\n}\n'
+    'resource "aws_security_group" "ssh" {\n  vpc_id = "vpc-0123"\n'
+    '  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = "tcp"\n'
+    "    cidr_blocks = [var.admin_cidr]\n  }\n}\n"
+)
+
+
+def _admin_statuses(folder: Path) -> dict[str, str]:
+    from ringfence.engine.runner import run_checks
+
+    estate = load_estate([str(folder)])
+    return {
+        f.resource: f.status.value
+        for f in run_checks(estate).findings
+        if f.rule_id == "network.admin-port-exposed"
+    }
+
+
+def _bucket_name(folder: Path) -> object:
+    estate = load_estate([str(folder)])
+    return next(r for r in estate.resources if r.address == "aws_s3_bucket.b").attributes["bucket"]
+
+
+def test_tf_var_environment_variables_set_the_root_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _write(tmp_path / "root", {"main.tf": SSH_FROM})
+    monkeypatch.delenv("TF_VAR_admin_cidr", raising=False)
+    estate = load_estate([str(folder)])
+    assert [e.message for e in estate.errors] == []
+    assert _admin_statuses(folder) == {"aws_security_group.ssh": "unknown"}
+    # Set from the environment: judged, and each value gives its own answer (the cache holds both apart).
+    monkeypatch.setenv("TF_VAR_admin_cidr", "0.0.0.0/0")
+    assert _admin_statuses(folder) == {"aws_security_group.ssh": "latent"}
+    monkeypatch.setenv("TF_VAR_admin_cidr", "10.20.0.0/16")
+    assert _admin_statuses(folder) == {}
+    monkeypatch.setenv("TF_VAR_admin_cidr", "0.0.0.0/0")
+    assert _admin_statuses(folder) == {"aws_security_group.ssh": "latent"}
+
+
+def test_tf_var_is_read_after_defaults_and_before_every_variable_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _write(tmp_path / "root", {"main.tf": SSH_FROM})
+    monkeypatch.setenv("TF_VAR_admin_cidr", "10.0.0.0/8")
+    assert _bucket_name(folder) == "from-default"
+    monkeypatch.setenv("TF_VAR_bucket", "from-env")
+    assert _bucket_name(folder) == "from-env"
+    for name in ("terraform.tfvars", "prod.auto.tfvars"):
+        _write(folder, {name: f'bucket = "from-{name.split(".")[0]}"\n'})
+        assert _bucket_name(folder) == f"from-{name.split('.')[0]}"
+        (folder / name).unlink()
+    explicit = _write(tmp_path, {"explicit.tfvars": 'bucket = "from-explicit"\n'}) / "explicit.tfvars"
+    estate = load_estate([str(folder)], var_files=[explicit])
+    assert next(r for r in estate.resources if r.address == "aws_s3_bucket.b").attributes["bucket"] == (
+        "from-explicit"
+    )
+    # A string is the text itself: nothing in it is evaluated.
+    monkeypatch.setenv("TF_VAR_bucket", 'x-${file("/etc/hostname")}-"%{if true}y%{endif}\\')
+    assert _bucket_name(folder) == 'x-${file("/etc/hostname")}-"%{if true}y%{endif}\\'
+
+
+def test_tf_var_of_a_complex_type_is_read_as_hcl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    main = (
+        'variable "ports" {\n  type = list(number)\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  count = length(var.ports)\n  name  = "q${var.ports[count.index]}"\n}\n'
+    )
+    folder = _write(tmp_path / "root", {"main.tf": main})
+    monkeypatch.setenv("TF_VAR_ports", "[22, 443, 8080]")
+    estate = load_estate([str(folder)])
+    assert estate.errors == ()
+    assert sorted(r.attributes["name"] for r in estate.resources) == ["q22", "q443", "q8080"]
+    # Not a list: Terraform would refuse it; the count over it is unknown, said at its block.
+    for bad in ("[22, 443", "var.other", 'file("x")'):
+        monkeypatch.setenv("TF_VAR_ports", bad)
+        estate = load_estate([str(folder)])
+        assert [(e.path, e.line) for e in estate.errors] == [(".", None), ("main.tf", 4)], bad
+        assert "TF_VAR_ports is not a value of the type of variable 'ports'" in estate.errors[0].message
+        assert bad not in estate.errors[0].message
+        assert "count over var.ports, which is set by TF_VAR_ports" in estate.errors[1].message
+        assert [(r.address, r.unevaluated is not None) for r in estate.resources] == [
+            ("aws_sqs_queue.q[0]", True)
+        ]

@@ -169,7 +169,16 @@ def inline_sg_rules(sg: Resource, resolve_group: Resolver, resolve_prefix: Prefi
     out: list[SgRule] = []
     directions: tuple[Direction, ...] = ("ingress", "egress")
     for direction in directions:
-        for b in blocks(sg.get(direction)):
+        value = sg.get(direction)
+        # Which rules there are is not known (a `dynamic` block over a value not known before apply, a
+        # group not evaluated): they may admit anything, never nothing for certain.
+        if isinstance(value, Unknown):
+            out.append(_unknown_sg_rules(sg.address, direction, value.reason))
+            continue
+        if sg.unevaluated is not None:
+            out.append(_unknown_sg_rules(sg.address, direction, f"not evaluated: {sg.unevaluated}"))
+            continue
+        for b in blocks(value):
             out.append(
                 _make_sg_rule(
                     sg.address,
@@ -187,6 +196,24 @@ def inline_sg_rules(sg: Resource, resolve_group: Resolver, resolve_prefix: Prefi
                 )
             )
     return out
+
+
+def _unknown_sg_rules(group: str, direction: Direction, reason: str) -> SgRule:
+    word = "from" if direction == "ingress" else "to"
+    return SgRule(
+        group=group,
+        direction=direction,
+        protocols=ALL_PROTOCOLS,
+        ports=ALL_PORTS,
+        peers=IntervalSet(),
+        groups=(),
+        unknown=(f"{direction} rules not known: {reason}",),
+        unknown_groups=(),
+        origin=group,
+        label=f"{direction} rules not known ({word} anything)",
+        vague=True,
+        peers_unknown=True,
+    )
 
 
 def standalone_sg_rule(

@@ -189,9 +189,9 @@ class _Walker:
                     message = f"{prefix}{label}: {why}; analysed as unknown"
                     if call is not None:
                         target = (folder / call.source).resolve()
-                        blocks = _declared(target, f"{prefix}module.{name}.", (*path, folder.resolve()))
+                        blocks = declared_blocks(target, f"{prefix}module.{name}.", (*path, folder.resolve()))
                     else:
-                        blocks = _declared_block(file, block, prefix)
+                        blocks = declared_block(file, block, prefix)
                     problem = Problem(file, block.start, message, top or name, blocks)
                     set_aside(problem, block.start, block.end)
                     continue
@@ -221,7 +221,7 @@ class _Walker:
         return _Scope(_locals_exprs(folder), variables)
 
 
-def _declared_block(file: Path, block: Block, prefix: str) -> tuple[SetAside, ...]:
+def declared_block(file: Path, block: Block, prefix: str) -> tuple[SetAside, ...]:
     label = _address(block)
     if label is None or block.type == "module":
         return ()
@@ -229,7 +229,7 @@ def _declared_block(file: Path, block: Block, prefix: str) -> tuple[SetAside, ..
     return (SetAside(f"{prefix}{label}", kind, file, block.start, block.end),)
 
 
-def _declared(folder: Path, prefix: str, path: tuple[Path, ...]) -> tuple[SetAside, ...]:
+def declared_blocks(folder: Path, prefix: str, path: tuple[Path, ...]) -> tuple[SetAside, ...]:
     """The resource and data blocks of the module at ``folder`` and of the local modules it calls."""
     if not folder.is_dir() or folder in path or len(path) > _MAX_DEPTH:
         return ()
@@ -240,9 +240,9 @@ def _declared(folder: Path, prefix: str, path: tuple[Path, ...]) -> tuple[SetAsi
             call = calls.get(block.labels[0]) if block.type == "module" and block.labels else None
             if call is not None:
                 inner = (folder / call.source).resolve()
-                out += _declared(inner, f"{prefix}module.{call.name}.", (*path, folder))
+                out += declared_blocks(inner, f"{prefix}module.{call.name}.", (*path, folder))
             else:
-                out += _declared_block(file, block, prefix)
+                out += declared_block(file, block, prefix)
     return tuple(out)
 
 

@@ -78,6 +78,7 @@ def key(task: Task, versions: str) -> str:
     if dot_terraform.is_dir():
         for file in _files_under(dot_terraform):
             add(f"downloaded:{file.relative_to(dot_terraform)}", file.read_bytes())
+    add("environment", task.environment.text().encode())
     for var_file in task.var_files:
         add("var-file", var_file.read_bytes())
     return digest.hexdigest()

@@ -29,7 +29,7 @@ from ringfence.sources.terraform.convert import convert
 from ringfence.sources.terraform.hcl import comments_for, top_level_blocks
 from ringfence.sources.terraform.mirror import Mirror
 from ringfence.sources.terraform.roots import ModuleCall, module_calls, tf_files
-from ringfence.sources.terraform.variables import auto_var_files
+from ringfence.sources.terraform.variables import Environment, auto_var_files, environment
 
 MAX_MODULES_PER_LOAD = 32
 _MODULE_REF = re.compile(r"\bmodule\.([A-Za-z_][\w-]*)")
@@ -54,6 +54,8 @@ class Task:
     # its result is read from and stored in (None: not cached). Both travel with the task to its worker.
     limits: bounds.Limits = field(default_factory=bounds.limits)
     cache: Path | None = None
+    # The values `TF_VAR_<name>` environment variables give the root's variables (read before any file).
+    environment: Environment = field(default_factory=Environment)
 
     @property
     def source_root(self) -> Path:
@@ -99,6 +101,7 @@ def plan_tasks(
     The root's own resources are kept from the load holding the module calls they read.
     """
     var_files = (*auto_var_files(root), *var_files)  # Terraform's own files first: explicit ones win
+    env = environment(root)
     calls = module_calls(root)
     # Calls that lead into a cycle are evaluated as blank (each is an error at the call, see `loader`).
     cyclic = bounds.cyclic_calls(root)
@@ -106,7 +109,18 @@ def plan_tasks(
     expansions = bounds.plan(root, limits)
     if len(calls) <= SMALL_ROOT:
         keep = tuple(sorted(c.name for c in calls if c.name not in cyclic)) if cyclic else None
-        return [Task(root, base, var_files, modules=keep, expansions=expansions, limits=limits, cache=cache)]
+        return [
+            Task(
+                root,
+                base,
+                var_files,
+                modules=keep,
+                expansions=expansions,
+                limits=limits,
+                cache=cache,
+                environment=env,
+            )
+        ]
     groups = _related_groups(root, [c for c in calls if c.name not in cyclic])
     tasks = [
         Task(
@@ -118,6 +132,7 @@ def plan_tasks(
             expansions=expansions,
             limits=limits,
             cache=cache,
+            environment=env,
         )
         for i, group in enumerate(groups)
     ]
@@ -302,30 +317,33 @@ def _bound_problems(task: Task) -> tuple[bounds.Problem, ...]:
 def _set_aside(task: Task) -> tuple[Resource, ...]:
     """The resources the bounds set aside, each kept as one resource whose attributes are not known (so
     that the checks of its kind say unknown instead of finding nothing)."""
-    out: list[Resource] = []
-    base = os.path.realpath(task.base)
-    for problem in _bound_problems(task):
-        for block in problem.blocks:
-            try:
-                lines = block.file.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                lines = []
-            out.append(
-                Resource(
-                    address=block.address,
-                    kind=block.kind,
-                    attributes={},
-                    provenance=Provenance(
-                        source="terraform",
-                        path=Path(os.path.relpath(os.path.realpath(block.file), base)).as_posix(),
-                        line=block.start,
-                        end_line=block.end,
-                    ),
-                    annotations=comments_for(lines, block.start, block.end),
-                    unevaluated=problem.message.removeprefix(f"{block.address}: "),
-                )
-            )
-    return tuple(out)
+    return tuple(
+        placeholder(block, task.base, problem.message.removeprefix(f"{block.address}: "))
+        for problem in _bound_problems(task)
+        for block in problem.blocks
+    )
+
+
+def placeholder(block: bounds.SetAside, base: Path, why: str) -> Resource:
+    """A resource that is not evaluated, where it is declared: its attributes are not known, so the checks
+    of its kind say unknown (``why``) instead of finding nothing."""
+    try:
+        lines = block.file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    return Resource(
+        address=block.address,
+        kind=block.kind,
+        attributes={},
+        provenance=Provenance(
+            source="terraform",
+            path=Path(os.path.relpath(os.path.realpath(block.file), os.path.realpath(base))).as_posix(),
+            line=block.start,
+            end_line=block.end,
+        ),
+        annotations=comments_for(lines, block.start, block.end),
+        unevaluated=why,
+    )
 
 
 def _blank_spans(file: Path, bound: bounds.Plan) -> None:
@@ -415,6 +433,11 @@ def _copy_of_root(task: Task) -> Iterator[tuple[Path, list[str], list[tuple[Path
         if dot_terraform.is_dir():
             (load_dir / ".terraform").symlink_to(dot_terraform, target_is_directory=True)
         names: list[str] = []
+        if task.environment.values:  # read first: every variable file wins over it
+            (load_dir / "__ringfence_environment.tfvars").write_text(
+                task.environment.text(), encoding="utf-8"
+            )
+            names.append("__ringfence_environment.tfvars")
         for i, var_file in enumerate(task.var_files):
             name = f"__ringfence_var_file_{i}{''.join(var_file.suffixes[-2:]) or '.tfvars'}"
             shutil.copyfile(var_file, load_dir / name)

@@ -17,7 +17,12 @@ from ringfence.sources.terraform.evaluation import Task, TaskResult, cached, pla
 from ringfence.sources.terraform.isolation import evaluate_isolated
 from ringfence.sources.terraform.mirror import mirrored, not_a_file, too_deep, unreadable_tf
 from ringfence.sources.terraform.roots import find_roots, module_calls, tf_files
-from ringfence.sources.terraform.variables import assigned, auto_var_files
+from ringfence.sources.terraform.variables import (
+    ENVIRONMENT_PREFIX,
+    Environment,
+    assigned,
+    auto_var_files,
+)
 
 # Below this much Terraform source, starting worker processes costs more than it saves.
 _PARALLEL_MIN_BYTES = 400_000
@@ -94,7 +99,7 @@ def load_roots(
     for root in roots:
         mine = [r for r in results if r.task.root == root]
         read = (*auto_var_files(root), *var_files)
-        load = _assemble(root, base, mine, read, frozenset(unreadable))
+        load = _assemble(root, base, mine, read, frozenset(unreadable), frozenset(known or {}))
         bad = [v.resolve() for v in read if v.resolve() in unreadable and v.resolve() not in reported]
         reported.update(bad)
         issues = tuple(_unreadable_var_file(v, unreadable[v], base) for v in bad)
@@ -205,7 +210,10 @@ def _assemble(
     results: list[TaskResult],
     var_files: Sequence[Path] = (),
     unreadable: frozenset[Path] = frozenset(),
+    known: frozenset[tuple[str, str]] = frozenset(),
 ) -> RootLoad:
+    """One root's resources from its evaluations, with every input error found on the way. ``known``: the
+    data source attributes (type, attribute) the scan fixes."""
     label = _rel(root, base) if root != base else ""
     errors: list[InputError] = []
     notes: list[str] = []
@@ -237,13 +245,24 @@ def _assemble(
     errors.extend(_unparsed_files(root, base, returned, set_aside))
     errors.extend(_unresolved_modules(root, base, label, resources))
     # Variables with no value: what a count/for_each over one creates, and what depends on one, is unknown.
-    inputs = unset.root_inputs(root, var_files, {v for v in var_files if v.resolve() in unreadable})
-    review = unset.review(root, inputs, _downloaded_modules(root))
+    env = results[0].task.environment if results else Environment()
+    errors.extend(
+        InputError(
+            label or ".",
+            None,
+            f"{ENVIRONMENT_PREFIX}{name} is not a value of the type of variable {name!r} (Terraform would "
+            "refuse it): what depends on the variable is analysed as unknown",
+        )
+        for name in env.invalid
+    )
+    inputs = unset.root_inputs(root, var_files, {v for v in var_files if v.resolve() in unreadable}, env)
+    review = unset.review(root, inputs, _downloaded_modules(root), known)
     errors.extend(
         InputError(_rel(e.file, base), e.line, f"{label + ':' if label else ''}{e.message()}", undecided=True)
         for e in review.expansions
     )
-    resources = {r.address: r for r in unset.unknown_arguments(resources.values(), review, base)}
+    kept = unset.not_evaluated(unset.unknown_arguments(resources.values(), review, base), review, base)
+    resources = {r.address: r for r in kept}
     if not any(not r.kind.startswith("data.") for r in resources.values()) and not errors:
         errors.append(_no_resources(root, base, label))
     return RootLoad(root, label, tuple(resources.values()), tuple(providers), tuple(errors), tuple(notes))

@@ -1,10 +1,10 @@
 """Where the values of a root's input variables come from, as Terraform reads them, and the blocks that
 configure a root without being resources (provider, backend).
 
-Terraform loads, later ones winning: each variable's `default`, `terraform.tfvars`,
-`terraform.tfvars.json`, every `*.auto.tfvars` / `*.auto.tfvars.json` of the root folder in lexical order
-of their names, then the `-var-file`s in the order given ("Variable Definition Precedence" in the
-Terraform documentation on input variables).
+Terraform loads, later ones winning: each variable's `default`, the `TF_VAR_<name>` environment variables,
+`terraform.tfvars`, `terraform.tfvars.json`, every `*.auto.tfvars` / `*.auto.tfvars.json` of the root
+folder in lexical order of their names, then the `-var-file`s in the order given ("Variable Definition
+Precedence" in the Terraform documentation on input variables).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,86 @@ def auto_var_files(root: Path) -> tuple[Path, ...]:
     first = [name for name in TFVARS_FIRST if name in names]
     auto = [name for name in names if name.endswith(TFVARS_AUTO)]
     return tuple(root / name for name in (*first, *auto) if not_a_file(root / name) is None)
+
+
+ENVIRONMENT_PREFIX = "TF_VAR_"
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """The root's variables set by ``TF_VAR_<name>`` environment variables: ``values`` each as a line of a
+    variable file (name, line), ``invalid`` the names whose value is not one of the variable's type."""
+
+    values: tuple[tuple[str, str], ...] = ()
+    invalid: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """The values as a variable file."""
+        return "".join(f"{line}\n" for _, line in self.values)
+
+
+_TYPE = re.compile(r"(?:^|\{)\s*type\s*=\s*([^\n#]*?)\s*(?:[#}]|$)", re.MULTILINE)
+
+
+def environment(root: Path, env: Mapping[str, str] | None = None) -> Environment:
+    """The values ``TF_VAR_<name>`` environment variables give the root's variables, as Terraform reads
+    them: the text itself for a variable of type string (or of no type), an HCL expression for any
+    other type (a value that does not parse as one is ``invalid``: Terraform would refuse it)."""
+    from ringfence.sources.terraform import syntax
+
+    env = os.environ if env is None else env
+    if not any(key.startswith(ENVIRONMENT_PREFIX) for key in env):
+        return Environment()
+    values: list[tuple[str, str]] = []
+    invalid: list[str] = []
+    for file in tf_files(root.resolve()):
+        try:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for block in top_level_blocks(text):
+            if block.type != "variable" or not block.labels:
+                continue
+            name = block.labels[0]
+            value = env.get(ENVIRONMENT_PREFIX + name)
+            if value is None:
+                continue
+            declared = _TYPE.search(block.text)
+            kind = declared.group(1).strip() if declared else ""
+            if kind in ("", "string"):
+                values.append((name, f"{name} = {_hcl_string(value)}"))
+            elif _literal(value) and syntax.check(f"{name} = {value}\n", variables=True) is None:
+                values.append((name, f"{name} = {value}"))
+            else:
+                invalid.append(name)
+    return Environment(tuple(sorted(values)), tuple(sorted(invalid)))
+
+
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_NAME = re.compile(r"(?<![\w.])[A-Za-z_][\w-]*(?!\s*[=:\w-])")
+
+
+def _literal(value: str) -> bool:
+    """Whether ``value`` is one line of literal values (numbers, strings, lists, maps): a variable value
+    cannot refer to anything nor call a function."""
+    if "\n" in value or "${" in value or "%{" in value:
+        return False
+    names = _NAME.findall(_STRING.sub('""', value))
+    return all(name in ("true", "false", "null") for name in names)
+
+
+def _hcl_string(value: str) -> str:
+    """``value`` as an HCL string literal that means the text itself (no interpolation, no directive)."""
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+    )
+    return f'"{escaped}"'
 
 
 def settings(loads: Sequence[RootLoad], base: Path, var_files: Sequence[Path]) -> tuple[Resource, ...]:
