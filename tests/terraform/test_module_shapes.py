@@ -797,3 +797,97 @@ module "by_service" {
         'module.by_service.aws_vpc_endpoint.this["ecr.dkr"]': "com.amazonaws.ap-southeast-2.ecr.dkr",
         'module.by_service.aws_vpc_endpoint.this["s3"]': "com.amazonaws.ap-southeast-2.s3",
     }
+
+
+# The endpoints module as the repository's own root, its example calling it at ``../../``.
+TOP_ENDPOINTS = {
+    "main.tf": """variable "vpc_id" { type = string }
+variable "create" {
+  type    = bool
+  default = true
+}
+variable "endpoints" {
+  type    = any
+  default = {}
+}
+variable "subnet_ids" {
+  type    = list(string)
+  default = []
+}
+locals {
+  endpoints = { for k, v in var.endpoints : k => v if var.create && try(v.create, true) }
+}
+data "aws_vpc_endpoint_service" "this" {
+  for_each = local.endpoints
+  service      = try(each.value.service, null)
+  service_type = try(each.value.service_type, "Interface")
+}
+resource "aws_vpc_endpoint" "this" {
+  for_each = local.endpoints
+
+  vpc_id            = var.vpc_id
+  service_name      = data.aws_vpc_endpoint_service.this[each.key].service_name
+  vpc_endpoint_type = try(each.value.service_type, "Interface")
+  subnet_ids        = try(each.value.service_type, "Interface") == "Interface" ? distinct(concat(var.subnet_ids, lookup(each.value, "subnet_ids", []))) : null
+  route_table_ids   = try(each.value.service_type, "Interface") == "Gateway" ? lookup(each.value, "route_table_ids", null) : null
+  private_dns_enabled = try(each.value.service_type, "Interface") == "Interface" ? try(each.value.private_dns_enabled, null) : null
+  tags = merge({ Name = each.key }, try(each.value.tags, {}))
+}
+output "endpoints" { value = aws_vpc_endpoint.this }
+""",
+    "examples/complete/main.tf": """provider "aws" { region = "eu-west-1" }
+resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_route_table" "private" { vpc_id = aws_vpc.main.id }
+module "endpoints" {
+  source = "../../"
+  vpc_id = aws_vpc.main.id
+  subnet_ids = [aws_subnet.a.id]
+  endpoints = {
+    s3 = {
+      service      = "s3"
+      service_type = "Gateway"
+      route_table_ids = [aws_route_table.private.id]
+    }
+    dynamodb = {
+      service      = "dynamodb"
+      service_type = "Gateway"
+      route_table_ids = [aws_route_table.private.id]
+    }
+    "ecr.api" = {
+      service             = "ecr.api"
+      private_dns_enabled = true
+    }
+    ecr_dkr = {
+      service             = "ecr.dkr"
+      private_dns_enabled = true
+    }
+    kms = {
+      create  = false
+      service = "kms"
+    }
+  }
+}
+""",
+}
+
+
+def test_endpoints_of_a_module_at_the_top_called_at_two_levels_up_keep_their_keys(tmp_path: Path) -> None:
+    example = write(tmp_path / "repo", TOP_ENDPOINTS) / "examples" / "complete"
+    estate = load_estate([str(example)])
+    assert estate.errors == ()
+    endpoints = endpoints_of(estate)
+    # Five keys, one of them created = false: four endpoints, each with its key and its service.
+    assert {
+        a: (r.attributes["service_name"], r.attributes["vpc_endpoint_type"]) for a, r in endpoints.items()
+    } == {
+        'module.endpoints.aws_vpc_endpoint.this["s3"]': ("com.amazonaws.eu-west-1.s3", "Gateway"),
+        'module.endpoints.aws_vpc_endpoint.this["dynamodb"]': ("com.amazonaws.eu-west-1.dynamodb", "Gateway"),
+        'module.endpoints.aws_vpc_endpoint.this["ecr.api"]': ("com.amazonaws.eu-west-1.ecr.api", "Interface"),
+        'module.endpoints.aws_vpc_endpoint.this["ecr_dkr"]': ("com.amazonaws.eu-west-1.ecr.dkr", "Interface"),
+    }
+    assert all(r.unevaluated is None for r in endpoints.values())
+    assert {r.provenance.path for r in endpoints.values()} == {"../../main.tf"}
