@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ringfence.logs import db
+from ringfence.logs import db, exports
 from ringfence.logs.cloudtrail import check_record, iter_records
 from ringfence.logs.ingest import ingest
 from ringfence.logs.reading import READ_ERRORS, Limits, OverLimit, TextStream, content, lines
@@ -24,7 +24,7 @@ from ringfence.logs.store import LoadError, Store
 from .corpus import FLOW_HEADER, FLOW_LINE, GOOD_RECORDS, GOOD_TRAIL, record
 from .mutations import huge_strings, json_values, mutated, nested
 
-UNITS = ("byte", "char", "line")
+UNITS = ("byte", "char", "line", "record")  # record: an event's index in an export document
 FIELDS = (
     "eventVersion",
     "userIdentity",
@@ -237,3 +237,51 @@ def test_reading_gives_content_or_an_error_where_it_stopped(
         text = data.decode("utf-8")  # read to the end without a problem: it was UTF-8
         parts = text.removesuffix("\n").split("\n") if text else []
         assert [line for _, line in numbered] == [part.removesuffix("\r") for part in parts]
+
+
+# -- Exports: any JSON value, in any wrapper, is a record, another value or nothing; never an exception ------
+
+
+_EXPORT_KEYS = (
+    "detail",
+    "_source",
+    "attributes",
+    "content",
+    "result",
+    "message",
+    "_raw",
+    "CloudTrailEvent",
+    "Records",
+    "Events",
+    "events",
+    "QueryResultRows",
+    "eventID",
+    "eventType",
+    "insightDetails",
+    "@timestamp",
+    "network",
+    "eventTime",
+)
+_WRAPPED = st.recursive(
+    json_values(5) | st.sampled_from(('{"eventID": "x"}', "{", '{"Records": 1}', "AwsCloudTrailInsight")),
+    lambda inner: (
+        st.dictionaries(st.sampled_from(_EXPORT_KEYS), inner, max_size=4) | st.lists(inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_WRAPPED)
+def test_any_value_is_normalised_or_left_alone(value: object) -> None:
+    rec, form = exports.normalise(value, {"eventTime": "a.b", "sourceIPAddress": "x"})
+    assert form is None or isinstance(form, str)
+    assert check_record(rec) is None or isinstance(check_record(rec), str)
+    found = exports.documents(value)
+    assert found is None or (isinstance(found[0], str) and isinstance(found[1], list))
+
+
+@given(st.lists(st.text(max_size=80), max_size=20))
+def test_any_csv_rows_are_records_or_errors(rows: list[str]) -> None:
+    header = "Event ID,Event time,Event name,Event source,Source IP address\n"
+    for line, rec, err in exports.csv_records([header, *(r + "\n" for r in rows)]):
+        assert isinstance(line, int) and (rec is None) != (err is None)

@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-FILTERS = ("outside_aws",)
+FILTERS = ("outside_aws", "public_policy")
 _HEADER = re.compile(r"^--\s*([a-z_]+):\s*(.*?)\s*$")
 
 
@@ -27,7 +27,10 @@ class Detection:
     table: str = "cloudtrail"
     guardduty: str | None = None
     message: str = "{title}: {detail}"
-    filter: str | None = None  # a check on source_ip applied after the query (same on every engine)
+    filter: str | None = None  # a check of each row applied after the query (same on every engine)
+    # The SQL returns a sixth column, `failed` (the call was refused: errorCode set): a refused attempt is
+    # reported as such, one severity step lower, never as the change it asked for.
+    attempts: bool = False
     author: str | None = None
     references: tuple[str, ...] = ()
     description: str = ""
@@ -65,6 +68,7 @@ def parse_detection(name: str, text: str) -> Detection:
         message=meta.get("message", "{title}: {detail}"),
         filter=meta.get("filter") or None,
         description=meta.get("description", ""),
+        attempts=meta.get("attempts", "") == "reported",
     )
 
 

@@ -238,11 +238,22 @@ def csv_records(rows: Iterable[str]) -> Iterator[tuple[int, object | None, str |
     there, so the detections that read them do not match (said with the form). A `CloudTrailEvent`
     column, where there is one, gives the whole event."""
     reader = csv.reader(rows)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        yield reader.line_num, None, f"invalid CSV header: {exc}"
+        return
     if header is None:
         return
     names = [_column(h) for h in header]
-    for row in reader:
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:  # a stray carriage return, a field over the csv module's limit
+            yield reader.line_num, None, f"invalid CSV: {exc}"
+            continue
+        if row is None:
+            return
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue

@@ -47,6 +47,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "source": f.table,
         "fingerprint": fingerprint(f),
+        "outcome": f.outcome,
     }
     if f.guardduty:
         out["guardduty"] = f.guardduty

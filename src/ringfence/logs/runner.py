@@ -35,6 +35,9 @@ class Finding:
     author: str | None = None
     references: tuple[str, ...] = ()
     table: str = "cloudtrail"
+    # "failed": every event of the finding is a call that was refused (errorCode set): an attempt, which
+    # changed nothing; "succeeded" otherwise.
+    outcome: str = "succeeded"
 
 
 @dataclass(frozen=True)
@@ -95,19 +98,55 @@ def _fmt_detail(details: list[str]) -> str:
 
 
 def group(det: Detection, rows: Sequence[Row]) -> list[Finding]:
-    """One finding per (principal, source address) of the rows `(ref, time, principal, ip, detail)`."""
+    """One finding per (principal, source address) of the rows `(ref, time, principal, ip, detail)`, and
+    per outcome for a detection that reports attempts (a sixth column, `failed`)."""
     if det.filter == "outside_aws":
         rows = [r for r in rows if outside_aws(r[3])]
-    buckets: dict[tuple[str, str], list[Row]] = {}
+    elif det.filter == "public_policy":
+        rows = [kept for r in rows if (kept := public_policy_row(r)) is not None]
+    buckets: dict[tuple[str, str, bool], list[Row]] = {}
     for r in rows:
-        buckets.setdefault((str(r[2] or "unknown"), str(r[3] or "")), []).append(r)
+        failed = bool(det.attempts and len(r) > 5 and r[5])
+        buckets.setdefault((str(r[2] or "unknown"), str(r[3] or ""), failed), []).append(r)
     out = []
-    for (principal, ip), unsorted in buckets.items():
+    for (principal, ip, failed), unsorted in buckets.items():
         rs = sorted(unsorted, key=lambda r: (r[1], str(r[0])))
         refs = tuple(dict.fromkeys(str(r[0]) for r in rs))
         detail = _fmt_detail([str(r[4]) for r in rs if r[4] is not None])
-        out.append(_finding(det, principal, ip, rs[0][1], rs[-1][1], refs, detail))
+        out.append(_finding(det, principal, ip, rs[0][1], rs[-1][1], refs, detail, failed=failed))
     return out
+
+
+def public_policy_row(row: Row) -> Row | None:
+    """For `s3.bucket-made-public`: the row when the policy the event put lets the public or another
+    account in (decided by the access analysis the scan's checks use, conditions and denies included), or
+    when it grants a public ACL; None when it does not (the usual "deny plain HTTP to everyone", a grant
+    limited to the organisation). Its detail is `account|bucket|policy JSON` (or `ACL` for an ACL); it
+    becomes what the bucket was opened to, with the reason when the policy cannot be decided (unknown is
+    not dropped)."""
+    from ringfence.iam.access import analyse
+    from ringfence.iam.policy import parse_policy
+
+    account, _, rest = str(row[4] or "").partition("|")
+    bucket, _, text = rest.partition("|")
+    if text == "ACL":
+        return (*row[:4], f"{bucket} opened to everyone (ACL)", *row[5:])
+    if not text:
+        return (*row[:4], f"{bucket}: the policy is not in the event, not decided", *row[5:])
+    access = analyse(
+        parse_policy(text, name=f"policy of bucket {bucket}", policy_type="resource"),
+        owner=account if account.isdigit() else "000000000000",
+        resource_arn=f"arn:aws:s3:::{bucket}",
+    )
+    if access.public:
+        return (*row[:4], f"{bucket} opened to everyone", *row[5:])
+    accounts = [a for a in access.accounts if not a.startswith("organisation ")]
+    if access.external and (accounts or not access.accounts):
+        # (A grant limited to an organisation, `aws:PrincipalOrgID`, stays inside it: not reported.)
+        return (*row[:4], f"{bucket} opened to {', '.join(accounts) or 'another account'}", *row[5:])
+    if access.external is None:
+        return (*row[:4], f"{bucket}: not decided ({access.reason})", *row[5:])
+    return None
 
 
 def sort_key(f: Finding) -> tuple[int, str, str, str]:
@@ -177,14 +216,20 @@ def _finding(
     last: datetime,
     refs: tuple[str, ...],
     detail: str,
+    failed: bool = False,
 ) -> Finding:
     message = det.message.format(
         title=det.title, detail=detail or "-", count=len(refs), principal=principal, source_ip=ip
     )
+    severity = det.severity
+    if failed:
+        # An attempt that was refused: worth knowing (someone tried), one step less than the change itself.
+        message = f"attempted and refused (the call failed, nothing changed): {message}"
+        severity = SEVERITIES[min(SEVERITIES.index(severity) + 1, len(SEVERITIES) - 1)]
     return Finding(
         rule_id=det.rule_id,
         title=det.title,
-        severity=det.severity,
+        severity=severity,
         technique=det.technique,
         principal=principal,
         source_ip=ip,
@@ -197,6 +242,7 @@ def _finding(
         author=det.author,
         references=det.references,
         table=det.table,
+        outcome="failed" if failed else "succeeded",
     )
 
 
@@ -291,10 +337,14 @@ def run(
     (rule id, message) when a list is given, and raises otherwise."""
     hot = _hot_tables(engine, detections)
     out = _Outcomes(problems)
+    # Rows that Python must see one by one (an outcome per row, a policy to decide) are not summarised.
+    own = [d for d in detections if d.attempts or d.filter == "public_policy"]
+    rest = [d for d in detections if not (d.attempts or d.filter == "public_policy")]
+    _one_by_one(engine, own, hot, out)
     if getattr(engine, "summarises", False):
-        _summarised(engine, detections, hot, out)
+        _summarised(engine, rest, hot, out)
     else:
-        _one_by_one(engine, detections, hot, out)
+        _one_by_one(engine, rest, hot, out)
     return sorted(out.findings, key=sort_key)
 
 

@@ -3,7 +3,7 @@
 -- severity: low
 -- technique: T1546
 -- message: Layer attached: {detail}
-SELECT event_id AS ref, event_time, principal, source_ip, json_extract_string(request_parameters, '$.functionName') || ' <- ' || CAST(json_extract(request_parameters, '$.layers') AS VARCHAR) AS detail
+SELECT event_id AS ref, event_time, principal, source_ip, json_extract_string(request_parameters, '$.functionName') || ' <- ' || CAST(coalesce(json_extract(request_parameters, '$.layers'), json_extract(response_elements, '$.layers')) AS VARCHAR) AS detail
 FROM cloudtrail
 WHERE event_source = 'lambda.amazonaws.com' AND event_name LIKE 'UpdateFunctionConfiguration%' AND error_code IS NULL
-  AND json_array_length(json_extract(request_parameters, '$.layers')) > 0
+  AND coalesce(json_array_length(json_extract(request_parameters, '$.layers')), json_array_length(json_extract(response_elements, '$.layers')), 0) > 0
