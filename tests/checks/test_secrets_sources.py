@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ringfence.checks.catalogue import by_id
 from ringfence.engine.runner import run_checks
-from ringfence.sources import load_estate
+from ringfence.sources import LoadOptions, load_estate
 
 BUCKET = """
 variable "acl" {
@@ -27,7 +27,7 @@ resource "aws_s3_bucket_acl" "site" {
 
 
 def _acl(folder: Path, *var_files: Path) -> object:
-    estate = load_estate([str(folder)], var_files=[str(v) for v in var_files])
+    estate = load_estate([str(folder)], LoadOptions(var_files=tuple(str(v) for v in var_files)))
     return estate.by_address["aws_s3_bucket_acl.site"].get("acl")
 
 
@@ -134,7 +134,7 @@ resource "aws_db_instance" "reports" {
 
 
 def _secrets(folder: Path, *var_files: Path) -> dict[str, list[tuple[str, int | None, str, str]]]:
-    estate = load_estate([str(folder)], var_files=[str(v) for v in var_files])
+    estate = load_estate([str(folder)], LoadOptions(var_files=tuple(str(v) for v in var_files)))
     found: dict[str, list[tuple[str, int | None, str, str]]] = {}
     for f in run_checks(estate, checks=[SECRET]).findings:
         found.setdefault(f.resource, []).append(

@@ -273,7 +273,7 @@ resource "aws_iam_role_policy" "%(name)s" {
 def test_engine_principals_from_terraform(tmp_path: Path) -> None:
     import json
 
-    from ringfence.sources import load_estate
+    from ringfence.sources import LoadOptions, load_estate
 
     roles = {
         "split_admin": [
@@ -296,7 +296,7 @@ def test_engine_principals_from_terraform(tmp_path: Path) -> None:
     }
     text = "".join(TERRAFORM % {"name": n, "statements": json.dumps(s)} for n, s in roles.items())
     (tmp_path / "main.tf").write_text(text)
-    estate = load_estate([str(tmp_path)], account_id=ACCOUNT)
+    estate = load_estate([str(tmp_path)], LoadOptions(account_id=ACCOUNT))
     engine = Engine(estate)
     got = {r.name: admin_equivalent(engine, r) for r in engine.principals()}
     assert got == {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ringfence.iam import Engine
-from ringfence.sources import load_estate
+from ringfence.sources import LoadOptions, load_estate
 
 ESTATE = """
 provider "aws" { region = "eu-west-1" }
@@ -33,7 +33,7 @@ resource "aws_iam_role" "app" {
 
 def test_default_key_policy_lets_iam_decide(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(ESTATE, encoding="utf-8")
-    estate = load_estate([str(tmp_path)], account_id="111122223333")
+    estate = load_estate([str(tmp_path)], LoadOptions(account_id="111122223333"))
     engine = Engine(estate)
     role = estate.get("aws_iam_role.app")
     open_key, locked_key = estate.get("aws_kms_key.open"), estate.get("aws_kms_key.locked")

@@ -14,9 +14,9 @@ FIXTURE = str(Path(__file__).parent / "fixtures" / "escalation")
 
 @cache
 def estate() -> Estate:
-    from ringfence.sources import load_estate
+    from ringfence.sources import LoadOptions, load_estate
 
-    return load_estate([FIXTURE], account_id="123456789012")
+    return load_estate([FIXTURE], LoadOptions(account_id="123456789012"))
 
 
 @cache

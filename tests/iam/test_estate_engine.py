@@ -23,9 +23,9 @@ ACCOUNT = "123456789012"
 
 @cache
 def estate() -> Estate:
-    from ringfence.sources import load_estate
+    from ringfence.sources import LoadOptions, load_estate
 
-    return load_estate([FIXTURE], account_id=ACCOUNT)
+    return load_estate([FIXTURE], LoadOptions(account_id=ACCOUNT))
 
 
 def engine() -> Engine:
@@ -273,9 +273,9 @@ ORG = str(Path(__file__).parent / "fixtures" / "organization")
 
 @cache
 def org_engine() -> Engine:
-    from ringfence.sources import load_estate
+    from ringfence.sources import LoadOptions, load_estate
 
-    return Engine(load_estate([ORG], account_id=ACCOUNT))
+    return Engine(load_estate([ORG], LoadOptions(account_id=ACCOUNT)))
 
 
 def test_scp_attached_to_the_root_applies() -> None:

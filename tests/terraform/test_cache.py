@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ringfence.sources import load_estate
+from ringfence.sources import LoadOptions, load_estate
 from ringfence.sources.terraform import isolation
 
 
@@ -24,15 +24,15 @@ def test_unchanged_code_is_not_evaluated_again(tmp_path: Path, monkeypatch: pyte
     monkeypatch.delenv("RINGFENCE_NO_CACHE", raising=False)
     root = tmp_path / "estate"
     _tree(root, "false")
-    first = load_estate([str(root)], jobs=1)
+    first = load_estate([str(root)], LoadOptions(jobs=1))
     evaluated: list[object] = []
     original = isolation._start
     monkeypatch.setattr(isolation, "_start", lambda *a: evaluated.append(a[1]) or original(*a))
-    again = load_estate([str(root)], jobs=1)
+    again = load_estate([str(root)], LoadOptions(jobs=1))
     assert evaluated == []
     assert again.resources == first.resources
     _tree(root, "true")  # a change inside the module folder
-    changed = load_estate([str(root)], jobs=1)
+    changed = load_estate([str(root)], LoadOptions(jobs=1))
     assert evaluated, "a changed module must be evaluated again"
     assert {r.get("enable_key_rotation") for r in changed.resources} == {True}
 
@@ -42,5 +42,5 @@ def test_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RINGFENCE_NO_CACHE", "1")
     root = tmp_path / "estate"
     _tree(root, "false")
-    load_estate([str(root)], jobs=1)
+    load_estate([str(root)], LoadOptions(jobs=1))
     assert not (tmp_path / "cache").exists()

@@ -24,7 +24,7 @@ from ringfence.checks.base import Status
 from ringfence.checks.catalogue import CATALOGUE
 from ringfence.checks.context import Context
 from ringfence.model import Estate, Resource, is_known
-from ringfence.sources import load_estate
+from ringfence.sources import LoadOptions, load_estate
 from tests.conftest import ROOT
 
 TLS = "s3.bucket-requires-tls"
@@ -748,7 +748,7 @@ module "topic" {
 """,
         },
     )
-    estate = load_estate([str(repo / "examples" / "simple")], account_id="111122223333")
+    estate = load_estate([str(repo / "examples" / "simple")], LoadOptions(account_id="111122223333"))
     topic = estate.by_address["module.topic.aws_sns_topic.alerts"]
     assert topic.attributes["display_name"] == "111122223333"
     assert not is_known(topic.attributes["policy"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ringfence.model import Ref, Unknown
 from ringfence.model.relations import NETWORK_ACL, ROUTE_TABLE
-from ringfence.sources import load_estate
+from ringfence.sources import LoadOptions, load_estate
 
 MODULE = """
 variable "vpc_id" {}
@@ -100,7 +100,7 @@ def test_var_files_and_unknown_values(write_tree, tmp_path: Path) -> None:  # ty
     )
     var_file = tmp_path.parent / f"{tmp_path.name}-prod.tfvars"
     var_file.write_text('cidr = "10.9.0.0/16"\n', encoding="utf-8")
-    estate = load_estate([str(root)], var_files=[str(var_file)])
+    estate = load_estate([str(root)], LoadOptions(var_files=(str(var_file),)))
     assert estate.get("aws_vpc.v").get("cidr_block") == "10.9.0.0/16"  # type: ignore[union-attr]
     rotation = estate.get("aws_kms_key.k").get("enable_key_rotation")  # type: ignore[union-attr]
     assert isinstance(rotation, Unknown)
@@ -145,7 +145,7 @@ resource "aws_s3_bucket_policy" "data" {
 """
         }
     )
-    estate = load_estate([str(root)], account_id="111122223333")
+    estate = load_estate([str(root)], LoadOptions(account_id="111122223333"))
     assert estate.account_id == "111122223333"
     assert estate.region == "eu-central-1"
     subnet = estate.get("aws_subnet.a")
@@ -321,7 +321,7 @@ resource "aws_sqs_queue" "q" { name = "q-${data.aws_region.here.name}" }
             "m/main.tf": module,
         }
     )
-    estate = load_estate([str(root)], account_id="777788889999")
+    estate = load_estate([str(root)], LoadOptions(account_id="777788889999"))
     trust = json.loads(estate.get("module.m.aws_iam_role.r").get("assume_role_policy"))  # type: ignore[union-attr]
     assert trust["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::777788889999:root"}
     assert estate.get("module.m.aws_sqs_queue.q").get("name") == "q-ap-southeast-2"  # type: ignore[union-attr]

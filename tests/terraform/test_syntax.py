@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from ringfence.sources import load_estate
+from ringfence.sources import LoadOptions, load_estate
 from ringfence.sources.terraform import syntax
 from tests.fuzz.mutations import mutated
 
@@ -268,7 +268,7 @@ def test_a_broken_var_file_is_named_with_its_line(tmp_path: Path) -> None:
     root.mkdir()
     (root / "main.tf").write_text('variable "name" {}\n' + GOOD)
     (tmp_path / "prod.tfvars").write_text('name = "a"\ncidr = "b" "c"\n')
-    estate = load_estate([str(root)], var_files=[str(tmp_path / "prod.tfvars")])
+    estate = load_estate([str(root)], LoadOptions(var_files=(str(tmp_path / "prod.tfvars"),)))
     assert [(e.path, e.line) for e in estate.errors] == [("../prod.tfvars", 2)]
     message = estate.errors[0].message
     assert "Missing newline after argument" in message

@@ -13,7 +13,7 @@ import pytest
 
 from ringfence.checks.estate_controls import CHECKS as ESTATE_LEVEL
 from ringfence.model import Unknown
-from ringfence.sources import load_estate
+from ringfence.sources import LoadOptions, load_estate
 from tests.conftest import ROOT
 
 
@@ -199,7 +199,7 @@ def test_the_same_expansions_with_the_variables_given_are_evaluated(tmp_path: Pa
 def test_a_variable_set_by_a_var_file_given_on_the_command_line_is_known(tmp_path: Path) -> None:
     folder = _write(tmp_path / "root", {"main.tf": EXPANSIONS["main.tf"].split('module "sites"')[0]})
     _write(tmp_path, {"ci/prod.tfvars": "buckets = { a = 1 }\nn = 1\n"})
-    estate = load_estate([str(folder)], var_files=[str(tmp_path / "ci" / "prod.tfvars")])
+    estate = load_estate([str(folder)], LoadOptions(var_files=(str(tmp_path / "ci" / "prod.tfvars"),)))
     assert estate.errors == ()
     assert sorted(r.address for r in estate.resources) == ['aws_s3_bucket.b["a"]', "aws_s3_bucket.c[0]"]
 
@@ -276,7 +276,7 @@ def test_a_broken_auto_tfvars_or_var_file_is_overridden_by_a_later_file_that_par
     assert acl == "private"  # b.auto.tfvars is read after a.auto.tfvars: its value wins, and is known
 
     _write(tmp_path, {"ci/prod.tfvars": "public = true\nbroken = [\n"})
-    estate = load_estate([str(folder)], var_files=[str(tmp_path / "ci" / "prod.tfvars")])
+    estate = load_estate([str(folder)], LoadOptions(var_files=(str(tmp_path / "ci" / "prod.tfvars"),)))
     assert [(e.path, e.line) for e in estate.errors] == [("a.auto.tfvars", 3), ("../ci/prod.tfvars", 3)]
     acl = estate.by_address["aws_s3_bucket_acl.site"].attributes["acl"]
     assert isinstance(acl, Unknown) and "prod.tfvars" in acl.reason  # --var-file comes last

@@ -22,10 +22,10 @@ def _fail(message: str, candidates: tuple[str, ...] = ()) -> None:
 
 
 def _load(path: str, account_id: str | None, var_files: list[str]) -> Any:
-    from ringfence.sources import SourceError, load_estate
+    from ringfence.sources import LoadOptions, SourceError, load_estate
 
     try:
-        return load_estate([path], var_files=var_files, account_id=account_id)
+        return load_estate([path], LoadOptions(var_files=tuple(var_files), account_id=account_id))
     except SourceError as exc:
         _fail(str(exc))
     except (OSError, ValueError) as exc:

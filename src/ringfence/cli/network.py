@@ -44,10 +44,10 @@ def reach(
             raise die(f"--port {port} is not between 0 and 65535")
     from ringfence.network import UnresolvedName, network_of
     from ringfence.network import reach as answer
-    from ringfence.sources import SourceError, load_estate
+    from ringfence.sources import LoadOptions, SourceError, load_estate
 
     try:
-        estate = load_estate([path], var_files=var_files, account_id=account_id)
+        estate = load_estate([path], LoadOptions(var_files=tuple(var_files), account_id=account_id))
     except SourceError as exc:
         raise die(str(exc)) from None
     import gc

@@ -57,6 +57,11 @@ class ScanOptions:
     rules: tuple[str, ...] = ()  # folders (or files) of custom YAML rules, besides the configuration's
     compliance: str | None = None  # a framework (`cis-aws-5.0`, `fsbp`): assess its controls too
     progress: Progress | None = None
+    # Live accounts (aws://): roles to assume (--role-arn), the role to assume in each member account of
+    # the organization (--org), the regions to read (--regions; empty: every enabled region).
+    role_arns: tuple[str, ...] = ()
+    org_role: str | None = None
+    regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,9 @@ class ScanOutcome:
 
 
 def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcome:
-    """Scan ``paths`` (folders or files of Terraform, or plan JSON)."""
-    from ringfence.sources import SourceError, load_estate
+    """Scan ``paths`` (folders or files of Terraform, or plan JSON: every source of
+    :data:`ringfence.sources.SOURCES`)."""
+    from ringfence.sources import LoadOptions, SourceError, load_estate
 
     options = options or ScanOptions()
     _validate(paths, options)
@@ -90,14 +96,19 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
     try:
         estate = load_estate(
             list(paths),
-            var_files=options.var_files,
-            account_id=options.account_id or config.account_id,
-            excluded=config.exclude,
-            progress=(lambda done, total: progress("evaluating Terraform", done, total))
-            if progress is not None
-            else None,
-            cache=options.cache,
-            limits=config.terraform_limits,
+            LoadOptions(
+                var_files=options.var_files,
+                account_id=options.account_id or config.account_id,
+                excluded=tuple(config.exclude),
+                progress=(lambda done, total: progress("evaluating Terraform", done, total))
+                if progress is not None
+                else None,
+                cache=options.cache,
+                limits=config.terraform_limits,
+                role_arns=options.role_arns,
+                org_role=options.org_role,
+                regions=options.regions,
+            ),
         )
     except SourceError as exc:
         raise ScanError(str(exc)) from None

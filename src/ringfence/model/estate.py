@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from ringfence.model.relations import Relation
@@ -45,6 +45,21 @@ class Estate:
     # places where input variables get their values (defaults, variable files): checked for what is
     # written in them, never counted, linked or named as resources.
     settings: tuple[Resource, ...] = ()
+    # Every account the estate holds: ``account_id`` (the account scanned first) first, the others sorted.
+    accounts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        accounts = (self.account_id, *sorted(set(self.accounts) - {self.account_id}))
+        if self.accounts != accounts:
+            object.__setattr__(self, "accounts", accounts)
+
+    def account_of(self, resource: Resource) -> str:
+        """The account ``resource`` is in."""
+        return resource.account_id or self.account_id
+
+    def region_of(self, resource: Resource) -> str:
+        """The region ``resource`` is in."""
+        return resource.region or self.region
 
     # -- look-ups -------------------------------------------------------------------------------------------
     @cached_property
@@ -139,15 +154,18 @@ class Estate:
 
 
 def merge(estates: Iterable[Estate]) -> Estate:
-    """Several estates (one per Terraform root, stack, account) as one; addresses are already unique."""
+    """Several estates (one per Terraform root, stack, account) as one; addresses are already unique.
+    The first estate's account and region are the merged estate's; a resource of another account or
+    region says its own, and every account is kept."""
     items = list(estates)
     if not items:
         return Estate(resources=())
     if len(items) == 1:
         return items[0]
     first = items[0]
+    accounts = (a for e in items for a in e.accounts)
     return Estate(
-        resources=tuple(r for e in items for r in e.resources),
+        resources=tuple(r for e in items for r in _placed(e, first)),
         relations=tuple(r for e in items for r in e.relations),
         account_id=first.account_id,
         partition=first.partition,
@@ -157,4 +175,20 @@ def merge(estates: Iterable[Estate]) -> Estate:
         root_path=first.root_path,
         organization_id=first.organization_id,
         settings=tuple(s for e in items for s in e.settings),
+        accounts=tuple(accounts),
     )
+
+
+def _placed(estate: Estate, first: Estate) -> Iterator[Resource]:
+    """The resources of ``estate``, each saying its account and region where they are not ``first``'s."""
+    if estate.account_id == first.account_id and estate.region == first.region:
+        yield from estate.resources
+        return
+    for r in estate.resources:
+        account = estate.account_of(r)
+        region = estate.region_of(r)
+        yield replace(
+            r,
+            account_id=account if account != first.account_id else r.account_id,
+            region=region if region != first.region else r.region,
+        )

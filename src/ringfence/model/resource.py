@@ -57,6 +57,10 @@ class Resource:
     # that cannot be written out). Its attributes are not known: every check of it is unknown, not a pass
     # or a failure on what is missing.
     unevaluated: str | None = None
+    # The account and region the resource is in; None: the estate's (``Estate.account_of``). Set when an
+    # estate holds several accounts or regions.
+    account_id: str | None = None
+    region: str | None = None
 
     @property
     def name(self) -> str:

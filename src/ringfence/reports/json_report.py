@@ -47,6 +47,7 @@ def report(result: ScanResult, compliance: Assessment | None = None) -> dict[str
         "schema": "ringfence.scan/1",
         "tool": {"name": "ringfence", "version": __version__},
         "account_id": result.estate.account_id,
+        "accounts": list(result.estate.accounts),
         "findings": [finding_dict(f) for f in result.findings],
         "errors": [
             {

@@ -4,58 +4,176 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.model import Estate, InputError, merge
+from ringfence.sources.base import LoadOptions, Source, SourceError
+
+__all__ = ["SOURCES", "LoadOptions", "Source", "SourceError", "load_estate", "settle", "source_for"]
 
 
-class SourceError(Exception):
-    """Input that cannot be read at all (exit code 2): a missing, empty or unreadable path."""
+def load_estate(targets: Sequence[str], options: LoadOptions | None = None) -> Estate:
+    """Every target (a folder, a file) read by the first source of :data:`SOURCES` that recognises it,
+    as one estate. A target no source recognises, or that cannot be read at all, raises
+    :class:`SourceError`."""
+    options = options or LoadOptions()
+    return merge(settle(source_for(target).load(target, options), options) for target in targets)
 
 
-def load_estate(
-    paths: Sequence[str],
-    *,
-    var_files: Sequence[str] = (),
-    account_id: str | None = None,
-    excluded: Sequence[str] = (),
-    jobs: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    cache: bool = True,
-    limits: Mapping[str, str] | None = None,
-) -> Estate:
-    """Read every PATH (folder or file) into one estate; ``progress(done, total)`` follows the
-    evaluations. ``cache=False`` evaluates all Terraform again and keeps nothing (``--no-cache``);
-    ``limits`` are configured Terraform evaluation limits by environment variable name, which the
-    environment overrides."""
-    estates: list[Estate] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise SourceError(f"{raw}: no such file or folder")
-        if path.is_dir() and not any(path.iterdir()):
-            raise SourceError(f"{raw}: the folder is empty")
-        if path.is_file():
-            estates.append(_load_file(path, var_files, account_id, cache, limits))
-            continue
-        found = inputs_in(path)
-        if not found.terraform and not found.plans:
-            raise SourceError(
-                f"{raw}: nothing to scan: no Terraform files (*.tf, *.tf.json) and no Terraform plan JSON "
-                "(terraform show -json) in it or below it"
-            )
-        estates.append(
-            _load_folder(path, found, var_files, account_id, tuple(excluded), jobs, progress, cache, limits)
+def source_for(target: str) -> Source:
+    """The first source of :data:`SOURCES` that recognises ``target``."""
+    if "://" not in target:
+        _readable(Path(target))
+    for source in SOURCES:
+        if source.recognises(target):
+            return source
+    path = Path(target)
+    if path.is_dir():
+        raise SourceError(
+            f"{target}: nothing to scan: no Terraform files (*.tf, *.tf.json) and no Terraform plan JSON "
+            "(terraform show -json) in it or below it"
         )
-    return merge(estates)
+    raise SourceError(f"{target}: not a Terraform file (*.tf, *.tf.json) or Terraform plan JSON")
+
+
+def _readable(path: Path) -> None:
+    """A path a source can read at all, else :class:`SourceError`."""
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or folder")
+    if path.is_dir():
+        if not any(path.iterdir()):
+            raise SourceError(f"{path}: the folder is empty")
+        return
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
+    if not head.strip():
+        raise SourceError(f"{path}: the file is empty")
+
+
+def settle(estate: Estate, options: LoadOptions) -> Estate:
+    """An estate one source loaded, with what every estate must say settled: the accounts it holds
+    (its own first, then those its resources name). The account itself is settled by
+    :func:`ringfence.sources.base.account_for` when the source reads its input: Terraform needs it to
+    evaluate."""
+    named = {r.account_id for r in estate.resources if r.account_id} - set(estate.accounts)
+    if not named:
+        return estate
+    return dataclasses.replace(estate, accounts=(*estate.accounts, *named))
+
+
+class TerraformSource:
+    """Terraform code: a folder with `.tf`/`.tf.json` files in it or below it, or one such file (read
+    with the rest of its folder)."""
+
+    name = "terraform"
+
+    def recognises(self, target: str) -> bool:
+        path = Path(target)
+        if path.is_dir():
+            return any(n.endswith((".tf", ".tf.json")) for _, files in walk(path) for n in files)
+        return path.name.endswith((".tf", ".tf.json")) and path.is_file()
+
+    def load(self, target: str, options: LoadOptions) -> Estate:
+        from ringfence.sources import terraform
+
+        path = Path(target)
+        if path.is_file():
+            estate = terraform.load(path, options)
+            return _of_file(estate, path, [Path(v) for v in options.var_files])
+        estate = terraform.load(path, options)
+        notes = tuple(
+            f"{os.path.relpath(plan, path)}: a Terraform plan beside Terraform files is not read (scan it by itself)"
+            for plan in inputs_in(path).plans
+        )
+        errors: tuple[InputError, ...] = ()
+        if not estate.resources and not estate.errors:
+            # Every root excluded, or none evaluated: the files were found, nothing was read from them.
+            errors = (
+                InputError(
+                    ".",
+                    None,
+                    "no resources: no Terraform root was evaluated: nothing was checked",
+                    undecided=True,
+                ),
+            )
+        if not notes and not errors:
+            return estate
+        return dataclasses.replace(estate, notes=(*estate.notes, *notes), errors=(*estate.errors, *errors))
+
+
+class PlanSource:
+    """Terraform plan JSON (`terraform show -json`): a `.json` file, or a folder of them with no Terraform
+    code (a folder with code is the Terraform source's)."""
+
+    name = "terraform-plan"
+
+    def recognises(self, target: str) -> bool:
+        path = Path(target)
+        if path.is_dir():
+            return bool(inputs_in(path).plans)
+        return path.suffix == ".json" and not path.name.endswith(".tf.json") and path.is_file()
+
+    def load(self, target: str, options: LoadOptions) -> Estate:
+        from ringfence.sources.terraform.plan import is_plan, load_plan
+
+        path = Path(target)
+        if path.is_dir():
+            return merge(load_plan(plan, options) for plan in inputs_in(path).plans)
+        if is_plan(path):
+            return load_plan(path, options)
+        why = "not a Terraform plan (terraform show -json)"
+        return Estate(resources=(), errors=(InputError(str(path), None, why),))
+
+
+class _Elsewhere:
+    """A source defined in another module, imported the first time a target is put to it: a module that
+    is not there (or whose optional dependency is not installed) recognises nothing."""
+
+    def __init__(self, module: str, name: str, source_name: str) -> None:
+        self._module, self._class, self.name = module, name, source_name
+        self._source: Source | None = None
+        self._missing = False
+
+    def _get(self) -> Source | None:
+        if self._source is None and not self._missing:
+            import importlib
+
+            try:
+                self._source = getattr(importlib.import_module(self._module), self._class)()
+            except (ModuleNotFoundError, AttributeError):
+                self._missing = True
+        return self._source
+
+    def recognises(self, target: str) -> bool:
+        source = self._get()
+        return source is not None and source.recognises(target)
+
+    def load(self, target: str, options: LoadOptions) -> Estate:
+        source = self._get()
+        if source is None:
+            raise SourceError(f"{target}: the {self.name} source is not installed")
+        return source.load(target, options)
+
+
+# The registry, in order of precedence: the first source that recognises a target reads it. The plan
+# source comes last: it takes every other `.json` file, to say that it is not a plan.
+SOURCES: tuple[Source, ...] = (
+    TerraformSource(),
+    # Live AWS accounts (`aws://[PROFILE]`) and the snapshots `scan --snapshot` writes of them.
+    _Elsewhere("ringfence.sources.aws", "AwsSource", "aws"),
+    _Elsewhere("ringfence.sources.aws", "SnapshotSource", "snapshot"),
+    PlanSource(),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
-    """What a scan reads in a folder. (CloudFormation templates and Kubernetes manifests join here with
-    their sources.)"""
+    """What a scan reads in a folder."""
 
     terraform: bool  # some *.tf or *.tf.json file
     plans: tuple[Path, ...]  # Terraform plan JSON files
@@ -93,87 +211,6 @@ def inputs_in(folder: Path) -> Inputs:
                 if _PLAN_MARK in head and is_plan(path):
                     plans.append(path)
     return Inputs(terraform, tuple(plans))
-
-
-def _load_folder(
-    path: Path,
-    found: Inputs,
-    var_files: Sequence[str],
-    account_id: str | None,
-    excluded: tuple[str, ...],
-    jobs: int | None,
-    progress: Callable[[int, int], None] | None,
-    cache: bool = True,
-    limits: Mapping[str, str] | None = None,
-) -> Estate:
-    """A folder's Terraform roots; or, when it holds no Terraform, its plan files."""
-    if not found.terraform:
-        from ringfence.sources.terraform.plan import load_plan
-
-        return merge(load_plan(plan, account_id=account_id) for plan in found.plans)
-    from ringfence.sources import terraform
-
-    estate = terraform.load(
-        path,
-        var_files=[Path(v) for v in var_files],
-        account_id=account_id,
-        excluded=excluded,
-        jobs=jobs,
-        progress=progress,
-        cache=cache,
-        limits=limits,
-    )
-    notes = tuple(
-        f"{os.path.relpath(plan, path)}: a Terraform plan beside Terraform files is not read (scan it by itself)"
-        for plan in found.plans
-    )
-    errors: tuple[InputError, ...] = ()
-    if not estate.resources and not estate.errors:
-        # Every root excluded, or none evaluated: the files were found, nothing was read from them.
-        errors = (
-            InputError(
-                ".",
-                None,
-                "no resources: no Terraform root was evaluated: nothing was checked",
-                undecided=True,
-            ),
-        )
-    if not notes and not errors:
-        return estate
-    return dataclasses.replace(estate, notes=(*estate.notes, *notes), errors=(*estate.errors, *errors))
-
-
-def _load_file(
-    path: Path,
-    var_files: Sequence[str],
-    account_id: str | None,
-    cache: bool = True,
-    limits: Mapping[str, str] | None = None,
-) -> Estate:
-    try:
-        head = path.read_bytes()[:4096]
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
-    if not head.strip():
-        raise SourceError(f"{path}: the file is empty")
-    if path.suffix == ".json" and not path.name.endswith(".tf.json"):
-        from ringfence.sources.terraform.plan import is_plan, load_plan
-
-        if is_plan(path):
-            return load_plan(path, account_id=account_id)
-        return Estate(
-            resources=(), errors=(InputError(str(path), None, "not a Terraform plan (terraform show -json)"),)
-        )
-    if path.name.endswith((".tf", ".tf.json")):
-        from ringfence.sources import terraform
-
-        estate = terraform.load(
-            path, var_files=[Path(v) for v in var_files], account_id=account_id, cache=cache, limits=limits
-        )
-        return _of_file(estate, path, [Path(v) for v in var_files])
-    raise SourceError(
-        f"{path}: not a Terraform file, plan JSON, CloudFormation template or Kubernetes manifest"
-    )
 
 
 def _of_file(estate: Estate, file: Path, var_files: Sequence[Path]) -> Estate:

@@ -7,7 +7,7 @@ tfparse. A change anywhere in that set gives another key; nothing is ever looked
 
 The folder is ringfence's cache folder (``ringfence.cachedir``), chosen once by the caller of the source
 and carried by each task (``Task.cache``), so that a worker process stores where the scan reads:
-``load_estate(..., cache=False)`` (``scan --no-cache``) or ``RINGFENCE_NO_CACHE=1`` switches it off.
+``LoadOptions(cache=False)`` (``scan --no-cache``) or ``RINGFENCE_NO_CACHE=1`` switches it off.
 """
 
 from __future__ import annotations

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ringfence.model import DEFAULT_ACCOUNT_ID, Estate, InputError, Ref, Resource, Unknown
+from ringfence.model import Estate, InputError, Ref, Resource, Unknown
 from ringfence.model.linker import link
 from ringfence.sources.arns import ARN_LIKE, NAME_LIKE, placeholder, synthesize
 from ringfence.sources.terraform.convert import Interpolation
 from ringfence.sources.terraform.loader import RootLoad
 from ringfence.sources.terraform.policy_document import render_policy_document
-
-_ACCOUNT_IN_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):")
 
 
 def partition_of(region: str | None) -> str:
@@ -28,9 +24,7 @@ def partition_of(region: str | None) -> str:
     return "aws"
 
 
-def build_estate(
-    loads: list[RootLoad], root_path: str, account_id: str | None, notes: Sequence[str] = ()
-) -> Estate:
+def build_estate(loads: list[RootLoad], root_path: str, account_id: str, notes: Sequence[str] = ()) -> Estate:
     prefixed = len(loads) > 1
     resources: list[Resource] = []
     errors: list[InputError] = []
@@ -46,16 +40,6 @@ def build_estate(
         notes.extend(load.notes)
         providers.extend(load.providers)
 
-    if account_id is None:
-        found = Counter(m for r in resources for m in _account_ids(r.attributes))
-        if found:
-            account_id = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-            notes.append(
-                f"account id {account_id} taken from the ARNs in the code (use --account-id to set it)"
-            )
-        else:
-            account_id = DEFAULT_ACCOUNT_ID
-            notes.append(f"account id {DEFAULT_ACCOUNT_ID} assumed (use --account-id to set it)")
     region, partition = _region(providers)
     if region is None:
         region = "us-east-1"
@@ -104,16 +88,16 @@ def _prefix_refs(value: Any, prefix: str) -> Any:
     return value
 
 
-def _account_ids(value: Any) -> Iterable[str]:
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string in an attribute value, nested ones included."""
     if isinstance(value, str):
-        if "arn:" in value:
-            yield from (m for m in _ACCOUNT_IN_ARN.findall(value) if m != "000000000000")
+        yield value
     elif isinstance(value, Mapping):
         for v in value.values():
-            yield from _account_ids(v)
+            yield from strings_in(v)
     elif isinstance(value, list):
         for v in value:
-            yield from _account_ids(v)
+            yield from strings_in(v)
 
 
 def _region(providers: list[Mapping[str, object]]) -> tuple[str | None, str]:

@@ -14,7 +14,6 @@ import os
 import re
 import stat
 import tempfile
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
@@ -22,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _SKIP = {".git", "node_modules", ".venv", "__pycache__", ".terragrunt-cache"}
-_ACCOUNT_IN_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):")
 _PROVIDER_REGION = re.compile(r'provider\s+"aws"\s*\{[^{}]*?\bregion\s*=\s*"([a-z]{2}(?:-[a-z]+)+-\d)"', re.S)
 _DATA_REFERENCE = re.compile(
     r"\bdata\.(aws_caller_identity|aws_region|aws_partition)\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.([A-Za-z_]\w*)"
@@ -150,13 +148,10 @@ def tf_texts(base: Path) -> Iterator[tuple[Path, str]]:
 
 
 def account_in_code(base: Path) -> str | None:
-    """The most common account id in the literal ARNs of the code (ties: the smallest)."""
-    found = Counter(
-        m for _, text in tf_texts(base) for m in _ACCOUNT_IN_ARN.findall(text) if m != "000000000000"
-    )
-    if not found:
-        return None
-    return str(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0])
+    """The account id the literal ARNs of the code name (:func:`ringfence.sources.arns.most_common_account`)."""
+    from ringfence.sources.arns import most_common_account
+
+    return most_common_account(text for _, text in tf_texts(base))
 
 
 def region_in_code(base: Path) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.model import Estate, InputError, Provenance, Ref, Resource, Unknown
+from ringfence.sources.base import LoadOptions
 
 _META = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
 
@@ -32,7 +33,9 @@ def is_plan(path: Path) -> bool:
     )
 
 
-def load_plan(path: Path, *, account_id: str | None = None) -> Estate:
+def load_plan(path: Path, options: LoadOptions | None = None) -> Estate:
+    """The plan at ``path`` as an estate; a file that is not one is an error of the estate."""
+    options = options or LoadOptions()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -48,7 +51,7 @@ def load_plan(path: Path, *, account_id: str | None = None) -> Estate:
         why = "not a Terraform plan: no planned_values object (write it with `terraform show -json`)"
         return Estate(resources=(), errors=(InputError(str(path), None, why),))
     try:
-        return _estate_of(data, path, account_id)
+        return _estate_of(data, path, options)
     except (AttributeError, TypeError, ValueError) as exc:
         # A plan's shape is fixed by `terraform show -json`; anything else is hand-made or damaged.
         why = f"not a Terraform plan in the shape `terraform show -json` writes ({type(exc).__name__}: {exc})"
@@ -60,8 +63,10 @@ def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _estate_of(data: dict[str, Any], path: Path, account_id: str | None) -> Estate:
-    from ringfence.sources.terraform.estate import build_estate
+def _estate_of(data: dict[str, Any], path: Path, options: LoadOptions) -> Estate:
+    from ringfence.sources.arns import most_common_account
+    from ringfence.sources.base import account_for
+    from ringfence.sources.terraform.estate import build_estate, strings_in
     from ringfence.sources.terraform.loader import RootLoad
 
     changes = data.get("resource_changes")
@@ -97,7 +102,11 @@ def _estate_of(data: dict[str, Any], path: Path, account_id: str | None) -> Esta
     region = _obj(_obj(provider.get("expressions")).get("region")).get("constant_value")
     providers: tuple[dict[str, object], ...] = ({"__name": "aws", "region": region},) if region else ()
     load = RootLoad(path.parent, "", tuple(resources), providers, (), ())
-    estate = build_estate([load], str(path), account_id)
+    observed = None
+    if options.account_id is None:
+        observed = most_common_account(s for r in resources for s in strings_in(r.attributes))
+    account_id, notes = account_for(options, observed, "the ARNs in the code")
+    estate = build_estate([load], str(path), account_id, notes=notes)
     # Keep ARNs Terraform already knows (resources that exist) over synthesized ones.
     known = {r.address: r.arn for r in resources if r.arn}
     if known:
