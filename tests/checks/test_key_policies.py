@@ -10,7 +10,7 @@ from ringfence.checks.key_policies import KMS_CROSS_ACCOUNT, KMS_GRANT_TRUSTED
 from ringfence.engine.config import ConfigError, load_config
 from ringfence.engine.runner import run_checks
 from ringfence.model.findings import Status
-from ringfence.sources import load_estate
+from ringfence.sources import LoadOptions, load_estate
 
 SHARED = """
 provider "aws" { region = "eu-west-1" }
@@ -40,7 +40,7 @@ def _run(tmp_path: Path, settings: str):  # type: ignore[no-untyped-def]
     path = tmp_path / "ringfence.toml"
     path.write_text(settings, encoding="utf-8")
     config = load_config(str(path), [])
-    estate = load_estate([str(tmp_path)], account_id="123456789012")
+    estate = load_estate([str(tmp_path)], LoadOptions(account_id="123456789012"))
     return run_checks(estate, config=config, checks=[KMS_CROSS_ACCOUNT, KMS_GRANT_TRUSTED])
 
 
