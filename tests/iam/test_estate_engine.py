@@ -309,7 +309,7 @@ def test_policies_named_by_literal_role_name_or_arn_go_to_that_role_only(tmp_pat
     found by that name, for the holder with that name only, in the estate's order."""
     from ringfence.iam.access import lambda_permissions
     from ringfence.iam.estate_policies import documents_of
-    from ringfence.sources import load_estate
+    from ringfence.sources import LoadOptions, load_estate
 
     trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
     (tmp_path / "main.tf").write_text(
@@ -356,7 +356,7 @@ resource "aws_lambda_permission" "not_this_one" {{
 }}
 """
     )
-    loaded = load_estate([str(tmp_path)], account_id=ACCOUNT)
+    loaded = load_estate([str(tmp_path)], LoadOptions(account_id=ACCOUNT))
     worker, other = loaded.get("aws_iam_role.worker"), loaded.get("aws_iam_role.other")
     assert worker is not None and other is not None
     in_estate = [r.get("name") for r in loaded.of_kind("aws_iam_role_policy") if r.get("role") == "worker"]
