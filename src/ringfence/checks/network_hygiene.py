@@ -29,6 +29,9 @@ def _public_route(net: Network, subnet: str) -> bool | Unknown:
     routes, maybe = routes_to_igw(net, subnet)
     if routes:
         return True
+    table = net.table(net.subnets[subnet].route_table)
+    # A subnet whose VPC is not in the estate has a main route table nobody knows.
+    maybe += [r.unknown for r in table.routes if r.target_kind == "unknown" and r.unknown]
     return Unknown("; ".join(maybe)) if maybe else False
 
 
