@@ -402,7 +402,7 @@ def test_tf_var_is_read_after_defaults_and_before_every_variable_file(
         assert _bucket_name(folder) == f"from-{name.split('.')[0]}"
         (folder / name).unlink()
     explicit = _write(tmp_path, {"explicit.tfvars": 'bucket = "from-explicit"\n'}) / "explicit.tfvars"
-    estate = load_estate([str(folder)], var_files=[explicit])
+    estate = load_estate([str(folder)], LoadOptions(var_files=(str(explicit),)))
     assert next(r for r in estate.resources if r.address == "aws_s3_bucket.b").attributes["bucket"] == (
         "from-explicit"
     )
