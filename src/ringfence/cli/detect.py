@@ -99,7 +99,7 @@ def detect_command(
     try:
         eng = make_engine(engine, master)
     except ImportError:
-        typer.echo("the spark engine needs pyspark: pip install 'ringfence[spark]'", err=True)
+        say("ringfence: the spark engine needs pyspark and a Java runtime: pip install 'ringfence[spark]'")
         raise typer.Exit(2) from None
     try:
         report = detect(

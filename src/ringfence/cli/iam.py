@@ -55,8 +55,16 @@ def can(
     fmt: str = typer.Option("text", "--format", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id"),
     var_file: list[str] = typer.Option([], "--var-file"),
+    expect: str | None = typer.Option(
+        None,
+        "--expect",
+        help="allow or deny: exit 1 when the decision is not that (an unknown one is neither), for "
+        "scripts and CI; without it the decision never changes the exit code.",
+    ),
 ) -> None:
     """Can PRINCIPAL do ACTION on RESOURCE? Names the statements that decide it."""
+    if expect is not None and expect not in ("allow", "deny"):
+        _fail(f"--expect must be allow or deny, not {expect!r}")
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
     if ":" not in action:
@@ -89,7 +97,15 @@ def can(
         payload["notes"] = notes
     if fmt == "json":
         typer.echo(json.dumps(payload, indent=2, sort_keys=False))
-        return
+    else:
+        _can_text(answer, action, d, notes)
+    if expect is not None and d.allowed is not (expect == "allow"):
+        got = {True: "allow", False: "deny", None: "unknown"}[d.allowed]
+        say(f"ringfence: expected {expect}, the decision is {got}")
+        raise typer.Exit(1)
+
+
+def _can_text(answer: Any, action: str, d: Any, notes: list[str]) -> None:
     verdict = {True: "ALLOWED", False: "DENIED", None: "UNKNOWN"}[d.allowed]
     typer.echo(f"{verdict}: {answer.principal} {action} {answer.resource} ({d.decision})")
     for s in d.statements:

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ringfence.cli.messages import die
+from ringfence.cli.messages import die, say
 
 if TYPE_CHECKING:
     from ringfence.network import ReachResult
 
 _PROTOCOLS = ("tcp", "udp", "icmp", "all")
 _FORMATS = ("text", "json")
+_EXPECT = ("reachable", "unreachable")
 
 
 def register(app: typer.Typer) -> None:
@@ -30,8 +31,16 @@ def reach(
     output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
     var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
+    expect: str | None = typer.Option(
+        None,
+        "--expect",
+        help="reachable or unreachable: exit 1 when the answer is not that (an undecided answer is "
+        "neither), for scripts and CI; without it the answer never changes the exit code.",
+    ),
 ) -> None:
     """Answer whether a packet from SRC reaches DST on a port, with the path or what blocks it."""
+    if expect is not None and expect not in _EXPECT:
+        raise die(f"--expect {expect!r} is not one of {', '.join(_EXPECT)}")
     protocol = protocol.lower()
     if protocol not in _PROTOCOLS:
         raise die(f"--protocol {protocol!r} is not one of {', '.join(_PROTOCOLS)}")
@@ -65,6 +74,10 @@ def reach(
         typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=False))
     else:
         typer.echo(render_text(result))
+    if expect is not None and result.reachable is not (expect == "reachable"):
+        got = {True: "reachable", False: "unreachable", None: "undecided"}[result.reachable]
+        say(f"ringfence: expected {expect}, the answer is {got}")
+        raise typer.Exit(1)
     raise typer.Exit(0)
 
 

@@ -10,7 +10,7 @@ from ringfence.engine.compliance import Assessment
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import ScanResult
 from ringfence.model import InputError
-from ringfence.model.findings import Severity
+from ringfence.model.findings import Severity, Status
 from ringfence.shown import shown
 
 _STYLE = {
@@ -77,15 +77,28 @@ def render(result: ScanResult, out: IO[str], *, color: bool, compliance: Assessm
     suppressed = sum(1 for f in result.findings if f.suppressed)
     parts = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
     console.print(
-        f"[bold]{len(result.estate.resources)} resources, {len(result.checks)} checks: {parts}"
+        f"[bold]{_plural(len(result.estate.resources), 'resource')}, {_plural(len(result.checks), 'check')}: "
+        f"{parts}"
         + (f" ({suppressed} suppressed)" if suppressed else "")
         + _input_counts(result.errors)
         + "[/bold]"
     )
+    undecided = [f for f in result.findings if f.counts and f.status is Status.UNKNOWN]
+    worst = min((f.severity for f in undecided), key=list(Severity).index, default=None)
+    if worst is not None:
+        n = sum(1 for f in undecided if f.severity is worst)
+        console.print(
+            f"{n} {worst.value} finding{'s' if n != 1 else ''} could not be decided (unknown): "
+            "unknown fails only with --fail-on-unknown"
+        )
     if compliance is not None:
         from ringfence.reports.compliance import print_text
 
         print_text(compliance, console, _shown)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _input_counts(errors: Sequence[InputError]) -> str:
