@@ -562,14 +562,7 @@ def _raw_records(
             except RecursionError:
                 yield lineno, "line", None, TOO_DEEP
                 continue
-            found = documents(obj)
-            if found is None:
-                yield lineno, "line", obj, None
-                continue
-            if forms is not None:
-                forms.add(found[0])
-            for i, item in enumerate(found[1], start=1):
-                yield i, "record", item, None
+            yield from _events_of(obj, lineno, forms)
     if stream.problem is not None:
         yield stream.problem[0], "byte", None, stream.problem[1]
 
@@ -612,6 +605,14 @@ def _document(
     except RecursionError:
         yield lineno, "line", None, TOO_DEEP
         return
+    yield from _events_of(doc, lineno, forms)
+
+
+def _events_of(
+    doc: object, lineno: int, forms: set[str] | None
+) -> Iterator[tuple[int, str, object | None, str | None]]:
+    """The events of a decoded JSON value found at line `lineno`: those of an export document (placed by
+    their index in it), else the value itself as one record."""
     found = documents(doc)
     if found is None:
         yield lineno, "line", doc, None
