@@ -85,6 +85,8 @@ BUILDERS: Mapping[str, _Builder] = {
     "aws_sfn_state_machine": _regional("states", "stateMachine:{name}", "name"),
     "aws_ssm_parameter": _regional("ssm", "parameter/{name}", "name"),
     "aws_eks_cluster": _regional("eks", "cluster/{name}", "name"),
+    "aws_ses_domain_identity": _regional("ses", "identity/{name}", "domain"),
+    "aws_ses_email_identity": _regional("ses", "identity/{name}", "email"),
 }
 
 
