@@ -19,7 +19,8 @@ _SECRET_NAME = re.compile(
 # Names that contain a secret word but hold no secret (matched word by word, never inside a word).
 _NOT_SECRET_NAME = re.compile(
     r"(?:^|[_\-.])(?:arn|id|kms|length|policy|rotation|version|enabled|reset|required|manage|type|name|ttl|"
-    r"expiry|expiration|count|path|format|min|max|url|uri|endpoint|file|header|wo|hash)(?:$|[_\-.])",
+    r"expiry|expiration|count|path|format|min|max|url|uri|endpoint|file|header|wo|hash|creation|idempotency)"
+    r"(?:$|[_\-.])",
     re.IGNORECASE,
 )
 # In free text (user data, scripts): NAME=value or NAME: value.
