@@ -1,0 +1,397 @@
+# Switched: identity and resource policies.
+
+resource "aws_backup_vault" "backup_vault_policy_not_public" {
+  count       = var.backup_vault_policy_not_public ? 1 : 0
+  name        = "open-vault"
+  kms_key_arn = aws_kms_key.main.arn
+}
+
+resource "aws_backup_vault_policy" "backup_vault_policy_not_public" {
+  count             = var.backup_vault_policy_not_public ? 1 : 0
+  backup_vault_name = aws_backup_vault.backup_vault_policy_not_public[0].name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "backup:CopyIntoBackupVault"
+      Resource  = "*"
+    }]
+  })
+}
+
+resource "aws_ami_launch_permission" "ec2_ami_not_public" {
+  count    = var.ec2_ami_not_public ? 1 : 0
+  image_id = aws_ami.app.id
+  group    = "all"
+}
+
+resource "aws_ecr_repository" "ecr_repository_policy_not_public" {
+  count                = var.ecr_repository_policy_not_public ? 1 : 0
+  name                 = "open-images"
+  image_tag_mutability = "IMMUTABLE"
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+}
+
+resource "aws_ecr_repository_policy" "ecr_repository_policy_not_public" {
+  count      = var.ecr_repository_policy_not_public ? 1 : 0
+  repository = aws_ecr_repository.ecr_repository_policy_not_public[0].name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    }]
+  })
+}
+
+resource "aws_efs_file_system" "efs_file_system_policy_not_public" {
+  count          = var.efs_file_system_policy_not_public ? 1 : 0
+  creation_token = "open-files"
+  encrypted      = true
+  kms_key_id     = aws_kms_key.main.arn
+}
+
+resource "aws_efs_file_system_policy" "efs_file_system_policy_not_public" {
+  count          = var.efs_file_system_policy_not_public ? 1 : 0
+  file_system_id = aws_efs_file_system.efs_file_system_policy_not_public[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+      Resource  = aws_efs_file_system.efs_file_system_policy_not_public[0].arn
+    }]
+  })
+}
+
+resource "aws_glacier_vault" "glacier_vault_policy_not_public" {
+  count = var.glacier_vault_policy_not_public ? 1 : 0
+  name  = "open-archive"
+  access_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = ["glacier:InitiateJob", "glacier:GetJobOutput"]
+      Resource  = "arn:aws:glacier:eu-west-1:123456789012:vaults/open-archive"
+    }]
+  })
+}
+
+resource "aws_iam_role" "iam_account_trust_requires_mfa" {
+  count = var.iam_account_trust_requires_mfa ? 1 : 0
+  name  = "operators"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { AWS = "arn:aws:iam::123456789012:root" }
+    }]
+  })
+}
+
+resource "aws_iam_user" "iam_console_user_mfa_enforced" {
+  count = var.iam_console_user_mfa_enforced ? 1 : 0
+  name  = "console-without-mfa"
+}
+
+resource "aws_iam_user_login_profile" "iam_console_user_mfa_enforced" {
+  count = var.iam_console_user_mfa_enforced ? 1 : 0
+  user  = aws_iam_user.iam_console_user_mfa_enforced[0].name
+}
+
+resource "aws_iam_policy" "iam_no_allow_with_notaction" {
+  count = var.iam_no_allow_with_notaction ? 1 : 0
+  name  = "all-but-delete"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      NotAction = "s3:DeleteBucket"
+      Resource  = ["arn:aws:s3:::switchboard-reports", "arn:aws:s3:::switchboard-reports/*"]
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "iam_no_inline_policies" {
+  count = var.iam_no_inline_policies ? 1 : 0
+  name  = "write-logs"
+  role  = aws_iam_role.function.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/reports:*"
+    }]
+  })
+}
+
+resource "aws_iam_policy" "iam_no_wildcard_write_on_sensitive_service" {
+  count = var.iam_no_wildcard_write_on_sensitive_service ? 1 : 0
+  name  = "put-anything"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = "s3:Put*"
+      Resource = "arn:aws:s3:::switchboard-reports/*"
+    }]
+  })
+}
+
+resource "aws_iam_policy" "iam_pass_role_scoped" {
+  count = var.iam_pass_role_scoped ? 1 : 0
+  name  = "pass-any-role"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = "iam:PassRole"
+      Resource = "*"
+    }]
+  })
+}
+
+resource "aws_iam_account_password_policy" "iam_password_policy_min_length_14" {
+  count                     = var.iam_password_policy_min_length_14 ? 1 : 0
+  minimum_password_length   = 8
+  password_reuse_prevention = 24
+}
+
+resource "aws_iam_account_password_policy" "iam_password_policy_prevents_reuse" {
+  count                     = var.iam_password_policy_prevents_reuse ? 1 : 0
+  minimum_password_length   = 14
+  password_reuse_prevention = 3
+}
+
+resource "aws_iam_role" "iam_trust_policy_scoped" {
+  count = var.iam_trust_policy_scoped ? 1 : 0
+  name  = "partner-access"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { AWS = "arn:aws:iam::999988887777:root" }
+      Condition = { Bool = { "aws:MultiFactorAuthPresent" = "true" } }
+    }]
+  })
+}
+
+resource "aws_iam_role" "identity_admin_policy_on_workload" {
+  count              = var.identity_admin_policy_on_workload ? 1 : 0
+  name               = "admin-function"
+  assume_role_policy = local.lambda_trust
+}
+
+resource "aws_iam_role_policy_attachment" "identity_admin_policy_on_workload" {
+  count      = var.identity_admin_policy_on_workload ? 1 : 0
+  role       = aws_iam_role.identity_admin_policy_on_workload[0].name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+
+resource "aws_iam_access_key" "identity_long_lived_access_key" {
+  count = var.identity_long_lived_access_key ? 1 : 0
+  user  = aws_iam_user.deploy.name
+}
+
+resource "aws_iam_user_policy_attachment" "identity_policy_attached_to_user" {
+  count      = var.identity_policy_attached_to_user ? 1 : 0
+  user       = aws_iam_user.deploy.name
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+
+resource "aws_kms_key" "kms_key_policy_not_public" {
+  count               = var.kms_key_policy_not_public ? 1 : 0
+  description         = "anyone decrypts"
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "Owner"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::123456789012:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "Anyone"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = "kms:Decrypt"
+        Resource  = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_lambda_function" "lambda_function_not_public" {
+  count         = var.lambda_function_not_public ? 1 : 0
+  function_name = "open-function"
+  role          = aws_iam_role.function.arn
+  handler       = "index.handler"
+  runtime       = "python3.12"
+  filename      = "open.zip"
+}
+
+resource "aws_lambda_permission" "lambda_function_not_public" {
+  count         = var.lambda_function_not_public ? 1 : 0
+  statement_id  = "AnyoneInvokes"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.lambda_function_not_public[0].function_name
+  principal     = "*"
+}
+
+resource "aws_lambda_function_url" "lambda_function_url_authenticated" {
+  count              = var.lambda_function_url_authenticated ? 1 : 0
+  function_name      = aws_lambda_function.reports.function_name
+  authorization_type = "NONE"
+}
+
+# Public: an open policy on a domain with a public endpoint. (Inside a VPC, the network decides who reaches
+# it and the policy alone does not make it public.)
+resource "aws_opensearch_domain" "opensearch_domain_policy_not_public" {
+  count       = var.opensearch_domain_policy_not_public ? 1 : 0
+  domain_name = "open-search"
+  encrypt_at_rest {
+    enabled = true
+  }
+  node_to_node_encryption {
+    enabled = true
+  }
+  domain_endpoint_options {
+    enforce_https       = true
+    tls_security_policy = "Policy-Min-TLS-1-2-2019-07"
+  }
+  access_policies = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "es:*"
+      Resource  = "arn:aws:es:eu-west-1:123456789012:domain/open-search/*"
+    }]
+  })
+}
+
+resource "aws_db_snapshot" "rds_snapshot_not_public" {
+  count                  = var.rds_snapshot_not_public ? 1 : 0
+  db_instance_identifier = "orders"
+  db_snapshot_identifier = "orders-shared-with-all"
+  shared_accounts        = ["all"]
+}
+
+# The account would refuse a public ACL or policy while the bucket's public access block is on: each of
+# these switches turns the block off too, which is the third finding of neither.
+module "s3_bucket_acl_not_public" {
+  count               = var.s3_bucket_acl_not_public ? 1 : 0
+  source              = "./modules/bucket"
+  name                = "switchboard-public-acl"
+  kms_key_arn         = aws_kms_key.main.arn
+  public_read_acl     = true
+  block_public_access = false
+}
+
+module "s3_bucket_policy_not_public" {
+  count               = var.s3_bucket_policy_not_public ? 1 : 0
+  source              = "./modules/bucket"
+  name                = "switchboard-public-policy"
+  kms_key_arn         = aws_kms_key.main.arn
+  public_read_policy  = true
+  block_public_access = false
+}
+
+module "s3_public_access_block_enabled" {
+  count               = var.s3_public_access_block_enabled ? 1 : 0
+  source              = "./modules/bucket"
+  name                = "switchboard-unblocked"
+  kms_key_arn         = aws_kms_key.main.arn
+  block_public_access = false
+}
+
+resource "aws_secretsmanager_secret" "secretsmanager_secret_policy_not_public" {
+  count      = var.secretsmanager_secret_policy_not_public ? 1 : 0
+  name       = "open-secret"
+  kms_key_id = aws_kms_key.main.arn
+}
+
+resource "aws_secretsmanager_secret_policy" "secretsmanager_secret_policy_not_public" {
+  count      = var.secretsmanager_secret_policy_not_public ? 1 : 0
+  secret_arn = aws_secretsmanager_secret.secretsmanager_secret_policy_not_public[0].arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "secretsmanager:GetSecretValue"
+      Resource  = "*"
+    }]
+  })
+}
+
+resource "aws_ses_domain_identity" "ses_identity_policy_not_public" {
+  count  = var.ses_identity_policy_not_public ? 1 : 0
+  domain = "mail.switchboard.example.org"
+}
+
+resource "aws_ses_identity_policy" "ses_identity_policy_not_public" {
+  count    = var.ses_identity_policy_not_public ? 1 : 0
+  identity = aws_ses_domain_identity.ses_identity_policy_not_public[0].arn
+  name     = "anyone-sends"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = ["ses:SendEmail", "ses:SendRawEmail"]
+      Resource  = aws_ses_domain_identity.ses_identity_policy_not_public[0].arn
+    }]
+  })
+}
+
+resource "aws_sns_topic" "sns_topic_policy_not_public" {
+  count             = var.sns_topic_policy_not_public ? 1 : 0
+  name              = "open-topic"
+  kms_master_key_id = aws_kms_key.main.arn
+}
+
+resource "aws_sns_topic_policy" "sns_topic_policy_not_public" {
+  count = var.sns_topic_policy_not_public ? 1 : 0
+  arn   = aws_sns_topic.sns_topic_policy_not_public[0].arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = ["SNS:Subscribe", "SNS:Publish"]
+      Resource  = aws_sns_topic.sns_topic_policy_not_public[0].arn
+    }]
+  })
+}
+
+resource "aws_sqs_queue" "sqs_queue_policy_not_public" {
+  count = var.sqs_queue_policy_not_public ? 1 : 0
+  name  = "open-queue"
+}
+
+resource "aws_sqs_queue_policy" "sqs_queue_policy_not_public" {
+  count     = var.sqs_queue_policy_not_public ? 1 : 0
+  queue_url = aws_sqs_queue.sqs_queue_policy_not_public[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.sqs_queue_policy_not_public[0].arn
+    }]
+  })
+}

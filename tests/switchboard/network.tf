@@ -1,0 +1,242 @@
+# Switched: network exposure and hygiene, and the WAF in front of public entry points.
+
+resource "aws_eks_cluster" "eks_public_endpoint_restricted" {
+  count                     = var.eks_public_endpoint_restricted ? 1 : 0
+  name                      = "open-endpoint"
+  role_arn                  = "arn:aws:iam::123456789012:role/eks"
+  enabled_cluster_log_types = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+  vpc_config {
+    subnet_ids = module.network.private_subnet_ids
+  }
+  encryption_config {
+    resources = ["secrets"]
+    provider {
+      key_arn = aws_kms_key.main.arn
+    }
+  }
+}
+
+resource "aws_network_acl" "network_acl_admin_ports_restricted" {
+  count  = var.network_acl_admin_ports_restricted ? 1 : 0
+  vpc_id = module.network.vpc_id
+  ingress {
+    rule_no    = 100
+    action     = "allow"
+    protocol   = "-1"
+    from_port  = 0
+    to_port    = 0
+    cidr_block = "0.0.0.0/0"
+  }
+}
+
+# Attached to nothing: the rule is latent.
+resource "aws_security_group" "network_admin_port_exposed" {
+  count       = var.network_admin_port_exposed ? 1 : 0
+  name        = "ssh-from-anywhere"
+  description = "SSH from the internet"
+  vpc_id      = module.network.vpc_id
+  ingress {
+    protocol    = "tcp"
+    from_port   = 22
+    to_port     = 22
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_security_group" "network_database_port_exposed" {
+  count       = var.network_database_port_exposed ? 1 : 0
+  name        = "postgres-from-anywhere"
+  description = "PostgreSQL from the internet"
+  vpc_id      = module.network.vpc_id
+  ingress {
+    protocol    = "tcp"
+    from_port   = 5432
+    to_port     = 5432
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+# Two subnets routed to an internet gateway, and a database placed in them.
+resource "aws_internet_gateway" "network_database_not_in_public_subnet" {
+  count  = var.network_database_not_in_public_subnet ? 1 : 0
+  vpc_id = module.network.vpc_id
+}
+
+resource "aws_route_table" "network_database_not_in_public_subnet" {
+  count  = var.network_database_not_in_public_subnet ? 1 : 0
+  vpc_id = module.network.vpc_id
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.network_database_not_in_public_subnet[0].id
+  }
+}
+
+resource "aws_subnet" "network_database_not_in_public_subnet" {
+  count             = var.network_database_not_in_public_subnet ? 2 : 0
+  vpc_id            = module.network.vpc_id
+  cidr_block        = cidrsubnet("10.20.0.0/16", 8, 100 + count.index)
+  availability_zone = local.zones[count.index]
+}
+
+resource "aws_route_table_association" "network_database_not_in_public_subnet" {
+  count          = var.network_database_not_in_public_subnet ? 2 : 0
+  subnet_id      = aws_subnet.network_database_not_in_public_subnet[count.index].id
+  route_table_id = aws_route_table.network_database_not_in_public_subnet[0].id
+}
+
+resource "aws_db_subnet_group" "network_database_not_in_public_subnet" {
+  count      = var.network_database_not_in_public_subnet ? 1 : 0
+  name       = "public"
+  subnet_ids = aws_subnet.network_database_not_in_public_subnet[*].id
+}
+
+resource "aws_db_instance" "network_database_not_in_public_subnet" {
+  count                       = var.network_database_not_in_public_subnet ? 1 : 0
+  identifier                  = "in-public-subnets"
+  engine                      = "postgres"
+  engine_version              = "16.4"
+  instance_class              = "db.t4g.micro"
+  allocated_storage           = 20
+  username                    = "app"
+  manage_master_user_password = true
+  storage_encrypted           = true
+  kms_key_id                  = aws_kms_key.main.arn
+  parameter_group_name        = aws_db_parameter_group.postgres_tls.name
+  db_subnet_group_name        = aws_db_subnet_group.network_database_not_in_public_subnet[0].name
+}
+
+module "network_default_security_group_restricts_all" {
+  count                        = var.network_default_security_group_restricts_all ? 1 : 0
+  source                       = "./modules/vpc"
+  name                         = "open-default-group"
+  cidr                         = "10.30.0.0/16"
+  flow_log_bucket_arn          = module.access_logs.arn
+  close_default_security_group = false
+}
+
+# A private subnet that reaches S3 and DynamoDB through a NAT gateway, without gateway endpoints.
+resource "aws_nat_gateway" "network_private_subnet_gateway_endpoints" {
+  count             = var.network_private_subnet_gateway_endpoints ? 1 : 0
+  subnet_id         = module.network.private_subnet_ids[0]
+  connectivity_type = "private"
+}
+
+resource "aws_route_table" "network_private_subnet_gateway_endpoints" {
+  count  = var.network_private_subnet_gateway_endpoints ? 1 : 0
+  vpc_id = module.network.vpc_id
+  route {
+    cidr_block     = "0.0.0.0/0"
+    nat_gateway_id = aws_nat_gateway.network_private_subnet_gateway_endpoints[0].id
+  }
+}
+
+resource "aws_subnet" "network_private_subnet_gateway_endpoints" {
+  count             = var.network_private_subnet_gateway_endpoints ? 1 : 0
+  vpc_id            = module.network.vpc_id
+  cidr_block        = "10.20.200.0/24"
+  availability_zone = "eu-west-1a"
+}
+
+resource "aws_route_table_association" "network_private_subnet_gateway_endpoints" {
+  count          = var.network_private_subnet_gateway_endpoints ? 1 : 0
+  subnet_id      = aws_subnet.network_private_subnet_gateway_endpoints[0].id
+  route_table_id = aws_route_table.network_private_subnet_gateway_endpoints[0].id
+}
+
+resource "aws_vpc_endpoint" "network_vpc_endpoint_policy_restricted" {
+  count        = var.network_vpc_endpoint_policy_restricted ? 1 : 0
+  vpc_id       = module.network.vpc_id
+  service_name = "com.amazonaws.eu-west-1.dynamodb"
+}
+
+module "network_vpc_flow_logs_enabled" {
+  count               = var.network_vpc_flow_logs_enabled ? 1 : 0
+  source              = "./modules/vpc"
+  name                = "unlogged"
+  cidr                = "10.40.0.0/16"
+  flow_log_bucket_arn = module.access_logs.arn
+  flow_log            = false
+}
+
+resource "aws_opensearch_domain" "opensearch_domain_in_vpc" {
+  count       = var.opensearch_domain_in_vpc ? 1 : 0
+  domain_name = "public-endpoint"
+  encrypt_at_rest {
+    enabled = true
+  }
+  node_to_node_encryption {
+    enabled = true
+  }
+  domain_endpoint_options {
+    enforce_https       = true
+    tls_security_policy = "Policy-Min-TLS-1-2-2019-07"
+  }
+}
+
+resource "aws_db_instance" "rds_not_publicly_accessible" {
+  count                       = var.rds_not_publicly_accessible ? 1 : 0
+  identifier                  = "publicly-accessible"
+  engine                      = "postgres"
+  engine_version              = "16.4"
+  instance_class              = "db.t4g.micro"
+  allocated_storage           = 20
+  username                    = "app"
+  manage_master_user_password = true
+  storage_encrypted           = true
+  kms_key_id                  = aws_kms_key.main.arn
+  parameter_group_name        = aws_db_parameter_group.postgres_tls.name
+  db_subnet_group_name        = aws_db_subnet_group.private.name
+  publicly_accessible         = true
+}
+
+resource "aws_api_gateway_rest_api" "waf_api_gateway_stage_protected" {
+  count = var.waf_api_gateway_stage_protected ? 1 : 0
+  name  = "public-api"
+}
+
+resource "aws_api_gateway_stage" "waf_api_gateway_stage_protected" {
+  count         = var.waf_api_gateway_stage_protected ? 1 : 0
+  rest_api_id   = aws_api_gateway_rest_api.waf_api_gateway_stage_protected[0].id
+  deployment_id = "d3pl0y"
+  stage_name    = "prod"
+}
+
+resource "aws_cloudfront_distribution" "waf_cloudfront_distribution_protected" {
+  count   = var.waf_cloudfront_distribution_protected ? 1 : 0
+  enabled = true
+  aliases = ["unprotected.switchboard.example.org"]
+  origin {
+    domain_name = "app.switchboard.example.org"
+    origin_id   = "app"
+    custom_origin_config {
+      http_port              = local.https_origin.http_port
+      https_port             = local.https_origin.https_port
+      origin_protocol_policy = local.https_origin.origin_protocol_policy
+      origin_ssl_protocols   = local.https_origin.origin_ssl_protocols
+    }
+  }
+  default_cache_behavior {
+    target_origin_id       = "app"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    viewer_protocol_policy = "redirect-to-https"
+  }
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+  viewer_certificate {
+    acm_certificate_arn      = local.certificate
+    ssl_support_method       = "sni-only"
+    minimum_protocol_version = "TLSv1.2_2021"
+  }
+}
+
+resource "aws_lb" "waf_load_balancer_protected" {
+  count           = var.waf_load_balancer_protected ? 1 : 0
+  name            = "unprotected"
+  internal        = false
+  subnets         = module.network.private_subnet_ids
+  security_groups = [aws_security_group.app.id]
+}

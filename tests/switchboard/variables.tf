@@ -1,0 +1,482 @@
+# One switch per misconfiguration, named for the rule it trips (the rule id with . and - as _).
+# All off by default; switches_on.tfvars turns every one on.
+
+variable "apigateway_domain_tls_current" {
+  type    = bool
+  default = false
+}
+
+variable "backup_vault_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "cloudfront_origin_https_required" {
+  type    = bool
+  default = false
+}
+
+variable "cloudfront_viewer_https_required" {
+  type    = bool
+  default = false
+}
+
+variable "cloudfront_viewer_tls_current" {
+  type    = bool
+  default = false
+}
+
+variable "cloudtrail_bucket_access_logging_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "cloudtrail_bucket_object_lock_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "cloudtrail_cloudwatch_logs_delivery" {
+  type    = bool
+  default = false
+}
+
+variable "cloudtrail_kms_encryption_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "cloudtrail_log_file_validation_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "cloudtrail_management_events_recorded" {
+  type    = bool
+  default = false
+}
+
+variable "cloudtrail_multi_region_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "cloudwatch_cis_metric_filters_and_alarms" {
+  type    = bool
+  default = false
+}
+
+variable "cloudwatch_log_group_retention_at_least_a_year" {
+  type    = bool
+  default = false
+}
+
+variable "config_recorder_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "config_recorder_records_all_resources" {
+  type    = bool
+  default = false
+}
+
+variable "docdb_cluster_storage_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "ebs_snapshot_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "ebs_volume_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "ec2_ami_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "ec2_ami_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "ec2_imdsv2_required" {
+  type    = bool
+  default = false
+}
+
+variable "ecr_image_tags_immutable" {
+  type    = bool
+  default = false
+}
+
+variable "ecr_repository_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "ecr_scan_on_push_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "ecs_container_not_privileged" {
+  type    = bool
+  default = false
+}
+
+variable "ecs_task_not_host_network" {
+  type    = bool
+  default = false
+}
+
+variable "efs_file_system_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "efs_file_system_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "eks_control_plane_logging_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "eks_public_endpoint_restricted" {
+  type    = bool
+  default = false
+}
+
+variable "eks_secrets_encrypted_with_kms" {
+  type    = bool
+  default = false
+}
+
+variable "elasticache_replication_group_encrypted_at_rest" {
+  type    = bool
+  default = false
+}
+
+variable "elasticache_transit_encryption_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "elb_public_listener_tls" {
+  type    = bool
+  default = false
+}
+
+variable "firehose_delivery_stream_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "glacier_vault_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "guardduty_detector_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "guardduty_protection_plans_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "iam_account_trust_requires_mfa" {
+  type    = bool
+  default = false
+}
+
+variable "iam_console_user_mfa_enforced" {
+  type    = bool
+  default = false
+}
+
+variable "iam_no_allow_with_notaction" {
+  type    = bool
+  default = false
+}
+
+variable "iam_no_inline_policies" {
+  type    = bool
+  default = false
+}
+
+variable "iam_no_wildcard_write_on_sensitive_service" {
+  type    = bool
+  default = false
+}
+
+variable "iam_pass_role_scoped" {
+  type    = bool
+  default = false
+}
+
+variable "iam_password_policy_min_length_14" {
+  type    = bool
+  default = false
+}
+
+variable "iam_password_policy_prevents_reuse" {
+  type    = bool
+  default = false
+}
+
+variable "iam_trust_policy_scoped" {
+  type    = bool
+  default = false
+}
+
+variable "identity_admin_policy_on_workload" {
+  type    = bool
+  default = false
+}
+
+variable "identity_long_lived_access_key" {
+  type    = bool
+  default = false
+}
+
+variable "identity_policy_attached_to_user" {
+  type    = bool
+  default = false
+}
+
+variable "kinesis_stream_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "kms_classified_data_uses_customer_key" {
+  type    = bool
+  default = false
+}
+
+variable "kms_deletion_window_in_range" {
+  type    = bool
+  default = false
+}
+
+variable "kms_key_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "kms_key_rotation_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "lambda_function_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "lambda_function_url_authenticated" {
+  type    = bool
+  default = false
+}
+
+variable "lb_http_redirects_to_https" {
+  type    = bool
+  default = false
+}
+
+variable "lb_tls_policy_current" {
+  type    = bool
+  default = false
+}
+
+variable "msk_transit_encryption_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "neptune_cluster_storage_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "network_acl_admin_ports_restricted" {
+  type    = bool
+  default = false
+}
+
+variable "network_admin_port_exposed" {
+  type    = bool
+  default = false
+}
+
+variable "network_database_not_in_public_subnet" {
+  type    = bool
+  default = false
+}
+
+variable "network_database_port_exposed" {
+  type    = bool
+  default = false
+}
+
+variable "network_default_security_group_restricts_all" {
+  type    = bool
+  default = false
+}
+
+variable "network_private_subnet_gateway_endpoints" {
+  type    = bool
+  default = false
+}
+
+variable "network_vpc_endpoint_policy_restricted" {
+  type    = bool
+  default = false
+}
+
+variable "network_vpc_flow_logs_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "opensearch_domain_encrypted_at_rest" {
+  type    = bool
+  default = false
+}
+
+variable "opensearch_domain_enforces_https_tls12" {
+  type    = bool
+  default = false
+}
+
+variable "opensearch_domain_in_vpc" {
+  type    = bool
+  default = false
+}
+
+variable "opensearch_domain_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "opensearch_node_to_node_encryption_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "rds_not_publicly_accessible" {
+  type    = bool
+  default = false
+}
+
+variable "rds_requires_tls" {
+  type    = bool
+  default = false
+}
+
+variable "rds_snapshot_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "rds_storage_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "redshift_cluster_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "redshift_cluster_requires_ssl" {
+  type    = bool
+  default = false
+}
+
+variable "s3_bucket_acl_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "s3_bucket_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "s3_bucket_requires_tls" {
+  type    = bool
+  default = false
+}
+
+variable "s3_public_access_block_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "secrets_hardcoded_secret" {
+  type    = bool
+  default = false
+}
+
+variable "secretsmanager_secret_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "securityhub_standards_subscribed" {
+  type    = bool
+  default = false
+}
+
+variable "ses_identity_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "sns_topic_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "sns_topic_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "sqs_queue_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "sqs_queue_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "waf_api_gateway_stage_protected" {
+  type    = bool
+  default = false
+}
+
+variable "waf_cloudfront_distribution_protected" {
+  type    = bool
+  default = false
+}
+
+variable "waf_load_balancer_protected" {
+  type    = bool
+  default = false
+}
