@@ -5,10 +5,50 @@ resource "aws_kms_key" "main" {
   enable_key_rotation = true
 }
 
-module "access_logs" {
-  source      = "./modules/bucket"
-  name        = "switchboard-access-logs"
-  kms_key_arn = aws_kms_key.main.arn
+# The bucket that receives every other bucket's access logs (written out at the root so that the buckets'
+# logging configurations, in the module too, resolve to it).
+resource "aws_s3_bucket" "access_logs" {
+  bucket = "switchboard-access-logs"
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.main.arn
+    }
+  }
+}
+
+resource "aws_s3_bucket_versioning" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "access_logs" {
+  bucket                  = aws_s3_bucket.access_logs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_policy" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyPlainHttp"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.access_logs.arn, "${aws_s3_bucket.access_logs.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
 }
 
 # The trail's bucket is written out at the root: a trail's s3_bucket_name read through a module output is
@@ -28,6 +68,13 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "trail" {
   }
 }
 
+resource "aws_s3_bucket_versioning" "trail" {
+  bucket = aws_s3_bucket.trail.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
 resource "aws_s3_bucket_public_access_block" "trail" {
   bucket                  = aws_s3_bucket.trail.id
   block_public_acls       = true
@@ -38,7 +85,7 @@ resource "aws_s3_bucket_public_access_block" "trail" {
 
 resource "aws_s3_bucket_logging" "trail" {
   bucket        = aws_s3_bucket.trail.id
-  target_bucket = module.access_logs.id
+  target_bucket = aws_s3_bucket.access_logs.id
   target_prefix = "trail/"
 }
 
@@ -159,7 +206,7 @@ module "network" {
   source              = "./modules/vpc"
   name                = "switchboard"
   cidr                = "10.20.0.0/16"
-  flow_log_bucket_arn = module.access_logs.arn
+  flow_log_bucket_arn = aws_s3_bucket.access_logs.arn
 }
 
 resource "aws_security_group" "app" {
@@ -285,6 +332,9 @@ resource "aws_lambda_function" "reports" {
   handler       = "index.handler"
   runtime       = "python3.12"
   filename      = "reports.zip"
+  tracing_config {
+    mode = "Active"
+  }
 }
 
 resource "aws_iam_user" "deploy" {
@@ -300,4 +350,10 @@ resource "aws_ami" "app" {
     volume_size = 20
     encrypted   = true
   }
+}
+
+resource "aws_cloudwatch_log_group" "api_access" {
+  name              = "api-access"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.main.arn
 }

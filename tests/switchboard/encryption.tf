@@ -215,7 +215,7 @@ resource "aws_kinesis_firehose_delivery_stream" "firehose_delivery_stream_encryp
   destination = "extended_s3"
   extended_s3_configuration {
     role_arn   = "arn:aws:iam::123456789012:role/firehose"
-    bucket_arn = module.access_logs.arn
+    bucket_arn = aws_s3_bucket.access_logs.arn
   }
 }
 
@@ -359,50 +359,64 @@ resource "aws_opensearch_domain" "opensearch_node_to_node_encryption_enabled" {
 # MySQL's default parameter group leaves require_secure_transport off (PostgreSQL 15 and later force SSL
 # in theirs).
 resource "aws_db_instance" "rds_requires_tls" {
-  count                       = var.rds_requires_tls ? 1 : 0
-  identifier                  = "default-parameters"
-  engine                      = "mysql"
-  engine_version              = "8.0.39"
-  instance_class              = "db.t4g.micro"
-  allocated_storage           = 20
-  username                    = "app"
-  manage_master_user_password = true
-  storage_encrypted           = true
-  kms_key_id                  = aws_kms_key.main.arn
-  db_subnet_group_name        = aws_db_subnet_group.private.name
+  count                               = var.rds_requires_tls ? 1 : 0
+  identifier                          = "default-parameters"
+  engine                              = "mysql"
+  engine_version                      = "8.0.39"
+  instance_class                      = "db.t4g.micro"
+  allocated_storage                   = 20
+  username                            = "app"
+  manage_master_user_password         = true
+  iam_database_authentication_enabled = true
+  enabled_cloudwatch_logs_exports     = ["error", "general", "slowquery"]
+  storage_encrypted                   = true
+  kms_key_id                          = aws_kms_key.main.arn
+  db_subnet_group_name                = aws_db_subnet_group.private.name
 }
 
 resource "aws_db_instance" "rds_storage_encrypted" {
-  count                       = var.rds_storage_encrypted ? 1 : 0
-  identifier                  = "plain-storage"
-  engine                      = "postgres"
-  engine_version              = "16.4"
-  instance_class              = "db.t4g.micro"
-  allocated_storage           = 20
-  username                    = "app"
-  manage_master_user_password = true
-  parameter_group_name        = aws_db_parameter_group.postgres_tls.name
-  db_subnet_group_name        = aws_db_subnet_group.private.name
-  storage_encrypted           = false
+  count                               = var.rds_storage_encrypted ? 1 : 0
+  identifier                          = "plain-storage"
+  engine                              = "postgres"
+  engine_version                      = "16.4"
+  instance_class                      = "db.t4g.micro"
+  allocated_storage                   = 20
+  username                            = "app"
+  manage_master_user_password         = true
+  iam_database_authentication_enabled = true
+  enabled_cloudwatch_logs_exports     = local.rds_log_exports
+  parameter_group_name                = aws_db_parameter_group.postgres_tls.name
+  db_subnet_group_name                = aws_db_subnet_group.private.name
+  storage_encrypted                   = false
 }
 
 resource "aws_redshift_cluster" "redshift_cluster_encrypted" {
-  count                        = var.redshift_cluster_encrypted ? 1 : 0
-  cluster_identifier           = "plain-warehouse"
-  node_type                    = "ra3.xlplus"
-  master_username              = "warehouse"
-  manage_master_password       = true
+  count                  = var.redshift_cluster_encrypted ? 1 : 0
+  cluster_identifier     = "plain-warehouse"
+  node_type              = "ra3.xlplus"
+  master_username        = "warehouse"
+  manage_master_password = true
+  logging {
+    enable               = true
+    log_destination_type = "cloudwatch"
+    log_exports          = ["connectionlog", "useractivitylog", "userlog"]
+  }
   cluster_subnet_group_name    = aws_redshift_subnet_group.private.name
   cluster_parameter_group_name = aws_redshift_parameter_group.tls.name
   encrypted                    = false
 }
 
 resource "aws_redshift_cluster" "redshift_cluster_requires_ssl" {
-  count                     = var.redshift_cluster_requires_ssl ? 1 : 0
-  cluster_identifier        = "plain-connections"
-  node_type                 = "ra3.xlplus"
-  master_username           = "warehouse"
-  manage_master_password    = true
+  count                  = var.redshift_cluster_requires_ssl ? 1 : 0
+  cluster_identifier     = "plain-connections"
+  node_type              = "ra3.xlplus"
+  master_username        = "warehouse"
+  manage_master_password = true
+  logging {
+    enable               = true
+    log_destination_type = "cloudwatch"
+    log_exports          = ["connectionlog", "useractivitylog", "userlog"]
+  }
   cluster_subnet_group_name = aws_redshift_subnet_group.private.name
   encrypted                 = true
   kms_key_id                = aws_kms_key.main.arn
@@ -411,6 +425,7 @@ resource "aws_redshift_cluster" "redshift_cluster_requires_ssl" {
 module "s3_bucket_requires_tls" {
   count           = var.s3_bucket_requires_tls ? 1 : 0
   source          = "./modules/bucket"
+  log_bucket      = aws_s3_bucket.access_logs.id
   name            = "switchboard-plain-http"
   kms_key_arn     = aws_kms_key.main.arn
   deny_plain_http = false
@@ -425,4 +440,57 @@ resource "aws_sqs_queue" "sqs_queue_encrypted" {
   count                   = var.sqs_queue_encrypted ? 1 : 0
   name                    = "plain-queue"
   sqs_managed_sse_enabled = false
+}
+
+resource "aws_db_instance" "rds_iam_authentication_enabled" {
+  count                           = var.rds_iam_authentication_enabled ? 1 : 0
+  identifier                      = "passwords-only"
+  engine                          = "postgres"
+  engine_version                  = "16.4"
+  instance_class                  = "db.t4g.micro"
+  allocated_storage               = 20
+  username                        = "app"
+  manage_master_user_password     = true
+  enabled_cloudwatch_logs_exports = local.rds_log_exports
+  storage_encrypted               = true
+  kms_key_id                      = aws_kms_key.main.arn
+  parameter_group_name            = aws_db_parameter_group.postgres_tls.name
+  db_subnet_group_name            = aws_db_subnet_group.private.name
+}
+
+resource "aws_dynamodb_table" "dynamodb_point_in_time_recovery_enabled" {
+  count    = var.dynamodb_point_in_time_recovery_enabled ? 1 : 0
+  name     = "unrecoverable"
+  hash_key = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+
+module "s3_bucket_versioning_enabled" {
+  count       = var.s3_bucket_versioning_enabled ? 1 : 0
+  source      = "./modules/bucket"
+  name        = "switchboard-unversioned"
+  kms_key_arn = aws_kms_key.main.arn
+  log_bucket  = aws_s3_bucket.access_logs.id
+  versioning  = false
+}
+
+resource "random_password" "ssm_secret_parameter_is_securestring" {
+  count  = var.ssm_secret_parameter_is_securestring ? 1 : 0
+  length = 32
+}
+
+resource "aws_ssm_parameter" "ssm_secret_parameter_is_securestring" {
+  count = var.ssm_secret_parameter_is_securestring ? 1 : 0
+  name  = "/switchboard/api/password"
+  type  = "String"
+  value = random_password.ssm_secret_parameter_is_securestring[0].result
+}
+
+resource "aws_secretsmanager_secret" "secretsmanager_secret_rotation_enabled" {
+  count      = var.secretsmanager_secret_rotation_enabled ? 1 : 0
+  name       = "never-rotated"
+  kms_key_id = aws_kms_key.main.arn
 }

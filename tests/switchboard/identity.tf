@@ -240,6 +240,9 @@ resource "aws_lambda_function" "lambda_function_not_public" {
   handler       = "index.handler"
   runtime       = "python3.12"
   filename      = "open.zip"
+  tracing_config {
+    mode = "Active"
+  }
 }
 
 resource "aws_lambda_permission" "lambda_function_not_public" {
@@ -294,6 +297,7 @@ resource "aws_db_snapshot" "rds_snapshot_not_public" {
 module "s3_bucket_acl_not_public" {
   count               = var.s3_bucket_acl_not_public ? 1 : 0
   source              = "./modules/bucket"
+  log_bucket          = aws_s3_bucket.access_logs.id
   name                = "switchboard-public-acl"
   kms_key_arn         = aws_kms_key.main.arn
   public_read_acl     = true
@@ -303,6 +307,7 @@ module "s3_bucket_acl_not_public" {
 module "s3_bucket_policy_not_public" {
   count               = var.s3_bucket_policy_not_public ? 1 : 0
   source              = "./modules/bucket"
+  log_bucket          = aws_s3_bucket.access_logs.id
   name                = "switchboard-public-policy"
   kms_key_arn         = aws_kms_key.main.arn
   public_read_policy  = true
@@ -312,6 +317,7 @@ module "s3_bucket_policy_not_public" {
 module "s3_public_access_block_enabled" {
   count               = var.s3_public_access_block_enabled ? 1 : 0
   source              = "./modules/bucket"
+  log_bucket          = aws_s3_bucket.access_logs.id
   name                = "switchboard-unblocked"
   kms_key_arn         = aws_kms_key.main.arn
   block_public_access = false
@@ -321,6 +327,15 @@ resource "aws_secretsmanager_secret" "secretsmanager_secret_policy_not_public" {
   count      = var.secretsmanager_secret_policy_not_public ? 1 : 0
   name       = "open-secret"
   kms_key_id = aws_kms_key.main.arn
+}
+
+resource "aws_secretsmanager_secret_rotation" "secretsmanager_secret_policy_not_public" {
+  count               = var.secretsmanager_secret_policy_not_public ? 1 : 0
+  secret_id           = aws_secretsmanager_secret.secretsmanager_secret_policy_not_public[0].id
+  rotation_lambda_arn = aws_lambda_function.reports.arn
+  rotation_rules {
+    automatically_after_days = 30
+  }
 }
 
 resource "aws_secretsmanager_secret_policy" "secretsmanager_secret_policy_not_public" {
@@ -394,4 +409,156 @@ resource "aws_sqs_queue_policy" "sqs_queue_policy_not_public" {
       Resource  = aws_sqs_queue.sqs_queue_policy_not_public[0].arn
     }]
   })
+}
+
+resource "aws_kms_key" "kms_full_access_only_for_account_root" {
+  count               = var.kms_full_access_only_for_account_root ? 1 : 0
+  description         = "administrators hold kms:*"
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "Owner"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::123456789012:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "Administrators"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::123456789012:role/key-admins" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_kms_grant" "kms_grant_only_to_trusted_accounts" {
+  count             = var.kms_grant_only_to_trusted_accounts ? 1 : 0
+  name              = "partner-decrypts"
+  key_id            = aws_kms_key.main.key_id
+  grantee_principal = "arn:aws:iam::999988887777:role/reader"
+  operations        = ["Decrypt"]
+}
+
+resource "aws_kms_key" "kms_key_shared_only_with_trusted_accounts" {
+  count               = var.kms_key_shared_only_with_trusted_accounts ? 1 : 0
+  description         = "shared with another account"
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "Owner"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::123456789012:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "Partner"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::999988887777:root" }
+        Action    = ["kms:Decrypt", "kms:DescribeKey"]
+        Resource  = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_kms_key" "kms_service_use_scoped_to_account" {
+  count               = var.kms_service_use_scoped_to_account ? 1 : 0
+  description         = "any trail may use it"
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "Owner"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::123456789012:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudTrail"
+        Effect    = "Allow"
+        Principal = { Service = "cloudtrail.amazonaws.com" }
+        Action    = "kms:GenerateDataKey*"
+        Resource  = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_dms_replication_instance" "dms_replication_instance_not_public" {
+  count                      = var.dms_replication_instance_not_public ? 1 : 0
+  replication_instance_id    = "public-replication"
+  replication_instance_class = "dms.t3.medium"
+  kms_key_arn                = aws_kms_key.main.arn
+  publicly_accessible        = true
+}
+
+resource "random_password" "mq_broker_not_publicly_accessible" {
+  count  = var.mq_broker_not_publicly_accessible ? 1 : 0
+  length = 24
+}
+
+resource "aws_mq_broker" "mq_broker_not_publicly_accessible" {
+  count               = var.mq_broker_not_publicly_accessible ? 1 : 0
+  broker_name         = "public-broker"
+  engine_type         = "RabbitMQ"
+  engine_version      = "3.13"
+  host_instance_type  = "mq.t3.micro"
+  publicly_accessible = true
+  user {
+    username = "app"
+    password = random_password.mq_broker_not_publicly_accessible[0].result
+  }
+}
+
+resource "aws_redshift_cluster" "redshift_cluster_not_publicly_accessible" {
+  count                        = var.redshift_cluster_not_publicly_accessible ? 1 : 0
+  cluster_identifier           = "public-warehouse"
+  node_type                    = "ra3.xlplus"
+  master_username              = "warehouse"
+  manage_master_password       = true
+  cluster_subnet_group_name    = aws_redshift_subnet_group.private.name
+  cluster_parameter_group_name = aws_redshift_parameter_group.tls.name
+  encrypted                    = true
+  kms_key_id                   = aws_kms_key.main.arn
+  publicly_accessible          = true
+  logging {
+    enable               = true
+    log_destination_type = "cloudwatch"
+    log_exports          = ["connectionlog", "useractivitylog", "userlog"]
+  }
+}
+
+resource "aws_emr_block_public_access_configuration" "emr_block_public_access_enabled" {
+  count                             = var.emr_block_public_access_enabled ? 1 : 0
+  block_public_security_group_rules = false
+}
+
+resource "aws_api_gateway_rest_api" "apigateway_method_requires_authorization" {
+  count = var.apigateway_method_requires_authorization ? 1 : 0
+  name  = "open-methods"
+}
+
+resource "aws_api_gateway_resource" "apigateway_method_requires_authorization" {
+  count       = var.apigateway_method_requires_authorization ? 1 : 0
+  rest_api_id = aws_api_gateway_rest_api.apigateway_method_requires_authorization[0].id
+  parent_id   = aws_api_gateway_rest_api.apigateway_method_requires_authorization[0].root_resource_id
+  path_part   = "orders"
+}
+
+resource "aws_api_gateway_method" "apigateway_method_requires_authorization" {
+  count         = var.apigateway_method_requires_authorization ? 1 : 0
+  rest_api_id   = aws_api_gateway_rest_api.apigateway_method_requires_authorization[0].id
+  resource_id   = aws_api_gateway_resource.apigateway_method_requires_authorization[0].id
+  http_method   = "POST"
+  authorization = "NONE"
 }

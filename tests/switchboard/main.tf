@@ -21,6 +21,8 @@ locals {
   certificate = "arn:aws:acm:eu-west-1:123456789012:certificate/5d1c7a2e-3b4f-4e6a-9c8d-0f1e2d3c4b5a"
   zones       = ["eu-west-1a", "eu-west-1b"]
   ami         = "ami-0c1d2e3f4a5b6c7d8"
+  # What a PostgreSQL instance publishes to CloudWatch Logs.
+  rds_log_exports = ["postgresql", "upgrade"]
   lambda_trust = jsonencode({
     Version = "2012-10-17"
     Statement = [{

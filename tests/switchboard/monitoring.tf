@@ -97,7 +97,7 @@ resource "aws_s3_bucket" "cloudtrail_bucket_object_lock_enabled" {
 resource "aws_s3_bucket_logging" "cloudtrail_bucket_object_lock_enabled" {
   count         = var.cloudtrail_bucket_object_lock_enabled ? 1 : 0
   bucket        = aws_s3_bucket.cloudtrail_bucket_object_lock_enabled[0].id
-  target_bucket = module.access_logs.id
+  target_bucket = aws_s3_bucket.access_logs.id
   target_prefix = "trail-unlocked/"
 }
 
@@ -109,6 +109,14 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "cloudtrail_bucket
       sse_algorithm     = "aws:kms"
       kms_master_key_id = aws_kms_key.main.arn
     }
+  }
+}
+
+resource "aws_s3_bucket_versioning" "cloudtrail_bucket_access_logging_enabled" {
+  count  = var.cloudtrail_bucket_access_logging_enabled ? 1 : 0
+  bucket = aws_s3_bucket.cloudtrail_bucket_access_logging_enabled[0].id
+  versioning_configuration {
+    status = "Enabled"
   }
 }
 
@@ -145,6 +153,14 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "cloudtrail_bucket
       sse_algorithm     = "aws:kms"
       kms_master_key_id = aws_kms_key.main.arn
     }
+  }
+}
+
+resource "aws_s3_bucket_versioning" "cloudtrail_bucket_object_lock_enabled" {
+  count  = var.cloudtrail_bucket_object_lock_enabled ? 1 : 0
+  bucket = aws_s3_bucket.cloudtrail_bucket_object_lock_enabled[0].id
+  versioning_configuration {
+    status = "Enabled"
   }
 }
 
@@ -264,4 +280,72 @@ resource "aws_guardduty_detector_feature" "guardduty_protection_plans_enabled" {
 resource "aws_securityhub_account" "securityhub_standards_subscribed" {
   count                    = var.securityhub_standards_subscribed ? 1 : 0
   enable_default_standards = false
+}
+
+resource "aws_api_gateway_rest_api" "apigateway_stage_access_logging_enabled" {
+  count = var.apigateway_stage_access_logging_enabled ? 1 : 0
+  name  = "unlogged-api"
+}
+
+resource "aws_api_gateway_stage" "apigateway_stage_access_logging_enabled" {
+  count         = var.apigateway_stage_access_logging_enabled ? 1 : 0
+  rest_api_id   = aws_api_gateway_rest_api.apigateway_stage_access_logging_enabled[0].id
+  deployment_id = "d3pl0y"
+  stage_name    = "prod"
+}
+
+resource "aws_wafv2_web_acl_association" "apigateway_stage_access_logging_enabled" {
+  count        = var.apigateway_stage_access_logging_enabled ? 1 : 0
+  resource_arn = aws_api_gateway_stage.apigateway_stage_access_logging_enabled[0].arn
+  web_acl_arn  = aws_wafv2_web_acl.regional.arn
+}
+
+resource "aws_ecs_cluster" "ecs_cluster_container_insights_enabled" {
+  count = var.ecs_cluster_container_insights_enabled ? 1 : 0
+  name  = "no-insights"
+}
+
+resource "aws_lambda_function" "lambda_tracing_active" {
+  count         = var.lambda_tracing_active ? 1 : 0
+  function_name = "untraced"
+  role          = aws_iam_role.function.arn
+  handler       = "index.handler"
+  runtime       = "python3.12"
+  filename      = "untraced.zip"
+}
+
+resource "aws_db_instance" "rds_log_exports_enabled" {
+  count                               = var.rds_log_exports_enabled ? 1 : 0
+  identifier                          = "unpublished-logs"
+  engine                              = "postgres"
+  engine_version                      = "16.4"
+  instance_class                      = "db.t4g.micro"
+  allocated_storage                   = 20
+  username                            = "app"
+  manage_master_user_password         = true
+  iam_database_authentication_enabled = true
+  storage_encrypted                   = true
+  kms_key_id                          = aws_kms_key.main.arn
+  parameter_group_name                = aws_db_parameter_group.postgres_tls.name
+  db_subnet_group_name                = aws_db_subnet_group.private.name
+}
+
+resource "aws_redshift_cluster" "redshift_audit_logging_enabled" {
+  count                        = var.redshift_audit_logging_enabled ? 1 : 0
+  cluster_identifier           = "unaudited-warehouse"
+  node_type                    = "ra3.xlplus"
+  master_username              = "warehouse"
+  manage_master_password       = true
+  cluster_subnet_group_name    = aws_redshift_subnet_group.private.name
+  cluster_parameter_group_name = aws_redshift_parameter_group.tls.name
+  encrypted                    = true
+  kms_key_id                   = aws_kms_key.main.arn
+}
+
+# The module's default: no access logging.
+module "s3_bucket_access_logging_enabled" {
+  count       = var.s3_bucket_access_logging_enabled ? 1 : 0
+  source      = "./modules/bucket"
+  name        = "switchboard-unlogged"
+  kms_key_arn = aws_kms_key.main.arn
 }

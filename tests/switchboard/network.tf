@@ -91,18 +91,20 @@ resource "aws_db_subnet_group" "network_database_not_in_public_subnet" {
 }
 
 resource "aws_db_instance" "network_database_not_in_public_subnet" {
-  count                       = var.network_database_not_in_public_subnet ? 1 : 0
-  identifier                  = "in-public-subnets"
-  engine                      = "postgres"
-  engine_version              = "16.4"
-  instance_class              = "db.t4g.micro"
-  allocated_storage           = 20
-  username                    = "app"
-  manage_master_user_password = true
-  storage_encrypted           = true
-  kms_key_id                  = aws_kms_key.main.arn
-  parameter_group_name        = aws_db_parameter_group.postgres_tls.name
-  db_subnet_group_name        = aws_db_subnet_group.network_database_not_in_public_subnet[0].name
+  count                               = var.network_database_not_in_public_subnet ? 1 : 0
+  identifier                          = "in-public-subnets"
+  engine                              = "postgres"
+  engine_version                      = "16.4"
+  instance_class                      = "db.t4g.micro"
+  allocated_storage                   = 20
+  username                            = "app"
+  manage_master_user_password         = true
+  iam_database_authentication_enabled = true
+  enabled_cloudwatch_logs_exports     = local.rds_log_exports
+  storage_encrypted                   = true
+  kms_key_id                          = aws_kms_key.main.arn
+  parameter_group_name                = aws_db_parameter_group.postgres_tls.name
+  db_subnet_group_name                = aws_db_subnet_group.network_database_not_in_public_subnet[0].name
 }
 
 module "network_default_security_group_restricts_all" {
@@ -110,7 +112,7 @@ module "network_default_security_group_restricts_all" {
   source                       = "./modules/vpc"
   name                         = "open-default-group"
   cidr                         = "10.30.0.0/16"
-  flow_log_bucket_arn          = module.access_logs.arn
+  flow_log_bucket_arn          = aws_s3_bucket.access_logs.arn
   close_default_security_group = false
 }
 
@@ -154,7 +156,7 @@ module "network_vpc_flow_logs_enabled" {
   source              = "./modules/vpc"
   name                = "unlogged"
   cidr                = "10.40.0.0/16"
-  flow_log_bucket_arn = module.access_logs.arn
+  flow_log_bucket_arn = aws_s3_bucket.access_logs.arn
   flow_log            = false
 }
 
@@ -174,19 +176,21 @@ resource "aws_opensearch_domain" "opensearch_domain_in_vpc" {
 }
 
 resource "aws_db_instance" "rds_not_publicly_accessible" {
-  count                       = var.rds_not_publicly_accessible ? 1 : 0
-  identifier                  = "publicly-accessible"
-  engine                      = "postgres"
-  engine_version              = "16.4"
-  instance_class              = "db.t4g.micro"
-  allocated_storage           = 20
-  username                    = "app"
-  manage_master_user_password = true
-  storage_encrypted           = true
-  kms_key_id                  = aws_kms_key.main.arn
-  parameter_group_name        = aws_db_parameter_group.postgres_tls.name
-  db_subnet_group_name        = aws_db_subnet_group.private.name
-  publicly_accessible         = true
+  count                               = var.rds_not_publicly_accessible ? 1 : 0
+  identifier                          = "publicly-accessible"
+  engine                              = "postgres"
+  engine_version                      = "16.4"
+  instance_class                      = "db.t4g.micro"
+  allocated_storage                   = 20
+  username                            = "app"
+  manage_master_user_password         = true
+  iam_database_authentication_enabled = true
+  enabled_cloudwatch_logs_exports     = local.rds_log_exports
+  storage_encrypted                   = true
+  kms_key_id                          = aws_kms_key.main.arn
+  parameter_group_name                = aws_db_parameter_group.postgres_tls.name
+  db_subnet_group_name                = aws_db_subnet_group.private.name
+  publicly_accessible                 = true
 }
 
 resource "aws_api_gateway_rest_api" "waf_api_gateway_stage_protected" {
@@ -199,6 +203,10 @@ resource "aws_api_gateway_stage" "waf_api_gateway_stage_protected" {
   rest_api_id   = aws_api_gateway_rest_api.waf_api_gateway_stage_protected[0].id
   deployment_id = "d3pl0y"
   stage_name    = "prod"
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    format          = "$context.requestId $context.identity.sourceIp $context.status"
+  }
 }
 
 resource "aws_cloudfront_distribution" "waf_cloudfront_distribution_protected" {

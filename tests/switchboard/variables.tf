@@ -6,6 +6,16 @@ variable "apigateway_domain_tls_current" {
   default = false
 }
 
+variable "apigateway_method_requires_authorization" {
+  type    = bool
+  default = false
+}
+
+variable "apigateway_stage_access_logging_enabled" {
+  type    = bool
+  default = false
+}
+
 variable "backup_vault_policy_not_public" {
   type    = bool
   default = false
@@ -71,6 +81,11 @@ variable "cloudwatch_log_group_retention_at_least_a_year" {
   default = false
 }
 
+variable "codebuild_project_not_privileged" {
+  type    = bool
+  default = false
+}
+
 variable "config_recorder_enabled" {
   type    = bool
   default = false
@@ -81,7 +96,17 @@ variable "config_recorder_records_all_resources" {
   default = false
 }
 
+variable "dms_replication_instance_not_public" {
+  type    = bool
+  default = false
+}
+
 variable "docdb_cluster_storage_encrypted" {
+  type    = bool
+  default = false
+}
+
+variable "dynamodb_point_in_time_recovery_enabled" {
   type    = bool
   default = false
 }
@@ -126,7 +151,22 @@ variable "ecr_scan_on_push_enabled" {
   default = false
 }
 
+variable "ecs_cluster_container_insights_enabled" {
+  type    = bool
+  default = false
+}
+
 variable "ecs_container_not_privileged" {
+  type    = bool
+  default = false
+}
+
+variable "ecs_container_read_only_root_filesystem" {
+  type    = bool
+  default = false
+}
+
+variable "ecs_secrets_not_in_environment" {
   type    = bool
   default = false
 }
@@ -172,6 +212,11 @@ variable "elasticache_transit_encryption_enabled" {
 }
 
 variable "elb_public_listener_tls" {
+  type    = bool
+  default = false
+}
+
+variable "emr_block_public_access_enabled" {
   type    = bool
   default = false
 }
@@ -271,12 +316,32 @@ variable "kms_deletion_window_in_range" {
   default = false
 }
 
+variable "kms_full_access_only_for_account_root" {
+  type    = bool
+  default = false
+}
+
+variable "kms_grant_only_to_trusted_accounts" {
+  type    = bool
+  default = false
+}
+
 variable "kms_key_policy_not_public" {
   type    = bool
   default = false
 }
 
 variable "kms_key_rotation_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "kms_key_shared_only_with_trusted_accounts" {
+  type    = bool
+  default = false
+}
+
+variable "kms_service_use_scoped_to_account" {
   type    = bool
   default = false
 }
@@ -291,12 +356,27 @@ variable "lambda_function_url_authenticated" {
   default = false
 }
 
+variable "lambda_runtime_supported" {
+  type    = bool
+  default = false
+}
+
+variable "lambda_tracing_active" {
+  type    = bool
+  default = false
+}
+
 variable "lb_http_redirects_to_https" {
   type    = bool
   default = false
 }
 
 variable "lb_tls_policy_current" {
+  type    = bool
+  default = false
+}
+
+variable "mq_broker_not_publicly_accessible" {
   type    = bool
   default = false
 }
@@ -376,6 +456,16 @@ variable "opensearch_node_to_node_encryption_enabled" {
   default = false
 }
 
+variable "rds_iam_authentication_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "rds_log_exports_enabled" {
+  type    = bool
+  default = false
+}
+
 variable "rds_not_publicly_accessible" {
   type    = bool
   default = false
@@ -396,12 +486,27 @@ variable "rds_storage_encrypted" {
   default = false
 }
 
+variable "redshift_audit_logging_enabled" {
+  type    = bool
+  default = false
+}
+
 variable "redshift_cluster_encrypted" {
   type    = bool
   default = false
 }
 
+variable "redshift_cluster_not_publicly_accessible" {
+  type    = bool
+  default = false
+}
+
 variable "redshift_cluster_requires_ssl" {
+  type    = bool
+  default = false
+}
+
+variable "s3_bucket_access_logging_enabled" {
   type    = bool
   default = false
 }
@@ -421,7 +526,22 @@ variable "s3_bucket_requires_tls" {
   default = false
 }
 
+variable "s3_bucket_versioning_enabled" {
+  type    = bool
+  default = false
+}
+
 variable "s3_public_access_block_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "sagemaker_notebook_no_direct_internet_access" {
+  type    = bool
+  default = false
+}
+
+variable "sagemaker_notebook_root_access_disabled" {
   type    = bool
   default = false
 }
@@ -432,6 +552,11 @@ variable "secrets_hardcoded_secret" {
 }
 
 variable "secretsmanager_secret_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "secretsmanager_secret_rotation_enabled" {
   type    = bool
   default = false
 }
@@ -462,6 +587,11 @@ variable "sqs_queue_encrypted" {
 }
 
 variable "sqs_queue_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "ssm_secret_parameter_is_securestring" {
   type    = bool
   default = false
 }

@@ -33,10 +33,11 @@ resource "aws_ecs_task_definition" "ecs_container_not_privileged" {
   family       = "privileged"
   network_mode = "awsvpc"
   container_definitions = jsonencode([{
-    name       = "agent"
-    image      = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/agent:2.1.0"
-    privileged = true
-    user       = "1000:1000"
+    name                   = "agent"
+    image                  = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/agent:2.1.0"
+    privileged             = true
+    user                   = "1000:1000"
+    readonlyRootFilesystem = true
   }])
 }
 
@@ -45,10 +46,11 @@ resource "aws_ecs_task_definition" "ecs_task_not_host_network" {
   family       = "host-network"
   network_mode = "host"
   container_definitions = jsonencode([{
-    name       = "proxy"
-    image      = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/proxy:1.0.3"
-    privileged = false
-    user       = "1000:1000"
+    name                   = "proxy"
+    image                  = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/proxy:1.0.3"
+    privileged             = false
+    user                   = "1000:1000"
+    readonlyRootFilesystem = true
   }])
 }
 
@@ -57,4 +59,91 @@ resource "aws_ssm_parameter" "secrets_hardcoded_secret" {
   name  = "/switchboard/db-password"
   type  = "SecureString"
   value = "Wr1tten-1n-the-c0de"
+}
+
+resource "aws_codebuild_project" "codebuild_project_not_privileged" {
+  count        = var.codebuild_project_not_privileged ? 1 : 0
+  name         = "docker-in-docker"
+  service_role = "arn:aws:iam::123456789012:role/build"
+  artifacts {
+    type = "NO_ARTIFACTS"
+  }
+  environment {
+    compute_type    = "BUILD_GENERAL1_SMALL"
+    image           = "aws/codebuild/standard:7.0"
+    type            = "LINUX_CONTAINER"
+    privileged_mode = true
+  }
+  source {
+    type     = "GITHUB"
+    location = "https://github.com/example/switchboard.git"
+  }
+}
+
+resource "aws_ecs_task_definition" "ecs_container_read_only_root_filesystem" {
+  count        = var.ecs_container_read_only_root_filesystem ? 1 : 0
+  family       = "writable-root"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([{
+    name       = "worker"
+    image      = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/worker:3.2.1"
+    privileged = false
+    user       = "1000:1000"
+  }])
+}
+
+# A secret handed over as a plain environment variable (its value comes from a random_password, so the
+# code holds no literal secret; the task definition and its readers see it in clear).
+resource "random_password" "ecs_secrets_not_in_environment" {
+  count  = var.ecs_secrets_not_in_environment ? 1 : 0
+  length = 32
+}
+
+resource "aws_ecs_task_definition" "ecs_secrets_not_in_environment" {
+  count        = var.ecs_secrets_not_in_environment ? 1 : 0
+  family       = "env-secret"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([{
+    name                   = "billing"
+    image                  = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/billing:1.0.0"
+    privileged             = false
+    user                   = "1000:1000"
+    readonlyRootFilesystem = true
+    environment            = [{ name = "DB_PASSWORD", value = random_password.ecs_secrets_not_in_environment[0].result }]
+  }])
+}
+
+resource "aws_lambda_function" "lambda_runtime_supported" {
+  count         = var.lambda_runtime_supported ? 1 : 0
+  function_name = "old-runtime"
+  role          = aws_iam_role.function.arn
+  handler       = "index.handler"
+  runtime       = "python3.7"
+  filename      = "old.zip"
+  tracing_config {
+    mode = "Active"
+  }
+}
+
+resource "aws_sagemaker_notebook_instance" "sagemaker_notebook_no_direct_internet_access" {
+  count                  = var.sagemaker_notebook_no_direct_internet_access ? 1 : 0
+  name                   = "online-notebook"
+  role_arn               = "arn:aws:iam::123456789012:role/notebook"
+  instance_type          = "ml.t3.medium"
+  subnet_id              = module.network.private_subnet_ids[0]
+  security_groups        = [aws_security_group.app.id]
+  kms_key_id             = aws_kms_key.main.arn
+  root_access            = "Disabled"
+  direct_internet_access = "Enabled"
+}
+
+resource "aws_sagemaker_notebook_instance" "sagemaker_notebook_root_access_disabled" {
+  count                  = var.sagemaker_notebook_root_access_disabled ? 1 : 0
+  name                   = "root-notebook"
+  role_arn               = "arn:aws:iam::123456789012:role/notebook"
+  instance_type          = "ml.t3.medium"
+  subnet_id              = module.network.private_subnet_ids[0]
+  security_groups        = [aws_security_group.app.id]
+  kms_key_id             = aws_kms_key.main.arn
+  direct_internet_access = "Disabled"
 }

@@ -14,6 +14,11 @@ variable "log_bucket" {
   default     = null
 }
 
+variable "versioning" {
+  type    = bool
+  default = true
+}
+
 variable "object_lock" {
   type    = bool
   default = false
@@ -64,6 +69,14 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
       sse_algorithm     = var.customer_key ? "aws:kms" : "AES256"
       kms_master_key_id = var.customer_key ? var.kms_key_arn : null
     }
+  }
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  count  = var.versioning ? 1 : 0
+  bucket = aws_s3_bucket.this.id
+  versioning_configuration {
+    status = "Enabled"
   }
 }
 
