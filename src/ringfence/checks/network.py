@@ -274,13 +274,17 @@ def routes_to_igw(net: Network, subnet: str) -> tuple[list[Route], list[str]]:
 _SEARCH_DOMAINS = frozenset({"aws_opensearch_domain", "aws_elasticsearch_domain"})
 
 
+def outside_vpc(db: Resource) -> bool:
+    """A search domain without vpc_options has a public endpoint and no subnet or security group at all
+    (opensearch.domain-in-vpc reports it); the placement checks have nothing to judge."""
+    return db.kind in _SEARCH_DOMAINS and db.get("vpc_options") in (None, [])
+
+
 def _database_not_in_public_subnet(db: Resource, net: Network) -> Result:
     """Databases live in subnets without a route to an internet gateway: a subnet's name says nothing, its
     route table decides."""
     spots = placements(net, db.address)
-    if not spots and db.kind in _SEARCH_DOMAINS and db.get("vpc_options") in (None, []):
-        # Without vpc_options the domain is in no subnet at all: opensearch.domain-in-vpc reports its
-        # public endpoint.
+    if not spots and outside_vpc(db):
         return _pass(db, net, "the domain is not placed in a VPC")
     if not spots:
         return _unknown(db, net, "its subnets are not known")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from ringfence.checks.base import Check, Meta, Result, Severity, failed, passed, unknown
 from ringfence.checks.context import Context
-from ringfence.checks.network import MEMBER_RELATIONS, members, routes_to_igw
+from ringfence.checks.network import MEMBER_RELATIONS, members, outside_vpc, routes_to_igw
 from ringfence.model import Resource, Unknown, as_bool
 from ringfence.model.linker import walk
 from ringfence.network import Network, network_of
@@ -355,6 +355,9 @@ def _database_egress(db: Resource, ctx: Context) -> Iterable[Result]:
     """A database answers its clients through the connection they opened (security groups are stateful);
     egress to every address on every port is only needed to reach out, which is how data leaves."""
     net = network_of(ctx.estate)
+    if outside_vpc(db):
+        yield passed(db, "the domain is not placed in a VPC")
+        return
     groups: list[str] = []
     for spot in placements(net, db.address):
         if spot.unknown or spot.group_unknown:
