@@ -299,7 +299,7 @@ resource "aws_lb" "web" {
   name            = "web"
   internal        = false
   subnets         = module.network.private_subnet_ids
-  security_groups = [aws_security_group.app.id]
+  security_groups = concat([aws_security_group.app.id], aws_security_group.network_security_group_rules_not_redundant[*].id)
 }
 
 resource "aws_wafv2_web_acl_association" "web" {

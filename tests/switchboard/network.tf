@@ -16,9 +16,64 @@ resource "aws_eks_cluster" "eks_public_endpoint_restricted" {
   }
 }
 
+# SSH from anywhere, and nothing else, on a subnet of its own.
+resource "aws_subnet" "network_acl_admin_ports_restricted" {
+  count             = var.network_acl_admin_ports_restricted ? 1 : 0
+  vpc_id            = module.network.vpc_id
+  cidr_block        = "10.20.210.0/24"
+  availability_zone = "eu-west-1a"
+}
+
 resource "aws_network_acl" "network_acl_admin_ports_restricted" {
-  count  = var.network_acl_admin_ports_restricted ? 1 : 0
-  vpc_id = module.network.vpc_id
+  count      = var.network_acl_admin_ports_restricted ? 1 : 0
+  vpc_id     = module.network.vpc_id
+  subnet_ids = [aws_subnet.network_acl_admin_ports_restricted[0].id]
+  ingress {
+    rule_no    = 100
+    action     = "allow"
+    protocol   = "tcp"
+    from_port  = 22
+    to_port    = 22
+    cidr_block = "0.0.0.0/0"
+  }
+}
+
+# Every port from anywhere, but the administration ports denied first.
+resource "aws_subnet" "network_acl_no_allow_all_ingress" {
+  count             = var.network_acl_no_allow_all_ingress ? 1 : 0
+  vpc_id            = module.network.vpc_id
+  cidr_block        = "10.20.211.0/24"
+  availability_zone = "eu-west-1b"
+}
+
+resource "aws_network_acl" "network_acl_no_allow_all_ingress" {
+  count      = var.network_acl_no_allow_all_ingress ? 1 : 0
+  vpc_id     = module.network.vpc_id
+  subnet_ids = [aws_subnet.network_acl_no_allow_all_ingress[0].id]
+  ingress {
+    rule_no    = 10
+    action     = "deny"
+    protocol   = "tcp"
+    from_port  = 22
+    to_port    = 22
+    cidr_block = "0.0.0.0/0"
+  }
+  ingress {
+    rule_no    = 11
+    action     = "deny"
+    protocol   = "tcp"
+    from_port  = 3389
+    to_port    = 3389
+    cidr_block = "0.0.0.0/0"
+  }
+  ingress {
+    rule_no    = 12
+    action     = "deny"
+    protocol   = "tcp"
+    from_port  = 5985
+    to_port    = 5986
+    cidr_block = "0.0.0.0/0"
+  }
   ingress {
     rule_no    = 100
     action     = "allow"
@@ -26,6 +81,133 @@ resource "aws_network_acl" "network_acl_admin_ports_restricted" {
     from_port  = 0
     to_port    = 0
     cidr_block = "0.0.0.0/0"
+  }
+}
+
+resource "aws_network_acl" "network_acl_in_use" {
+  count  = var.network_acl_in_use ? 1 : 0
+  vpc_id = module.network.vpc_id
+  ingress {
+    rule_no    = 100
+    action     = "allow"
+    protocol   = "tcp"
+    from_port  = 443
+    to_port    = 443
+    cidr_block = "10.20.0.0/16"
+  }
+}
+
+resource "aws_security_group" "network_security_group_in_use" {
+  count       = var.network_security_group_in_use ? 1 : 0
+  name        = "unused"
+  description = "HTTPS from the VPC, attached to nothing"
+  vpc_id      = module.network.vpc_id
+  ingress {
+    protocol    = "tcp"
+    from_port   = 443
+    to_port     = 443
+    cidr_blocks = ["10.20.0.0/16"]
+  }
+}
+
+# Used by the baseline's load balancer; its second rule admits nothing the first does not.
+resource "aws_security_group" "network_security_group_rules_not_redundant" {
+  count       = var.network_security_group_rules_not_redundant ? 1 : 0
+  name        = "redundant"
+  description = "HTTPS from the VPC, twice"
+  vpc_id      = module.network.vpc_id
+  ingress {
+    protocol    = "tcp"
+    from_port   = 443
+    to_port     = 443
+    cidr_blocks = ["10.20.0.0/16"]
+  }
+  ingress {
+    protocol    = "tcp"
+    from_port   = 443
+    to_port     = 443
+    cidr_blocks = ["10.20.1.0/24"]
+  }
+}
+
+resource "aws_security_group" "network_database_egress_restricted" {
+  count       = var.network_database_egress_restricted ? 1 : 0
+  name        = "database-egress-anywhere"
+  description = "PostgreSQL from the VPC, egress to anywhere"
+  vpc_id      = module.network.vpc_id
+  ingress {
+    protocol    = "tcp"
+    from_port   = 5432
+    to_port     = 5432
+    cidr_blocks = ["10.20.0.0/16"]
+  }
+  egress {
+    protocol    = "-1"
+    from_port   = 0
+    to_port     = 0
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_db_instance" "network_database_egress_restricted" {
+  count                               = var.network_database_egress_restricted ? 1 : 0
+  identifier                          = "egress-anywhere"
+  engine                              = "postgres"
+  engine_version                      = "16.4"
+  instance_class                      = "db.t4g.micro"
+  allocated_storage                   = 20
+  username                            = "app"
+  manage_master_user_password         = true
+  iam_database_authentication_enabled = true
+  enabled_cloudwatch_logs_exports     = local.rds_log_exports
+  storage_encrypted                   = true
+  kms_key_id                          = aws_kms_key.main.arn
+  parameter_group_name                = aws_db_parameter_group.postgres_tls.name
+  db_subnet_group_name                = aws_db_subnet_group.private.name
+  vpc_security_group_ids              = [aws_security_group.network_database_egress_restricted[0].id]
+}
+
+resource "aws_subnet" "network_private_subnet_no_public_ip_on_launch" {
+  count                   = var.network_private_subnet_no_public_ip_on_launch ? 1 : 0
+  vpc_id                  = module.network.vpc_id
+  cidr_block              = "10.20.212.0/24"
+  availability_zone       = "eu-west-1a"
+  map_public_ip_on_launch = true
+}
+
+# A function attached to a default subnet of the region's default VPC.
+resource "aws_default_subnet" "network_default_vpc_not_used" {
+  count             = var.network_default_vpc_not_used ? 1 : 0
+  availability_zone = "eu-west-1a"
+}
+
+resource "aws_lambda_function" "network_default_vpc_not_used" {
+  count         = var.network_default_vpc_not_used ? 1 : 0
+  function_name = "in-default-vpc"
+  role          = aws_iam_role.function.arn
+  handler       = "index.handler"
+  runtime       = "python3.12"
+  filename      = "default-vpc.zip"
+  tracing_config {
+    mode = "Active"
+  }
+  vpc_config {
+    subnet_ids         = [aws_default_subnet.network_default_vpc_not_used[0].id]
+    security_group_ids = [aws_security_group.app.id]
+  }
+}
+
+resource "aws_instance" "ec2_instance_no_public_ip" {
+  count                       = var.ec2_instance_no_public_ip ? 1 : 0
+  ami                         = local.ami
+  instance_type               = "t3.micro"
+  subnet_id                   = module.network.private_subnet_ids[0]
+  associate_public_ip_address = true
+  root_block_device {
+    encrypted = true
+  }
+  metadata_options {
+    http_tokens = "required"
   }
 }
 

@@ -136,6 +136,11 @@ variable "ec2_imdsv2_required" {
   default = false
 }
 
+variable "ec2_instance_no_public_ip" {
+  type    = bool
+  default = false
+}
+
 variable "ecr_image_tags_immutable" {
   type    = bool
   default = false
@@ -396,7 +401,22 @@ variable "network_acl_admin_ports_restricted" {
   default = false
 }
 
+variable "network_acl_in_use" {
+  type    = bool
+  default = false
+}
+
+variable "network_acl_no_allow_all_ingress" {
+  type    = bool
+  default = false
+}
+
 variable "network_admin_port_exposed" {
+  type    = bool
+  default = false
+}
+
+variable "network_database_egress_restricted" {
   type    = bool
   default = false
 }
@@ -416,7 +436,27 @@ variable "network_default_security_group_restricts_all" {
   default = false
 }
 
+variable "network_default_vpc_not_used" {
+  type    = bool
+  default = false
+}
+
 variable "network_private_subnet_gateway_endpoints" {
+  type    = bool
+  default = false
+}
+
+variable "network_private_subnet_no_public_ip_on_launch" {
+  type    = bool
+  default = false
+}
+
+variable "network_security_group_in_use" {
+  type    = bool
+  default = false
+}
+
+variable "network_security_group_rules_not_redundant" {
   type    = bool
   default = false
 }
