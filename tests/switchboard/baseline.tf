@@ -357,3 +357,50 @@ resource "aws_cloudwatch_log_group" "api_access" {
   retention_in_days = 365
   kms_key_id        = aws_kms_key.main.arn
 }
+
+resource "aws_accessanalyzer_analyzer" "account" {
+  analyzer_name = "account"
+  type          = "ACCOUNT"
+}
+
+resource "aws_iam_role" "support" {
+  name = "support"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { AWS = "arn:aws:iam::123456789012:root" }
+      Condition = { Bool = { "aws:MultiFactorAuthPresent" = "true" } }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "support" {
+  role       = aws_iam_role.support.name
+  policy_arn = "arn:aws:iam::aws:policy/AWSSupportAccess"
+}
+
+# People sign in through this group, which denies everything but MFA set-up until they use MFA.
+resource "aws_iam_group" "people" {
+  name = "people"
+}
+
+resource "aws_iam_policy" "require_mfa" {
+  name = "require-mfa"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyWithoutMFA"
+      Effect    = "Deny"
+      NotAction = ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices", "sts:GetSessionToken"]
+      Resource  = "*"
+      Condition = { BoolIfExists = { "aws:MultiFactorAuthPresent" = "false" } }
+    }]
+  })
+}
+
+resource "aws_iam_group_policy_attachment" "require_mfa" {
+  group      = aws_iam_group.people.name
+  policy_arn = aws_iam_policy.require_mfa.arn
+}

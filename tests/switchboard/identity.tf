@@ -562,3 +562,68 @@ resource "aws_api_gateway_method" "apigateway_method_requires_authorization" {
   http_method   = "POST"
   authorization = "NONE"
 }
+
+resource "aws_iam_user" "iam_console_user_has_no_access_keys" {
+  count = var.iam_console_user_has_no_access_keys ? 1 : 0
+  name  = "console-and-keys"
+}
+
+resource "aws_iam_user_group_membership" "iam_console_user_has_no_access_keys" {
+  count  = var.iam_console_user_has_no_access_keys ? 1 : 0
+  user   = aws_iam_user.iam_console_user_has_no_access_keys[0].name
+  groups = [aws_iam_group.people.name]
+}
+
+resource "aws_iam_user_login_profile" "iam_console_user_has_no_access_keys" {
+  count = var.iam_console_user_has_no_access_keys ? 1 : 0
+  user  = aws_iam_user.iam_console_user_has_no_access_keys[0].name
+}
+
+resource "aws_iam_access_key" "iam_console_user_has_no_access_keys" {
+  count = var.iam_console_user_has_no_access_keys ? 1 : 0
+  user  = aws_iam_user.iam_console_user_has_no_access_keys[0].name
+}
+
+resource "aws_iam_group" "iam_no_full_admin_policy_attached" {
+  count = var.iam_no_full_admin_policy_attached ? 1 : 0
+  name  = "administrators"
+}
+
+resource "aws_iam_policy" "iam_no_full_admin_policy_attached" {
+  count = var.iam_no_full_admin_policy_attached ? 1 : 0
+  name  = "everything"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
+  })
+}
+
+resource "aws_iam_group_policy_attachment" "iam_no_full_admin_policy_attached" {
+  count      = var.iam_no_full_admin_policy_attached ? 1 : 0
+  group      = aws_iam_group.iam_no_full_admin_policy_attached[0].name
+  policy_arn = aws_iam_policy.iam_no_full_admin_policy_attached[0].arn
+}
+
+resource "aws_cognito_user_pool" "cognito_user_pool_mfa_required" {
+  count             = var.cognito_user_pool_mfa_required ? 1 : 0
+  name              = "optional-mfa"
+  mfa_configuration = "OPTIONAL"
+  software_token_mfa_configuration {
+    enabled = true
+  }
+  user_pool_add_ons {
+    advanced_security_mode = "ENFORCED"
+  }
+}
+
+resource "aws_cognito_user_pool" "cognito_user_pool_threat_protection_enforced" {
+  count             = var.cognito_user_pool_threat_protection_enforced ? 1 : 0
+  name              = "audit-only"
+  mfa_configuration = "ON"
+  software_token_mfa_configuration {
+    enabled = true
+  }
+  user_pool_add_ons {
+    advanced_security_mode = "AUDIT"
+  }
+}

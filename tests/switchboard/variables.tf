@@ -81,7 +81,22 @@ variable "cloudwatch_log_group_retention_at_least_a_year" {
   default = false
 }
 
+variable "codebuild_no_plaintext_credentials_in_environment" {
+  type    = bool
+  default = false
+}
+
 variable "codebuild_project_not_privileged" {
+  type    = bool
+  default = false
+}
+
+variable "cognito_user_pool_mfa_required" {
+  type    = bool
+  default = false
+}
+
+variable "cognito_user_pool_threat_protection_enforced" {
   type    = bool
   default = false
 }
@@ -251,12 +266,22 @@ variable "iam_account_trust_requires_mfa" {
   default = false
 }
 
+variable "iam_console_user_has_no_access_keys" {
+  type    = bool
+  default = false
+}
+
 variable "iam_console_user_mfa_enforced" {
   type    = bool
   default = false
 }
 
 variable "iam_no_allow_with_notaction" {
+  type    = bool
+  default = false
+}
+
+variable "iam_no_full_admin_policy_attached" {
   type    = bool
   default = false
 }

@@ -147,3 +147,31 @@ resource "aws_sagemaker_notebook_instance" "sagemaker_notebook_root_access_disab
   kms_key_id             = aws_kms_key.main.arn
   direct_internet_access = "Disabled"
 }
+
+resource "random_password" "codebuild_no_plaintext_credentials_in_environment" {
+  count  = var.codebuild_no_plaintext_credentials_in_environment ? 1 : 0
+  length = 32
+}
+
+resource "aws_codebuild_project" "codebuild_no_plaintext_credentials_in_environment" {
+  count        = var.codebuild_no_plaintext_credentials_in_environment ? 1 : 0
+  name         = "plaintext-credentials"
+  service_role = "arn:aws:iam::123456789012:role/build"
+  artifacts {
+    type = "NO_ARTIFACTS"
+  }
+  environment {
+    compute_type = "BUILD_GENERAL1_SMALL"
+    image        = "aws/codebuild/standard:7.0"
+    type         = "LINUX_CONTAINER"
+    environment_variable {
+      name  = "DB_PASSWORD"
+      value = random_password.codebuild_no_plaintext_credentials_in_environment[0].result
+      type  = "PLAINTEXT"
+    }
+  }
+  source {
+    type     = "GITHUB"
+    location = "https://github.com/example/switchboard.git"
+  }
+}
