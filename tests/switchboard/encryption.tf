@@ -494,3 +494,13 @@ resource "aws_secretsmanager_secret" "secretsmanager_secret_rotation_enabled" {
   name       = "never-rotated"
   kms_key_id = aws_kms_key.main.arn
 }
+
+resource "aws_dms_endpoint" "dms_endpoint_uses_ssl" {
+  count                           = var.dms_endpoint_uses_ssl ? 1 : 0
+  endpoint_id                     = "plain-source"
+  endpoint_type                   = "source"
+  engine_name                     = "postgres"
+  ssl_mode                        = "none"
+  secrets_manager_arn             = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms-source-AbCdEf"
+  secrets_manager_access_role_arn = "arn:aws:iam::123456789012:role/dms-secrets"
+}

@@ -349,3 +349,26 @@ module "s3_bucket_access_logging_enabled" {
   name        = "switchboard-unlogged"
   kms_key_arn = aws_kms_key.main.arn
 }
+
+resource "random_password" "mq_broker_audit_logging_enabled" {
+  count  = var.mq_broker_audit_logging_enabled ? 1 : 0
+  length = 24
+}
+
+resource "aws_mq_broker" "mq_broker_audit_logging_enabled" {
+  count              = var.mq_broker_audit_logging_enabled ? 1 : 0
+  broker_name        = "unaudited-broker"
+  engine_type        = "ActiveMQ"
+  engine_version     = "5.18"
+  host_instance_type = "mq.t3.micro"
+  subnet_ids         = [module.network.private_subnet_ids[0]]
+  security_groups    = [aws_security_group.app.id]
+  user {
+    username = "app"
+    password = random_password.mq_broker_audit_logging_enabled[0].result
+  }
+  logs {
+    general = true
+    audit   = false
+  }
+}

@@ -430,3 +430,169 @@ resource "aws_lb" "waf_load_balancer_protected" {
   subnets         = module.network.private_subnet_ids
   security_groups = [aws_security_group.app.id]
 }
+
+# An internal network load balancer in both private subnets; its target admits only the first.
+resource "aws_security_group" "network_lb_subnets_admitted_by_targets" {
+  count       = var.network_lb_subnets_admitted_by_targets ? 1 : 0
+  name        = "one-subnet-only"
+  description = "The service port from the first load balancer subnet"
+  vpc_id      = module.network.vpc_id
+  ingress {
+    protocol    = "tcp"
+    from_port   = 8443
+    to_port     = 8443
+    cidr_blocks = ["10.20.0.0/24"]
+  }
+}
+
+resource "aws_lb" "network_lb_subnets_admitted_by_targets" {
+  count              = var.network_lb_subnets_admitted_by_targets ? 1 : 0
+  name               = "half-healthy"
+  load_balancer_type = "network"
+  internal           = true
+  subnets            = module.network.private_subnet_ids
+}
+
+resource "aws_lb_target_group" "network_lb_subnets_admitted_by_targets" {
+  count    = var.network_lb_subnets_admitted_by_targets ? 1 : 0
+  name     = "half-healthy"
+  port     = 8443
+  protocol = "TCP"
+  vpc_id   = module.network.vpc_id
+}
+
+resource "aws_lb_listener" "network_lb_subnets_admitted_by_targets" {
+  count             = var.network_lb_subnets_admitted_by_targets ? 1 : 0
+  load_balancer_arn = aws_lb.network_lb_subnets_admitted_by_targets[0].arn
+  port              = 443
+  protocol          = "TLS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = local.certificate
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.network_lb_subnets_admitted_by_targets[0].arn
+  }
+}
+
+resource "aws_instance" "network_lb_subnets_admitted_by_targets" {
+  count                  = var.network_lb_subnets_admitted_by_targets ? 1 : 0
+  ami                    = local.ami
+  instance_type          = "t3.micro"
+  subnet_id              = module.network.private_subnet_ids[1]
+  vpc_security_group_ids = [aws_security_group.network_lb_subnets_admitted_by_targets[0].id]
+  root_block_device {
+    encrypted = true
+  }
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+
+resource "aws_lb_target_group_attachment" "network_lb_subnets_admitted_by_targets" {
+  count            = var.network_lb_subnets_admitted_by_targets ? 1 : 0
+  target_group_arn = aws_lb_target_group.network_lb_subnets_admitted_by_targets[0].arn
+  target_id        = aws_instance.network_lb_subnets_admitted_by_targets[0].id
+  port             = 8443
+}
+
+# The S3 endpoint of a subnet allows one bucket; the instance there is granted another.
+resource "aws_route_table" "network_vpc_endpoint_policy_allows_workloads" {
+  count  = var.network_vpc_endpoint_policy_allows_workloads ? 1 : 0
+  vpc_id = module.network.vpc_id
+}
+
+resource "aws_subnet" "network_vpc_endpoint_policy_allows_workloads" {
+  count             = var.network_vpc_endpoint_policy_allows_workloads ? 1 : 0
+  vpc_id            = module.network.vpc_id
+  cidr_block        = "10.20.220.0/24"
+  availability_zone = "eu-west-1b"
+}
+
+resource "aws_route_table_association" "network_vpc_endpoint_policy_allows_workloads" {
+  count          = var.network_vpc_endpoint_policy_allows_workloads ? 1 : 0
+  subnet_id      = aws_subnet.network_vpc_endpoint_policy_allows_workloads[0].id
+  route_table_id = aws_route_table.network_vpc_endpoint_policy_allows_workloads[0].id
+}
+
+resource "aws_vpc_endpoint" "network_vpc_endpoint_policy_allows_workloads" {
+  count           = var.network_vpc_endpoint_policy_allows_workloads ? 1 : 0
+  vpc_id          = module.network.vpc_id
+  service_name    = "com.amazonaws.eu-west-1.s3"
+  route_table_ids = [aws_route_table.network_vpc_endpoint_policy_allows_workloads[0].id]
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = ["s3:GetObject", "s3:ListBucket"]
+      Resource  = ["arn:aws:s3:::switchboard-artifacts", "arn:aws:s3:::switchboard-artifacts/*"]
+    }]
+  })
+}
+
+resource "aws_iam_role" "network_vpc_endpoint_policy_allows_workloads" {
+  count = var.network_vpc_endpoint_policy_allows_workloads ? 1 : 0
+  name  = "reports-reader"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+}
+
+resource "aws_iam_policy" "network_vpc_endpoint_policy_allows_workloads" {
+  count = var.network_vpc_endpoint_policy_allows_workloads ? 1 : 0
+  name  = "read-reports"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::switchboard-reports/*"] }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "network_vpc_endpoint_policy_allows_workloads" {
+  count      = var.network_vpc_endpoint_policy_allows_workloads ? 1 : 0
+  role       = aws_iam_role.network_vpc_endpoint_policy_allows_workloads[0].name
+  policy_arn = aws_iam_policy.network_vpc_endpoint_policy_allows_workloads[0].arn
+}
+
+resource "aws_iam_instance_profile" "network_vpc_endpoint_policy_allows_workloads" {
+  count = var.network_vpc_endpoint_policy_allows_workloads ? 1 : 0
+  name  = "reports-reader"
+  role  = aws_iam_role.network_vpc_endpoint_policy_allows_workloads[0].name
+}
+
+resource "aws_instance" "network_vpc_endpoint_policy_allows_workloads" {
+  count                = var.network_vpc_endpoint_policy_allows_workloads ? 1 : 0
+  ami                  = local.ami
+  instance_type        = "t3.micro"
+  subnet_id            = aws_subnet.network_vpc_endpoint_policy_allows_workloads[0].id
+  iam_instance_profile = aws_iam_instance_profile.network_vpc_endpoint_policy_allows_workloads[0].name
+  root_block_device {
+    encrypted = true
+  }
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+
+resource "aws_ecs_cluster" "ecs_service_no_public_ip" {
+  count = var.ecs_service_no_public_ip ? 1 : 0
+  name  = "public-tasks"
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+resource "aws_ecs_service" "ecs_service_no_public_ip" {
+  count           = var.ecs_service_no_public_ip ? 1 : 0
+  name            = "public-tasks"
+  cluster         = aws_ecs_cluster.ecs_service_no_public_ip[0].id
+  task_definition = "api:1"
+  desired_count   = 1
+  launch_type     = "FARGATE"
+  network_configuration {
+    subnets          = module.network.private_subnet_ids
+    security_groups  = [aws_security_group.app.id]
+    assign_public_ip = true
+  }
+}

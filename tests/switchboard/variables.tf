@@ -111,6 +111,11 @@ variable "config_recorder_records_all_resources" {
   default = false
 }
 
+variable "dms_endpoint_uses_ssl" {
+  type    = bool
+  default = false
+}
+
 variable "dms_replication_instance_not_public" {
   type    = bool
   default = false
@@ -191,7 +196,17 @@ variable "ecs_secrets_not_in_environment" {
   default = false
 }
 
+variable "ecs_service_no_public_ip" {
+  type    = bool
+  default = false
+}
+
 variable "ecs_task_not_host_network" {
+  type    = bool
+  default = false
+}
+
+variable "ecs_task_not_host_pid" {
   type    = bool
   default = false
 }
@@ -406,6 +421,11 @@ variable "lb_tls_policy_current" {
   default = false
 }
 
+variable "mq_broker_audit_logging_enabled" {
+  type    = bool
+  default = false
+}
+
 variable "mq_broker_not_publicly_accessible" {
   type    = bool
   default = false
@@ -466,6 +486,11 @@ variable "network_default_vpc_not_used" {
   default = false
 }
 
+variable "network_lb_subnets_admitted_by_targets" {
+  type    = bool
+  default = false
+}
+
 variable "network_private_subnet_gateway_endpoints" {
   type    = bool
   default = false
@@ -482,6 +507,11 @@ variable "network_security_group_in_use" {
 }
 
 variable "network_security_group_rules_not_redundant" {
+  type    = bool
+  default = false
+}
+
+variable "network_vpc_endpoint_policy_allows_workloads" {
   type    = bool
   default = false
 }
@@ -652,6 +682,11 @@ variable "sqs_queue_encrypted" {
 }
 
 variable "sqs_queue_policy_not_public" {
+  type    = bool
+  default = false
+}
+
+variable "ssm_document_not_public" {
   type    = bool
   default = false
 }

@@ -175,3 +175,37 @@ resource "aws_codebuild_project" "codebuild_no_plaintext_credentials_in_environm
     location = "https://github.com/example/switchboard.git"
   }
 }
+
+resource "aws_ecs_task_definition" "ecs_task_not_host_pid" {
+  count        = var.ecs_task_not_host_pid ? 1 : 0
+  family       = "host-pid"
+  network_mode = "awsvpc"
+  pid_mode     = "host"
+  container_definitions = jsonencode([{
+    name                   = "profiler"
+    image                  = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/profiler:0.9.0"
+    privileged             = false
+    user                   = "1000:1000"
+    readonlyRootFilesystem = true
+  }])
+}
+
+resource "aws_ssm_document" "ssm_document_not_public" {
+  count           = var.ssm_document_not_public ? 1 : 0
+  name            = "shared-with-everyone"
+  document_type   = "Command"
+  document_format = "YAML"
+  content         = <<-YAML
+    schemaVersion: "2.2"
+    description: Print the host name.
+    mainSteps:
+      - action: aws:runShellScript
+        name: hostname
+        inputs:
+          runCommand: [hostname]
+  YAML
+  permissions = {
+    type        = "Share"
+    account_ids = "All"
+  }
+}
