@@ -122,6 +122,7 @@ resource "aws_docdb_cluster" "docdb_cluster_storage_encrypted" {
   count                       = var.docdb_cluster_storage_encrypted ? 1 : 0
   cluster_identifier          = "switchboard-docs"
   master_username             = "docs"
+  deletion_protection         = true
   manage_master_user_password = true
   db_subnet_group_name        = aws_docdb_subnet_group.private.name
   storage_encrypted           = false
@@ -366,6 +367,7 @@ resource "aws_db_instance" "rds_requires_tls" {
   instance_class                      = "db.t4g.micro"
   allocated_storage                   = 20
   username                            = "app"
+  deletion_protection                 = true
   manage_master_user_password         = true
   iam_database_authentication_enabled = true
   enabled_cloudwatch_logs_exports     = ["error", "general", "slowquery"]
@@ -382,6 +384,7 @@ resource "aws_db_instance" "rds_storage_encrypted" {
   instance_class                      = "db.t4g.micro"
   allocated_storage                   = 20
   username                            = "app"
+  deletion_protection                 = true
   manage_master_user_password         = true
   iam_database_authentication_enabled = true
   enabled_cloudwatch_logs_exports     = local.rds_log_exports
@@ -392,6 +395,7 @@ resource "aws_db_instance" "rds_storage_encrypted" {
 
 resource "aws_redshift_cluster" "redshift_cluster_encrypted" {
   count                  = var.redshift_cluster_encrypted ? 1 : 0
+  publicly_accessible    = false
   cluster_identifier     = "plain-warehouse"
   node_type              = "ra3.xlplus"
   master_username        = "warehouse"
@@ -408,6 +412,7 @@ resource "aws_redshift_cluster" "redshift_cluster_encrypted" {
 
 resource "aws_redshift_cluster" "redshift_cluster_requires_ssl" {
   count                  = var.redshift_cluster_requires_ssl ? 1 : 0
+  publicly_accessible    = false
   cluster_identifier     = "plain-connections"
   node_type              = "ra3.xlplus"
   master_username        = "warehouse"
@@ -450,6 +455,7 @@ resource "aws_db_instance" "rds_iam_authentication_enabled" {
   instance_class                  = "db.t4g.micro"
   allocated_storage               = 20
   username                        = "app"
+  deletion_protection             = true
   manage_master_user_password     = true
   enabled_cloudwatch_logs_exports = local.rds_log_exports
   storage_encrypted               = true
@@ -459,9 +465,10 @@ resource "aws_db_instance" "rds_iam_authentication_enabled" {
 }
 
 resource "aws_dynamodb_table" "dynamodb_point_in_time_recovery_enabled" {
-  count    = var.dynamodb_point_in_time_recovery_enabled ? 1 : 0
-  name     = "unrecoverable"
-  hash_key = "id"
+  count                       = var.dynamodb_point_in_time_recovery_enabled ? 1 : 0
+  deletion_protection_enabled = true
+  name                        = "unrecoverable"
+  hash_key                    = "id"
   attribute {
     name = "id"
     type = "S"
@@ -503,4 +510,34 @@ resource "aws_dms_endpoint" "dms_endpoint_uses_ssl" {
   ssl_mode                        = "none"
   secrets_manager_arn             = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms-source-AbCdEf"
   secrets_manager_access_role_arn = "arn:aws:iam::123456789012:role/dms-secrets"
+}
+
+resource "aws_dynamodb_table" "dynamodb_deletion_protection_enabled" {
+  count    = var.dynamodb_deletion_protection_enabled ? 1 : 0
+  name     = "deletable"
+  hash_key = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+  point_in_time_recovery {
+    enabled = true
+  }
+}
+
+resource "aws_db_instance" "rds_deletion_protection_enabled" {
+  count                               = var.rds_deletion_protection_enabled ? 1 : 0
+  identifier                          = "deletable"
+  engine                              = "postgres"
+  engine_version                      = "16.4"
+  instance_class                      = "db.t4g.micro"
+  allocated_storage                   = 20
+  username                            = "app"
+  manage_master_user_password         = true
+  iam_database_authentication_enabled = true
+  enabled_cloudwatch_logs_exports     = local.rds_log_exports
+  storage_encrypted                   = true
+  kms_key_id                          = aws_kms_key.main.arn
+  parameter_group_name                = aws_db_parameter_group.postgres_tls.name
+  db_subnet_group_name                = aws_db_subnet_group.private.name
 }

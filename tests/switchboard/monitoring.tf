@@ -322,6 +322,7 @@ resource "aws_db_instance" "rds_log_exports_enabled" {
   instance_class                      = "db.t4g.micro"
   allocated_storage                   = 20
   username                            = "app"
+  deletion_protection                 = true
   manage_master_user_password         = true
   iam_database_authentication_enabled = true
   storage_encrypted                   = true
@@ -332,6 +333,7 @@ resource "aws_db_instance" "rds_log_exports_enabled" {
 
 resource "aws_redshift_cluster" "redshift_audit_logging_enabled" {
   count                        = var.redshift_audit_logging_enabled ? 1 : 0
+  publicly_accessible          = false
   cluster_identifier           = "unaudited-warehouse"
   node_type                    = "ra3.xlplus"
   master_username              = "warehouse"

@@ -157,6 +157,7 @@ resource "aws_db_instance" "network_database_egress_restricted" {
   instance_class                      = "db.t4g.micro"
   allocated_storage                   = 20
   username                            = "app"
+  deletion_protection                 = true
   manage_master_user_password         = true
   iam_database_authentication_enabled = true
   enabled_cloudwatch_logs_exports     = local.rds_log_exports
@@ -280,6 +281,7 @@ resource "aws_db_instance" "network_database_not_in_public_subnet" {
   instance_class                      = "db.t4g.micro"
   allocated_storage                   = 20
   username                            = "app"
+  deletion_protection                 = true
   manage_master_user_password         = true
   iam_database_authentication_enabled = true
   enabled_cloudwatch_logs_exports     = local.rds_log_exports
@@ -365,6 +367,7 @@ resource "aws_db_instance" "rds_not_publicly_accessible" {
   instance_class                      = "db.t4g.micro"
   allocated_storage                   = 20
   username                            = "app"
+  deletion_protection                 = true
   manage_master_user_password         = true
   iam_database_authentication_enabled = true
   enabled_cloudwatch_logs_exports     = local.rds_log_exports

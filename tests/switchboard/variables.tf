@@ -126,6 +126,11 @@ variable "docdb_cluster_storage_encrypted" {
   default = false
 }
 
+variable "dynamodb_deletion_protection_enabled" {
+  type    = bool
+  default = false
+}
+
 variable "dynamodb_point_in_time_recovery_enabled" {
   type    = bool
   default = false
@@ -547,6 +552,11 @@ variable "opensearch_domain_policy_not_public" {
 }
 
 variable "opensearch_node_to_node_encryption_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "rds_deletion_protection_enabled" {
   type    = bool
   default = false
 }
