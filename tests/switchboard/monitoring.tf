@@ -344,12 +344,12 @@ resource "aws_redshift_cluster" "redshift_audit_logging_enabled" {
   kms_key_id                   = aws_kms_key.main.arn
 }
 
-# The module's default: no access logging.
 module "s3_bucket_access_logging_enabled" {
-  count       = var.s3_bucket_access_logging_enabled ? 1 : 0
-  source      = "./modules/bucket"
-  name        = "switchboard-unlogged"
-  kms_key_arn = aws_kms_key.main.arn
+  count          = var.s3_bucket_access_logging_enabled ? 1 : 0
+  source         = "./modules/bucket"
+  name           = "switchboard-unlogged"
+  kms_key_arn    = aws_kms_key.main.arn
+  access_logging = false
 }
 
 resource "random_password" "mq_broker_audit_logging_enabled" {

@@ -8,10 +8,16 @@ variable "kms_key_arn" {
   type = string
 }
 
+variable "access_logging" {
+  description = "Log requests to log_bucket (a flag of its own: count cannot wait for a bucket's id)."
+  type        = bool
+  default     = true
+}
+
 variable "log_bucket" {
-  description = "Bucket that receives this bucket's access logs; null: none."
+  description = "Bucket that receives this bucket's access logs."
   type        = string
-  default     = null
+  default     = ""
 }
 
 variable "versioning" {
@@ -89,7 +95,7 @@ resource "aws_s3_bucket_public_access_block" "this" {
 }
 
 resource "aws_s3_bucket_logging" "this" {
-  count         = var.log_bucket == null ? 0 : 1
+  count         = var.access_logging ? 1 : 0
   bucket        = aws_s3_bucket.this.id
   target_bucket = var.log_bucket
   target_prefix = "${var.name}/"
