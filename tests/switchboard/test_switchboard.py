@@ -23,7 +23,7 @@ from ringfence.checks.base import Status
 from ringfence.checks.catalogue import CATALOGUE
 from ringfence.engine.config import Config
 from ringfence.engine.runner import run_checks
-from ringfence.sources import load_estate
+from ringfence.sources import LoadOptions, load_estate
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "manifest.yaml"
@@ -65,7 +65,8 @@ def expected_pairs() -> dict[Pair, Status]:
 @cache
 def scan(on: bool) -> tuple[dict[Pair, frozenset[Status]], frozenset[str], tuple[str, ...]]:
     """(rule id, address) -> statuses of its findings; the estate's addresses; load and check errors."""
-    estate = load_estate([str(HERE)], var_files=[str(SWITCHES_ON)] if on else [], cache=False)
+    options = LoadOptions(var_files=(str(SWITCHES_ON),) if on else (), cache=False)
+    estate = load_estate([str(HERE)], options)
     result = run_checks(estate, Config(estate_scope="account"), checks=CATALOGUE)
     found: dict[Pair, set[Status]] = {}
     for finding in result.findings:
