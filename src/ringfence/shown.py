@@ -98,14 +98,31 @@ def redacted(text: str, *, secret_context: bool = False) -> str:
 
 def redacted_tree(value: object, *, secret_context: bool = False) -> object:
     """A JSON-like value (dicts, lists, strings) with every string, keys included, :func:`redacted`; a
-    value under a key named as a secret is read as one."""
-    if isinstance(value, str):
-        return redacted(value, secret_context=secret_context)
-    if isinstance(value, dict):
-        return {
-            redacted(str(k)): redacted_tree(v, secret_context=bool(_SECRET_WORD.search(str(k))))
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [redacted_tree(v, secret_context=secret_context) for v in value]
-    return value
+    value under a key named as a secret is read as one. Each distinct string is looked at once (a report
+    repeats its keys, titles and remediations in every finding)."""
+    done: dict[tuple[str, bool], str] = {}
+    secret_keys: dict[str, bool] = {}
+
+    def text(s: str, context: bool) -> str:
+        got = done.get((s, context))
+        if got is None:
+            got = done[(s, context)] = redacted(s, secret_context=context)
+        return got
+
+    def walk(value: object, context: bool) -> object:
+        if isinstance(value, str):
+            return text(value, context)
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                key = str(k)
+                secret = secret_keys.get(key)
+                if secret is None:
+                    secret = secret_keys[key] = bool(_SECRET_WORD.search(key))
+                out[text(key, False)] = walk(v, secret)
+            return out
+        if isinstance(value, list | tuple):
+            return [walk(v, context) for v in value]
+        return value
+
+    return walk(value, secret_context)

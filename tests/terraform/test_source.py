@@ -363,3 +363,30 @@ resource "aws_ebs_snapshot_copy" "data" {
     assert estate.target("aws_ebs_snapshot.data", "volume_id") == estate.get("aws_ebs_volume.data")
     copy_source = estate.target("aws_ebs_snapshot_copy.data", "source_snapshot_id")
     assert copy_source == estate.get("aws_ebs_snapshot.data")
+
+
+def test_a_loaded_estate_survives_the_trip_from_a_worker_unchanged(write_tree) -> None:  # type: ignore[no-untyped-def]
+    """Evaluation workers send their resources back pickled: references, unknowns, interpolations,
+    provenance and every field of a resource come back equal."""
+    import pickle
+
+    root = write_tree(
+        {
+            "main.tf": """
+variable "suffix" {}
+resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }
+resource "aws_security_group" "sg" {
+  name   = "sg-${var.suffix}"
+  vpc_id = aws_vpc.main.id
+  tags   = { Team = "core" }
+}
+""",
+        }
+    )
+    estate = load_estate([str(root)])
+    group = estate.get("aws_security_group.sg")
+    assert group is not None and isinstance(group.get("vpc_id"), Ref)
+    back = pickle.loads(pickle.dumps(estate.resources, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == estate.resources
+    assert [type(r.get("vpc_id")) for r in back] == [type(r.get("vpc_id")) for r in estate.resources]
+    assert back[[r.address for r in back].index("aws_security_group.sg")].tags == group.tags

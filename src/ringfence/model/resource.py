@@ -12,9 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ringfence.model.values import pickled_by_fields
+
 SourceKind = Literal["terraform", "terraform-plan", "cloudformation", "kubernetes", "aws"]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Provenance:
     """Where a resource was read from: a file and line for code, an account/region/ARN for live data."""
@@ -33,6 +36,7 @@ class Provenance:
         return self.arn or f"{self.account_id}/{self.region}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Resource:
     """One resource of the estate.

@@ -8,10 +8,26 @@ value is "whatever that other resource's attribute turns out to be".
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeGuard
+from dataclasses import dataclass, fields
+from typing import Any, TypeGuard, TypeVar
+
+_T = TypeVar("_T")
 
 
+def pickled_by_fields(cls: type[_T]) -> type[_T]:
+    """Pickle a slotted dataclass as its class called with its field values, in order: about half
+    the time of the default (a state dict per instance), which counts for the tens of thousands of
+    resources an evaluation worker sends back."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+
+    def __reduce__(self: _T) -> tuple[type[_T], tuple[Any, ...]]:
+        return cls, tuple(getattr(self, name) for name in names)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
+
+
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Unknown:
     """A value that cannot be known from the input (computed after apply, unresolved variable...)."""
@@ -22,6 +38,7 @@ class Unknown:
         return f"<unknown: {self.reason}>"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Ref:
     """A reference to an attribute of another resource in the same estate.

@@ -17,6 +17,7 @@ from typing import Any
 
 from ringfence.model import Provenance, Ref, Resource, Unknown
 from ringfence.model.linker import IDENTITY
+from ringfence.model.values import pickled_by_fields
 from ringfence.sources.terraform.fallbacks import (
     fallback_unknown,
     input_unknown,
@@ -32,6 +33,7 @@ _META_ARGS = frozenset(
 )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Interpolation:
     """A string built from literals and references, resolved after ARNs are synthesized."""
