@@ -113,6 +113,27 @@ def score(tool: str, cases: list[dict[str, object]], findings: list[Finding]) ->
     return result
 
 
+def outside_labels(tool: str, cases: list[dict[str, object]], findings: list[Finding]) -> list[str]:
+    """Decided findings that no label of `tool` speaks about (neither must nor must_not), by rule and
+    resource: each has to be read and judged by hand, for both tools alike."""
+    key = "rule" if tool == "ringfence" else "check"
+    labelled: set[tuple[str, str]] = set()
+    for case in cases:
+        labels = case.get(tool)
+        if not isinstance(labels, dict):
+            continue
+        for part in ("must", "must_not"):
+            for item in _items(labels.get(part), key):
+                labelled.update((item.rule, resource) for resource in item.resources)
+    return sorted(
+        {
+            f"{f.rule} on {f.resource}"
+            for f in findings
+            if f.status in DECIDED and (f.rule, f.resource) not in labelled
+        }
+    )
+
+
 def ringfence_findings(out: Path) -> tuple[list[Finding] | None, str]:
     done = measure(ringfence_command(FIXTURES), out)
     report = load_json(out)
@@ -205,6 +226,12 @@ def run_accuracy(write: bool = True) -> str:
     scores["ringfence"] = score("ringfence", cases, rf) if rf is not None else None
     scores["checkov"] = score("checkov", cases, ck) if ck is not None else None
     text = render(cases, scores, notes)
+    for tool, found in (("ringfence", rf), ("Checkov", ck)):
+        if found is None:
+            continue
+        extra = outside_labels(tool.lower(), cases, found)
+        text += f"\n\nDecided {tool} findings outside the labels ({len(extra)}; no label says whether they are right):\n"
+        text += "".join(f"\n- `{line}`" for line in extra) if extra else "\n- none"
     version = ringfence_version() or "ringfence (version unknown)"
     when = machine_facts()["date"]
     text = f"Measured {when} with {version} and Checkov {checkov} (`benchmarks/.venv-checkov`).\n\n{text}"
