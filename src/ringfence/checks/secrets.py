@@ -8,7 +8,7 @@ from typing import Any
 
 from ringfence.checks.base import Check, Meta, Result, Severity, Status, passed
 from ringfence.checks.context import Context
-from ringfence.model import Resource
+from ringfence.model import Redacted, Resource
 from ringfence.shown import AWS_SECRET_SHAPE, CREDENTIAL_SHAPES, fingerprint
 
 # Attribute names (and environment variable names) whose literal value is a credential.
@@ -37,9 +37,13 @@ _REFERENCE_VALUE = re.compile(
 _TEXT_ATTRIBUTES = frozenset({"user_data", "user_data_base64", "command", "inline", "script"})
 
 
-def _find(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
-    """(attribute path, what it is, the secret) for every credential in ``value``."""
-    if isinstance(value, Mapping):
+def _find(value: Any, path: str) -> Iterator[tuple[str, str, str | Redacted]]:
+    """(attribute path, what it is, the secret) for every credential in ``value``; a value a snapshot
+    redacted gives what the detector found in it when the snapshot was written."""
+    if isinstance(value, Redacted):
+        for what, _ in value.found:
+            yield path, what, value
+    elif isinstance(value, Mapping):
         for key, inner in value.items():
             yield from _find(inner, f"{path}.{key}" if path else str(key))
             if isinstance(inner, str) and named_secret(str(key), inner):
@@ -153,7 +157,7 @@ def _in_resource(resource: Resource, origins: _Origins) -> Iterable[Result]:
                 resource, "SecureString parameter value written in the code", "value", value, origins
             )
     for path, what, secret in _find(resource.attributes, ""):
-        key = (path, fingerprint(secret))
+        key = (path, _fingerprint(secret, what))
         if key in seen:
             continue
         seen.add(key)
@@ -176,7 +180,7 @@ def _in_configuration(block: Resource, origins: _Origins) -> Iterable[Result]:
                 block, f"hard-coded {argument} in {block.address}", argument, value, origins, severity
             )
     for path, what, secret in _find(block.attributes, ""):
-        if path not in seen and not _BLOCK_ID.match(secret):
+        if path not in seen and not (isinstance(secret, str) and _BLOCK_ID.match(secret)):
             seen.add(path)
             yield _secret(block, f"hard-coded {what} in {path} of {block.address}", path, secret, origins)
 
@@ -187,18 +191,25 @@ def _literal(value: str) -> bool:
     )
 
 
+def _fingerprint(secret: str | Redacted, what: str) -> str:
+    """The fingerprint shown for a secret; for a redacted one, the one recorded for ``what``."""
+    if isinstance(secret, str):
+        return fingerprint(secret)
+    return next((fp for kind, fp in secret.found if kind in what), secret.found[0][1])
+
+
 def _secret(
     where: Resource,
     message: str,
     path: str,
-    secret: str,
+    secret: str | Redacted,
     origins: _Origins,
     severity: Severity | None = None,
 ) -> Result:
     """A finding on ``where`` for ``secret`` (at attribute ``path``), located where the value is written: the default or
     variable file line it came from through a variable, else the block itself."""
-    shown = fingerprint(secret)
-    origin = origins.of(where.root, secret)
+    shown = _fingerprint(secret, message)
+    origin = origins.of(where.root, secret) if isinstance(secret, str) else None
     written = ""
     if origin is not None:
         written = f", written in {origin[0]}:{origin[1]}" + (f" (var.{origin[2]})" if origin[2] else "")

@@ -55,6 +55,23 @@ def scan(
     rule_folders: list[str] = typer.Option(
         [], "--rules", help="A folder of custom YAML rules (see docs/custom-rules.md)."
     ),
+    regions: str | None = typer.Option(
+        None, "--regions", help="Live accounts: regions to read (r1,r2 or all; default: every enabled one)."
+    ),
+    role_arns: list[str] = typer.Option(
+        [], "--role-arn", help="Live accounts: a role to assume, one per account (repeatable)."
+    ),
+    org_role: str | None = typer.Option(
+        None, "--org", help="Live accounts: assume this role in every account of the organization."
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Live accounts: the AWS profile (aws://PROFILE)."
+    ),
+    snapshot: Path | None = typer.Option(
+        None,
+        "--snapshot",
+        help="Live accounts: save what was read as JSON, secrets redacted, to scan offline.",
+    ),
     compliance: str | None = typer.Option(
         None,
         "--compliance",
@@ -62,10 +79,14 @@ def scan(
         "(text, json and html; see docs/compliance.md).",
     ),
 ) -> None:
-    """Scan Terraform and report findings."""
+    """Scan Terraform, plan JSON, a live AWS account (aws:// or aws://PROFILE) or its snapshot."""
     from ringfence.engine.pipeline import ScanError, ScanOptions
     from ringfence.engine.pipeline import scan as run_scan
 
+    if profile is not None:
+        paths = [f"aws://{profile}" if p == "aws://" else p for p in paths]
+    if snapshot is not None and not any(p.startswith("aws://") for p in paths):
+        raise die("--snapshot saves a live account: scan aws:// (or aws://PROFILE)")
     if output_format not in _FORMATS:
         raise die(f"--format {output_format!r} is not supported (choose from {', '.join(_FORMATS)})")
     with _Progress(time.monotonic()) as progress:
@@ -81,11 +102,21 @@ def scan(
             rules=tuple(rule_folders),
             compliance=compliance,
             progress=progress.update,
+            role_arns=tuple(role_arns),
+            org_role=org_role,
+            regions=tuple(r.strip() for r in (regions or "").split(",") if r.strip()),
         )
         try:
             outcome = run_scan(paths, options)
         except ScanError as exc:
             raise die(str(exc)) from None
+    if snapshot is not None:
+        from ringfence.reports import snapshot as snapshots
+
+        try:
+            snapshot.write_text(snapshots.render(outcome.estate), encoding="utf-8")
+        except OSError as exc:
+            raise die(f"--snapshot {snapshot}: cannot write: {exc.strerror or exc}") from None
     text = _render(outcome.result, output_format, output is None, outcome.compliance)
     if output is not None:
         try:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,9 @@ from ringfence.engine.runner import ScanResult, exit_code, run_checks
 from ringfence.model import Estate, InputError
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
+_ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,512}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 FRAMEWORKS = tuple(NAMES)  # `scan --compliance`
 
 # progress(phase, done, total): phase is "evaluating Terraform" or "checking".
@@ -87,12 +91,14 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
     options = options or ScanOptions()
     _validate(paths, options)
     try:
-        search = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths] + [Path.cwd()]
+        local = [p for p in paths if "://" not in p]
+        search = [Path(p) if Path(p).is_dir() else Path(p).parent for p in local] + [Path.cwd()]
         config = load_config(options.config_file, search)
     except ConfigError as exc:
         raise ScanError(str(exc)) from None
     baseline = read_baseline(options.baseline) if options.baseline is not None else frozenset()
     progress = options.progress
+    phase = "reading AWS" if any(p.startswith("aws://") for p in paths) else "evaluating Terraform"
     try:
         estate = load_estate(
             list(paths),
@@ -100,9 +106,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
                 var_files=options.var_files,
                 account_id=options.account_id or config.account_id,
                 excluded=tuple(config.exclude),
-                progress=(lambda done, total: progress("evaluating Terraform", done, total))
-                if progress is not None
-                else None,
+                progress=(lambda done, total: progress(phase, done, total)) if progress is not None else None,
                 cache=options.cache,
                 limits=config.terraform_limits,
                 role_arns=options.role_arns,
@@ -155,8 +159,19 @@ def catalogue(
 def _validate(paths: Sequence[str], options: ScanOptions) -> None:
     if not paths:
         raise ScanError("no path to scan")
-    if any(p.startswith("aws://") for p in paths):
-        raise ScanError("live account scanning (aws://) is not available in this version")
+    live = any(p.startswith("aws://") for p in paths)
+    if not live and (options.role_arns or options.org_role or options.regions):
+        raise ScanError(
+            "--role-arn, --org and --regions are for live accounts: scan aws:// (or aws://PROFILE)"
+        )
+    for role in options.role_arns:
+        if not _ROLE_ARN.match(role):
+            raise ScanError(f"--role-arn {role!r} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+    if options.org_role is not None and not _ROLE_NAME.match(options.org_role):
+        raise ScanError(f"--org {options.org_role!r} is not an IAM role name")
+    for region in options.regions:
+        if region != "all" and not _REGION.match(region):
+            raise ScanError(f"--regions: {region!r} is not an AWS region (us-east-1, eu-west-1, ... or all)")
     account = options.account_id
     if account is not None and not (account.isdigit() and len(account) == 12):
         raise ScanError(f"--account-id must be 12 digits, not {account!r}")

@@ -47,6 +47,9 @@ class Estate:
     settings: tuple[Resource, ...] = ()
     # Every account the estate holds: ``account_id`` (the account scanned first) first, the others sorted.
     accounts: tuple[str, ...] = ()
+    # When a live account was read (RFC 3339, UTC): "now" for every age a check computes, so a snapshot
+    # analysed later gives the same answers. None for code.
+    collected_at: str | None = None
 
     def __post_init__(self) -> None:
         accounts = (self.account_id, *sorted(set(self.accounts) - {self.account_id}))
@@ -174,6 +177,7 @@ def merge(estates: Iterable[Estate]) -> Estate:
         errors=tuple(err for e in items for err in e.errors),
         root_path=first.root_path,
         organization_id=first.organization_id,
+        collected_at=first.collected_at,
         settings=tuple(s for e in items for s in e.settings),
         accounts=tuple(accounts),
     )

@@ -54,6 +54,17 @@ class Ref:
         return f"${{{self.address}{'.' + self.attribute if self.attribute else ''}}}"
 
 
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    """A secret a snapshot does not keep: what the secret detector found in the value, and the fingerprint
+    of each credential (``((what, fingerprint), ...)``), so the same findings come out of the snapshot."""
+
+    found: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        return "[redacted " + ", ".join(fp for _, fp in self.found) + "]"
+
+
 def is_unknown(value: object) -> TypeGuard[Unknown]:
     return isinstance(value, Unknown)
 

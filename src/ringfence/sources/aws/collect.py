@@ -74,6 +74,8 @@ def collect(
         notes=notes,
         errors=(*errors, *problems.errors()),
         root_path="",
+        accounts=tuple(a.account_id for a, _ in accounts),
+        collected_at=collected_at.isoformat(),
     )
 
 

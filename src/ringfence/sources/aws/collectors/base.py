@@ -197,6 +197,8 @@ class Reader:
             ),
             arn=arn,
             tags=dict(tags or {}),
+            account_id=self.account_id,
+            region=region,
         )
 
     def arn(self, service: str, rest: str, *, regional: bool = True) -> str:
