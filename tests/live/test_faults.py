@@ -130,3 +130,17 @@ def test_the_default_regions_are_the_enabled_ones(aws: str, calls: Calls) -> Non
     calls.refuse["ec2:DescribeRegions"] = "AccessDenied"
     assert enabled_regions(account, "eu-west-1", problems) == ["eu-west-1"]
     assert any("ec2:DescribeRegions" in e.message for e in problems.errors())
+
+
+def test_org_reads_every_member_account(aws: str, calls: Calls) -> None:
+    org = client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="member", Email="member@example.com")["CreateAccountStatus"][
+        "AccountId"
+    ]
+    estate = load_live("aws://", org_role="ringfence-audit", regions=("us-east-1",))
+    assert set(estate.accounts) == {"123456789012", member}
+    assert estate.account_id == "123456789012"  # the caller's, read with its own credentials
+    roots = {r.get("account_id") for r in estate.of_kind("aws_account")}
+    assert roots == {"123456789012", member}
+    assert "organizations:ListAccounts" in calls.log and "sts:AssumeRole" in calls.log
