@@ -101,8 +101,8 @@ def _passes_any_role(statement: Statement, account: str) -> bool:
 def _pass_role(ctx: Context) -> Iterable[Result]:
     from ringfence.iam.estate_policies import identity_policies
 
-    account = ctx.estate.account_id
     for holder, policy in identity_policies(ctx.estate):
+        account = ctx.estate.account_of(holder)
         if isinstance(policy, str):
             yield unknown(holder, policy)
             continue
@@ -168,8 +168,8 @@ def _narrowed(statement: Statement) -> bool:
 def _account_trust(ctx: Context) -> Iterable[Result]:
     from ringfence.iam.estate_policies import policy_of
 
-    account = ctx.estate.account_id
     for role in ctx.estate.of_kind("aws_iam_role"):
+        account = ctx.estate.account_of(role)
         policy = policy_of(
             role,
             "assume_role_policy",

@@ -15,9 +15,10 @@ class Context:
         self, estate: Estate, estate_scope: str = "partial", trusted_accounts: Iterable[str] = ()
     ) -> None:
         self.estate = estate
-        # The accounts a resource may be shared with: the estate's own and the `trusted_accounts` setting.
+        # The accounts a resource may be shared with: the estate's own (every account scanned) and the
+        # `trusted_accounts` setting.
         self.trusted_accounts = frozenset(
-            {estate.account_id, *trusted_accounts}
+            {*estate.accounts, *trusted_accounts}
             | {r.provenance.account_id for r in estate.resources if r.provenance.account_id}
         )
         # "account": the estate is an account's whole configuration (the `estate_scope` setting, and always

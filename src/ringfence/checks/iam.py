@@ -124,7 +124,7 @@ def _trust_policies(ctx: Context) -> Iterable[Result]:
         if isinstance(got, str):
             yield unknown(role, got, at=_at(role))
             continue
-        problems = trust_problems(got, estate.account_id)
+        problems = trust_problems(got, estate.account_of(role))
         if problems:
             # the detail (the fingerprint) names what is trusted; the message adds why it matters
             every = "; ".join(dict.fromkeys(p.what for p in problems))

@@ -66,7 +66,7 @@ def _full_control(key: Resource, ctx: Context) -> Iterable[Result]:
     if isinstance(policy, Result):
         yield policy
         return
-    account = ctx.estate.account_id
+    account = ctx.estate.account_of(key)
     found = False
     for s in policy.statements:
         if s.effect != "Allow" or s.not_principal or not _allows(s, "kms:ProbeEveryAction"):
@@ -212,7 +212,7 @@ def _cross_account(key: Resource, ctx: Context) -> Iterable[Result]:
         return
     access = analyse(
         policy,
-        owner=ctx.estate.account_id,
+        owner=ctx.estate.account_of(key),
         resource_arn=key.arn,
         partition=ctx.estate.partition,
         avoid=ctx.trusted_accounts,

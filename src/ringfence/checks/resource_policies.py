@@ -82,7 +82,7 @@ def _judge(
     for block, policy in policies:
         access = analyse(
             policy,
-            owner=ctx.estate.account_id,
+            owner=ctx.estate.account_of(resource),
             resource_arn=resource.arn if own else None,
             partition=ctx.estate.partition,
             resource_tags=tags,
@@ -615,7 +615,7 @@ def _lambda(resource: Resource, ctx: Context) -> Iterable[Result]:
         return
     access = analyse(
         policy,
-        owner=ctx.estate.account_id,
+        owner=ctx.estate.account_of(function),
         resource_arn=function.arn,
         partition=ctx.estate.partition,
     )

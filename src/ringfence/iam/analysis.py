@@ -27,7 +27,7 @@ def admin_verdict(engine: Engine, principal: Resource) -> AdminVerdict:
         permission_set(
             policies,
             engine.principal_arn(principal),
-            engine.estate.account_id,
+            engine.estate.account_of(principal),
             engine.context_for(principal, "*", None, {}),
             engine.options,
             maybe=engine.undecided_organization_policies,

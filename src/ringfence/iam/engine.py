@@ -164,7 +164,7 @@ class Engine:
             return principal.arn
         kind = "role" if principal.kind == "aws_iam_role" else "user"
         name = principal.get("name") if isinstance(principal.get("name"), str) else principal.name
-        return f"arn:{self.estate.partition}:iam::{self.estate.account_id}:{kind}/{name}"
+        return f"arn:{self.estate.partition}:iam::{self.estate.account_of(principal)}:{kind}/{name}"
 
     def context_for(
         self,
@@ -176,14 +176,16 @@ class Engine:
         arn = self.principal_arn(principal)
         derived: dict[str, str | tuple[str, ...]] = {
             "aws:principalarn": arn,
-            "aws:principalaccount": self.estate.account_id,
+            "aws:principalaccount": _account_of(arn) or self.estate.account_of(principal),
             "aws:principaltype": "AssumedRole" if principal.kind == "aws_iam_role" else "User",
         }
         if principal.kind == "aws_iam_user":
             derived["aws:username"] = arn.rsplit("/", 1)[-1]
         for key, value in principal.tags.items():
             derived[f"aws:principaltag/{key}".lower()] = str(value)
-        account = _account_of(resource_arn) or (self.estate.account_id if holder is not None else None)
+        account = _account_of(resource_arn) or (
+            self.estate.account_of(holder) if holder is not None else None
+        )
         if account:
             derived["aws:resourceaccount"] = account
         if holder is not None:
@@ -229,7 +231,8 @@ class Engine:
             principal=self.principal_arn(who),
             action=action,
             resource=arn,
-            resource_account=_account_of(arn) or self.estate.account_id,
+            resource_account=_account_of(arn)
+            or (self.estate.account_of(holder) if holder is not None else self.estate.account_id),
             context=ctx,
         )
         decision = compiled.decide(request, explain=explain)

@@ -125,7 +125,7 @@ class _Analysis:
             return r.arn
         kind = r.kind.removeprefix("aws_iam_")
         name = r.get("name") if isinstance(r.get("name"), str) else r.name
-        return f"arn:{self.estate.partition}:iam::{self.estate.account_id}:{kind}/{name}"
+        return f"arn:{self.estate.partition}:iam::{self.estate.account_of(r)}:{kind}/{name}"
 
     def trusts_service(self, role: Resource, service: str) -> bool:
         trust = self.engine.resource_policy_of(role)

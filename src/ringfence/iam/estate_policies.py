@@ -285,7 +285,15 @@ def identity_policies(estate: Estate) -> Iterator[tuple[Resource, Policy | str]]
         for r in estate.of_kind(kind):
             for block in as_list(r.get("inline_policy")):
                 if isinstance(block, dict) and block.get("policy"):
-                    holder = Resource(r.address, r.kind, block, r.provenance, r.arn)
+                    holder = Resource(
+                        r.address,
+                        r.kind,
+                        block,
+                        r.provenance,
+                        r.arn,
+                        account_id=r.account_id,
+                        region=r.region,
+                    )
                     got = policy_of(
                         holder,
                         "policy",
@@ -382,7 +390,7 @@ def resource_policy(estate: Estate, holder: Resource) -> Policy | str | None:
                 {
                     "Sid": "Enable IAM User Permissions",
                     "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{estate.partition}:iam::{estate.account_id}:root"},
+                    "Principal": {"AWS": f"arn:{estate.partition}:iam::{estate.account_of(holder)}:root"},
                     "Action": "kms:*",
                     "Resource": "*",
                 }

@@ -3,13 +3,14 @@
 It imports nothing of ringfence outside this package and nothing heavy.
 """
 
-from ringfence.model.estate import DEFAULT_ACCOUNT_ID, Estate, InputError, merge
+from ringfence.model.estate import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Estate, InputError, merge
 from ringfence.model.relations import Relation
 from ringfence.model.resource import Provenance, Resource, SourceKind
 from ringfence.model.values import Redacted, Ref, Unknown, as_bool, as_list, is_known, is_unknown, iter_refs
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_REGION",
     "Estate",
     "InputError",
     "Provenance",

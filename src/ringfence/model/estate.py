@@ -12,6 +12,7 @@ from ringfence.model.resource import Resource
 from ringfence.model.values import as_list
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"  # when nothing in the input says the region
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class Estate:
     relations: tuple[Relation, ...] = ()
     account_id: str = DEFAULT_ACCOUNT_ID
     partition: str = "aws"
-    region: str = "us-east-1"
+    region: str = DEFAULT_REGION
     # Things the output must say (assumed account id, unresolved module calls...), in order.
     notes: tuple[str, ...] = ()
     errors: tuple[InputError, ...] = ()
@@ -63,6 +64,12 @@ class Estate:
     def region_of(self, resource: Resource) -> str:
         """The region ``resource`` is in."""
         return resource.region or self.region
+
+    def placement(self, address: str) -> tuple[str, str]:
+        """The account and region of the resource at ``address``; the estate's for any other address (a
+        finding about the whole estate)."""
+        r = self.by_address.get(address)
+        return (self.account_of(r), self.region_of(r)) if r is not None else (self.account_id, self.region)
 
     # -- look-ups -------------------------------------------------------------------------------------------
     @cached_property

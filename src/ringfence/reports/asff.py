@@ -74,7 +74,5 @@ def _finding(f: Finding, account: str, region: str, partition: str, when: str) -
 def render(result: ScanResult) -> str:
     estate = result.estate
     when = observed_at(result)
-    findings = [
-        _finding(f, estate.account_id, estate.region, estate.partition, when) for f in result.findings
-    ]
+    findings = [_finding(f, *estate.placement(f.resource), estate.partition, when) for f in result.findings]
     return json.dumps(redacted_tree({"Findings": findings}), indent=2, ensure_ascii=False) + "\n"

@@ -80,5 +80,5 @@ def _event(f: Finding, account: str, region: str, when: int) -> dict[str, Any]:
 def render(result: ScanResult) -> str:
     estate = result.estate
     when = observed_epoch_ms(result)
-    events = [_event(f, estate.account_id, estate.region, when) for f in result.findings]
+    events = [_event(f, *estate.placement(f.resource), when) for f in result.findings]
     return json.dumps(redacted_tree(events), indent=2, ensure_ascii=False) + "\n"

@@ -29,6 +29,11 @@ def source_for(target: str) -> Source:
     for source in SOURCES:
         if source.recognises(target):
             return source
+    if "://" in target:
+        raise SourceError(
+            f"{target}: no source reads {target.split('://', 1)[0]}:// targets "
+            "(supported: Terraform folders and files, Terraform plan JSON)"
+        )
     path = Path(target)
     if path.is_dir():
         raise SourceError(

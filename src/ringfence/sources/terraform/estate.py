@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ringfence.model import Estate, InputError, Ref, Resource, Unknown
+from ringfence.model import DEFAULT_REGION, Estate, InputError, Ref, Resource, Unknown
 from ringfence.model.linker import link
 from ringfence.sources.arns import ARN_LIKE, NAME_LIKE, placeholder, synthesize
 from ringfence.sources.terraform.convert import Interpolation
@@ -42,12 +42,20 @@ def build_estate(loads: list[RootLoad], root_path: str, account_id: str, notes: 
 
     region, partition = _region(providers)
     if region is None:
-        region = "us-east-1"
-        notes.append('region us-east-1 assumed: no `provider "aws"` block sets one')
+        region = DEFAULT_REGION
+        notes.append(f'region {DEFAULT_REGION} assumed: no `provider "aws"` block sets one')
     named = _Context({r.address: r for r in resources}, account_id, partition, region)
     resources = [
         dataclasses.replace(
-            r, arn=synthesize(r.kind, named.naming(r.attributes), partition, region, account_id, r.address)
+            r,
+            arn=synthesize(
+                r.kind,
+                named.naming(r.attributes),
+                partition,
+                r.region or region,
+                r.account_id or account_id,
+                r.address,
+            ),
         )
         for r in resources
     ]
