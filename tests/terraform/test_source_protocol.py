@@ -242,3 +242,13 @@ def test_reports_name_the_account_of_each_finding(tmp_path: Path, monkeypatch: p
         if f["GeneratorId"] == "iam.trust-policy-scoped"
     }
     assert trust == {"aws_iam_role.deploy": HUB, "aws_iam_role.from_hub": SPOKE}
+
+
+def test_each_account_must_contain_the_account_controls(tmp_path: Path) -> None:
+    from ringfence.checks.estate_controls import NO_GUARDDUTY
+
+    hub = account_folder(tmp_path, "hub", HUB, 'resource "aws_guardduty_detector" "main" { enable = true }\n')
+    spoke = account_folder(tmp_path, "spoke", SPOKE, "")
+    estate = load_estate([str(hub), str(spoke)])
+    assert [f.resource for f in run_checks(estate, checks=[NO_GUARDDUTY]).findings] == [SPOKE]
+    assert not run_checks(load_estate([str(hub)]), checks=[NO_GUARDDUTY]).findings

@@ -20,43 +20,51 @@ from ringfence.iam.estate_policies import attachments
 from ringfence.model import Provenance, Resource
 
 
-def account(ctx: Context) -> Resource:
-    """The account the estate configures, as the resource an estate-level finding is about."""
+def account(ctx: Context, account_id: str | None = None) -> Resource:
+    """An account the estate configures (the first scanned unless told), as the resource an estate-level
+    finding is about."""
     estate = ctx.estate
+    account_id = account_id or estate.account_id
     source = estate.resources[0].provenance.source if estate.resources else "terraform"
     return Resource(
-        address=estate.account_id,
+        address=account_id,
         kind="aws_account",
         attributes={},
-        provenance=Provenance(source, path=".", account_id=estate.account_id, region=estate.region),
+        provenance=Provenance(source, path=".", account_id=account_id, region=estate.region),
     )
 
 
-def missing(ctx: Context, what: str, kinds: str) -> Result:
+def missing(ctx: Context, what: str, kinds: str, account_id: str | None = None) -> Result:
     """The verdict on an estate that does not contain a control: fail for an account, unknown otherwise."""
     if ctx.estate_scope == "account":
-        return Result(Status.FAIL, f"the account has no {what} (no {kinds} in the estate)", account(ctx))
+        return Result(
+            Status.FAIL, f"the account has no {what} (no {kinds} in the estate)", account(ctx, account_id)
+        )
     return Result(
         Status.UNKNOWN,
         f'not in this estate: no {what} ({kinds}); set estate_scope = "account" when the estate is the '
         "account's whole configuration",
-        account(ctx),
+        account(ctx, account_id),
         severity=Severity.INFO,
     )
 
 
 def _contains(what: str, *kinds: str) -> Callable[[Context], Iterable[Result]]:
     def check(ctx: Context) -> Iterable[Result]:
-        found = ctx.estate.of_kind(*kinds)
-        if any(r.unevaluated is None for r in found):
-            return
-        if found:  # only blocks whose expansion is not known: whether any exists is not known
-            names = ", ".join(sorted(r.address for r in found))
-            yield Result(
-                Status.UNKNOWN, f"whether the estate has a {what} is not known: {names}", account(ctx)
-            )
-            return
-        yield missing(ctx, what, " or ".join(kinds))
+        estate = ctx.estate
+        for account_id in estate.accounts:  # each account of the estate must contain the control
+            found = [r for r in estate.of_kind(*kinds) if estate.account_of(r) == account_id]
+            if any(r.unevaluated is None for r in found):
+                continue
+            if found:  # only blocks whose expansion is not known: whether any exists is not known
+                names = ", ".join(sorted(r.address for r in found))
+                yield Result(
+                    Status.UNKNOWN,
+                    f"whether the estate has a {what} is not known: {names}",
+                    account(ctx, account_id),
+                )
+                continue
+            yield missing(ctx, what, " or ".join(kinds), account_id)
 
     return check
 
@@ -179,8 +187,14 @@ _SUPPORT_POLICY = "AWSSupportAccess"
 
 
 def _support_role(ctx: Context) -> Iterable[Result]:
+    for account_id in ctx.estate.accounts:
+        yield from _support_role_of(ctx, account_id)
+
+
+def _support_role_of(ctx: Context, account_id: str) -> Iterable[Result]:
     undecided: list[str] = []
-    for role in ctx.estate.of_kind("aws_iam_role"):
+    roles = (r for r in ctx.estate.of_kind("aws_iam_role") if ctx.estate.account_of(r) == account_id)
+    for role in roles:
         for attached in attachments(ctx.estate, role):
             arn = attached.arn
             if (
@@ -197,11 +211,14 @@ def _support_role(ctx: Context) -> Iterable[Result]:
         yield Result(
             Status.UNKNOWN,
             f"whether a role has {_SUPPORT_POLICY} is not known: " + "; ".join(sorted(set(undecided))),
-            account(ctx),
+            account(ctx, account_id),
         )
         return
     yield missing(
-        ctx, f"support role (a role with {_SUPPORT_POLICY} attached)", f"aws_iam_role with {_SUPPORT_POLICY}"
+        ctx,
+        f"support role (a role with {_SUPPORT_POLICY} attached)",
+        f"aws_iam_role with {_SUPPORT_POLICY}",
+        account_id,
     )
 
 

@@ -25,7 +25,7 @@ def load_estate(targets: Sequence[str], options: LoadOptions | None = None) -> E
 def source_for(target: str) -> Source:
     """The first source of :data:`SOURCES` that recognises ``target``."""
     if "://" not in target:
-        _readable(Path(target))
+        _readable(target)
     for source in SOURCES:
         if source.recognises(target):
             return source
@@ -43,21 +43,22 @@ def source_for(target: str) -> Source:
     raise SourceError(f"{target}: not a Terraform file (*.tf, *.tf.json) or Terraform plan JSON")
 
 
-def _readable(path: Path) -> None:
-    """A path a source can read at all, else :class:`SourceError`."""
+def _readable(target: str) -> None:
+    """A path a source can read at all, else :class:`SourceError` naming it as the user wrote it."""
+    path = Path(target)
     if not path.exists():
-        raise SourceError(f"{path}: no such file or folder")
+        raise SourceError(f"{target}: no such file or folder")
     if path.is_dir():
         if not any(path.iterdir()):
-            raise SourceError(f"{path}: the folder is empty")
+            raise SourceError(f"{target}: the folder is empty")
         return
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
     except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
+        raise SourceError(f"{target}: cannot read: {exc.strerror}") from exc
     if not head.strip():
-        raise SourceError(f"{path}: the file is empty")
+        raise SourceError(f"{target}: the file is empty")
 
 
 def settle(estate: Estate, options: LoadOptions) -> Estate:
