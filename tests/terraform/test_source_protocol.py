@@ -94,8 +94,6 @@ class Recording:
             "aws_sqs_queue",
             {"name": "q"},
             Provenance("aws", account_id="777788889999", region="eu-west-1"),
-            account_id="777788889999",
-            region="eu-west-1",
         )
         return Estate(resources=(queue,), account_id=HUB)
 
@@ -113,8 +111,10 @@ def test_a_source_added_to_the_registry_is_used_and_given_the_scan_options(
     (given,) = recording.seen
     assert given.role_arns == (f"arn:aws:iam::{SPOKE}:role/audit",)
     assert given.org_role == "audit" and given.regions == ("eu-west-1",)
-    # The account a resource names is one of the estate's accounts.
+    # The account a resource was read from is one of the estate's accounts, and the resource's.
     assert outcome.estate.accounts == (HUB, "777788889999")
+    (queue,) = outcome.estate.resources
+    assert outcome.estate.placement(queue.address) == ("777788889999", "eu-west-1")
     assert report(outcome.result)["accounts"] == [HUB, "777788889999"]
 
 
@@ -252,3 +252,8 @@ def test_each_account_must_contain_the_account_controls(tmp_path: Path) -> None:
     estate = load_estate([str(hub), str(spoke)])
     assert [f.resource for f in run_checks(estate, checks=[NO_GUARDDUTY]).findings] == [SPOKE]
     assert not run_checks(load_estate([str(hub)]), checks=[NO_GUARDDUTY]).findings
+
+
+def test_live_account_targets_go_to_the_aws_source() -> None:
+    assert source_for("aws://").name == "aws"
+    assert source_for("aws://audit").name == "aws"

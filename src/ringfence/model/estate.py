@@ -58,12 +58,13 @@ class Estate:
             object.__setattr__(self, "accounts", accounts)
 
     def account_of(self, resource: Resource) -> str:
-        """The account ``resource`` is in."""
-        return resource.account_id or self.account_id
+        """The account ``resource`` is in: its own, else the one it was read from (a live account), else
+        the estate's."""
+        return resource.account_id or resource.provenance.account_id or self.account_id
 
     def region_of(self, resource: Resource) -> str:
-        """The region ``resource`` is in."""
-        return resource.region or self.region
+        """The region ``resource`` is in: its own, else the one it was read from, else the estate's."""
+        return resource.region or resource.provenance.region or self.region
 
     def placement(self, address: str) -> tuple[str, str]:
         """The account and region of the resource at ``address``; the estate's for any other address (a

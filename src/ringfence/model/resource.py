@@ -61,8 +61,8 @@ class Resource:
     # that cannot be written out). Its attributes are not known: every check of it is unknown, not a pass
     # or a failure on what is missing.
     unevaluated: str | None = None
-    # The account and region the resource is in; None: the estate's (``Estate.account_of``). Set when an
-    # estate holds several accounts or regions.
+    # The account and region the resource is in; None: the ones it was read from (``provenance``), else
+    # the estate's (``Estate.account_of``). Set when an estate holds several accounts or regions.
     account_id: str | None = None
     region: str | None = None
 

@@ -66,7 +66,7 @@ def settle(estate: Estate, options: LoadOptions) -> Estate:
     (its own first, then those its resources name). The account itself is settled by
     :func:`ringfence.sources.base.account_for` when the source reads its input: Terraform needs it to
     evaluate."""
-    named = {r.account_id for r in estate.resources if r.account_id} - set(estate.accounts)
+    named = {estate.account_of(r) for r in estate.resources} - set(estate.accounts)
     if not named:
         return estate
     return dataclasses.replace(estate, accounts=(*estate.accounts, *named))
