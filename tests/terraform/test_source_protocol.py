@@ -79,13 +79,13 @@ def test_an_input_no_source_reads_is_refused_naming_what_is_supported(tmp_path: 
 
 @dataclass
 class Recording:
-    """A source of ``test://`` targets that keeps the options it was given."""
+    """A source of ``aws://recorded`` that keeps the options it was given (placed before the live source)."""
 
     name: str = "test"
     seen: list[LoadOptions] = field(default_factory=list)
 
     def recognises(self, target: str) -> bool:
-        return target.startswith("test://")
+        return target == "aws://recorded"
 
     def load(self, target: str, options: LoadOptions) -> Estate:
         self.seen.append(options)
@@ -107,7 +107,7 @@ def test_a_source_added_to_the_registry_is_used_and_given_the_scan_options(
     options = ScanOptions(
         role_arns=(f"arn:aws:iam::{SPOKE}:role/audit",), org_role="audit", regions=("eu-west-1",)
     )
-    outcome = scan(["test://accounts"], options)
+    outcome = scan(["aws://recorded"], options)
     (given,) = recording.seen
     assert given.role_arns == (f"arn:aws:iam::{SPOKE}:role/audit",)
     assert given.org_role == "audit" and given.regions == ("eu-west-1",)
