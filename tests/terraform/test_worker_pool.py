@@ -20,8 +20,10 @@ def test_a_dying_worker_is_replaced_and_each_task_keeps_its_own_answer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RINGFENCE_NO_CACHE", "1")
-    monkeypatch.setenv(isolation.MEMORY_ENV, "1000")
-    monkeypatch.setenv(isolation.TIMEOUT_ENV, "30")
+    # The default memory limit and a generous time: the case is a worker that panics, and a loaded runner
+    # must not make the good tasks beside it fail for their own reasons.
+    monkeypatch.setenv(isolation.MEMORY_ENV, str(isolation.DEFAULT_MEMORY_MB))
+    monkeypatch.setenv(isolation.TIMEOUT_ENV, "120")
     good = [
         _root(tmp_path / f"good{i}", f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "bucket-{i}"\n}}\n')
         for i in range(3)
