@@ -891,3 +891,43 @@ def test_endpoints_of_a_module_at_the_top_called_at_two_levels_up_keep_their_key
     }
     assert all(r.unevaluated is None for r in endpoints.values())
     assert {r.provenance.path for r in endpoints.values()} == {"../../main.tf"}
+
+
+def test_caller_arn_passed_into_a_module_is_not_the_account(tmp_path: Path) -> None:
+    """``data.aws_caller_identity.current.arn`` given to a module through a variable is the caller's ARN,
+    which the code does not fix: a trust of that one caller must not read as a trust of the whole account.
+    The account id passed the same way is known."""
+    repo = write(
+        tmp_path / "repo",
+        {
+            "main.tf": """
+data "aws_caller_identity" "current" {}
+module "roles" {
+  source  = "./roles"
+  caller  = data.aws_caller_identity.current.arn
+  account = data.aws_caller_identity.current.account_id
+}
+""",
+            "roles/main.tf": """
+variable "caller" {}
+variable "account" {}
+resource "aws_iam_role" "caller_only" {
+  name = "caller_only"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Effect = "Allow", Principal = { AWS = var.caller }, Action = "sts:AssumeRole" }] })
+}
+resource "aws_iam_role" "account" {
+  name = "account"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Effect = "Allow", Principal = { AWS = "arn:aws:iam::${var.account}:root" }, Action = "sts:AssumeRole" }] })
+}
+""",
+        },
+    )
+    estate = load_estate([str(repo)], LoadOptions(account_id="111122223333"))
+    caller_only = estate.by_address["module.roles.aws_iam_role.caller_only"]
+    assert not is_known(caller_only.attributes["assume_role_policy"])
+    account = json.loads(
+        estate.by_address["module.roles.aws_iam_role.account"].attributes["assume_role_policy"]
+    )
+    assert account["Statement"][0]["Principal"]["AWS"] == "arn:aws:iam::111122223333:root"

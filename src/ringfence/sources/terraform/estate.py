@@ -119,6 +119,9 @@ def _region(providers: list[Mapping[str, object]]) -> tuple[str | None, str]:
     return None, "aws"
 
 
+_PROVIDER_DATA = frozenset({"data.aws_caller_identity", "data.aws_region", "data.aws_partition"})
+
+
 class _Context:
     """Resolves references whose value the estate does know (synthesized ARNs, names, data sources)."""
 
@@ -152,11 +155,17 @@ class _Context:
         kind, attr = target.kind, ref.attribute
         if kind == "data.aws_iam_policy_document":
             return self.document(target)
-        if kind == "data.aws_caller_identity" and attr in (None, "account_id", "id"):
+        if kind in _PROVIDER_DATA and attr is None:
+            # A reference that lost its attribute on the way (passed into a module through a variable):
+            # ``data.aws_caller_identity.current.arn`` is the caller's ARN, not the account, and which
+            # attribute it was is not said, so the value is not known (the mirror writes in the attributes
+            # the scan fixes before tfparse sees them).
+            return Unknown(f"{ref} is read from the provider at plan time (an attribute of {target.address})")
+        if kind == "data.aws_caller_identity" and attr in ("account_id", "id"):
             return self.account
-        if kind == "data.aws_region" and attr in (None, "name", "id", "region"):
+        if kind == "data.aws_region" and attr in ("name", "id", "region"):
             return self.region
-        if kind == "data.aws_partition" and attr in (None, "partition", "id"):
+        if kind == "data.aws_partition" and attr in ("partition", "id"):
             return self.partition
         if kind == "data.aws_vpc_endpoint_service" and attr in ("service_name", "id"):
             return self._endpoint_service(target, ref)
