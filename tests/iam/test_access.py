@@ -187,9 +187,16 @@ def test_what_is_not_known_is_never_judged() -> None:
     # AWS refuses an empty policy; Terraform renders one from dynamic statements over an unknown list
     empty = parse_policy('{"Version": "2012-10-17", "Statement": []}', name="p", policy_type="resource")
     assert analyse(empty, owner=OWNER, resource_arn=BUCKET).verdict == "unknown"
-    # a policy variable takes the caller's value, which no literal request stands for
-    variable = _ask(_allow("*", resource=f"{BUCKET}/home/${{aws:username}}/*"))
-    assert variable.verdict == "unknown"
+
+
+def test_a_policy_variable_takes_the_callers_own_value() -> None:
+    # any IAM user of any account reads its own home folder: public, with the user's name in the resource
+    got = _ask(_allow("*", resource=f"{BUCKET}/home/${{aws:username}}/*"))
+    assert got.verdict == "public"
+    assert got.example is not None
+    name = got.example.context["aws:username"]
+    assert isinstance(name, str) and got.example.principal.endswith(f":user/{name}")
+    assert got.example.resource.startswith(f"{BUCKET}/home/{name}/")
 
 
 def test_resource_tags_decide_when_known() -> None:
@@ -268,7 +275,7 @@ def test_the_analysis_does_not_import_checks() -> None:
     assert not {m for m in modules if m.startswith("ringfence.checks")}
 
 
-def test_a_policy_too_large_to_analyse_is_unknown_not_a_hang() -> None:
+def test_a_large_policy_is_decided_and_a_solver_timeout_is_unknown() -> None:
     statements = [
         _allow(
             "*",
@@ -278,6 +285,84 @@ def test_a_policy_too_large_to_analyse_is_unknown_not_a_hang() -> None:
         )
         for j in range(300)
     ]
-    got = _ask(*statements)
+    assert _ask(*statements).verdict == "not"
+    # a solver that gives up never makes a policy "not public"
+    got = _ask(*statements, timeout_ms=1)
     assert got.verdict == "unknown"
-    assert "too large to analyse" in got.reason
+    assert "gave up" in got.reason
+
+
+def _deny(negate_ifexists: bool = False, **condition: Any) -> dict[str, Any]:
+    if negate_ifexists:
+        condition = {f"{op}IfExists": value for op, value in condition.items()}
+    return {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": condition}
+
+
+def _allow_identity() -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": "*", "Resource": "*"}
+
+
+@pytest.mark.parametrize(
+    ("statements", "verdict"),
+    [
+        # a deny of everyone but the owner's account leaves nothing to outsiders
+        (
+            [
+                _allow("*"),
+                {
+                    "Effect": "Deny",
+                    "NotPrincipal": {"AWS": f"arn:aws:iam::{OWNER}:root"},
+                    "Action": "*",
+                    "Resource": "*",
+                },
+            ],
+            "not",
+        ),
+        # a deny of requests from outside one network pins the grant to that network
+        ([_allow("*"), _deny(NotIpAddress={"aws:SourceIp": "10.0.0.0/8"})], "not"),
+        # a negated deny holds when the key is missing too, with or without IfExists
+        (
+            [_allow("*"), _deny(StringNotEquals={"aws:SourceVpce": "vpce-1a2b3c4d"}, negate_ifexists=True)],
+            "not",
+        ),
+        # a deny of one endpoint leaves every request made elsewhere
+        ([_allow("*"), _deny(StringEquals={"aws:SourceVpce": "vpce-1a2b3c4d"})], "public"),
+        # ForAnyValue over a set the caller fills: the caller adds the value
+        ([_allow("*", **{"ForAnyValue:StringEquals": {"aws:TagKeys": ["team"]}})], "public"),
+        # ForAllValues holds for an empty set and for a missing key
+        (
+            [
+                _allow(
+                    "*", **{"ForAllValues:StringEquals": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/"]}}
+                )
+            ],
+            "public",
+        ),
+        # Null false demands the key: any AWS account has one
+        ([_allow("*", Null={"aws:PrincipalAccount": "false"})], "public"),
+        # the deny of anonymous callers leaves every signed caller in
+        ([_allow("*"), _deny(Null={"aws:PrincipalArn": "true"})], "public"),
+        # the deny of every account but one named
+        (
+            [
+                _allow("*"),
+                _deny(StringNotEquals={"aws:PrincipalAccount": "222233334444"}),
+            ],
+            "cross-account",
+        ),
+    ],
+)
+def test_the_whole_policy_decides(statements: list[dict[str, Any]], verdict: str) -> None:
+    got = _ask(*statements)
+    assert got.verdict == verdict, got
+    if verdict != "not":
+        # the example is a request the evaluator allows
+        assert got.example is not None
+        from ringfence.iam.evaluator import CompiledPolicySet, PolicySet
+
+        policy = parse_policy({"Version": "2012-10-17", "Statement": statements}, name="p")
+        allow_all = parse_policy({"Version": "2012-10-17", "Statement": [_allow_identity()]}, name="i")
+        compiled = CompiledPolicySet(PolicySet(identity=(allow_all,), resource=policy))
+        assert compiled.decide(got.example.request(OWNER), explain=False).allowed is True
+        if verdict == "public":
+            assert "222233334444" not in got.example.principal

@@ -1,133 +1,111 @@
 """Who outside the owning account a resource policy lets in: anyone, any AWS account, or named accounts.
 
-The question is answered by the evaluator (:mod:`ringfence.iam.evaluator`), never by reading the policy for
-patterns: the analysis builds concrete requests from the policy's own literal values (its actions, its
-resources, the accounts it names, its condition values) and asks whether they are allowed, denies
-included. Three kinds of caller are tried:
+The question is decided over the whole policy with z3 (:mod:`ringfence.iam.smt`, the encoding the policy
+comparison shares): every statement, explicit denies, negated operators, ``...IfExists``, missing keys,
+wildcards, IP ranges, numbers, dates and Booleans, for every request an outsider can make, not only those
+built from the policy's own values. Each ``public`` or ``cross-account`` answer comes with a concrete
+request that is allowed (:attr:`Access.example`), and that request is decided again by the evaluator
+(:mod:`ringfence.iam.evaluator`): an answer it does not confirm is ``unknown``, never a verdict.
+
+Who the outsiders are:
 
 - an anonymous caller (no credentials at all);
-- a principal of a *foreign* account, one whose id appears nowhere in the policy or the estate: a policy
-  that lets it in lets in every AWS account;
-- a principal of each account (or organisation) the policy names, for cross-account access.
+- a role or user of an account named nowhere in the policy or the estate: a request it can make that is
+  allowed is open to every AWS account, so the resource is *public*;
+- a principal of an account (or organisation) the policy names, for cross-account access (*external*).
 
-Each caller picks the request context it can pick. What "public" means follows Amazon S3's definition of a
-public bucket policy (S3 User Guide, "Blocking public access to your Amazon S3 storage", section "The
-meaning of public"; the same list is in the SDKs' ``PublicAccessBlockConfiguration``), which IAM Access
-Analyzer applies to every resource type it covers: a grant is *not* public when it is limited to fixed
-values (no wildcard, no policy variable) of a principal, of ``aws:SourceIp`` CIDRs, ``aws:SourceArn``,
+What "public" means follows Amazon S3's definition of a public bucket policy (S3 User Guide, "Blocking
+public access to your Amazon S3 storage", section "The meaning of public"), which IAM Access Analyzer
+applies to every resource type it covers: a grant is *not* public when it is limited to fixed values (no
+wildcard, no policy variable) of a principal, of ``aws:SourceIp`` CIDRs, ``aws:SourceArn``,
 ``aws:SourceVpc``, ``aws:SourceVpce``, ``aws:SourceOwner``, ``aws:SourceAccount``, ``aws:userid`` outside
-``AROLEID:*``, ``s3:x-amz-server-side-encryption-aws-kms-key-id`` and the organisation keys. So:
+``AROLEID:*``, ``s3:x-amz-server-side-encryption-aws-kms-key-id`` and the organisation keys. So the
+outsider's request carries:
 
-- keys that pin the caller (:data:`IDENTIFYING_KEYS`, :data:`ACCOUNT_KEYS`, :data:`ADDRESS_KEYS`) get values
-  the caller really has: absent, a fresh value matching no literal, or a literal value only where its
-  wildcards let the caller own a match (``arn:aws:sns:*:*:topic`` can be a topic in the caller's account);
-- ``aws:SourceIp``: the caller's address is outside every CIDR the policy lists, except ``0.0.0.0/0`` and
-  ``::/0``, which hold every address (a wildcard value restricts nothing);
-- ``kms:ViaService``: a fixed service restricts the key to requests that service makes for its callers;
-  read here as pinning, as Access Analyzer does with ``kms:CallerAccount`` beside it (alone it is weaker:
-  any principal of any account can call through the service);
+- for keys that name the caller (:data:`PRINCIPAL_KEYS`): the caller's own values (an anonymous caller has
+  none); its organisation, role id and accounts are named nowhere in the policy;
+- for keys that pin where the request comes from (:data:`SOURCE_ACCOUNT_KEYS`, :data:`SOURCE_ARN_KEYS`,
+  :data:`PINNING_KEYS`, :data:`ADDRESS_KEYS`): nothing, or a value the policy does not name (an ARN in an
+  account it does not name, an address outside every CIDR it lists but ``0.0.0.0/0`` and ``::/0``). A
+  wildcard value therefore restricts nothing: the solver picks a value it matches;
+- ``kms:ViaService``: a fixed service restricts the key to requests that service makes for its callers, read
+  as pinning, as Access Analyzer does with ``kms:CallerAccount`` beside it;
+- ``elasticfilesystem:AccessedViaMountTarget``: false or absent (EFS counts a mount target as the owner's
+  network);
 - every other key (``aws:SecureTransport``, ``aws:UserAgent``, ``aws:Referer``, ``aws:PrincipalTag/*``,
-  service keys such as ``s3:x-amz-acl``) is the caller's to choose: each literal value, its negation and
-  absence are tried;
-- resource-side keys (``aws:ResourceAccount``, ``aws:ResourceTag/*``) take the resource's values when known,
-  and are unknown otherwise.
+  service keys such as ``s3:x-amz-acl``): any value, or none, as the caller chooses;
+- resource-side keys (``aws:ResourceAccount``, ``aws:ResourceTag/*``) the resource's values when known; an
+  answer that depends on values not known is ``unknown``.
 
-The search is over the policy's own values, so a request it does not find may still exist (a later solver
-completes it); what it finds is a real request AWS would allow. A policy of which any part could not be
-read is never judged: the answer is ``unknown`` with the reason.
+A policy of which any part could not be read is never judged, and a solver that gives up within its time
+(``RINGFENCE_ACCESS_TIMEOUT_MS``, per query) makes the answer ``unknown``, never "not public".
 """
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
-import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ringfence.iam import patterns
-from ringfence.iam.conditions import OperatorError, RequestContext, family, split_operator
 from ringfence.iam.estate_policies import _related, policy_of
-from ringfence.iam.evaluator import CompiledPolicySet, PolicySet, Request, StatementRef
-from ringfence.iam.policy import Condition, Policy, PolicyType, Statement, parse_policy
+from ringfence.iam.evaluator import CompiledPolicySet, PolicySet
+from ringfence.iam.policy import Policy, PolicyType, Statement, parse_policy
+from ringfence.limits import env_limit
 from ringfence.model import Estate, Resource
+
+if TYPE_CHECKING:
+    from ringfence.iam.smt import Caller, Encoding, Example
 
 Verdict = Literal["public", "cross-account", "not", "unknown"]
 
-# Keys whose fixed values name the caller or where the request comes from (S3's "meaning of public").
-IDENTIFYING_KEYS = frozenset(
+# Keys set from the principal itself: present for every authenticated caller, absent (or "anonymous") for an
+# anonymous one.
+PRINCIPAL_KEYS = frozenset(
     {
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principaltype",
+        "aws:userid",
+        "aws:username",
         "aws:principalorgid",
         "aws:principalorgpaths",
-        "aws:principalarn",
-        "aws:sourcearn",
-        "aws:sourceorgid",
-        "aws:sourceorgpaths",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:userid",
-        "kms:viaservice",
-        "s3:dataaccesspointarn",
-        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
+        "aws:principalservicenameslist",
+        "kms:calleraccount",
     }
 )
-# Keys holding the caller's (or its resource's) account id: the caller cannot choose another one.
-ACCOUNT_KEYS = frozenset(
-    {
-        "aws:principalaccount",
-        "aws:sourceaccount",
-        "aws:sourceowner",
-        "kms:calleraccount",
-        "s3:dataaccesspointaccount",
-    }
+# Keys holding the account of the resource or service a request comes from.
+SOURCE_ACCOUNT_KEYS = frozenset({"aws:sourceaccount", "aws:sourceowner", "s3:dataaccesspointaccount"})
+SOURCE_ARN_KEYS = frozenset({"aws:sourcearn", "s3:dataaccesspointarn"})
+SOURCE_ORG_KEYS = frozenset({"aws:sourceorgid", "aws:sourceorgpaths"})
+# Keys whose fixed values pin where the request comes from (a network, an endpoint, a service, a key).
+PINNING_KEYS = frozenset(
+    {"aws:sourcevpc", "aws:sourcevpce", "kms:viaservice", "s3:x-amz-server-side-encryption-aws-kms-key-id"}
 )
 ADDRESS_KEYS = frozenset({"aws:sourceip", "aws:vpcsourceip"})
 # Keys that are true only for requests made from inside the owner's network: EFS counts
 # elasticfilesystem:AccessedViaMountTarget as fixed (EFS User Guide, "Blocking public access", "The
 # meaning of public"); an outsider's request has it false or absent.
 NETWORK_FLAGS = frozenset({"elasticfilesystem:accessedviamounttarget"})
-# Keys set from the principal itself: present for every authenticated caller, absent for an anonymous one.
-_PRINCIPAL_KEYS = frozenset(
-    {"aws:principalarn", "aws:principalaccount", "aws:userid", "kms:calleraccount", "aws:principaltype"}
-)
+_ACCOUNT_VALUED = SOURCE_ACCOUNT_KEYS | {"aws:principalaccount", "kms:calleraccount"}
 # Keys that describe the resource, not the caller.
 _RESOURCE_KEYS = ("aws:resourceaccount", "aws:resourcetag/", "aws:resourceorgid", "aws:resourceorgpaths")
-
-_PROBE = "ringfence-probe"
-_ADDRESSES = ("203.0.113.7", "198.51.100.7", "192.0.2.7", "100.64.0.7", "2001:db8::7", "fd00::7")
-# Request contexts tried per caller; past it the answer is undecided when nothing is found.
-_MAX_CONTEXTS = 256
-# Work per policy, in statements looked at (each request looks at every statement of the policy): a policy
-# of thousands of statements and actions is undecided past it, in about a second, instead of hanging a scan.
-_MAX_WORK = 200_000
-
-
-class _Budget:
-    """How much more work the analysis of one policy may do."""
-
-    __slots__ = ("cost", "left")
-
-    def __init__(self, limit: int, cost: int) -> None:
-        self.left = limit
-        self.cost = max(cost, 1)
-
-    def spend(self) -> None:
-        self.left -= self.cost
-        if self.left < 0:
-            raise _OutOfBudget
-
-
-class _OutOfBudget(Exception):
-    pass
-
 
 _ALLOW_ALL = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
     name="(the caller's own identity policy: allows everything)",
 )
 _ACCOUNT = re.compile(r"^\d{12}$")
+# Per solver query; a query that takes longer is undecided.
+_TIMEOUT_MS = 2000.0
+# Per policy, for listing every grant once the verdict is proven.
+_GRANT_SECONDS = 2.0
+# Per statement: named accounts listed one by one.
+_MAX_LABELS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +122,7 @@ class Grant:
     actions: tuple[str, ...]  # the statement's action patterns that were allowed (as written)
     # The statement's conditions as written: operator -> key -> values (PRODUCT.md's access grants).
     conditions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    example: Example | None = None  # an allowed request this statement lets in
 
     @property
     def location(self) -> str | None:
@@ -162,6 +141,7 @@ class Access:
     grants: tuple[Grant, ...] = ()
     reason: str = ""
     undecided: tuple[str, ...] = field(default=())  # why some request could not be decided
+    example: Example | None = None  # an allowed request of an outsider (public first)
 
     @property
     def public(self) -> bool | None:
@@ -185,15 +165,6 @@ class Access:
         return ordered[0] if ordered else None
 
 
-@dataclass(frozen=True, slots=True)
-class _Caller:
-    arn: str  # request principal ("anonymous" for an anonymous caller)
-    account: str | None  # None: anonymous
-    public: bool  # a request it makes that is allowed makes the resource public
-    label: str  # who it stands for, in grants
-    pinned: Mapping[str, str] = field(default_factory=dict)  # key -> value this caller has (an org id)
-
-
 def analyse(
     policy: Policy | str | None,
     *,
@@ -202,11 +173,12 @@ def analyse(
     partition: str = "aws",
     avoid: Iterable[str] = (),
     resource_tags: Mapping[str, str] | None = None,
+    timeout_ms: float | None = None,
 ) -> Access:
     """Whether ``policy`` (a resource policy of ``resource_arn``, owned by account ``owner``) lets anyone,
     any AWS account or a named other account in. ``policy`` may be the reason it could not be read (a
-    string): the answer is then ``unknown``. ``avoid``: account ids of the estate (the foreign caller's id
-    is none of them)."""
+    string): the answer is then ``unknown``. ``avoid``: account ids of the estate (the unnamed caller's
+    account is none of them)."""
     if policy is None:
         return Access("not", reason="no resource policy")
     if isinstance(policy, str):
@@ -219,71 +191,521 @@ def analyse(
         # AWS refuses a policy without statements; Terraform renders none from a dynamic block over a value
         # not known before apply, so what will be deployed is not what was read.
         return Access("unknown", reason=f"{policy.name} has no statement (none is known before apply)")
-    allows = [s for s in policy.statements if s.effect == "Allow"]
-    if not allows:
+    if not any(s.effect == "Allow" for s in policy.statements):
         return Access("not", reason="no statement allows anything")
-    named = _named_accounts(policy, owner)
-    taken = {owner, *avoid, *named, *_accounts_in(policy)}
-    foreign = _fresh_account(taken)
-    callers: list[_Caller] = []
-    if any(_names_everyone(s) for s in allows):
-        callers += [
-            _Caller("anonymous", None, True, "*"),
-            _Caller(f"arn:{partition}:iam::{foreign}:role/{_PROBE}", foreign, True, "*"),
+    from ringfence.iam import smt  # z3 is loaded only when a policy is analysed
+
+    if timeout_ms is None:
+        timeout_ms = env_limit("RINGFENCE_ACCESS_TIMEOUT_MS", _TIMEOUT_MS)
+    try:
+        proof = _Proof(policy, owner, resource_arn, partition, set(avoid), resource_tags, timeout_ms)
+        return proof.run()
+    except smt.Unsupported as exc:
+        return Access("unknown", reason=f"{policy.name} is not decided: {exc}")
+
+
+class _Undecided(Exception):
+    """A query the solver could not answer in time, or an example the evaluator did not confirm."""
+
+
+class _Proof:
+    """The queries for one policy."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        owner: str,
+        resource_arn: str | None,
+        partition: str,
+        avoid: set[str],
+        resource_tags: Mapping[str, str] | None,
+        timeout_ms: float,
+    ) -> None:
+        from ringfence.iam import smt
+
+        self.smt = smt
+        self.policy = policy
+        self.owner = owner
+        self.resource_arn = resource_arn
+        self.partition = partition
+        self.resource_tags = resource_tags
+        self.timeout_ms = timeout_ms
+        self.named = _named_accounts(policy, owner)
+        self.literal_accounts = {owner, *avoid, *self.named, *_accounts_in(policy)}
+        callers: list[Caller] = [
+            smt.Caller("*", "anonymous"),
+            smt.Caller("*", "role"),
+            smt.Caller("*", "user"),
         ]
-    for account, arns in sorted(named.items()):
-        for arn in arns or (f"arn:{partition}:iam::{account}:role/{_PROBE}",):
-            callers.append(_Caller(arn, account, False, account))
-    for org in _organisations(policy):
-        other = _fresh_account(taken | {foreign})
-        arn = f"arn:{partition}:iam::{other}:role/{_PROBE}"
-        callers.append(_Caller(arn, other, False, f"organisation {org}", {"aws:principalorgid": org}))
-    if not callers:
-        return Access("not", reason="no statement names anyone outside the account")
-    compiled = CompiledPolicySet(PolicySet(identity=(_ALLOW_ALL,), resource=policy))
-    actions = _actions(policy, resource_arn)
-    resources = _resources(policy, resource_arn)
-    found: dict[int, tuple[set[str], set[str], bool]] = {}  # statement index -> principals, actions, public
-    undecided: list[str] = []
-    public_undecided = False
-    budget = _Budget(_MAX_WORK, len(policy.statements) + 1)
-    exhausted = False
-    for caller in callers:
-        hits, unknown = _ask(
-            compiled, policy, caller, actions, resources, owner, partition, resource_tags, budget
+        self.public_callers = (0, 1, 2)
+        for account, arns in sorted(self.named.items()):
+            callers.append(smt.Caller(account, "role", account=account))
+            callers.append(smt.Caller(account, "user", account=account))
+            callers.append(smt.Caller(account, "arn", arn=f"arn:{partition}:iam::{account}:root"))
+            callers.extend(smt.Caller(account, "arn", arn=arn) for arn in arns)
+        self.callers = callers
+        services = _services(policy, resource_arn)
+        actions = smt.action_classes([policy], services)
+        if not actions:
+            actions = smt.action_classes([policy])
+        self.enc: Encoding = smt.Encoding(
+            [policy],
+            actions=actions,
+            callers=callers,
+            partition=partition,
+            resource_domain=self._resource_domain(),
+            accounts=[
+                *smt.account_candidates([policy], self.literal_accounts),
+                *sorted(a for a in self.literal_accounts if a != owner),
+            ],
         )
-        for index, action in hits:
-            principals, granted, public = found.setdefault(index, (set(), set(), False))
-            principals.add(caller.label)
-            granted.add(action)
-            found[index] = (principals, granted, public or caller.public)
-        if unknown and not hits:
-            undecided.extend(unknown)
-            public_undecided = public_undecided or caller.public
-        if budget.left < 0:
-            exhausted = True
-            break
-    by_index = {s.index: s for s in policy.statements}
-    grants = tuple(
-        _grant(policy, by_index[i], principals, granted, public)
-        for i, (principals, granted, public) in sorted(found.items())
-    )
-    why = tuple(dict.fromkeys(undecided))
-    if any(g.public for g in grants):
-        return Access("public", grants, undecided=why)
-    if exhausted:
-        reason = f"{policy.name} is too large to analyse (more than {_MAX_WORK} statement evaluations)"
-        return Access("unknown", grants, reason, why)
-    if public_undecided:
-        reason = f"whether {policy.name} lets anyone in depends on {why[0]}"
-        return Access("unknown", grants, reason, why)
-    if grants:
-        return Access("cross-account", grants, undecided=why)
-    if why:
-        return Access(
-            "unknown", grants, f"whether {policy.name} lets another account in depends on {why[0]}", why
+        self.compiled = CompiledPolicySet(PolicySet(identity=(_ALLOW_ALL,), resource=policy))
+        self.allowed = self.enc.allows(policy)
+        self.depends_on_resource = self._unknown_resource_keys()
+
+    # -- the request space --------------------------------------------------------------------------------
+    def _resource_domain(self) -> Any:
+        import z3
+
+        arn = self.resource_arn
+        if not arn:
+            return None
+        exact = self.enc_resource() == z3.StringVal(arn)
+        parts = arn.split(":", 5)
+        if len(parts) == 6 and parts[2] == "s3" and "/" not in parts[5]:
+            # a bucket's policy governs its objects too
+            return z3.Or(exact, z3.PrefixOf(z3.StringVal(arn + "/"), self.enc_resource()))
+        return exact
+
+    @staticmethod
+    def enc_resource() -> Any:
+        import z3
+
+        return z3.String("resource")
+
+    def _unknown_resource_keys(self) -> list[str]:
+        out = []
+        for key in self.enc.keys:
+            if key.startswith(("aws:resourceorgid", "aws:resourceorgpaths")) or (
+                key.startswith("aws:resourcetag/") and self.resource_tags is None
+            ):
+                out.append(key)
+        return out
+
+    # -- who the outsiders are --------------------------------------------------------------------------------
+    def _callers(self, public: bool) -> Any:
+        import z3
+
+        enc = self.enc
+        picked = self.public_callers if public else tuple(range(1, len(self.callers)))
+        out = [z3.Or(*(enc.who == i for i in picked))]
+        for i in picked:
+            out.append(z3.Implies(enc.who == i, z3.And(*self._caller_keys(i, public))))
+        if not public:
+            # an account the solver picks for an unnamed caller is still not the owner's
+            out.append(enc.account != z3.StringVal(self.owner))
+        else:
+            out.extend(enc.account != z3.StringVal(a) for a in sorted(self.literal_accounts))
+        out.extend(self._request_keys(public))
+        return z3.And(*out)
+
+    def _caller_keys(self, i: int, public: bool) -> list[Any]:
+        import z3
+
+        enc, smt = self.enc, self.smt
+        caller = self.callers[i]
+        arn = enc.caller_arn(i)
+        account = enc.caller_account(i)
+        out: list[Any] = []
+        for key, kv in enc.keys.items():
+            if key not in PRINCIPAL_KEYS and not key.startswith("aws:principaltag/"):
+                continue
+            if caller.kind == "anonymous":
+                if key == "aws:principaltype":
+                    out.append(z3.And(kv.present, self._str(kv) == "Anonymous"))
+                elif key == "aws:userid":
+                    out.append(z3.And(kv.present, self._str(kv) == "anonymous"))
+                else:
+                    out.append(z3.Not(kv.present))
+                continue
+            if key.startswith("aws:principaltag/"):
+                continue  # the caller tags itself as it likes
+            if key == "aws:principalarn":
+                out.append(
+                    z3.And(kv.present, self._str(kv) == arn) if arn is not None else z3.Not(kv.present)
+                )
+            elif key in ("aws:principalaccount", "kms:calleraccount"):
+                out.append(
+                    z3.And(kv.present, self._str(kv) == account)
+                    if account is not None
+                    else z3.Not(kv.present)
+                )
+            elif key == "aws:principaltype":
+                out.append(z3.And(kv.present, self._str(kv) == _principal_type(caller)))
+            elif key == "aws:username":
+                if caller.kind == "user":
+                    out.append(z3.And(kv.present, self._str(kv) == enc.names[i]))
+                else:
+                    out.append(z3.Not(kv.present))
+            elif key == "aws:userid":
+                # a role's unique id names it, whoever asks: only a caller named in the policy has one it names
+                fresh = public or caller.account is None
+                out.append(z3.And(kv.present, self._fresh_id(kv, caller)) if fresh else kv.present)
+            elif key in ("aws:principalorgid", "aws:principalorgpaths"):
+                if public:
+                    out.append(z3.Or(z3.Not(kv.present), self._fresh_org(kv)))
+            elif key == "aws:principalisawsservice":
+                if kv.family != "bool":
+                    raise smt.Unsupported(f"{key} is compared as {kv.family}")
+                out.append(z3.And(kv.present, kv.slots[0].term == 0))
+            elif key in ("aws:principalservicename", "aws:principalservicenameslist"):
+                out.append(z3.Not(kv.present))
+        return out
+
+    def _request_keys(self, public: bool) -> list[Any]:
+        """What an outsider's request carries in the keys that say where it comes from."""
+        import z3
+
+        enc = self.enc
+        out: list[Any] = []
+        for key, kv in enc.keys.items():
+            if key in SOURCE_ACCOUNT_KEYS:
+                if public:
+                    cond = self._each(kv, self._fresh_account)
+                else:
+                    cond = self._each(kv, lambda v: v != z3.StringVal(self.owner))
+                out.append(z3.Or(z3.Not(kv.present), cond))
+            elif key in SOURCE_ARN_KEYS:
+                accounts = self.literal_accounts if public else {self.owner}
+                cond = self._each(kv, lambda v, a=accounts, k=key: self._fresh_arn(v, k, a, literal=public))
+                out.append(z3.Or(z3.Not(kv.present), cond))
+            elif key in SOURCE_ORG_KEYS:
+                if public:
+                    out.append(z3.Or(z3.Not(kv.present), self._fresh_org(kv)))
+            elif key in PINNING_KEYS:
+                out.append(
+                    z3.Or(z3.Not(kv.present), self._each(kv, lambda v, k=key: self._fresh_value(v, k)))
+                )
+            elif key in ADDRESS_KEYS:
+                out.append(z3.Or(z3.Not(kv.present), self._outside_ranges(kv)))
+            elif key in NETWORK_FLAGS:
+                if kv.family != "bool":
+                    raise self.smt.Unsupported(f"{key} is compared as {kv.family}")
+                out.append(z3.Or(z3.Not(kv.present), kv.slots[0].term == 0))
+            elif key == "aws:resourceaccount":
+                out.append(z3.And(kv.present, self._each(kv, lambda v: v == z3.StringVal(self.owner))))
+            elif key.startswith("aws:resourcetag/") and self.resource_tags is not None:
+                tags = {k.lower(): v for k, v in self.resource_tags.items()}
+                tag = key.removeprefix("aws:resourcetag/")
+                if tag in tags:
+                    out.append(
+                        z3.And(kv.present, self._each(kv, lambda v, t=tags[tag]: v == z3.StringVal(t)))
+                    )
+                else:
+                    out.append(z3.Not(kv.present))
+        return out
+
+    # -- value constraints ------------------------------------------------------------------------------------
+    def _str(self, kv: Any) -> Any:
+        if kv.family != "string":
+            raise self.smt.Unsupported(f"{kv.key} is compared as {kv.family}")
+        if kv.multi:
+            raise self.smt.Unsupported(f"{kv.key} is compared as a set of values")
+        return kv.string
+
+    def _each(self, kv: Any, fn: Any) -> Any:
+        import z3
+
+        if kv.family != "string":
+            raise self.smt.Unsupported(f"{kv.key} is compared as {kv.family}")
+        return z3.And(*(z3.Implies(s.member, fn(s.term)) for s in kv.slots))
+
+    def _literals(self, key: str) -> list[str]:
+        return sorted(
+            {
+                v
+                for s in self.policy.statements
+                for c in s.conditions
+                if c.key.lower() == key
+                for v in c.values
+            }
         )
-    return Access("not")
+
+    def _fresh_value(self, value: Any, key: str) -> Any:
+        import z3
+
+        return z3.And(*(value != z3.StringVal(v) for v in self._literals(key)))
+
+    def _fresh_account(self, value: Any) -> Any:
+        import z3
+
+        digits = z3.InRe(value, z3.Loop(z3.Range("0", "9"), 12, 12))
+        return z3.And(digits, *(value != z3.StringVal(a) for a in sorted(self.literal_accounts)))
+
+    def _fresh_arn(self, value: Any, key: str, accounts: set[str], *, literal: bool) -> Any:
+        import z3
+
+        smt = self.smt
+        seg = z3.Star(smt._not_colon())
+        named = (
+            z3.Union(*(z3.Re(a) for a in sorted(accounts)))
+            if len(accounts) > 1
+            else z3.Re(next(iter(accounts)))
+        )
+        in_named = z3.Concat(
+            z3.Re("arn:"),
+            seg,
+            z3.Re(":"),
+            seg,
+            z3.Re(":"),
+            seg,
+            z3.Re(":"),
+            named,
+            z3.Re(":"),
+            z3.Star(smt._any()),
+        )
+        out = [z3.Not(z3.InRe(value, in_named))]
+        if literal:
+            out.append(self._fresh_value(value, key))
+        return z3.And(*out)
+
+    def _fresh_org(self, kv: Any) -> Any:
+        """An organisation (or path in one) that the policy names nowhere."""
+        import z3
+
+        orgs = set()
+        for key in ("aws:principalorgid", "aws:sourceorgid", "aws:principalorgpaths", "aws:sourceorgpaths"):
+            for v in self._literals(key):
+                head = v.split("/", 1)[0]
+                if head and "*" not in head and "?" not in head:
+                    orgs.add(head)
+
+        def fresh(value: Any) -> Any:
+            out = [self._fresh_value(value, kv.key)]
+            for org in sorted(orgs):
+                out.append(value != z3.StringVal(org))
+                out.append(z3.Not(z3.PrefixOf(z3.StringVal(org + "/"), value)))
+            return z3.And(*out)
+
+        return self._each(kv, fresh)
+
+    def _fresh_id(self, kv: Any, caller: Caller) -> Any:
+        """A unique id of the caller (``AROA...:session`` for a role, ``AIDA...`` for a user) that the policy
+        does not name (``aws:userid`` "AROLEID:*" is fixed)."""
+        import z3
+
+        value = self._str(kv)
+        word = z3.Plus(z3.Union(z3.Range("A", "Z"), z3.Range("0", "9")))
+        if caller.kind == "role":
+            shape = z3.Concat(z3.Re("AROA"), word, z3.Re(":"), z3.Plus(z3.Range("a", "z")))
+        elif caller.kind == "user":
+            shape = z3.Concat(z3.Re("AIDA"), word)
+        else:
+            return z3.BoolVal(True)
+        out = [z3.InRe(value, shape), self._fresh_value(value, kv.key)]
+        for v in self._literals(kv.key):
+            head = v.split(":", 1)[0]
+            if ":" in v and "*" not in head and "?" not in head:
+                out.append(z3.Not(z3.PrefixOf(z3.StringVal(head + ":"), value)))
+        return z3.And(*out)
+
+    def _outside_ranges(self, kv: Any) -> Any:
+        import ipaddress
+
+        import z3
+
+        if kv.family == "string":
+            return self._each(kv, lambda v: self._fresh_value(v, kv.key))
+        if kv.family != "ip":
+            raise self.smt.Unsupported(f"{kv.key} is compared as {kv.family}")
+        networks = []
+        for text in self._literals(kv.key):
+            try:
+                net = ipaddress.ip_network(text.strip(), strict=False)
+            except ValueError:
+                continue
+            if net.prefixlen > 0:
+                networks.append(net)
+        out = []
+        for s in kv.slots:
+            inside = [
+                z3.And(
+                    s.v6 if n.version == 6 else z3.Not(s.v6),
+                    (s.term & int(n.netmask)) == int(n.network_address),
+                )
+                for n in networks
+            ]
+            out.append(z3.Implies(s.member, z3.And(s.ok, z3.Not(z3.Or(*inside)) if inside else True)))
+        return z3.And(*out)
+
+    # -- queries ----------------------------------------------------------------------------------------------
+    def _solve(self, *extra: Any) -> Example | None:
+        """An allowed request meeting ``extra`` (confirmed by the evaluator), or None when there is none."""
+        import z3
+
+        solver = self.enc.solver(int(self.timeout_ms))
+        solver.add(self.allowed, *extra)
+        got = solver.check()
+        if got == z3.unknown:
+            raise _Undecided(
+                f"the solver gave up ({solver.reason_unknown()}) within {int(self.timeout_ms)} ms"
+            )
+        if got == z3.unsat:
+            return None
+        example = self.enc.example(solver.model())
+        if self.depends_on_resource:
+            return example  # confirmed only once the resource's own values are known
+        decision = self.compiled.decide(example.request(self.owner), explain=False)
+        if decision.allowed is not True:
+            raise _Undecided(
+                f"the request found ({example.principal} {example.action} {example.resource}) is not "
+                f"confirmed by the evaluator ({decision.decision})"
+            )
+        return example
+
+    def run(self) -> Access:
+        policy = self.policy
+        public = self._callers(True)
+        external = self._callers(False)
+        undecided: list[str] = []
+        try:
+            first_public = self._solve(public)
+            first_external = None if first_public is not None else self._solve(external)
+        except _Undecided as exc:
+            return Access("unknown", reason=f"whether {policy.name} lets anyone in is not decided: {exc}")
+        if self.depends_on_resource and (first_public or first_external):
+            keys = ", ".join(sorted(self.depends_on_resource))
+            return Access(
+                "unknown",
+                reason=f"whether {policy.name} lets anyone in depends on the resource's {keys}, not known",
+            )
+        if first_public is None and first_external is None:
+            return Access("not")
+        deadline = time.monotonic() + _GRANT_SECONDS
+        grants: list[Grant] = []
+        enc = self.enc
+        for statement in policy.statements:
+            if statement.effect != "Allow":
+                continue
+            if time.monotonic() > deadline:
+                undecided.append("not every statement was listed within the time allowed")
+                break
+            applies = enc.applies(policy, statement)
+            try:
+                example = self._solve(public, applies) if first_public is not None else None
+                if example is not None:
+                    actions = self._actions(statement, example, public, applies, deadline)
+                    grants.append(_grant(policy, statement, {"*"}, actions, True, example))
+                    continue
+                labels, example = self._labels(statement, external, applies)
+            except _Undecided as exc:
+                undecided.append(str(exc))
+                continue
+            if example is not None:
+                actions = self._actions(statement, example, external, applies, deadline)
+                grants.append(_grant(policy, statement, labels, actions, False, example))
+        if first_public is not None:
+            return Access("public", tuple(grants), undecided=tuple(undecided), example=first_public)
+        return Access("cross-account", tuple(grants), undecided=tuple(undecided), example=first_external)
+
+    def _actions(
+        self, statement: Statement, example: Example, who: Any, applies: Any, deadline: float
+    ) -> set[str]:
+        """The statement's action patterns that an outsider is allowed (as written)."""
+        if statement.not_action:
+            return {"NotAction " + ",".join(statement.actions)}
+        found = {a for a in statement.actions if patterns.glob_matcher(a.lower())(example.action.lower())}
+        for pattern in statement.actions:
+            if pattern in found:
+                continue
+            if time.monotonic() > deadline:
+                break
+            try:
+                if self._solve(who, applies, self.enc.action_matches(statement, only=[pattern])) is not None:
+                    found.add(pattern)
+            except _Undecided:
+                continue
+        return found or set(statement.actions)
+
+    def _labels(self, statement: Statement, external: Any, applies: Any) -> tuple[set[str], Example | None]:
+        """Who outside the account the statement lets in: named accounts, organisations, or ``*``."""
+        import z3
+
+        enc = self.enc
+        account = _account_term(enc)
+        blocked: list[Any] = []
+        labels: set[str] = set()
+        first: Example | None = None
+        for _ in range(_MAX_LABELS):
+            example = self._solve(external, applies, *blocked)
+            if example is None:
+                break
+            first = first or example
+            got = self._label(example)
+            labels.add(got)
+            if got.startswith("organisation "):
+                org = enc.key("aws:principalorgid")
+                assert org is not None
+                blocked.append(z3.Not(z3.And(org.present, org.string == z3.StringVal(got.split(" ", 1)[1]))))
+            elif _ACCOUNT.match(got):
+                blocked.append(account != z3.StringVal(got))
+            else:
+                break
+        return labels, first
+
+    def _label(self, example: Example) -> str:
+        who = example.principal
+        parts = who.split(":", 5)
+        account = parts[4] if len(parts) == 6 else ""
+        if account in self.named:
+            return account
+        org = example.context.get("aws:principalorgid")
+        if isinstance(org, str) and org in set(self._literals("aws:principalorgid")):
+            return f"organisation {org}"
+        for key in (*sorted(SOURCE_ACCOUNT_KEYS), "aws:principalaccount"):
+            value = example.context.get(key)
+            if isinstance(value, str) and value in self.named:
+                return value
+        source = example.context.get("aws:sourcearn")
+        if isinstance(source, str):
+            bits = source.split(":", 5)
+            if len(bits) == 6 and bits[4] in self.named:
+                return bits[4]
+        return "*"
+
+
+def _account_term(enc: Encoding) -> Any:
+    import z3
+
+    term: Any = z3.StringVal("")
+    for i in range(len(enc.callers) - 1, -1, -1):
+        acct = enc.caller_account(i)
+        term = z3.If(enc.who == i, acct if acct is not None else z3.StringVal(""), term)
+    return term
+
+
+def _principal_type(caller: Caller) -> str:
+    if caller.kind == "arn":
+        if caller.arn.endswith(":root"):
+            return "Account"
+        return "User" if ":user/" in caller.arn else "AssumedRole"
+    return "User" if caller.kind == "user" else "AssumedRole"
+
+
+def _services(policy: Policy, resource_arn: str | None) -> set[str]:
+    """The services whose actions a request on the resource can be."""
+    if policy.policy_type == "trust":
+        return {"sts"}
+    if resource_arn and resource_arn.count(":") >= 5:
+        service = resource_arn.split(":")[2]
+        if service:
+            return {service}
+    return {
+        a.split(":", 1)[0].lower()
+        for s in policy.statements
+        for a in s.actions
+        if ":" in a and "*" not in a.split(":", 1)[0]
+    }
 
 
 def attached_policies(
@@ -328,304 +750,7 @@ def lambda_permissions(estate: Estate, function: Resource) -> list[Resource]:
     return list(_related(estate, function, "aws_lambda_permission", "function_name", *literals))
 
 
-# -- the requests ---------------------------------------------------------------------------------------------
-def _ask(
-    compiled: CompiledPolicySet,
-    policy: Policy,
-    caller: _Caller,
-    actions: Sequence[tuple[str, str]],
-    resources: Sequence[str],
-    owner: str,
-    partition: str,
-    resource_tags: Mapping[str, str] | None,
-    budget: _Budget,
-) -> tuple[list[tuple[int, str]], list[str]]:
-    """The (statement index, action pattern) pairs a request of ``caller`` is allowed by, and why some
-    requests could not be decided. When the budget runs out, what was found so far stands."""
-    open_context, space = _contexts(policy, caller, owner, partition, resource_tags)
-    hits: list[tuple[int, str]] = []
-    unknown: dict[str, None] = {}
-    contexts: list[RequestContext] = []
-    capped = False
-
-    def allowed(action: str, resource: str) -> bool:
-        nonlocal contexts, capped
-        budget.spend()
-        if (
-            compiled.decide(Request(caller.arn, action, resource, owner, open_context), explain=False).allowed
-            is False
-        ):
-            return False  # refused whatever the caller picks
-        if not contexts:
-            contexts = list(itertools.islice(space, _MAX_CONTEXTS + 1))
-            capped = len(contexts) > _MAX_CONTEXTS
-        for ctx in contexts[:_MAX_CONTEXTS]:
-            budget.spend()
-            request = Request(caller.arn, action, resource, owner, ctx)
-            decision = compiled.decide(request, explain=False)
-            if decision.allowed is True:
-                explained = compiled.decide(request, explain=True)
-                hits.extend(
-                    (ref.index, p)
-                    for ref in _grants_of(explained.statements, policy)
-                    for p in _patterns(policy, ref, action)
-                )
-                return True
-            if decision.allowed is None:
-                for why in decision.unknown or ("a condition whose value is not known",):
-                    unknown[why] = None
-        return False
-
-    with contextlib.suppress(_OutOfBudget):
-        for action, _pattern in actions:
-            for resource in resources:
-                if allowed(action, resource):
-                    break
-    if capped and not hits:
-        unknown[f"more than {_MAX_CONTEXTS} combinations of its condition values"] = None
-    return hits, list(unknown)
-
-
-def _grants_of(refs: Iterable[StatementRef], policy: Policy) -> Iterator[StatementRef]:
-    return (
-        r
-        for r in refs
-        if r.policy == policy.name and r.effect == "Allow" and r.policy_type == policy.policy_type
-    )
-
-
-def _patterns(policy: Policy, ref: StatementRef, action: str) -> list[str]:
-    statement = next(s for s in policy.statements if s.index == ref.index)
-    if statement.not_action:
-        return ["NotAction " + ",".join(statement.actions)]
-    return [a for a in statement.actions if patterns.glob_matcher(a.lower())(action.lower())] or list(
-        statement.actions
-    )
-
-
-def _actions(policy: Policy, resource_arn: str | None) -> list[tuple[str, str]]:
-    """A concrete action for every action pattern of the Allow statements: ``(action, pattern)``."""
-    out: dict[str, str] = {}
-    services = {a.split(":", 1)[0] for s in policy.statements for a in s.actions if ":" in a}
-    if resource_arn and resource_arn.count(":") >= 5:
-        services.add(resource_arn.split(":")[2])
-    for s in policy.statements:
-        if s.effect != "Allow":
-            continue
-        if s.not_action:
-            for service in sorted(services) or ["ringfence"]:
-                out.setdefault(f"{service}:RingfenceProbe", "NotAction")
-            continue
-        for a in s.actions:
-            out.setdefault(_fill(a, "RingfenceProbe"), a)
-    return sorted(out.items())
-
-
-def _resources(policy: Policy, resource_arn: str | None) -> list[str]:
-    """The resource itself and what of it the Allow statements name (an S3 bucket's objects)."""
-    found: dict[str, None] = {}
-    if resource_arn:
-        found[resource_arn] = None
-    for s in policy.statements:
-        if s.effect != "Allow" or s.resources is None or s.not_resource:
-            continue
-        for r in s.resources:
-            if r == "*":
-                continue
-            concrete = _fill(r, _PROBE)
-            if resource_arn is None or concrete.startswith((resource_arn + "/", resource_arn + ":")):
-                found[concrete] = None
-    if not found:
-        found["*"] = None
-    return list(found)
-
-
-# -- the request contexts a caller can make ---------------------------------------------------------------------
-def _contexts(
-    policy: Policy, caller: _Caller, owner: str, partition: str, resource_tags: Mapping[str, str] | None
-) -> tuple[RequestContext, Iterator[RequestContext]]:
-    """A context in which every condition key the caller picks is unknown (a request denied there is denied
-    whatever the caller picks: the evaluation is three-valued), and the contexts the caller can make."""
-    conditions: dict[str, list[Condition]] = {}
-    for s in policy.statements:
-        for c in s.conditions:
-            conditions.setdefault(c.key.lower(), []).append(c)
-    fixed: dict[str, str | tuple[str, ...]] = {"aws:resourceaccount": owner}
-    if caller.account is not None:
-        fixed.update(
-            {
-                "aws:principalarn": caller.arn,
-                "aws:principalaccount": caller.account,
-                "kms:calleraccount": caller.account,
-                "aws:principaltype": "AssumedRole",
-            }
-        )
-    if resource_tags is not None:
-        fixed.update({f"aws:resourcetag/{k}".lower(): v for k, v in resource_tags.items()})
-    choices: list[tuple[str, list[str | None]]] = [
-        (key, _options(key, conditions[key], caller, partition))
-        for key in sorted(conditions)
-        if not key.startswith(_RESOURCE_KEYS)  # the resource's own value, or unknown
-    ]
-    # An anonymous caller has no principal keys; the resource's tags, when listed, are all it has.
-    always_absent = set() if caller.account is not None else set(_PRINCIPAL_KEYS)
-    absent_prefixes = ["aws:resourcetag/"] if resource_tags is not None else []
-    chosen = {key for key, _ in choices}
-    open_context = RequestContext(
-        {k: v for k, v in fixed.items() if k not in chosen},
-        complete=False,
-        absent=always_absent - chosen,
-        absent_prefixes=absent_prefixes,
-    )
-    return open_context, _picked(choices, fixed, always_absent, absent_prefixes)
-
-
-def _picked(
-    choices: Sequence[tuple[str, list[str | None]]],
-    fixed: Mapping[str, str | tuple[str, ...]],
-    always_absent: set[str],
-    absent_prefixes: Sequence[str],
-) -> Iterator[RequestContext]:
-    for picked in itertools.product(*(options for _, options in choices)):
-        values = dict(fixed)
-        absent = set(always_absent)
-        for (key, _), value in zip(choices, picked, strict=True):
-            if value is None:
-                values.pop(key, None)
-                absent.add(key)
-            else:
-                values[key] = value
-                absent.discard(key)
-        yield RequestContext(values, complete=False, absent=absent, absent_prefixes=absent_prefixes)
-
-
-def _options(key: str, conditions: Sequence[Condition], caller: _Caller, partition: str) -> list[str | None]:
-    """The values ``caller`` can give ``key`` (None: the key is absent)."""
-    literals = [v for c in conditions for v in c.values]
-    if key in caller.pinned:
-        return [caller.pinned[key]]
-    if key in ACCOUNT_KEYS:
-        if caller.account is None:
-            return [None]
-        own: list[str | None] = [caller.account]
-        return own if key in _PRINCIPAL_KEYS else [*own, None]
-    if key in ADDRESS_KEYS:
-        return _addresses(literals)
-    if key in NETWORK_FLAGS:
-        return [None, "false"]
-    if key in IDENTIFYING_KEYS:
-        if key == "aws:principalarn" and caller.account is not None:
-            base: list[str | None] = [caller.arn]
-        elif key == "aws:userid" and caller.account is not None:
-            base = [f"AROARINGFENCEPROBE:{_PROBE}"]
-        else:
-            base = [None, _fresh(key, caller, partition)]
-        # A role's unique id cannot be had by another caller, whatever follows it (S3: "aws:userid outside
-        # the pattern AROLEID:*" is fixed).
-        owned = [_owned(v, caller) for v in literals if key != "aws:userid" or v.startswith(("*", "?"))]
-        return list(dict.fromkeys([*base, *(v for v in owned if v is not None)]))
-    return _chosen(conditions)
-
-
-def _chosen(conditions: Sequence[Condition]) -> list[str | None]:
-    """Values the caller picks freely: absent, each literal (wildcards filled), and values matching none."""
-    out: list[str | None] = [None]
-    for c in conditions:
-        try:
-            _, base, _ = split_operator(c.operator)
-        except OperatorError:
-            continue
-        fam = family(base)
-        if fam == "bool":
-            out += ["true", "false"]
-        elif fam == "numeric":
-            for v in c.values:
-                try:
-                    n = float(v)
-                except ValueError:
-                    continue
-                out += [v, _number(n + 1), _number(n - 1)]
-        elif fam == "date":
-            out += [*c.values, "1970-01-02T00:00:00Z", "2999-01-01T00:00:00Z"]
-        elif fam == "ip":
-            out += _addresses(c.values)
-        else:
-            out += [_fill(v, _PROBE) for v in c.values]
-            out.append(_PROBE)
-    return list(dict.fromkeys(out))
-
-
-def _number(n: float) -> str:
-    return str(int(n)) if n.is_integer() else repr(n)
-
-
-def _addresses(cidrs: Sequence[str]) -> list[str | None]:
-    """An IPv4 and an IPv6 address outside every listed network but ``0.0.0.0/0`` and ``::/0``."""
-    networks = []
-    for value in cidrs:
-        try:
-            net = ipaddress.ip_network(value.strip(), strict=False)
-        except ValueError:
-            continue
-        if net.prefixlen > 0:
-            networks.append(net)
-    out: list[str | None] = []
-    for version in (4, 6):
-        for text in _ADDRESSES:
-            address = ipaddress.ip_address(text)
-            if address.version == version and not any(address in n for n in networks if n.version == version):
-                out.append(text)
-                break
-    return out or [_ADDRESSES[0]]
-
-
-def _fresh(key: str, caller: _Caller, partition: str) -> str:
-    """A value of ``key`` that the caller has and that no policy literal names."""
-    account = caller.account or "000000000000"
-    return {
-        "aws:principalorgid": "o-ringfenceprobe",
-        "aws:sourceorgid": "o-ringfenceprobe",
-        "aws:principalorgpaths": "o-ringfenceprobe/r-probe/",
-        "aws:sourceorgpaths": "o-ringfenceprobe/r-probe/",
-        "aws:sourcevpc": "vpc-0ringfenceprobe",
-        "aws:sourcevpce": "vpce-0ringfenceprobe",
-        "aws:sourcearn": f"arn:{partition}:sns:us-east-1:{account}:{_PROBE}",
-        "s3:dataaccesspointarn": f"arn:{partition}:s3:us-east-1:{account}:accesspoint/{_PROBE}",
-        "kms:viaservice": f"{_PROBE}.us-east-1.amazonaws.com",
-    }.get(key, _PROBE)
-
-
-def _owned(value: str, caller: _Caller) -> str | None:
-    """``value`` as the caller could make it true with something it owns, or None when it cannot: a
-    wildcard lets it pick, a fixed value names someone else's resource (an ARN in another account, an id)."""
-    if not any(ch in value for ch in "*?"):
-        return None
-    parts = value.split(":", 5)
-    if len(parts) == 6 and parts[0] == "arn" and parts[4]:
-        if caller.account is None:
-            return None
-        if any(ch in parts[4] for ch in "*?"):
-            parts[4] = caller.account
-        elif parts[4] != caller.account:
-            return None
-        return _fill(":".join(parts), _PROBE)
-    return _fill(value, _PROBE)
-
-
-def _fill(pattern: str, filler: str) -> str:
-    """A value the glob ``pattern`` matches: each ``*`` becomes ``filler``, each ``?`` one letter."""
-    return pattern.replace("*", filler).replace("?", "x")
-
-
 # -- what the policy names ------------------------------------------------------------------------------------
-def _names_everyone(statement: Statement) -> bool:
-    """Whether the statement's principal can match a caller it does not name: ``*``, ``{"AWS": "*"}``,
-    NotPrincipal, or no Principal element at all (the others name accounts, principals or services)."""
-    if statement.principals is None or statement.not_principal:
-        return True
-    return any(p.kind == "*" or (p.kind == "AWS" and p.value == "*") for p in statement.principals)
-
-
 def _account_of(value: str) -> str | None:
     if _ACCOUNT.match(value):
         return value
@@ -652,25 +777,12 @@ def _named_accounts(policy: Policy, owner: str) -> dict[str, tuple[str, ...]]:
             if not _ACCOUNT.match(p.value) and not p.value.endswith(":root"):
                 entries.add(p.value)
         for c in s.conditions:
-            if c.key.lower() in ACCOUNT_KEYS or c.key.lower() in ("aws:principalarn", "aws:sourcearn"):
+            if c.key.lower() in _ACCOUNT_VALUED or c.key.lower() in ("aws:principalarn", "aws:sourcearn"):
                 for v in c.values:
                     account = _account_of(v)
                     if account is not None and account != owner:
                         out.setdefault(account, set())
     return {k: tuple(sorted(v)) for k, v in out.items()}
-
-
-def _organisations(policy: Policy) -> list[str]:
-    found = {
-        v
-        for s in policy.statements
-        if s.effect == "Allow"
-        for c in s.conditions
-        if c.key.lower() == "aws:principalorgid"
-        for v in c.values
-        if not any(ch in v for ch in "*?")
-    }
-    return sorted(found)
 
 
 def _accounts_in(policy: Policy) -> set[str]:
@@ -689,16 +801,13 @@ def _accounts_in(policy: Policy) -> set[str]:
     return found
 
 
-def _fresh_account(taken: set[str]) -> str:
-    for n in itertools.count(0):
-        candidate = f"{210987654321 + n * 1111:012d}"
-        if candidate not in taken:
-            return candidate
-    raise AssertionError("unreachable")
-
-
 def _grant(
-    policy: Policy, statement: Statement, principals: set[str], actions: set[str], public: bool
+    policy: Policy,
+    statement: Statement,
+    principals: set[str],
+    actions: set[str],
+    public: bool,
+    example: Example | None = None,
 ) -> Grant:
     return Grant(
         policy=policy.name,
@@ -710,6 +819,7 @@ def _grant(
         principals=("*",) if public else tuple(sorted(principals)),
         actions=tuple(sorted(actions)),
         conditions=_conditions_of(statement),
+        example=example,
     )
 
 
