@@ -191,7 +191,8 @@ def test_intents_at_the_estate_root_are_verified(example_json) -> None:  # type:
     assert set(intents) == {"intent.operators-reach-app-over-ssh"}  # the other two hold
     broken = intents["intent.operators-reach-app-over-ssh"]
     assert broken["status"] == "fail"
-    assert broken["location"] == {"path": "ringfence.yaml", "line": 13}
+    where = (EXAMPLE / "ringfence.yaml").relative_to(ROOT).as_posix()  # from the repository's root
+    assert broken["location"] == {"path": where, "line": 13}
     assert "aws_security_group.bastion" in broken["message"]
 
 

@@ -72,6 +72,12 @@ def scan(
         "--snapshot",
         help="Live accounts: save what was read as JSON, secrets redacted, to scan offline.",
     ),
+    path_root: Path | None = typer.Option(
+        None,
+        "--path-root",
+        help="Show file paths relative to this folder (default: the root of the git repository holding "
+        "the scanned folder, else the working folder), as code scanning expects them.",
+    ),
     compliance: str | None = typer.Option(
         None,
         "--compliance",
@@ -89,6 +95,8 @@ def scan(
         raise die("--snapshot saves a live account: scan aws:// (or aws://PROFILE)")
     if output_format not in _FORMATS:
         raise die(f"--format {output_format!r} is not supported (choose from {', '.join(_FORMATS)})")
+    if path_root is not None and not path_root.is_dir():
+        raise die(f"--path-root {path_root}: no such folder")
     with _Progress(time.monotonic()) as progress:
         options = ScanOptions(
             var_files=tuple(var_files),
@@ -105,6 +113,7 @@ def scan(
             role_arns=tuple(role_arns),
             org_role=org_role,
             regions=tuple(r.strip() for r in (regions or "").split(",") if r.strip()),
+            path_root=path_root,
         )
         try:
             outcome = run_scan(paths, options)

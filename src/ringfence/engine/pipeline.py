@@ -29,8 +29,18 @@ from ringfence.checks.base import Check
 from ringfence.checks.compliance import NAMES
 from ringfence.engine.compliance import Assessment, assess
 from ringfence.engine.config import Config, ConfigError, load_config
+from ringfence.engine.findings import Location
+from ringfence.engine.paths import (
+    PathView,
+    default_root,
+    rebased_errors,
+    target_folder,
+    view_of,
+    with_errors_rebased,
+)
 from ringfence.engine.runner import ScanResult, exit_code, run_checks
 from ringfence.model import Estate, InputError
+from ringfence.model.estate import merge
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 _ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
@@ -66,6 +76,9 @@ class ScanOptions:
     role_arns: tuple[str, ...] = ()
     org_role: str | None = None
     regions: tuple[str, ...] = ()
+    # Paths in the report are relative to this folder (`--path-root`); None: the git root, else the
+    # working folder.
+    path_root: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -99,23 +112,29 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
     baseline = read_baseline(options.baseline) if options.baseline is not None else frozenset()
     progress = options.progress
     phase = "reading AWS" if any(p.startswith("aws://") for p in paths) else "evaluating Terraform"
+    load = LoadOptions(
+        var_files=options.var_files,
+        account_id=options.account_id or config.account_id,
+        excluded=tuple(config.exclude),
+        progress=(lambda done, total: progress(phase, done, total)) if progress is not None else None,
+        cache=options.cache,
+        limits=config.terraform_limits,
+        role_arns=options.role_arns,
+        org_role=options.org_role,
+        regions=options.regions,
+    )
+    root = options.path_root or default_root(list(paths))
     try:
-        estate = load_estate(
-            list(paths),
-            LoadOptions(
-                var_files=options.var_files,
-                account_id=options.account_id or config.account_id,
-                excluded=tuple(config.exclude),
-                progress=(lambda done, total: progress(phase, done, total)) if progress is not None else None,
-                cache=options.cache,
-                limits=config.terraform_limits,
-                role_arns=options.role_arns,
-                org_role=options.org_role,
-                regions=options.regions,
-            ),
-        )
+        # One target at a time, as load_estate does, to know which folder each resource's paths start from.
+        parts = [load_estate([p], load) for p in paths]
     except SourceError as exc:
         raise ScanError(str(exc)) from None
+    view = view_of(list(paths), parts, root)
+    estate = merge(
+        with_errors_rebased(part, target_folder(p, root.absolute()), root)
+        for p, part in zip(paths, parts, strict=True)
+    )
+    loaded_errors = len(estate.errors)
     intents, estate = _intents(options.intents_file, estate)
     checks, problems = catalogue([Path(r) for r in options.rules], config)
     if problems:
@@ -128,6 +147,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
         progress=(lambda done, total: progress("checking", done, total)) if progress is not None else None,
         intents=intents,
     )
+    result = _rebased(result, view, loaded_errors)
     threshold = options.fail_on or config.fail_on or "high"
     code = exit_code(result, threshold, options.fail_on_unknown)
     warnings: list[str] = []
@@ -142,6 +162,23 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
             code = max(code, 1)
     assessment = assess(result, options.compliance) if options.compliance is not None else None
     return ScanOutcome(result, code, tuple(warnings), config, assessment)
+
+
+def _rebased(result: ScanResult, view: PathView, loaded: int) -> ScanResult:
+    """``result`` with every path shown from the path root: the findings' locations, and the errors found
+    after loading (the first ``loaded`` were rebased with their target)."""
+    findings = tuple(
+        dataclasses.replace(
+            f,
+            location=Location(
+                view.shown(f.location.path, None if f.rule_id.startswith("intent.") else f.resource),
+                f.location.line,
+            ),
+        )
+        for f in result.findings
+    )
+    errors = (*result.errors[:loaded], *rebased_errors(result.errors[loaded:], view))
+    return dataclasses.replace(result, findings=findings, errors=errors, paths=view)
 
 
 def catalogue(

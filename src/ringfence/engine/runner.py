@@ -13,6 +13,7 @@ from ringfence.checks.catalogue import CATALOGUE, peer_ids
 from ringfence.checks.context import Context
 from ringfence.engine.config import Config
 from ringfence.engine.findings import Finding, Location, make_fingerprint
+from ringfence.engine.paths import PathView
 from ringfence.engine.suppressions import suppression_for
 from ringfence.model import Estate, InputError, Resource
 from ringfence.model.findings import Severity, Status
@@ -25,6 +26,19 @@ class ScanResult:
     errors: tuple[InputError, ...]
     passes: Counter[str] = field(default_factory=Counter)  # rule id -> resources that passed
     checks: tuple[Check, ...] = ()
+    # How the paths of the estate's resources are shown (findings and errors are already rebased).
+    paths: PathView = field(default_factory=PathView)
+
+    def home(self, address: str) -> str:
+        """Where the resource at ``address`` is declared, as the report shows it ("" if unknown)."""
+        resource = self.estate.get(address)
+        if resource is None:
+            return ""
+        where = resource.provenance
+        if where.path is None:
+            return where.describe()
+        path = self.paths.shown(where.path, address) or where.path
+        return f"{path}:{where.line}" if where.line else path
 
 
 def run_checks(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from ringfence import __version__
 from ringfence.checks.base import Check
@@ -42,6 +45,23 @@ def _rule(check: Check, severity: Severity) -> dict[str, Any]:
     }
 
 
+# A path that is already a URI (an ARN of a live resource): kept as it is, with no base.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+SRCROOT = "%SRCROOT%"
+
+
+def artifact_location(path: str) -> dict[str, Any]:
+    """A SARIF artifactLocation for a path as the report shows it: relative to the path root (a relative
+    URI reference resolved against %SRCROOT%, which code scanning takes as the repository's root), an
+    absolute file URI for a file outside it, and a URI as it is. Paths are percent-encoded: a SARIF
+    artifact location is a URI, not a file name."""
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(path, safe="/")}
+    if _SCHEME.match(path) and not re.match(r"^[A-Za-z]:[\\/]", path):
+        return {"uri": path}
+    return {"uri": quote(PurePosixPath(path).as_posix(), safe="/"), "uriBaseId": SRCROOT}
+
+
 def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
@@ -59,7 +79,7 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     }
     if f.location.path:
         region: dict[str, Any] = {"startLine": f.location.line} if f.location.line else {}
-        physical: dict[str, Any] = {"artifactLocation": {"uri": f.location.path, "uriBaseId": "%SRCROOT%"}}
+        physical: dict[str, Any] = {"artifactLocation": artifact_location(f.location.path)}
         if region:
             physical["region"] = region
         out["locations"] = [
@@ -88,14 +108,20 @@ def report(result: ScanResult) -> dict[str, Any]:
         {
             "level": "error",
             "message": {"text": e.message},
-            "locations": [
+            **(
                 {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": e.path},
-                        **({"region": {"startLine": e.line}} if e.line else {}),
-                    }
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": artifact_location(e.path),
+                                **({"region": {"startLine": e.line}} if e.line else {}),
+                            }
+                        }
+                    ]
                 }
-            ],
+                if e.path and not e.path.startswith("<")
+                else {}
+            ),
         }
         for e in result.errors
     ]
@@ -111,7 +137,7 @@ def report(result: ScanResult) -> dict[str, Any]:
         },
         "results": [_result(f, index) for f in result.findings],
         "columnKind": "utf16CodeUnits",
-        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the scanned path"}}},
+        "originalUriBaseIds": {SRCROOT: _root(result.paths.root)},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
     }
     return {
@@ -119,6 +145,19 @@ def report(result: ScanResult) -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [run],
     }
+
+
+def _root(root: str) -> dict[str, Any]:
+    """%SRCROOT%: the folder the paths are relative to (--path-root, the git root, or the working folder), as an absolute
+    file URI ending with a slash (SARIF 2.1.0, 3.14.14)."""
+    described = {
+        "description": {
+            "text": "the folder paths are relative to (--path-root, else the git root, else the working folder)"
+        }
+    }
+    if not root:
+        return described
+    return {"uri": "file://" + quote(root.rstrip("/") + "/", safe="/"), **described}
 
 
 def render(result: ScanResult) -> str:

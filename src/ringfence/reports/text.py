@@ -46,8 +46,7 @@ def render(result: ScanResult, out: IO[str], *, color: bool, compliance: Assessm
     for resource in order:
         items = by_resource[resource]
         first = items[0]
-        own = result.estate.get(resource)
-        home = own.provenance.describe() if own is not None else (first.location.path or "")
+        home = result.home(resource) or (first.location.path or "")
         console.print(f"[bold]{_shown(resource)}[/bold]  [dim]{_shown(home)}[/dim]")
         for f in items:
             tag = f"[{_STYLE[f.severity]}]{f.severity.value.upper():>8}[/]"
