@@ -48,7 +48,11 @@ def _parse_context(items: list[str]) -> dict[str, str | list[str]]:
 
 def can(
     path: str = typer.Argument(..., help="Folder or file of the estate."),
-    principal: str = typer.Option(..., "--principal", help="Address, bare name or ARN of a role or user."),
+    principal: str = typer.Option(
+        ...,
+        "--principal",
+        help="Address, bare name or ARN of a role or user, or a group (a member with only its policies).",
+    ),
     action: str = typer.Option(..., "--action", help="The action, e.g. s3:GetObject."),
     resource: str = typer.Option(..., "--resource", help="ARN, address or bare name of the resource."),
     context: list[str] = typer.Option([], "--context", help="Condition key value, KEY=VALUE (repeatable)."),
@@ -70,6 +74,12 @@ def can(
     if ":" not in action:
         _fail(f"--action must be service:Action, not {action!r}")
     ctx = _parse_context(context)
+    from ringfence.iam.patterns import arn_problem
+
+    for option, value, is_principal in (("--principal", principal, True), ("--resource", resource, False)):
+        problem = arn_problem(value, principal=is_principal) if value.startswith("arn:") else None
+        if problem is not None:
+            _fail(f"{option}: {problem}")
     from ringfence.iam.engine import Engine, ResolveError
 
     estate = _load(path, account_id, var_file)
@@ -90,6 +100,9 @@ def can(
     }
     if d.allowed is None:
         payload["unknown"] = list(d.unknown)
+        if d.condition_keys:
+            payload["condition_keys"] = list(d.condition_keys)
+            payload["settle_with"] = _settle_with(d.condition_keys)
     if d.reasons:
         payload["reasons"] = list(d.reasons)
     notes = [*answer.notes, *estate.notes]
@@ -105,9 +118,21 @@ def can(
         raise typer.Exit(1)
 
 
+def _settle_with(keys: tuple[str, ...]) -> str:
+    """The options that would give the undecided condition keys a value."""
+    return " ".join(f"--context {key}=VALUE" for key in keys)
+
+
 def _can_text(answer: Any, action: str, d: Any, notes: list[str]) -> None:
     verdict = {True: "ALLOWED", False: "DENIED", None: "UNKNOWN"}[d.allowed]
-    typer.echo(f"{verdict}: {answer.principal} {action} {answer.resource} ({d.decision})")
+    if d.allowed is None:
+        # `decision` is the answer were none of the undecided conditions to hold.
+        depends = f"it depends on {', '.join(d.condition_keys)}; " if d.condition_keys else ""
+        kind = d.decision.replace("_", " ")
+        why = f"undecided: {depends}{kind} if none of the undecided conditions holds"
+    else:
+        why = d.decision
+    typer.echo(f"{verdict}: {answer.principal} {action} {answer.resource} ({why})")
     for s in d.statements:
         where = f" at {s.location}" if s.location else ""
         typer.echo(f"  {s.effect} {s.policy}{' sid ' + s.sid if s.sid else ''}{where}")
@@ -115,6 +140,8 @@ def _can_text(answer: Any, action: str, d: Any, notes: list[str]) -> None:
         typer.echo(f"  because {reason}")
     for unknown in d.unknown:
         typer.echo(f"  unknown: {unknown}")
+    if d.allowed is None and d.condition_keys:
+        typer.echo(f"  to decide it, give the values: {_settle_with(d.condition_keys)}")
     for note in notes:
         typer.echo(f"  note: {note}")
 

@@ -28,9 +28,10 @@ from ringfence.model import Estate, Resource
 class ResolveError(LookupError):
     """A name that does not resolve; ``candidates`` lists the possible matches when it is ambiguous."""
 
-    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, candidates: Sequence[str] = (), *, ambiguous: bool = False) -> None:
         super().__init__(message)
         self.candidates = tuple(candidates)
+        self.ambiguous = ambiguous
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,19 @@ class Engine:
         return sorted(self.estate.of_kind(*PRINCIPAL_KINDS), key=lambda r: r.address)
 
     def resolve_principal(self, name: str) -> Resource:
-        return self._resolve(name, self.principals(), "principal")
+        """A role or user; else a group, asked about as a member holding only the group's policies."""
+        try:
+            return self._resolve(name, self.principals(), "principal")
+        except ResolveError as exc:
+            groups = sorted(self.estate.of_kind("aws_iam_group"), key=lambda r: r.address)
+            if exc.ambiguous or not groups:
+                raise
+            try:
+                return self._resolve(name, groups, "group")
+            except ResolveError as missing:
+                if missing.ambiguous:
+                    raise
+                raise ResolveError(str(exc), [*exc.candidates, *missing.candidates]) from None
 
     def _resolve(self, name: str, candidates: Sequence[Resource], what: str) -> Resource:
         for r in candidates:
@@ -114,7 +127,7 @@ class Engine:
         if len(hits) == 1:
             return hits[0]
         if hits:
-            raise ResolveError(f"{what} {name!r} is ambiguous", [r.address for r in hits])
+            raise ResolveError(f"{what} {name!r} is ambiguous", [r.address for r in hits], ambiguous=True)
         raise ResolveError(f"no {what} named {name!r}", [r.address for r in candidates])
 
     def resolve_resource(self, name: str) -> tuple[str, Resource | None]:
@@ -162,7 +175,7 @@ class Engine:
     def principal_arn(self, principal: Resource) -> str:
         if principal.arn:
             return principal.arn
-        kind = "role" if principal.kind == "aws_iam_role" else "user"
+        kind = {"aws_iam_role": "role", "aws_iam_group": "group"}.get(principal.kind, "user")
         name = principal.get("name") if isinstance(principal.get("name"), str) else principal.name
         return f"arn:{self.estate.partition}:iam::{self.estate.account_of(principal)}:{kind}/{name}"
 
@@ -246,6 +259,12 @@ class Engine:
             if maybe.decision == "explicit_deny":
                 why = "an SCP or RCP attached to an OU the estate does not place would deny it"
                 decision = replace(decision, allowed=None, unknown=(*decision.unknown, why))
+        if who.kind == "aws_iam_group":
+            notes.append(
+                f"{who.address} is a group, not a principal: this is the answer for a member with only the "
+                "group's policies; a member's own policies and other groups can allow more, and the member's "
+                "permissions boundary or an explicit deny elsewhere can refuse it"
+            )
         if holder is None and arn != "*":
             notes.append(f"{arn} is not in the estate: a resource policy it may have is not known")
         # The catalogue look-up and its spelling suggestion are for a person reading the answer: analyses ask

@@ -92,6 +92,8 @@ class Decision:
     statements: tuple[StatementRef, ...] = ()
     unknown: tuple[str, ...] = ()  # why the answer is not decided (condition keys without a value)
     reasons: tuple[str, ...] = ()
+    # The condition keys whose values would decide it (what ``--context KEY=VALUE`` can give).
+    condition_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,13 +589,13 @@ class CompiledPolicySet:
         # Undecided: say what it would be if the unknown conditions did not hold, and why it is unknown.
         unknown_statements = [cs for o in everything for cs in o.deny_unknown]
         unknown_statements += [cs for o in everything for cs, _ in o.allow_unknown]
-        unknown = _unknown_keys(unknown_statements, req)
+        unknown, keys = _unknown_keys(unknown_statements, req)
         if allowed is True and scp_allows is True and vpce_allows is True:
             lower: DecisionKind = "allow"
         else:
             lower = "implicit_deny"
         unknown_refs = tuple(cs.ref() for cs in unknown_statements) if explain else ()
-        return Decision(lower, None, unknown_refs, unknown)
+        return Decision(lower, None, unknown_refs, unknown, condition_keys=keys)
 
     def _fast(self, plan: _Plan, req: Request, who: RequestPrincipal, action: str) -> Decision | None:
         """Identity-side requests without unknowns: flags instead of lists, first allow wins per group.
@@ -744,15 +746,21 @@ def _requires_resource_policy(action: str, resource: str) -> bool:
     return action.startswith("kms:") and ":key/" in resource
 
 
-def _unknown_keys(statements: Sequence[CompiledStatement], req: Request) -> tuple[str, ...]:
+def _unknown_keys(
+    statements: Sequence[CompiledStatement], req: Request
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Why ``statements`` are undecided for ``req`` (each condition and where it is), and the condition
+    keys without a value among them, each once, in order."""
+    why: dict[str, None] = {}
     keys: dict[str, None] = {}
     for cs in statements:
         for cond, raw in zip(cs.conditions, cs.statement.conditions, strict=True):
             if cond(req.context) is None:
-                keys[f"{raw.key} ({raw.operator} in {cs.policy.name})"] = None
+                why[f"{raw.key} ({raw.operator} in {cs.policy.name})"] = None
+                keys[raw.key] = None
         if cs.resource is not None and cs.resource(req.resource, req.context) is None:
-            keys[f"policy variable in the Resource of {cs.policy.name}"] = None
-    return tuple(keys)
+            why[f"policy variable in the Resource of {cs.policy.name}"] = None
+    return tuple(why), tuple(keys)
 
 
 def decide(policies: PolicySet, request: Request) -> Decision:

@@ -193,6 +193,42 @@ def split_arn(arn: str) -> tuple[str, str, str, str, str, str] | None:
     return (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
 
 
+_PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+_IAM_PRINCIPAL = ("user/", "role/", "group/")
+
+
+def arn_problem(arn: str, *, principal: bool = False) -> str | None:
+    """What is malformed in ``arn`` (``arn:partition:service:region:account:resource``), or None.
+
+    With ``principal``, the ARN must name an IAM user, role or group, or an STS role session: IAM ARNs
+    have no region and a 12-digit account."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return f"{arn!r} has {len(parts)} of the 6 parts of an ARN (arn:partition:service:region:account:resource)"
+    _, partition, service, region, account, resource = parts
+    if partition not in _PARTITIONS:
+        return f"{arn!r}: {partition!r} is not an AWS partition (aws, aws-cn, aws-us-gov...)"
+    if not service:
+        return f"{arn!r} names no service"
+    if not resource:
+        return f"{arn!r} names no resource"
+    if account and not (account.isdigit() and len(account) == 12) and account != "*":
+        return f"{arn!r}: the account {account!r} is not 12 digits"
+    if not principal:
+        return None
+    if service not in ("iam", "sts"):
+        return f"{arn!r} is not an IAM or STS ARN ({service!r})"
+    if region:
+        return f"{arn!r}: IAM ARNs have no region ({region!r})"
+    if not account:
+        return f"{arn!r} names no account"
+    if service == "iam" and not resource.startswith(_IAM_PRINCIPAL):
+        return f"{arn!r} names no user, role or group (user/NAME, role/NAME, group/NAME)"
+    if service == "sts" and not resource.startswith("assumed-role/"):
+        return f"{arn!r} names no role session (assumed-role/ROLE/SESSION)"
+    return None
+
+
 def substitute_text(text: str, values: Mapping[str, str]) -> str:
     """Replace variables in ``text`` (used for explanations and tests); unknown ones stay as written."""
 
