@@ -219,6 +219,7 @@ def unused(
                     "used": list(e.used),
                     "unused": list(e.unused),
                     "policy": e.policy,
+                    "not_granted": list(e.not_granted),
                 }
                 for e in entries
             ],
@@ -244,8 +245,13 @@ def unused(
         )
         for pattern in e.unused:
             typer.echo(f"  unused: {pattern}")
-        if e.used:
-            typer.echo("  least-privilege policy:")
+        for action in e.not_granted:
+            typer.echo(
+                f"  used but not granted: {action} (a sign of compromise, or of a policy the estate does not "
+                "show; not proposed)"
+            )
+        if e.policy["Statement"]:
+            typer.echo("  least-privilege policy (granted and used, on the resources the logs name):")
             for line in json.dumps(e.policy, indent=2).splitlines():
                 typer.echo(f"    {line}")
 

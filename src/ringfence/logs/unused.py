@@ -1,5 +1,6 @@
 """Least privilege from logs: what each principal was granted against what it used over the period, and a
-generated policy holding only the used actions (at action level), on the resources the events name.
+generated policy holding only the actions both granted and used (at action level), on the resources the
+events name. An action used but not granted is reported, never proposed.
 
 `ringfence iam unused --logs LOGS <estate>` calls `unused_report(logs, granted)`: the iam area supplies
 `granted` (principal ARN -> the set of IAM actions its policies allow, wildcards kept as written), this
@@ -43,6 +44,9 @@ class UnusedEntry:
     used: tuple[str, ...]
     unused: tuple[str, ...]  # granted patterns that no used action matches
     policy: dict[str, Any]
+    # Actions used successfully that no granted pattern covers: a sign of compromise, or of a policy the
+    # estate does not show. Never in the proposed policy.
+    not_granted: tuple[str, ...] = ()
 
 
 def iam_action(event_source: str, event_name: str) -> str:
@@ -100,6 +104,14 @@ def _named_resources(action: str, resources: str | None, params: str | None, acc
                 v = p.get(k)
                 if isinstance(v, str) and v.startswith("arn:"):
                     out.add(v)
+            bucket = p.get("bucketName")
+            if action.startswith("s3:") and isinstance(bucket, str) and bucket and not out:
+                key = p.get("key")
+                out.add(
+                    f"arn:aws:s3:::{bucket}/{key}"
+                    if isinstance(key, str) and key
+                    else f"arn:aws:s3:::{bucket}"
+                )
             if action.startswith("sts:AssumeRole") and isinstance(p.get("roleArn"), str):
                 out.add(p["roleArn"])
             if action.startswith("iam:") and account:
@@ -111,10 +123,18 @@ def _named_resources(action: str, resources: str | None, params: str | None, acc
     return out
 
 
-def least_privilege_policy(usage: PrincipalUsage) -> dict[str, Any]:
-    """One statement per distinct resource set, actions at action level."""
+def covered(action: str, patterns: Sequence[str]) -> bool:
+    """Whether a granted action pattern (wildcards as written, any case) covers ``action``."""
+    return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
+
+
+def least_privilege_policy(usage: PrincipalUsage, granted: Sequence[str] | None = None) -> dict[str, Any]:
+    """One statement per distinct resource set, actions at action level: the used actions that
+    ``granted`` covers (all used actions when None), on the resources the events named."""
     by_res: dict[tuple[str, ...], list[str]] = {}
     for action in usage.used:
+        if granted is not None and not covered(action, granted):
+            continue
         res = usage.resources.get(action, ("*",))
         if "*" in res:
             res = ("*",)
@@ -168,8 +188,8 @@ def unused_analysis(
     for principal in sorted(granted):
         use = usage.get(principal, PrincipalUsage(principal, (), {}))
         patterns = tuple(sorted(granted[principal]))
-        unused = tuple(
-            p for p in patterns if not any(fnmatch.fnmatchcase(a.lower(), p.lower()) for a in use.used)
-        )
-        out.append(UnusedEntry(principal, patterns, use.used, unused, least_privilege_policy(use)))
+        unused = tuple(p for p in patterns if not any(covered(a, (p,)) for a in use.used))
+        outside = tuple(a for a in use.used if not covered(a, patterns))
+        policy = least_privilege_policy(use, patterns)
+        out.append(UnusedEntry(principal, patterns, use.used, unused, policy, outside))
     return UnusedResult(tuple(out), loaded.errors, events, loaded.files)
