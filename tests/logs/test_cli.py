@@ -133,3 +133,19 @@ def test_fail_on_exits_1_only_for_a_detection_at_or_above_the_severity() -> None
     if worst > 0:  # nothing at a severity above the worst found
         assert _run(str(STOP), "--format", "json", "--fail-on", SEVERITIES[worst - 1])[0] == 0
     assert _run(str(STOP), "--fail-on", "severe")[0] == 2
+
+
+def test_a_bundled_sigma_rule_that_does_not_convert_is_counted_not_repeated(tmp_path: Path) -> None:
+    """The bundled rules are the same on every run: what does not convert is one count in the summary and
+    listed in json's rule_errors; a rule of the user's own folder is named in the text."""
+    code, text = _run(str(STOP))
+    code_json, out = _run(str(STOP), "--format", "json")
+    rule_errors = json.loads(out)["rule_errors"]
+    assert code == code_json == 0 and rule_errors
+    assert "RULE " not in text
+    assert f"; {len(rule_errors)} bundled Sigma rule(s) not converted (rule_errors in --format json)" in text
+    own = tmp_path / "rules"
+    own.mkdir()
+    (own / "broken.yml").write_text("title: x\nlogsource: {product: aws, service: cloudtrail}\n", "utf-8")
+    code, text = _run(str(STOP), "--sigma", str(own))
+    assert code == 0 and "RULE     broken.yml:" in text and "bundled Sigma" not in text

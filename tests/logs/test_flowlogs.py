@@ -170,3 +170,33 @@ def test_a_flow_format_with_a_field_aws_does_not_have_is_refused() -> None:
         parse_flow_format("version source-address")
     with pytest.raises(ValueError, match="given twice"):
         parse_flow_format("srcaddr,srcaddr")
+
+
+def test_a_distributed_brute_force_is_one_detection_with_its_sources(tmp_path: Path) -> None:
+    """50 addresses each trying SSH on one host within the hour: one finding for the host and the hour,
+    with the 50 addresses in `sources` and the most active as `source_ip`; a later, separate burst on the
+    same host is a second finding."""
+    attackers = [f"198.51.100.{i}" for i in range(1, 51)]
+    lines = [v2(a, "10.0.1.6", 22, "REJECT", T0 + i) for a in attackers for i in range(30)]
+    lines += [v2("198.51.100.42", "10.0.1.6", 22, "REJECT", T0 + 100 + i) for i in range(5)]  # most active
+    lines += [v2("203.0.113.9", "10.0.1.6", 22, "REJECT", T0 + 6 * 3600 + i) for i in range(31)]
+    (tmp_path / "flows.log").write_text("\n".join(lines) + "\n")
+    store = Store(tmp_path / "store")
+    assert ingest([tmp_path / "flows.log"], store).errors == ()
+    dets = [d for d in all_detections(with_sigma=False)[0] if d.rule_id == "vpcflow.admin-brute-force"]
+    for threads in (1, 2):  # one by one and summarised by the engine alike
+        eng = DuckDBEngine(threads=threads)
+        eng.open(store, Window())
+        found = run(eng, dets)
+        eng.close()
+        assert len(found) == 2
+        burst, later = sorted(found, key=lambda f: str(f.first_seen))
+        assert burst.source_ip == "198.51.100.42" and burst.count == 50 * 30 + 5
+        assert len(burst.sources) == 50 and set(burst.sources) == set(attackers)
+        assert burst.sources[0] == "198.51.100.42"
+        assert "from 50 addresses (most active 198.51.100.42) to 10.0.1.6:22" in burst.message
+        assert later.sources == ("203.0.113.9",) and later.count == 31
+    from ringfence.logs.report import finding_json
+
+    assert finding_json(burst)["sources"][0] == "198.51.100.42"
+    assert finding_json(burst)["fingerprint"] != finding_json(later)["fingerprint"]

@@ -34,6 +34,10 @@ class Detection:
     author: str | None = None
     references: tuple[str, ...] = ()
     description: str = ""
+    # "target" (`-- group: target`): the matches on one target within one stretch of time are one finding,
+    # whatever number of addresses they come from (`sources`), so a distributed scan is one line; else one
+    # finding per principal and source address.
+    group_by: str = "source"
 
 
 class CatalogueError(ValueError):
@@ -56,6 +60,8 @@ def parse_detection(name: str, text: str) -> Detection:
         raise CatalogueError(f"{name}: severity {meta['severity']!r} not in {SEVERITIES}")
     if meta.get("filter") and meta["filter"] not in FILTERS:
         raise CatalogueError(f"{name}: unknown filter {meta['filter']!r}")
+    if meta.get("group", "source") not in ("source", "target"):
+        raise CatalogueError(f"{name}: '-- group:' is source or target, not {meta['group']!r}")
     sql = "\n".join(body).strip().rstrip(";")
     return Detection(
         rule_id=meta["id"],
@@ -69,6 +75,7 @@ def parse_detection(name: str, text: str) -> Detection:
         filter=meta.get("filter") or None,
         description=meta.get("description", ""),
         attempts=meta.get("attempts", "") == "reported",
+        group_by=meta.get("group", "source"),
     )
 
 

@@ -29,7 +29,9 @@ def iso(t: datetime | None) -> str | None:
 
 
 def fingerprint(f: Finding) -> str:
-    return hashlib.sha256(f"{f.rule_id}|{f.principal}|{f.source_ip}".encode()).hexdigest()[:32]
+    # A finding grouped by target is the target's in that window, whichever address is the most active.
+    who = f"window {iso(f.first_seen)}" if f.sources else f.source_ip
+    return hashlib.sha256(f"{f.rule_id}|{f.principal}|{who}".encode()).hexdigest()[:32]
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
@@ -49,6 +51,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "fingerprint": fingerprint(f),
         "outcome": f.outcome,
     }
+    if f.sources:
+        out["sources"] = list(f.sources)
     if f.guardduty:
         out["guardduty"] = f.guardduty
     if f.author:
@@ -91,7 +95,7 @@ def to_text(rep: DetectReport) -> str:
         lines.append(f"         {shown(f.message)}")
     for e in rep.errors:
         lines.append(f"ERROR    {shown(e.path)} ({e.unit} {e.offset}): {shown(e.message)}")
-    for p, m in rep.rule_problems:
+    for p, m in () if rep.bundled_rules else rep.rule_problems:
         lines.append(f"RULE     {shown(p)}: {shown(m)}")
     for note in rep.notes:
         lines.append(f"NOTE     {shown(note)}")
@@ -101,6 +105,11 @@ def to_text(rep: DetectReport) -> str:
     lines.append(
         f"{len(rep.detections)} detections over {rep.events} CloudTrail events and {rep.flow_records} flow "
         f"records from {rep.files} files ({rep.rules} rules, engine {rep.engine}); {len(rep.errors)} errors"
+        + (
+            f"; {len(rep.rule_problems)} bundled Sigma rule(s) not converted (rule_errors in --format json)"
+            if rep.bundled_rules and rep.rule_problems
+            else ""
+        )
     )
     return "\n".join(lines) + "\n"
 
@@ -140,6 +149,7 @@ def to_sarif(rep: DetectReport) -> dict[str, Any]:
                     "last_seen": iso(f.last_seen),
                     "count": f.count,
                     "events": list(f.events),
+                    **({"sources": list(f.sources)} if f.sources else {}),
                 },
             }
         )

@@ -3,6 +3,7 @@ group each rule's matching events by principal and source address into the `ring
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 from collections import Counter
@@ -38,6 +39,9 @@ class Finding:
     # "failed": every event of the finding is a call that was refused (errorCode set): an attempt, which
     # changed nothing; "succeeded" otherwise.
     outcome: str = "succeeded"
+    # For a detection grouped by target: every source address, the most active first (`source_ip`).
+    sources: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()  # what the matches were on (distinct, sorted): the message's {detail}
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,9 @@ class DetectReport:
     forms: Mapping[str, int] = field(default_factory=dict)
     # What the report must say besides its findings: detections that read a field no event has.
     notes: tuple[str, ...] = ()
+    # The rule problems are the bundled Sigma rules' (the same on every run: counted in the text summary,
+    # listed in json's rule_errors); a rule folder the user gives has each problem shown.
+    bundled_rules: bool = False
 
 
 class LogsUsageError(ValueError):
@@ -112,8 +119,8 @@ def group(det: Detection, rows: Sequence[Row]) -> list[Finding]:
     for (principal, ip, failed), unsorted in buckets.items():
         rs = sorted(unsorted, key=lambda r: (r[1], str(r[0])))
         refs = tuple(dict.fromkeys(str(r[0]) for r in rs))
-        detail = _fmt_detail([str(r[4]) for r in rs if r[4] is not None])
-        out.append(_finding(det, principal, ip, rs[0][1], rs[-1][1], refs, detail, failed=failed))
+        details = [str(r[4]) for r in rs if r[4] is not None]
+        out.append(_finding(det, principal, ip, rs[0][1], rs[-1][1], refs, details, failed=failed))
     return out
 
 
@@ -204,7 +211,7 @@ def from_summary(det: Detection, rows: Sequence[Row]) -> list[Finding]:
         if det.filter == "outside_aws" and not outside_aws(ip):
             continue  # the address is the group's own: group() drops exactly these rows
         refs = tuple(dict.fromkeys(refs_seen))
-        out.append(_finding(det, principal, ip, first, last, refs, _fmt_detail(details or [])))
+        out.append(_finding(det, principal, ip, first, last, refs, details or []))
     return out
 
 
@@ -215,9 +222,10 @@ def _finding(
     first: datetime,
     last: datetime,
     refs: tuple[str, ...],
-    detail: str,
+    details: Sequence[str],
     failed: bool = False,
 ) -> Finding:
+    detail = _fmt_detail(list(details))
     message = det.message.format(
         title=det.title, detail=detail or "-", count=len(refs), principal=principal, source_ip=ip
     )
@@ -243,6 +251,66 @@ def _finding(
         references=det.references,
         table=det.table,
         outcome="failed" if failed else "succeeded",
+        details=tuple(sorted({d for d in details if d})),
+    )
+
+
+def by_target(det: Detection, findings: Sequence[Finding]) -> list[Finding]:
+    """For a detection grouped by target, the findings of one target (principal) and outcome whose times
+    overlap, as one: `sources` lists their addresses by activity (then address), `source_ip` is the most
+    active, the events are all of theirs. Other detections' findings are as they were."""
+    if det.group_by != "target":
+        return list(findings)
+    lanes: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        lanes.setdefault((f.principal, f.outcome), []).append(f)
+    out: list[Finding] = []
+    for lane in lanes.values():
+        timed = sorted(
+            (f for f in lane if f.first_seen is not None), key=lambda f: (f.first_seen, f.source_ip)
+        )
+        windows: list[list[Finding]] = []
+        end: datetime | None = None
+        for f in timed:
+            assert f.first_seen is not None and f.last_seen is not None
+            if windows and end is not None and f.first_seen <= end:
+                windows[-1].append(f)
+                end = max(end, f.last_seen)
+            else:
+                windows.append([f])
+                end = f.last_seen
+        untimed = [f for f in lane if f.first_seen is None]
+        out.extend(_merged(det, w) for w in [*windows, *([untimed] if untimed else [])])
+    return out
+
+
+def _merged(det: Detection, window: Sequence[Finding]) -> Finding:
+    if len(window) == 1:
+        return dataclasses.replace(window[0], sources=(window[0].source_ip,))
+    ranked = sorted(window, key=lambda f: (-f.count, f.source_ip))
+    sources = tuple(dict.fromkeys(f.source_ip for f in ranked))
+    events = tuple(sorted({e for f in window for e in f.events}))
+    times = [t for f in window for t in (f.first_seen, f.last_seen) if t is not None]
+    details = sorted({d for f in window for d in f.details})
+    top = ranked[0]
+    message = det.message.format(
+        title=det.title,
+        detail=_fmt_detail(details) or "-",
+        count=len(events),
+        principal=top.principal,
+        source_ip=f"{len(sources)} addresses (most active {top.source_ip})",
+    )
+    if top.outcome == "failed":
+        message = f"attempted and refused (the call failed, nothing changed): {message}"
+    return dataclasses.replace(
+        top,
+        first_seen=min(times) if times else None,
+        last_seen=max(times) if times else None,
+        count=len(events),
+        events=events,
+        message=message,
+        sources=sources,
+        details=tuple(details),
     )
 
 
@@ -345,7 +413,11 @@ def run(
         _summarised(engine, rest, hot, out)
     else:
         _one_by_one(engine, rest, hot, out)
-    return sorted(out.findings, key=sort_key)
+    of_rule: dict[str, list[Finding]] = {}
+    for f in out.findings:
+        of_rule.setdefault(f.rule_id, []).append(f)
+    grouped = [g for det in detections for g in by_target(det, of_rule.pop(det.rule_id, []))]
+    return sorted([*grouped, *(f for rest_ in of_rule.values() for f in rest_)], key=sort_key)
 
 
 def make_engine(name: str, master: str | None = None) -> Engine:
@@ -413,6 +485,7 @@ def detect(
         rule_problems=tuple(problems),
         forms=forms,
         notes=notes,
+        bundled_rules=sigma is None,
     )
 
 

@@ -4,6 +4,7 @@
 -- technique: T1110
 -- guardduty: UnauthorizedAccess:EC2/SSHBruteForce
 -- table: flowlogs
+-- group: target
 -- message: {count} connection attempts from {source_ip} to {detail} within an hour
 WITH hits AS (
   SELECT record_ref AS ref, start_time AS event_time, coalesce(instance_id, interface_id, dstaddr) AS principal,

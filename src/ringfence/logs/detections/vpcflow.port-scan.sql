@@ -4,6 +4,7 @@
 -- technique: T1046
 -- guardduty: Recon:EC2/Portscan
 -- table: flowlogs
+-- group: target
 -- message: {source_ip} probed {count} flows on {detail} within an hour
 WITH hits AS (
   SELECT record_ref AS ref, start_time AS event_time, dstaddr, srcaddr, dstport,
