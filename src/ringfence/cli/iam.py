@@ -87,7 +87,10 @@ def can(
     try:
         answer = engine.ask(principal, action, resource, ctx)
     except ResolveError as exc:
-        _fail(str(exc), exc.candidates)
+        from ringfence.suggest import did_you_mean
+
+        hint = did_you_mean(exc.name, exc.candidates) if exc.name else ""
+        _fail(f"{exc}{hint}", exc.candidates)
         return
     d = answer.decision
     payload: dict[str, Any] = {

@@ -54,6 +54,7 @@ def reach(
     from ringfence.network import UnresolvedName, network_of
     from ringfence.network import reach as answer
     from ringfence.sources import LoadOptions, SourceError, load_estate
+    from ringfence.suggest import did_you_mean
 
     try:
         estate = load_estate([path], LoadOptions(var_files=tuple(var_files), account_id=account_id))
@@ -69,7 +70,8 @@ def reach(
         if exc.candidates:
             listing = "\n".join(f"  {c}" for c in exc.candidates)
             raise die(f"{exc.name!r} is ambiguous; candidates:\n{listing}") from None
-        raise die(f"{exc.name!r} is not a resource of the estate, internet, an IP or a CIDR") from None
+        hint = did_you_mean(exc.name, (r.address for r in estate.resources))
+        raise die(f"{exc.name!r} is not a resource of the estate, internet, an IP or a CIDR{hint}") from None
     if output_format == "json":
         typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=False))
     else:

@@ -28,10 +28,13 @@ from ringfence.model import Estate, Resource
 class ResolveError(LookupError):
     """A name that does not resolve; ``candidates`` lists the possible matches when it is ambiguous."""
 
-    def __init__(self, message: str, candidates: Sequence[str] = (), *, ambiguous: bool = False) -> None:
+    def __init__(
+        self, message: str, candidates: Sequence[str] = (), *, ambiguous: bool = False, name: str = ""
+    ) -> None:
         super().__init__(message)
         self.candidates = tuple(candidates)
         self.ambiguous = ambiguous
+        self.name = name  # the name that matched nothing ("" when ambiguous)
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class Engine:
             except ResolveError as missing:
                 if missing.ambiguous:
                     raise
-                raise ResolveError(str(exc), [*exc.candidates, *missing.candidates]) from None
+                raise ResolveError(str(exc), [*exc.candidates, *missing.candidates], name=name) from None
 
     def _resolve(self, name: str, candidates: Sequence[Resource], what: str) -> Resource:
         for r in candidates:
@@ -128,7 +131,7 @@ class Engine:
             return hits[0]
         if hits:
             raise ResolveError(f"{what} {name!r} is ambiguous", [r.address for r in hits], ambiguous=True)
-        raise ResolveError(f"no {what} named {name!r}", [r.address for r in candidates])
+        raise ResolveError(f"no {what} named {name!r}", [r.address for r in candidates], name=name)
 
     def resolve_resource(self, name: str) -> tuple[str, Resource | None]:
         """``(ARN, estate resource or None)`` for an ARN, ``*``, an address or a unique bare name."""
