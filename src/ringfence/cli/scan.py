@@ -28,6 +28,7 @@ class FailOn(StrEnum):
 def register(app: typer.Typer) -> None:
     app.command("scan")(scan)
     app.command("rules")(rules)
+    app.command("explain")(explain)
 
 
 def scan(
@@ -215,23 +216,7 @@ def rules(
     config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),
 ) -> None:
     """List the check catalogue: built-in checks, installed plug-ins' and custom rules."""
-    from ringfence.engine.config import ConfigError, load_config
-    from ringfence.engine.pipeline import catalogue
-
-    if output_format not in ("text", "json"):
-        raise die(f"--format {output_format!r} is not supported (choose from text, json)")
-    for folder in rule_folders:
-        if not Path(folder).exists():
-            raise die(f"--rules {folder}: no such folder")
-    try:
-        config = load_config(config_file, [Path.cwd()])
-    except ConfigError as exc:
-        raise die(str(exc)) from None
-    checks, problems = catalogue([Path(f) for f in rule_folders], config)
-    for problem in problems:
-        where = f"{problem.path}:{problem.line}" if problem.line else problem.path
-        say(f"ringfence: {where}: {problem.message}")
-    items = sorted(checks, key=lambda c: c.rule_id)
+    items = _checks(output_format, rule_folders, config_file)
     if output_format == "json":
         payload = {
             "rules": [
@@ -251,3 +236,76 @@ def rules(
         return
     for c in items:
         sys.stdout.write(f"{c.rule_id:<46} {c.meta.severity.value:<8} {c.meta.pillar:<11} {c.meta.title}\n")
+
+
+def _checks(output_format: str, rule_folders: list[str], config_file: str | None) -> list[Any]:
+    """The catalogue the options name (built-in, plug-ins, custom rules), sorted by rule id; problems in
+    the custom rules are said on standard error."""
+    from ringfence.engine.config import ConfigError, load_config
+    from ringfence.engine.pipeline import catalogue
+
+    if output_format not in ("text", "json"):
+        raise die(f"--format {output_format!r} is not supported (choose from text, json)")
+    for folder in rule_folders:
+        if not Path(folder).exists():
+            raise die(f"--rules {folder}: no such folder")
+    try:
+        config = load_config(config_file, [Path.cwd()])
+    except ConfigError as exc:
+        raise die(str(exc)) from None
+    checks, problems = catalogue([Path(f) for f in rule_folders], config)
+    for problem in problems:
+        where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+        say(f"ringfence: {where}: {problem.message}")
+    return sorted(checks, key=lambda c: c.rule_id)
+
+
+def explain(
+    rule_id: str = typer.Argument(
+        ..., metavar="RULE_ID", help="The rule to explain, e.g. s3.public-access-block."
+    ),
+    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    rule_folders: list[str] = typer.Option(
+        [], "--rules", help="A folder of custom YAML rules to look in too."
+    ),
+    config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),
+) -> None:
+    """Why a rule matters, how to fix what it finds, the compliance controls it decides, and an example of
+    the secure Terraform."""
+    from ringfence.suggest import did_you_mean
+
+    checks = _checks(output_format, rule_folders, config_file)
+    found = next((c for c in checks if c.rule_id == rule_id), None)
+    if found is None:
+        hint = did_you_mean(rule_id, (c.rule_id for c in checks))
+        raise die(f"no rule {rule_id!r}{hint} (`ringfence rules` lists them)")
+    meta = found.meta
+    if output_format == "json":
+        payload = {
+            "rule_id": found.rule_id,
+            "title": meta.title,
+            "pillar": meta.pillar,
+            "severity": meta.severity.value,
+            "rationale": meta.rationale,
+            "remediation": meta.remediation,
+            "compliance": list(meta.compliance),
+            "example": meta.terraform,
+            "references": list(meta.references),
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    lines = [
+        f"{found.rule_id}  ({meta.severity.value}, {meta.pillar})",
+        meta.title,
+        "",
+        f"Why: {meta.rationale}",
+        f"Fix: {meta.remediation}",
+        f"Compliance: {', '.join(meta.compliance) or 'none'}",
+    ]
+    if meta.terraform.strip():
+        lines += [
+            "Example (the secure configuration):",
+            *(f"  {line}" for line in meta.terraform.strip().splitlines()),
+        ]
+    lines += [f"Reference: {ref}" for ref in meta.references]
+    sys.stdout.write("\n".join(lines) + "\n")
