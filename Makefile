@@ -33,6 +33,7 @@ bench: dev
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/cache_bench.py
 	$(BIN)/python benchmarks/iam_bench.py
+	$(BIN)/python benchmarks/access_bench.py
 	$(BIN)/python benchmarks/network_bench.py
 	$(BIN)/python benchmarks/logs_bench.py
 

@@ -286,6 +286,10 @@ def register(app: typer.Typer) -> None:
     iam_app.command("can")(can)
     iam_app.command("escalations")(escalations)
     iam_app.command("unused")(unused)
+    from ringfence.cli import iam_compare
+
+    iam_app.command("compare")(iam_compare.compare)
+    iam_app.command("check-not-granted")(iam_compare.check_not_granted)
     app.add_typer(iam_app, name="iam")
     data_app = typer.Typer(name="data", help="Reference data shipped with ringfence.", no_args_is_help=True)
     data_app.command("refresh")(refresh)

@@ -310,57 +310,7 @@ class _Proof:
         return z3.And(*out)
 
     def _caller_keys(self, i: int, public: bool) -> list[Any]:
-        import z3
-
-        enc, smt = self.enc, self.smt
-        caller = self.callers[i]
-        arn = enc.caller_arn(i)
-        account = enc.caller_account(i)
-        out: list[Any] = []
-        for key, kv in enc.keys.items():
-            if key not in PRINCIPAL_KEYS and not key.startswith("aws:principaltag/"):
-                continue
-            if caller.kind == "anonymous":
-                if key == "aws:principaltype":
-                    out.append(z3.And(kv.present, self._str(kv) == "Anonymous"))
-                elif key == "aws:userid":
-                    out.append(z3.And(kv.present, self._str(kv) == "anonymous"))
-                else:
-                    out.append(z3.Not(kv.present))
-                continue
-            if key.startswith("aws:principaltag/"):
-                continue  # the caller tags itself as it likes
-            if key == "aws:principalarn":
-                out.append(
-                    z3.And(kv.present, self._str(kv) == arn) if arn is not None else z3.Not(kv.present)
-                )
-            elif key in ("aws:principalaccount", "kms:calleraccount"):
-                out.append(
-                    z3.And(kv.present, self._str(kv) == account)
-                    if account is not None
-                    else z3.Not(kv.present)
-                )
-            elif key == "aws:principaltype":
-                out.append(z3.And(kv.present, self._str(kv) == _principal_type(caller)))
-            elif key == "aws:username":
-                if caller.kind == "user":
-                    out.append(z3.And(kv.present, self._str(kv) == enc.names[i]))
-                else:
-                    out.append(z3.Not(kv.present))
-            elif key == "aws:userid":
-                # a role's unique id names it, whoever asks: only a caller named in the policy has one it names
-                fresh = public or caller.account is None
-                out.append(z3.And(kv.present, self._fresh_id(kv, caller)) if fresh else kv.present)
-            elif key in ("aws:principalorgid", "aws:principalorgpaths"):
-                if public:
-                    out.append(z3.Or(z3.Not(kv.present), self._fresh_org(kv)))
-            elif key == "aws:principalisawsservice":
-                if kv.family != "bool":
-                    raise smt.Unsupported(f"{key} is compared as {kv.family}")
-                out.append(z3.And(kv.present, kv.slots[0].term == 0))
-            elif key in ("aws:principalservicename", "aws:principalservicenameslist"):
-                out.append(z3.Not(kv.present))
-        return out
+        return principal_keys(self.enc, i, public=public, fresh_id=self._fresh_id, fresh_org=self._fresh_org)
 
     def _request_keys(self, public: bool) -> list[Any]:
         """What an outsider's request carries in the keys that say where it comes from."""
@@ -407,11 +357,7 @@ class _Proof:
 
     # -- value constraints ------------------------------------------------------------------------------------
     def _str(self, kv: Any) -> Any:
-        if kv.family != "string":
-            raise self.smt.Unsupported(f"{kv.key} is compared as {kv.family}")
-        if kv.multi:
-            raise self.smt.Unsupported(f"{kv.key} is compared as a set of values")
-        return kv.string
+        return _single_string(kv)
 
     def _each(self, kv: Any, fn: Any) -> Any:
         import z3
@@ -682,6 +628,84 @@ def _account_term(enc: Encoding) -> Any:
         acct = enc.caller_account(i)
         term = z3.If(enc.who == i, acct if acct is not None else z3.StringVal(""), term)
     return term
+
+
+def principal_keys(
+    enc: Encoding,
+    i: int,
+    *,
+    public: bool,
+    fresh_id: Any = None,
+    fresh_org: Any = None,
+) -> list[Any]:
+    """What the request of caller ``i`` carries in the keys set from the principal itself: its ARN,
+    account, type and user name, none of them for an anonymous caller. ``public``: the caller is an
+    outsider named nowhere (its unique id and organisation are ``fresh_id``/``fresh_org``, else free)."""
+    import z3
+
+    from ringfence.iam import smt
+
+    caller = enc.callers[i]
+    arn = enc.caller_arn(i)
+    account = enc.caller_account(i)
+    out: list[Any] = []
+    for key, kv in enc.keys.items():
+        if key not in PRINCIPAL_KEYS and not key.startswith("aws:principaltag/"):
+            continue
+        if caller.kind == "anonymous":
+            if key == "aws:principaltype":
+                out.append(z3.And(kv.present, _single_string(kv) == "Anonymous"))
+            elif key == "aws:userid":
+                out.append(z3.And(kv.present, _single_string(kv) == "anonymous"))
+            else:
+                out.append(z3.Not(kv.present))
+            continue
+        if key.startswith("aws:principaltag/"):
+            continue  # the caller tags itself as it likes
+        if key == "aws:principalarn":
+            out.append(
+                z3.And(kv.present, _single_string(kv) == arn) if arn is not None else z3.Not(kv.present)
+            )
+        elif key in ("aws:principalaccount", "kms:calleraccount"):
+            out.append(
+                z3.And(kv.present, _single_string(kv) == account)
+                if account is not None
+                else z3.Not(kv.present)
+            )
+        elif key == "aws:principaltype":
+            out.append(z3.And(kv.present, _single_string(kv) == _principal_type(caller)))
+        elif key == "aws:username":
+            if caller.kind == "user":
+                out.append(z3.And(kv.present, _single_string(kv) == enc.names[i]))
+            else:
+                out.append(z3.Not(kv.present))
+        elif key == "aws:userid":
+            # a role's unique id names it, whoever asks: only a caller named in the policy has one it names
+            fresh = public or caller.account is None
+            if fresh and fresh_id is not None:
+                out.append(z3.And(kv.present, fresh_id(kv, caller)))
+            else:
+                out.append(kv.present)
+        elif key in ("aws:principalorgid", "aws:principalorgpaths"):
+            if public and fresh_org is not None:
+                out.append(z3.Or(z3.Not(kv.present), fresh_org(kv)))
+        elif key == "aws:principalisawsservice":
+            if kv.family != "bool":
+                raise smt.Unsupported(f"{key} is compared as {kv.family}")
+            out.append(z3.And(kv.present, kv.slots[0].term == 0))
+        elif key in ("aws:principalservicename", "aws:principalservicenameslist"):
+            out.append(z3.Not(kv.present))
+    return out
+
+
+def _single_string(kv: Any) -> Any:
+    from ringfence.iam import smt
+
+    if kv.family != "string":
+        raise smt.Unsupported(f"{kv.key} is compared as {kv.family}")
+    if kv.multi:
+        raise smt.Unsupported(f"{kv.key} is compared as a set of values")
+    return kv.string
 
 
 def _principal_type(caller: Caller) -> str:
