@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -255,7 +256,7 @@ def _ringfence(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=cwd,
         check=False,
-        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "HOME": str(cwd), "GIT_CONFIG_NOSYSTEM": "1"},
     )
 
 

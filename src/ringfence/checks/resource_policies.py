@@ -21,7 +21,7 @@ from ringfence.checks.context import Context
 from ringfence.iam.access import Access, analyse, attached_policies, lambda_permissions
 from ringfence.iam.estate_policies import policy_of, resource_policy
 from ringfence.iam.policy import Policy, PolicyType
-from ringfence.model import Resource, Unknown, as_bool, as_list
+from ringfence.model import Estate, Resource, Unknown, as_bool, as_list
 
 # Why public access is neutralised (a reason), not known (Unknown), or not neutralised (None).
 Shield = Callable[[Resource, Context], "str | Unknown | None"]
@@ -39,6 +39,17 @@ class Holder:
     names: tuple[str, ...] = ("name",)  # the resource's attributes a policy resource may name it by
     policy_type: PolicyType = "resource"
     shield: Shield | None = None
+
+    def policies(self, estate: Estate, resource: Resource) -> list[tuple[Resource, Policy | str]]:
+        """The resource policies guarding ``resource``, each with the block it is written in."""
+        return attached_policies(
+            estate,
+            resource,
+            attribute=self.attribute,
+            separate=self.separate,
+            names=self.names,
+            policy_type=self.policy_type,
+        )
 
 
 def _public(resource: Resource, block: Resource, access: Access, holder: Holder, ctx: Context) -> Result:
@@ -104,20 +115,19 @@ def _attached_to(block: Resource, ctx: Context, holder: Holder, relation: str) -
     return False
 
 
+# Every policy holder a public-access check is defined for, in the order defined (`ringfence access` lists
+# the same resources the checks judge).
+HOLDERS: list[Holder] = []
+
+
 def policy_check(meta: Meta, holder: Holder) -> Check:
     """The public-access check of one kind of policy holder."""
+    HOLDERS.append(holder)
     relations = {kind: (relation, text) for kind, relation, text in holder.separate}
 
     def run(resource: Resource, ctx: Context) -> Iterable[Result]:
         if resource.kind in holder.kinds:
-            policies = attached_policies(
-                ctx.estate,
-                resource,
-                attribute=holder.attribute,
-                separate=holder.separate,
-                names=holder.names,
-                policy_type=holder.policy_type,
-            )
+            policies = holder.policies(ctx.estate, resource)
             yield from _judge(resource, ctx, holder, policies)
             return
         relation, text = relations[resource.kind]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from ringfence import __version__
-from ringfence.cli import detect, iam, init, network, policy, scan
+from ringfence.cli import access, detect, iam, init, network, policy, scan
 
 app = typer.Typer(
     name="ringfence",
@@ -32,7 +32,7 @@ def _root(
     """ringfence: identity, network, encryption, monitoring, secrets and workload hardening, proven."""
 
 
-for module in (scan, iam, network, detect, policy, init):
+for module in (scan, iam, access, network, detect, policy, init):
     module.register(app)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from ringfence.cli.messages import say
+from ringfence.cli.messages import load_target, say
 
 FORMATS = ("text", "json")
 
@@ -22,14 +22,7 @@ def _fail(message: str, candidates: tuple[str, ...] = ()) -> None:
 
 
 def _load(path: str, account_id: str | None, var_files: list[str]) -> Any:
-    from ringfence.sources import LoadOptions, SourceError, load_estate
-
-    try:
-        return load_estate([path], LoadOptions(var_files=tuple(var_files), account_id=account_id))
-    except SourceError as exc:
-        _fail(str(exc))
-    except (OSError, ValueError) as exc:
-        _fail(f"cannot read {path}: {exc}")
+    return load_target(path, account_id, var_files)
 
 
 def _parse_context(items: list[str]) -> dict[str, str | list[str]]:

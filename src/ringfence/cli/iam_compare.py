@@ -16,7 +16,7 @@ from typing import Any
 
 import typer
 
-from ringfence.cli.messages import die, say
+from ringfence.cli.messages import die, load_target, say
 
 FORMATS = ("text", "json")
 
@@ -134,7 +134,6 @@ def _check_format(fmt: str) -> None:
 def _subjects(arg: str, scratch: Path, account_id: str | None, var_files: list[str]) -> tuple[Any, list[str]]:
     """The permission sets of ``arg`` by name, and what could not be read in it."""
     from ringfence.iam.compare import policy_file, subjects
-    from ringfence.sources import LoadOptions, SourceError, load_estate
 
     path = Path(arg)
     if not path.exists():
@@ -142,12 +141,7 @@ def _subjects(arg: str, scratch: Path, account_id: str | None, var_files: list[s
     if path.is_file() and _is_policy_document(path):
         text = path.read_text(encoding="utf-8", errors="replace")
         return {"policy": policy_file(arg, text)}, []
-    try:
-        estate = load_estate([str(path)], LoadOptions(var_files=tuple(var_files), account_id=account_id))
-    except SourceError as exc:
-        raise die(str(exc).replace(str(path), arg, 1)) from None
-    except (OSError, ValueError) as exc:
-        raise die(f"cannot read {arg}: {exc}") from None
+    estate = load_target(str(path), account_id, var_files)
     errors = [f"{arg}: {e.path}{':' + str(e.line) if e.line else ''}: {e.message}" for e in estate.errors]
     return subjects(estate), errors
 

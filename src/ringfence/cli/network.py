@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ringfence.cli.messages import die, say
+from ringfence.cli.messages import die, load_target, say
 
 if TYPE_CHECKING:
     from ringfence.network import ReachResult
@@ -53,13 +53,9 @@ def reach(
             raise die(f"--port {port} is not between 0 and 65535")
     from ringfence.network import UnresolvedName, network_of
     from ringfence.network import reach as answer
-    from ringfence.sources import LoadOptions, SourceError, load_estate
     from ringfence.suggest import did_you_mean
 
-    try:
-        estate = load_estate([path], LoadOptions(var_files=tuple(var_files), account_id=account_id))
-    except SourceError as exc:
-        raise die(str(exc)) from None
+    estate = load_target(path, account_id, var_files)
     import gc
 
     # The estate lives until exit: spare the collector from rescanning it during the query.
