@@ -53,3 +53,96 @@ def test_html_is_one_escaped_page() -> None:
     assert parser.sections >= 5 and parser.external == []
     assert "Sup3rS3cretPassw0rd!" not in page
     assert "aws_instance.bastion" in page
+
+
+# GitLab's documented requirements of a SAST security report (security-report-schemas, sast 15.0.x): what
+# the pipeline's ingestion refuses a report for.
+_GITLAB_SAST = {
+    "type": "object",
+    "required": ["version", "scan", "vulnerabilities"],
+    "properties": {
+        "version": {"type": "string", "pattern": r"^15\.0\.[0-9]+$"},
+        "scan": {
+            "type": "object",
+            "required": ["analyzer", "scanner", "type", "start_time", "end_time", "status"],
+            "properties": {
+                "type": {"const": "sast"},
+                "status": {"enum": ["success", "failure"]},
+                "start_time": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"},
+                "end_time": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"},
+                "analyzer": {"$ref": "#/$defs/tool"},
+                "scanner": {"$ref": "#/$defs/tool"},
+            },
+        },
+        "vulnerabilities": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "identifiers", "location"],
+                "properties": {
+                    "id": {"type": "string", "minLength": 1},
+                    "name": {"type": "string", "maxLength": 255},
+                    "severity": {"enum": ["Info", "Unknown", "Low", "Medium", "High", "Critical"]},
+                    "location": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "minLength": 1},
+                            "start_line": {"type": "integer"},
+                        },
+                    },
+                    "identifiers": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["type", "name", "value"],
+                            "properties": {
+                                "type": {"type": "string", "minLength": 1},
+                                "name": {"type": "string", "minLength": 1},
+                                "value": {"type": "string", "minLength": 1},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "$defs": {
+        "tool": {
+            "type": "object",
+            "required": ["id", "name", "vendor", "version"],
+            "properties": {
+                "id": {"type": "string", "minLength": 1},
+                "name": {"type": "string", "minLength": 1},
+                "vendor": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": {"type": "string", "minLength": 1}},
+                },
+            },
+        }
+    },
+}
+
+
+def test_gitlab_sast_report_meets_gitlabs_requirements() -> None:
+    import jsonschema
+
+    done = ringfence("scan", str(EXAMPLE), "--format", "gitlab-sast", "--fail-on", "none")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    jsonschema.validate(report, _GITLAB_SAST)
+    vulnerabilities = report["vulnerabilities"]
+    assert vulnerabilities
+    # one per finding that counts: a suppressed finding is not a vulnerability
+    findings = json.loads(ringfence("scan", str(EXAMPLE), "--format", "json", "--fail-on", "none").stdout)
+    counted = [f for f in findings["findings"] if not f.get("suppressed")]
+    assert len(vulnerabilities) == len(counted)
+    assert {v["identifiers"][0]["value"] for v in vulnerabilities} == {f["rule_id"] for f in counted}
+    assert len({v["id"] for v in vulnerabilities}) == len(vulnerabilities)
+    assert all(v["location"]["file"].startswith("examples/three-tier") for v in vulnerabilities)
+    # the planted database password is never printed back
+    assert "password" in json.dumps(findings) and "sha256:" in done.stdout
+    again = ringfence("scan", str(EXAMPLE), "--format", "gitlab-sast", "--fail-on", "none").stdout
+    assert again == done.stdout

@@ -13,7 +13,7 @@ import typer
 
 from ringfence.cli.messages import die, say
 
-_FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff")
+_FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff", "gitlab-sast")
 _COMPLIANCE_FORMATS = ("text", "json", "html")
 
 
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
 def scan(
     paths: list[str] = typer.Argument(..., metavar="PATH...", help="Folders or files to scan."),
     output_format: str = typer.Option(
-        "text", "--format", "-f", help="text, json, sarif, junit, html, ocsf or asff."
+        "text", "--format", "-f", help="text, json, sarif, junit, html, ocsf, asff or gitlab-sast."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
     fail_on: FailOn | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the run."),
@@ -133,6 +133,9 @@ def scan(
             output.write_text(text if isinstance(text, str) else "", encoding="utf-8")
         except OSError as exc:
             raise die(f"--output {output}: cannot write: {exc.strerror or exc}") from None
+        from ringfence.reports.text import headline
+
+        say(f"ringfence: wrote the {output_format} report to {output}: {headline(outcome.result)}")
     for warning in outcome.warnings:
         say(f"ringfence: {warning}")
     if compliance is not None and output_format not in _COMPLIANCE_FORMATS:
@@ -167,6 +170,8 @@ def _render(result: Any, output_format: str, to_stdout: bool, compliance: Any = 
         from ringfence.reports import ocsf as renderer  # type: ignore[no-redef]
     elif output_format == "asff":
         from ringfence.reports import asff as renderer  # type: ignore[no-redef]
+    elif output_format == "gitlab-sast":
+        from ringfence.reports import gitlab as renderer  # type: ignore[no-redef]
     else:
         from ringfence.reports import junit as renderer  # type: ignore[no-redef]
     rendered = renderer.render(result)

@@ -63,25 +63,21 @@ def render(result: ScanResult, out: IO[str], *, color: bool, compliance: Assessm
             if where and where != home:
                 console.print(f"           [dim]at {_shown(where)}[/dim]")
         console.print()
+    fixes = _fixes(result)
+    if fixes:
+        console.print(
+            "[bold]How to fix[/bold] [dim](ringfence explain RULE_ID shows why, the controls and an example)[/dim]"
+        )
+        for rule_id, remediation in fixes:
+            console.print(f"  {_shown(rule_id)}: {_shown(remediation)}")
+        console.print()
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
         kind = "[bold yellow]unknown[/bold yellow]" if e.undecided else "[bold red]error[/bold red]"
         console.print(f"{kind} {_shown(where)}: {_shown(e.message)}")
     for note in result.estate.notes:
         console.print(f"[dim]note: {_shown(note)}[/dim]")
-    counts = {s: 0 for s in Severity}
-    for f in result.findings:
-        if f.counts:
-            counts[f.severity] += 1
-    suppressed = sum(1 for f in result.findings if f.suppressed)
-    parts = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
-    console.print(
-        f"[bold]{_plural(len(result.estate.resources), 'resource')}, {_plural(len(result.checks), 'check')}: "
-        f"{parts}"
-        + (f" ({suppressed} suppressed)" if suppressed else "")
-        + _input_counts(result.errors)
-        + "[/bold]"
-    )
+    console.print(f"[bold]{_shown(headline(result))}[/bold]")
     undecided = [f for f in result.findings if f.counts and f.status is Status.UNKNOWN]
     worst = min((f.severity for f in undecided), key=list(Severity).index, default=None)
     if worst is not None:
@@ -94,6 +90,28 @@ def render(result: ScanResult, out: IO[str], *, color: bool, compliance: Assessm
         from ringfence.reports.compliance import print_text
 
         print_text(compliance, console, _shown)
+
+
+def _fixes(result: ScanResult) -> list[tuple[str, str]]:
+    """The remediation of every rule with a finding that counts, once per rule, in rule order."""
+    remedies = {c.meta.rule_id: c.meta.remediation for c in result.checks}
+    wanted = {f.rule_id for f in result.findings if f.counts and f.status is not Status.UNKNOWN}
+    return [(r, remedies[r]) for r in sorted(wanted) if remedies.get(r)]
+
+
+def headline(result: ScanResult) -> str:
+    """The summary line: "48 resources, 158 checks: 10 high, 13 medium (1 suppressed)"."""
+    counts = {s: 0 for s in Severity}
+    for f in result.findings:
+        if f.counts:
+            counts[f.severity] += 1
+    suppressed = sum(1 for f in result.findings if f.suppressed)
+    parts = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
+    return (
+        f"{_plural(len(result.estate.resources), 'resource')}, {_plural(len(result.checks), 'check')}: {parts}"
+        + (f" ({suppressed} suppressed)" if suppressed else "")
+        + _input_counts(result.errors)
+    )
 
 
 def _plural(n: int, word: str) -> str:
