@@ -102,7 +102,48 @@ def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
     raise ConfigError(f"{source}: `{key}` must be a list of strings")
 
 
+_SETTINGS = (
+    "include",
+    "skip",
+    "severity",
+    "exclude",
+    "account_id",
+    "fail_on",
+    "terraform",
+    "rules",
+    "estate_scope",
+    "trusted_accounts",
+)
+
+
+def _unknown_settings(table: Mapping[str, Any], source: str) -> None:
+    """A setting ringfence does not know is a mistake (a typo that would silently change nothing)."""
+    known = {*_SETTINGS, *(k.replace("_", "-") for k in _SETTINGS)}
+    for key in table:
+        if key in known:
+            continue
+        from ringfence.suggest import did_you_mean
+
+        line = _line_of(source, str(key))
+        where = f"{source}:{line}" if line else source
+        hint = did_you_mean(str(key), list(_SETTINGS))
+        raise ConfigError(f"{where}: unknown setting {key!r}{hint} (settings: {', '.join(_SETTINGS)})")
+
+
+def _line_of(source: str, key: str) -> int | None:
+    try:
+        text = Path(source).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    pattern = re.compile(rf"^\s*(\[\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]|\.)")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return None
+
+
 def _parse(table: Mapping[str, Any], source: str) -> Config:
+    _unknown_settings(table, source)
     severities: dict[str, Severity] = {}
     severity = table.get("severity") or {}
     if not isinstance(severity, dict):

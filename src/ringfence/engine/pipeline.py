@@ -247,9 +247,14 @@ def _intents(explicit: str | None, estate: Estate) -> tuple[list[Any], Estate]:
 
     if explicit is not None:
         try:
-            return load_intents(explicit), estate
+            explicit_intents = load_intents(explicit)
         except IntentError as exc:
             raise ScanError(f"{exc.path}:{exc.line or 0}: {exc.message}") from None
+        for intent in explicit_intents:
+            problem = _undeclared(estate, intent)
+            if problem is not None:
+                raise ScanError(f"{explicit}:{intent.line or 0}: {problem}")
+        return explicit_intents, estate
     found = find_intents_file(estate)
     files: list[tuple[str, str | None]] = [(found, None)] if found is not None else []
     nested, stray = _root_intents_files(estate)
@@ -260,10 +265,16 @@ def _intents(explicit: str | None, estate: Estate) -> tuple[list[Any], Estate]:
     for path, root in files:
         shown = _shown_path(path, estate.root_path)
         try:
-            intents += [dataclasses.replace(i, root=root) for i in load_intents(path)]
+            loaded = [dataclasses.replace(i, root=root) for i in load_intents(path)]
         except IntentError as exc:
             errors.append(InputError(shown, exc.line, f"intents: {exc.message}"))
             continue
+        for intent in loaded:
+            problem = _undeclared(estate, intent)
+            if problem is None:
+                intents.append(intent)
+            else:
+                errors.append(InputError(shown, intent.line, f"intents: {problem}"))
         if root is not None:
             notes.append(f"intents of root {root} read from {shown}")
     errors += [
@@ -281,6 +292,18 @@ def _intents(explicit: str | None, estate: Estate) -> tuple[list[Any], Estate]:
             estate, errors=(*estate.errors, *errors), notes=tuple(dict.fromkeys((*estate.notes, *notes)))
         )
     return intents, estate
+
+
+def _undeclared(estate: Estate, intent: Any) -> str | None:
+    """Why an intent names what the estate does not declare at all (a typo), or None."""
+    from ringfence.network.intents import undeclared
+    from ringfence.suggest import did_you_mean
+
+    missing = undeclared(estate, intent)
+    if not missing:
+        return None
+    hint = did_you_mean(missing[0], [r.address for r in estate.resources])
+    return f"intent {intent.name!r}: {missing[0]!r} is not a resource of the estate nor declared in its code{hint}"
 
 
 def _root_intents_files(estate: Estate) -> tuple[list[tuple[str, str]], list[str]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from ringfence.model import Estate
@@ -24,6 +25,7 @@ from ringfence.network.reach import PROTOCOLS, ReachResult, UnresolvedName, reac
 from ringfence.network.topology import Network, network_of
 
 INTENTS_FILE = "ringfence.yaml"
+_INTENT_KEYS = frozenset({"name", "description", "from", "to", "must", "port", "protocol"})
 Must = Literal["reach", "not-reach"]
 
 
@@ -120,11 +122,24 @@ def parse_intents(text: str, path: str = INTENTS_FILE) -> list[Intent]:
         for key, value in root.value:
             if getattr(key, "value", None) == "intents" and isinstance(value, yaml.SequenceNode):
                 lines = [item.start_mark.line + 1 for item in value.value]
+    extra = sorted(str(k) for k in data if k != "intents")
+    if extra:
+        raise IntentError(path, 1, f"unknown key {extra[0]!r} (the file holds one key, 'intents')")
     out: list[Intent] = []
     for i, item in enumerate(data.get("intents") or []):
         line = lines[i] if i < len(lines) else None
         if not isinstance(item, Mapping):
             raise IntentError(path, line, "an intent must be a mapping")
+        unknown = sorted(str(k) for k in item if k not in _INTENT_KEYS)
+        if unknown:
+            from ringfence.suggest import did_you_mean
+
+            hint = did_you_mean(unknown[0], sorted(_INTENT_KEYS))
+            raise IntentError(
+                path,
+                line,
+                f"unknown key {unknown[0]!r}{hint} (an intent has {', '.join(sorted(_INTENT_KEYS))})",
+            )
         missing = [k for k in ("name", "from", "to", "must") if k not in item]
         if missing:
             raise IntentError(path, line, f"intent is missing {', '.join(missing)}")
@@ -164,6 +179,70 @@ def load_intents(path: str) -> list[Intent]:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise IntentError(path, line, f"not UTF-8 text (byte {exc.start})") from None
     return parse_intents(text, path)
+
+
+def undeclared(estate: Estate, intent: Intent) -> list[str]:
+    """The names an intent gives (``from``/``to``, not tag selectors) that no resource of the estate has
+    and no block of its code declares: a typo, not a resource with zero instances (which stays unknown)."""
+    names: list[str] = []
+    for selector in (intent.source, intent.target):
+        items = selector if isinstance(selector, list) else [selector] if isinstance(selector, str) else []
+        names += [str(n) for n in items]
+    out = []
+    for name in names:
+        if _is_network_literal(name) or _resolves(estate, intent, name) or _declared(estate, name):
+            continue
+        out.append(name)
+    return out
+
+
+def _is_network_literal(name: str) -> bool:
+    import ipaddress
+
+    if name.strip().lower() == "internet":
+        return True
+    try:
+        ipaddress.ip_network(name.strip(), strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolves(estate: Estate, intent: Intent, name: str) -> bool:
+    scoped = f"{intent.root}:{name}" if intent.root else name
+    for candidate in {name, scoped}:
+        if candidate in estate.by_address:
+            return True
+    for r in estate.resources:
+        bare = r.address.split(":")[-1]
+        if name in (r.name, bare) or bare.split("[", 1)[0] == name.rsplit(":", maxsplit=1)[-1]:
+            return True
+    return False
+
+
+def _declared(estate: Estate, name: str) -> bool:
+    """Whether a `resource "TYPE" "NAME"` block for ``name`` (an address, maybe in a module) is written
+    in the estate's Terraform files."""
+    import re
+
+    bare = name.rsplit(":", maxsplit=1)[-1].split("[", 1)[0]
+    parts = bare.split(".")
+    if len(parts) < 2 or not estate.root_path or not os.path.isdir(estate.root_path):
+        return False
+    kind, block = parts[-2], parts[-1]
+    pattern = re.compile(rf'resource\s+"{re.escape(kind)}"\s+"{re.escape(block)}"')
+    from ringfence.sources import walk
+
+    for folder, files in walk(Path(estate.root_path)):
+        for file in files:
+            if file.endswith(".tf"):
+                try:
+                    text = (folder / file).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                if pattern.search(text):
+                    return True
+    return False
 
 
 def _select(net: Network, selector: Any, intent: Intent) -> list[str]:
