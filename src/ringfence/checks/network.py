@@ -329,6 +329,7 @@ def _vpc_flow_logs_enabled(vpc: Resource, net: Network) -> Result:
 
 
 _SERVICES = ("s3", "dynamodb")
+_SERVICE_KINDS = {"s3": ("aws_s3_bucket",), "dynamodb": ("aws_dynamodb_table", "aws_dynamodb_global_table")}
 
 
 def _private_subnet_uses_gateway_endpoints(subnet: Resource, net: Network) -> Result | None:
@@ -345,7 +346,9 @@ def _private_subnet_uses_gateway_endpoints(subnet: Resource, net: Network) -> Re
     if not nat:
         return None
     present = {svc for name, _ in table.endpoint_services for svc in _SERVICES if name.endswith("." + svc)}
-    missing = [s for s in _SERVICES if s not in present]
+    # S3 serves every workload (packages, images, logs); DynamoDB only the estates that have tables.
+    used = [s for s in _SERVICES if s == "s3" or net.estate.of_kind(*_SERVICE_KINDS[s])]
+    missing = [s for s in used if s not in present]
     unreadable = [address for name, address in table.endpoint_services if name == "?"]
     if missing and unreadable:
         return _unknown(subnet, net, f"the service of {unreadable[0]} is not known before apply")
@@ -356,7 +359,8 @@ def _private_subnet_uses_gateway_endpoints(subnet: Resource, net: Network) -> Re
             f"{' and '.join(missing)} traffic leaves through {nat[0].label} (no gateway endpoint on {table.address})",
             table.address if not table.implicit else None,
         )
-    return _pass(subnet, net, "S3 and DynamoDB gateway endpoints are associated with its route table")
+    named = " and ".join("S3" if s == "s3" else "DynamoDB" for s in used)
+    return _pass(subnet, net, f"{named} gateway endpoints are associated with its route table")
 
 
 def policy_of(endpoint: Resource, net: Network) -> Any:

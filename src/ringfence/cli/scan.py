@@ -220,8 +220,12 @@ def rules(
     ),
     config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),
 ) -> None:
-    """List the check catalogue: built-in checks, installed plug-ins' and custom rules."""
+    """List the check catalogue (built-in checks, installed plug-ins' and custom rules) and the detections
+    `detect` runs over the logs."""
+    from ringfence.logs.catalogue import load_detections
+
     items = _checks(output_format, rule_folders, config_file)
+    detections = sorted(load_detections(), key=lambda d: d.rule_id)
     if output_format == "json":
         payload = {
             "rules": [
@@ -235,12 +239,26 @@ def rules(
                     "remediation": c.meta.remediation,
                 }
                 for c in items
-            ]
+            ],
+            "detections": [
+                {
+                    "rule_id": d.rule_id,
+                    "title": d.title,
+                    "severity": d.severity,
+                    "technique": d.technique,
+                    "table": d.table,
+                    "description": d.description,
+                }
+                for d in detections
+            ],
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
     for c in items:
         sys.stdout.write(f"{c.rule_id:<46} {c.meta.severity.value:<8} {c.meta.pillar:<11} {c.meta.title}\n")
+    sys.stdout.write("\ndetections over the logs (ringfence detect), besides the bundled Sigma rules:\n")
+    for d in detections:
+        sys.stdout.write(f"{d.rule_id:<46} {d.severity:<8} {d.table:<11} {d.title}\n")
 
 
 def _checks(output_format: str, rule_folders: list[str], config_file: str | None) -> list[Any]:

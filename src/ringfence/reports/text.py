@@ -106,10 +106,15 @@ def headline(result: ScanResult) -> str:
         if f.counts:
             counts[f.severity] += 1
     suppressed = sum(1 for f in result.findings if f.suppressed)
-    parts = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
+    known = sum(1 for f in result.findings if f.baseline and not f.suppressed)
+    parts = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or (
+        "no new findings" if known else "no findings"
+    )
+    aside = [f"{suppressed} suppressed"] if suppressed else []
+    aside += [f"{known} in the baseline, not counted"] if known else []
     return (
         f"{_plural(len(result.estate.resources), 'resource')}, {_plural(len(result.checks), 'check')}: {parts}"
-        + (f" ({suppressed} suppressed)" if suppressed else "")
+        + (f" ({'; '.join(aside)})" if aside else "")
         + _input_counts(result.errors)
     )
 
