@@ -83,3 +83,40 @@ def test_unreadable_input_fails_the_scan_step_itself(tmp_path: Path) -> None:
     output = tmp_path / "github_output"
     assert _run_step(scan, values, tmp_path, output) == 2
     assert _outputs(output)["exit-code"] == "2"
+
+
+def test_the_summary_goes_to_the_job_summary_and_a_pull_request_comment(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / "infra" / "main.tf").write_text(ADMIN_USER, encoding="utf-8")
+    # `gh` as a runner has it, recording what it is asked to do
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "gh-calls"
+    gh = bin_dir / "gh"
+    gh.write_text(f'#!/bin/sh\necho "$@" >> {calls}\ncat "$5" >> {calls}.body\n', encoding="utf-8")
+    gh.chmod(0o755)
+    values = {f"inputs.{k}": str(v.get("default", "")) for k, v in ACTION["inputs"].items()}
+    values |= {"inputs.path": "infra", "inputs.comment": "true", "inputs.github-token": "t0ken"}
+    values["github.event.pull_request.number"] = "42"
+    summary = tmp_path / "step-summary.md"
+    step = next(s for s in ACTION["runs"]["steps"] if s.get("name") == "Summarise")
+    old_path = os.environ["PATH"]
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{old_path}"
+    os.environ["GITHUB_STEP_SUMMARY"] = str(summary)
+    try:
+        assert _run_step(step, values, repo, tmp_path / "github_output") == 0
+    finally:
+        os.environ["PATH"] = old_path
+        del os.environ["GITHUB_STEP_SUMMARY"]
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("### ringfence: ") and "| severity | rule | resource | where | finding |" in text
+    assert "infra/main.tf" in text
+    assert calls.read_text(encoding="utf-8").split() == ["pr", "comment", "42", "--body-file", "ringfence.md"]
+    assert (tmp_path / "gh-calls.body").read_text(encoding="utf-8") == text
+    # not a pull request: no comment
+    calls.unlink()
+    values["github.event.pull_request.number"] = ""
+    assert _run_step(step, values, repo, tmp_path / "github_output") == 0
+    assert not calls.exists()

@@ -146,3 +146,17 @@ def test_gitlab_sast_report_meets_gitlabs_requirements() -> None:
     assert "password" in json.dumps(findings) and "sha256:" in done.stdout
     again = ringfence("scan", str(EXAMPLE), "--format", "gitlab-sast", "--fail-on", "none").stdout
     assert again == done.stdout
+
+
+def test_markdown_is_one_table_of_what_counts_and_input_cannot_break_it() -> None:
+    from ringfence.reports.markdown import _cell
+
+    done = ringfence("scan", str(EXAMPLE), "--format", "markdown", "--fail-on", "none")
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("### ringfence: ")
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| severity")]
+    findings = json.loads(ringfence("scan", str(EXAMPLE), "--format", "json", "--fail-on", "none").stdout)
+    counted = [f for f in findings["findings"] if not f.get("suppressed")]
+    assert len(rows) == len(counted)
+    assert "sha256:" in done.stdout  # the planted password as its fingerprint only
+    assert _cell("a | b @team [x](http://e) `c`\nnext") == "a \\| b \\@team \\[x\\](http://e) \\`c\\` next"

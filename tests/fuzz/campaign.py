@@ -32,7 +32,7 @@ from pathlib import Path
 from .corpus import GOOD_FINDINGS, GOOD_RECORDS, GOOD_RULE_ID, PLANTED, Case
 
 ROOT = Path(__file__).resolve().parents[2]
-SCAN_FORMATS = ("json", "text", "sarif", "junit", "html", "ocsf", "asff", "gitlab-sast")
+SCAN_FORMATS = ("json", "text", "sarif", "junit", "html", "ocsf", "asff", "gitlab-sast", "markdown")
 DETECT_FORMATS = ("json", "text", "sarif", "ocsf")
 VERDICTS = ("ok", "crash", "timeout", "memory", "lost", "leaked")
 _WORST = {v: i for i, v in enumerate(("ok", "leaked", "lost", "memory", "timeout", "crash"))}

@@ -32,7 +32,7 @@ PLANTED = (
     "MIIEpAIBAAKCAQEA7bq98ZrXyZ1n2k3Jd9v0",
 )
 
-SCAN_FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff", "gitlab-sast")
+SCAN_FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff", "gitlab-sast", "markdown")
 DETECT_FORMATS = ("text", "json", "sarif", "ocsf")
 
 

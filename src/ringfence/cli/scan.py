@@ -13,7 +13,7 @@ import typer
 
 from ringfence.cli.messages import die, say
 
-_FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff", "gitlab-sast")
+_FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff", "gitlab-sast", "markdown")
 _COMPLIANCE_FORMATS = ("text", "json", "html")
 
 
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
 def scan(
     paths: list[str] = typer.Argument(..., metavar="PATH...", help="Folders or files to scan."),
     output_format: str = typer.Option(
-        "text", "--format", "-f", help="text, json, sarif, junit, html, ocsf, asff or gitlab-sast."
+        "text", "--format", "-f", help="text, json, sarif, junit, html, ocsf, asff, gitlab-sast or markdown."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
     fail_on: FailOn | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the run."),
@@ -172,6 +172,8 @@ def _render(result: Any, output_format: str, to_stdout: bool, compliance: Any = 
         from ringfence.reports import asff as renderer  # type: ignore[no-redef]
     elif output_format == "gitlab-sast":
         from ringfence.reports import gitlab as renderer  # type: ignore[no-redef]
+    elif output_format == "markdown":
+        from ringfence.reports import markdown as renderer  # type: ignore[no-redef]
     else:
         from ringfence.reports import junit as renderer  # type: ignore[no-redef]
     rendered = renderer.render(result)
