@@ -19,7 +19,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|@~])")
 
 
 def _cell(text: str) -> str:
-    one_line = " ".join(shown(redacted(text)).split())
+    one_line = shown(" ".join(redacted(text).split()))
     return _SPECIAL.sub(r"\\\1", one_line)
 
 
