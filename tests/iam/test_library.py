@@ -361,6 +361,8 @@ def test_importing_the_engine_is_light() -> None:
 
 
 def test_the_iam_package_depends_only_on_the_model() -> None:
+    """The IAM engine is a library: it imports the model and the one reader of environment limits (a leaf
+    module that imports nothing of ringfence), never a source, check or report."""
     import ast
 
     src = Path(__file__).resolve().parents[2] / "src" / "ringfence" / "iam"
@@ -370,6 +372,6 @@ def test_the_iam_package_depends_only_on_the_model() -> None:
         bad = {
             m
             for m in names
-            if m.startswith("ringfence.") and not m.startswith(("ringfence.iam", "ringfence.model"))
+            if m.startswith("ringfence.") and not m.startswith(("ringfence.iam", "ringfence.model")) and m != "ringfence.limits"
         }
         assert not bad, f"{path.name} imports {bad}"
