@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from ringfence.cli.messages import say
+from ringfence.cli.messages import PARAMETER_HELP, parameters_of, say
 
 FORMATS = ("text", "json")
 
@@ -21,11 +21,16 @@ def _fail(message: str, candidates: tuple[str, ...] = ()) -> None:
     raise typer.Exit(2)
 
 
-def _load(path: str, account_id: str | None, var_files: list[str]) -> Any:
+def _load(
+    path: str, account_id: str | None, var_files: list[str], parameters: list[str] | None = None
+) -> Any:
     from ringfence.sources import LoadOptions, SourceError, load_estate
 
+    options = LoadOptions(
+        var_files=tuple(var_files), account_id=account_id, parameters=parameters_of(parameters or [])
+    )
     try:
-        return load_estate([path], LoadOptions(var_files=tuple(var_files), account_id=account_id))
+        return load_estate([path], options)
     except SourceError as exc:
         _fail(str(exc))
     except (OSError, ValueError) as exc:
@@ -59,6 +64,7 @@ def can(
     fmt: str = typer.Option("text", "--format", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id"),
     var_file: list[str] = typer.Option([], "--var-file"),
+    parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
     expect: str | None = typer.Option(
         None,
         "--expect",
@@ -82,7 +88,7 @@ def can(
             _fail(f"{option}: {problem}")
     from ringfence.iam.engine import Engine, ResolveError
 
-    estate = _load(path, account_id, var_file)
+    estate = _load(path, account_id, var_file, parameter)
     engine = Engine(estate)
     try:
         answer = engine.ask(principal, action, resource, ctx)
@@ -154,6 +160,7 @@ def escalations(
     fmt: str = typer.Option("text", "--format", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id"),
     var_file: list[str] = typer.Option([], "--var-file"),
+    parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
 ) -> None:
     """Principals that can escalate to administrator, with the steps."""
     if fmt not in FORMATS:
@@ -161,7 +168,7 @@ def escalations(
     from ringfence.iam.engine import Engine
     from ringfence.iam.escalation import find_escalations
 
-    estate = _load(path, account_id, var_file)
+    estate = _load(path, account_id, var_file, parameter)
     paths = find_escalations(Engine(estate))
     if fmt == "json":
         typer.echo(json.dumps({"paths": [p.as_json() for p in paths]}, indent=2))
@@ -182,6 +189,7 @@ def unused(
     fmt: str = typer.Option("text", "--format", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id"),
     var_file: list[str] = typer.Option([], "--var-file"),
+    parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
 ) -> None:
     """What each principal was granted and never used over the logs' period, and the least-privilege
     policy for what it did use."""
@@ -195,7 +203,7 @@ def unused(
     missing = [entry for entry in logs if not Path(entry).exists()]
     if missing:
         _fail(f"--logs {missing[0]}: no such file or folder")
-    estate = _load(path, account_id, var_file)
+    estate = _load(path, account_id, var_file, parameter)
     engine = Engine(estate)
     granted: dict[str, set[str]] = {}
     addresses: dict[str, str] = {}

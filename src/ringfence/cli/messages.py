@@ -17,3 +17,20 @@ def die(message: str) -> typer.Exit:
     """Say ``ringfence: message`` and return the usage-error exit (code 2) for the caller to raise."""
     say(f"ringfence: {message}")
     return typer.Exit(2)
+
+
+PARAMETER_HELP = (
+    "CloudFormation: a template parameter's value, K=V (repeatable; AWS::Region=... and AWS::StackName=... "
+    "set those pseudo parameters)."
+)
+
+
+def parameters_of(items: list[str]) -> dict[str, str]:
+    """``--parameter K=V`` values; a usage error (exit 2) for one without ``=``."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise die(f"--parameter {item!r}: expected KEY=VALUE")
+        out[key.strip()] = value
+    return out

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ringfence.cli.messages import die, say
+from ringfence.cli.messages import PARAMETER_HELP, die, parameters_of, say
 
 if TYPE_CHECKING:
     from ringfence.network import ReachResult
@@ -31,6 +31,7 @@ def reach(
     output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
     var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
+    parameters: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
     expect: str | None = typer.Option(
         None,
         "--expect",
@@ -57,7 +58,10 @@ def reach(
     from ringfence.suggest import did_you_mean
 
     try:
-        estate = load_estate([path], LoadOptions(var_files=tuple(var_files), account_id=account_id))
+        options = LoadOptions(
+            var_files=tuple(var_files), account_id=account_id, parameters=parameters_of(parameters)
+        )
+        estate = load_estate([path], options)
     except SourceError as exc:
         raise die(str(exc)) from None
     import gc

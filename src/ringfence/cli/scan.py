@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from ringfence.cli.messages import die, say
+from ringfence.cli.messages import PARAMETER_HELP, die, parameters_of, say
 
 _FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff")
 _COMPLIANCE_FORMATS = ("text", "json", "html")
@@ -49,8 +49,7 @@ def scan(
     parameters: list[str] = typer.Option(
         [],
         "--parameter",
-        help="CloudFormation: a template parameter's value, K=V (repeatable; AWS::Region=... and "
-        "AWS::StackName=... set those pseudo parameters).",
+        help=PARAMETER_HELP,
     ),
     config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),
     no_cache: bool = typer.Option(
@@ -105,12 +104,7 @@ def scan(
         raise die(f"--format {output_format!r} is not supported (choose from {', '.join(_FORMATS)})")
     if path_root is not None and not path_root.is_dir():
         raise die(f"--path-root {path_root}: no such folder")
-    given: list[tuple[str, str]] = []
-    for parameter in parameters:
-        key, equals, value = parameter.partition("=")
-        if not equals or not key.strip():
-            raise die(f"--parameter {parameter!r}: expected KEY=VALUE")
-        given.append((key.strip(), value))
+    given = tuple(parameters_of(parameters).items())
     with _Progress(time.monotonic()) as progress:
         options = ScanOptions(
             var_files=tuple(var_files),
@@ -128,7 +122,7 @@ def scan(
             org_role=org_role,
             regions=tuple(r.strip() for r in (regions or "").split(",") if r.strip()),
             path_root=path_root,
-            parameters=tuple(given),
+            parameters=given,
         )
         try:
             outcome = run_scan(paths, options)

@@ -84,7 +84,7 @@ class CloudFormationSource:
         from ringfence.sources.arns import most_common_account
         from ringfence.sources.base import account_for
         from ringfence.sources.cloudformation.cdk import stack_names
-        from ringfence.sources.cloudformation.stack import Collected, Stack, read_template
+        from ringfence.sources.cloudformation.stack import Collected, Stack, read_template, resolve_literals
         from ringfence.sources.terraform.estate import build_estate, partition_of
         from ringfence.sources.terraform.loader import RootLoad
 
@@ -153,7 +153,7 @@ class CloudFormationSource:
                 RootLoad(
                     root=path,
                     label=label,
-                    resources=tuple(collected.resources),
+                    resources=tuple(resolve_literals(collected.resources)),
                     providers=({"__name": "aws", "region": region},),
                     errors=tuple(collected.errors),
                     notes=tuple(dict.fromkeys(collected.notes)),

@@ -10,6 +10,7 @@ model's kinds (:mod:`.types`). A nested stack (``AWS::CloudFormation::Stack`` wi
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,8 +19,15 @@ from typing import Any
 
 from ringfence.model import InputError, Provenance, Ref, Resource, Unknown
 from ringfence.sources.cloudformation import types
-from ringfence.sources.cloudformation.intrinsics import EvaluationError, Scope, first_undecided
+from ringfence.sources.cloudformation.intrinsics import (
+    EvaluationError,
+    Scope,
+    concat,
+    first_undecided,
+    is_decided,
+)
 from ringfence.sources.cloudformation.suppressions import annotations_of
+from ringfence.sources.terraform.convert import Interpolation
 from ringfence.sources.yamldoc import CLOUDFORMATION_TAGS, Map, Seq, YamlError, line_of, read_file
 
 MAX_NESTING = 8  # nested stacks inside nested stacks
@@ -372,3 +380,51 @@ def describe_undecided(value: Any) -> str:
     if isinstance(found, Unknown):
         return found.reason
     return f"it names {found}, known only once deployed"
+
+
+_MAX_PASSES = 8  # references to references to ... a literal
+
+
+def resolve_literals(resources: list[Resource]) -> list[Resource]:
+    """``Fn::GetAtt`` and ``Ref`` of an attribute the template writes as a literal (a subnet's
+    ``CidrBlock``, a role's ``RoleName``) read that literal, as Terraform reads ``aws_subnet.app.cidr_block``;
+    attributes AWS assigns (ids, ARNs) stay references, resolved with the estate."""
+    by_address = {r.address: r for r in resources}
+
+    def value_of(ref: Ref) -> Any:
+        target = by_address.get(ref.address)
+        if target is None or ref.attribute in (None, "id", "arn") or target.unevaluated:
+            return ref
+        found = target.attributes.get(ref.attribute or "", ref)
+        return (
+            found
+            if isinstance(found, str | int | float | bool) or (isinstance(found, list) and is_decided(found))
+            else ref
+        )
+
+    def resolved(value: Any) -> Any:
+        if isinstance(value, Ref):
+            return value_of(value)
+        if isinstance(value, Interpolation):
+            return concat([resolved(p) for p in value.parts], "a reference", None)
+        if isinstance(value, Mapping):
+            return {k: resolved(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolved(v) for v in value]
+        return value
+
+    for _ in range(_MAX_PASSES):
+        changed = False
+        out = []
+        for resource in resources:
+            attributes = {k: resolved(v) for k, v in resource.attributes.items()}
+            if attributes != resource.attributes:
+                changed = True
+                out.append(dataclasses.replace(resource, attributes=attributes))
+            else:
+                out.append(resource)
+        resources = out
+        by_address = {r.address: r for r in resources}
+        if not changed:
+            break
+    return resources

@@ -69,9 +69,41 @@ def _attachments(
         )
 
 
+def _holder_policies(kind: str, key: str) -> Callable[..., Iterable[Part]]:
+    """A user's or group's inline ``Policies`` and ``ManagedPolicyArns`` as the provider's separate
+    resources (its ``aws_iam_user`` and ``aws_iam_group`` hold neither), named after the property:
+    ``CiUser.Policies[deploy]``, ``CiUser.ManagedPolicyArns[0]``."""
+
+    def parts(
+        properties: Mapping[str, Any], attributes: Mapping[str, Any], own: Callable[[str], Ref]
+    ) -> Iterable[Part]:
+        for index, policy in enumerate(_listed(properties.get("Policies"))):
+            if isinstance(policy, Mapping):
+                name = policy.get("PolicyName")
+                shown = name if isinstance(name, str) else str(index)
+                yield Part(
+                    f".Policies[{shown}]",
+                    f"{kind}_policy",
+                    {key: own("name"), "name": name, "policy": policy.get("PolicyDocument")},
+                )
+        for index, arn in enumerate(_listed(properties.get("ManagedPolicyArns"))):
+            yield Part(
+                f".ManagedPolicyArns[{index}]",
+                f"{kind}_policy_attachment",
+                {key: own("name"), "policy_arn": arn},
+            )
+
+    return parts
+
+
+_user_policies = _holder_policies("aws_iam_user", "user")
+_group_policies = _holder_policies("aws_iam_group", "group")
+
+
 def _user_parts(
     properties: Mapping[str, Any], attributes: Mapping[str, Any], own: Callable[[str], Ref]
 ) -> Iterable[Part]:
+    yield from _user_policies(properties, attributes, own)
     groups = properties.get("Groups")
     if groups:
         yield Part(".Groups", "aws_iam_user_group_membership", {"user": own("name"), "groups": groups})
@@ -107,8 +139,6 @@ TYPES: Mapping[str, Type] = {
         {
             "UserName": "name",
             "Path": "path",
-            "Policies": _INLINE,
-            "ManagedPolicyArns": "managed_policy_arns",
             "PermissionsBoundary": "permissions_boundary",
         },
         ref="name",
@@ -120,11 +150,10 @@ TYPES: Mapping[str, Type] = {
         {
             "GroupName": "name",
             "Path": "path",
-            "Policies": _INLINE,
-            "ManagedPolicyArns": "managed_policy_arns",
         },
         ref="name",
         name="name",
+        parts=_group_policies,
     ),
     "AWS::IAM::Policy": Type("aws_iam_role_policy", {}, ref="id", parts=_inline_policies, itself=False),
     "AWS::IAM::RolePolicy": Type(

@@ -177,7 +177,10 @@ TYPES: Mapping[str, Type] = {
             "GroupDescription": "description",
             "VpcId": "vpc_id",
             "SecurityGroupIngress": Convert(lambda v: {"ingress": _rule_ports(_blocks(_SG_RULE, v))}),
-            "SecurityGroupEgress": Convert(lambda v: {"egress": _rule_ports(_blocks(_SG_RULE, v))}),
+            # An empty list is no rule written: AWS keeps its allow-all rule.
+            "SecurityGroupEgress": Convert(
+                lambda v: {"egress": _rule_ports(_blocks(_SG_RULE, v))} if v else {}
+            ),
             "Tags": TAGS,
         },
         atts={"GroupId": "id", "VpcId": "vpc_id"},

@@ -22,6 +22,7 @@ _DATABASE: Mapping[str, Target] = {
     "DBSubnetGroupName": "db_subnet_group_name",
     "MasterUsername": "username",
     "MasterUserPassword": "password",
+    "ManageMasterUserPassword": "manage_master_user_password",
     "BackupRetentionPeriod": "backup_retention_period",
     "DeletionProtection": "deletion_protection",
     "EnableIAMDatabaseAuthentication": "iam_database_authentication_enabled",
