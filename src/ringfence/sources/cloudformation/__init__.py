@@ -112,9 +112,13 @@ class CloudFormationSource:
             )
         names = stack_names(base)
         loads: list[RootLoad] = []
-        named: list[dict[str, dict[str, str]]] = []  # per load: the names CloudFormation generates
+        generated: dict[str, dict[str, str]] = {}  # the names CloudFormation generates, by address
+        roots: dict[str, str] = {}
         errors: list[InputError] = []
         tops = [(p, t) for p, t in read if p.resolve() not in nested]
+        # Several templates: each address is prefixed by its template's path, whether or not the others
+        # could be read (an unreadable neighbour does not rename anything).
+        prefixed = len(tops) > 1
         for path, written in tops:
             label = shown(path)
             if isinstance(written, InputError):
@@ -135,12 +139,12 @@ class CloudFormationSource:
                 template,
                 file=label,
                 folder=path.parent,
-                prefix="",
+                prefix=f"{label}:" if prefixed else "",
                 given={k: v for k, v in options.parameters.items() if not k.startswith("AWS::")},
                 pseudo=_pseudo(account_id, region, partition, stack_name),
                 collected=collected,
                 shown=shown,
-                root=label,
+                root=label if prefixed else "",
             )
             stack.load()
             if collected.unmapped:
@@ -149,26 +153,21 @@ class CloudFormationSource:
                     f"{label}: {sum(collected.unmapped.values())} resource(s) of types no check reads, kept as they "
                     f"are: {listed}"
                 )
+            generated.update(collected.generated)
+            roots.update({r.address: r.root for r in collected.resources})
             loads.append(
                 RootLoad(
                     root=path,
-                    label=label,
+                    label="",  # addresses are prefixed already
                     resources=tuple(resolve_literals(collected.resources)),
                     providers=({"__name": "aws", "region": region},),
                     errors=tuple(collected.errors),
                     notes=tuple(dict.fromkeys(collected.notes)),
                 )
             )
-            named.append(collected.generated)
-        prefixed = len(loads) > 1
-        generated: dict[str, dict[str, str]] = {}
-        for load, names_of in zip(loads, named, strict=True):
-            head = f"{load.label}:" if prefixed else ""
-            for address, attributes in names_of.items():
-                generated[head + address] = {attr: f"<{head}{address}>" for attr in attributes}
         estate = build_estate(loads, root_path or str(folder), account_id, notes=notes, generated=generated)
         resources = tuple(
-            dataclasses.replace(r, attributes=_serialised(r.attributes), root="" if not prefixed else r.root)
+            dataclasses.replace(r, attributes=_serialised(r.attributes), root=roots.get(r.address, ""))
             for r in estate.resources
         )
         if not resources and not errors and not estate.errors:

@@ -74,6 +74,7 @@ class Scope:
     outputs: Callable[[str, str], Any] | None = None
     problems: list[Problem] = field(default_factory=list)
     _decided: dict[str, bool | Unknown] = field(default_factory=dict)
+    _deciding: set[str] = field(default_factory=set)
 
     # -- conditions ---------------------------------------------------------------------------------------
     def condition(self, name: str, line: int | None) -> bool | Unknown:
@@ -82,8 +83,15 @@ class Scope:
             return self._decided[name]
         if name not in self.conditions:
             raise EvaluationError(f"condition {name!r} is not defined in Conditions", line)
-        self._decided[name] = Unknown(f"condition {name} depends on itself")
-        decided = self.truth(self.conditions[name], line_of(self.conditions, name) or line)
+        if name in self._deciding:
+            raise EvaluationError(
+                f"condition {name} depends on itself", line_of(self.conditions, name) or line
+            )
+        self._deciding.add(name)
+        try:
+            decided = self.truth(self.conditions[name], line_of(self.conditions, name) or line)
+        finally:
+            self._deciding.discard(name)
         self._decided[name] = decided
         return decided
 
