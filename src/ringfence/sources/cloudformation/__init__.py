@@ -174,7 +174,9 @@ class CloudFormationSource:
             errors.append(
                 InputError(".", None, "no resources: no CloudFormation template was read", undecided=True)
             )
-        return dataclasses.replace(estate, resources=resources, errors=(*estate.errors, *errors))
+        # No load said its region (every template unreadable): the note is about Terraform's provider block.
+        kept = tuple(n for n in estate.notes if 'provider "aws"' not in n)
+        return dataclasses.replace(estate, resources=resources, errors=(*estate.errors, *errors), notes=kept)
 
 
 def _pseudo(account: str, region: str, partition: str, stack_name: str) -> Mapping[str, Any]:

@@ -23,16 +23,26 @@ class _OfflinePolicies:
         return {}
 
 
-def translate(
-    template: Map, label: str, collected: Any, region: str, parameters: Mapping[str, Any]
-) -> Map | None:
+def translate(template: Map, label: str, collected: Any, region: str, parameters: Mapping[str, Any]) -> Map | None:
+    """The CloudFormation template ``template`` (a SAM template) stands for; None, with the translator's
+    messages as errors of ``label``, when SAM refuses it."""
+    import boto3
     from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
+    from samtranslator.parser.parser import Parser
     from samtranslator.translator.arn_generator import ArnGenerator
-    from samtranslator.translator.transform import transform
+    from samtranslator.translator.translator import Translator
 
     ArnGenerator.BOTO_SESSION_REGION_NAME = region
+    # A session built with its region set reads no configuration and calls nothing: SAM asks it for the
+    # region only.
+    session = boto3.session.Session(region_name=region, aws_access_key_id="none", aws_secret_access_key="none")
+    translator = Translator(None, Parser(), boto_session=session)
     try:
-        out = transform(_plain(template), dict(parameters), _OfflinePolicies())
+        out = translator.translate(
+            _packaged(_plain(template)),
+            parameter_values=dict(parameters),
+            get_managed_policy_map=_OfflinePolicies().load,
+        )
     except InvalidDocumentException as exc:
         for cause in exc.causes or [exc]:
             collected.errors.append(InputError(label, None, f"SAM: {cause.message}"))
@@ -44,6 +54,36 @@ def translate(
         collected.errors.append(InputError(label, None, f"SAM: the template could not be translated: {exc}"))
         return None
     return _with_lines(out, template)
+
+
+# SAM properties that name local code or documents: `sam package` uploads them and writes an S3 URI, which
+# the translator requires. Offline, a local path is written as an S3 URI naming it (nothing is uploaded).
+_LOCAL_ARTIFACTS = {
+    "AWS::Serverless::Function": "CodeUri",
+    "AWS::Serverless::LayerVersion": "ContentUri",
+    "AWS::Serverless::Api": "DefinitionUri",
+    "AWS::Serverless::HttpApi": "DefinitionUri",
+    "AWS::Serverless::StateMachine": "DefinitionUri",
+}
+
+
+def _packaged(template: dict[str, Any]) -> dict[str, Any]:
+    """The template as `sam package` leaves it: local artifacts named by S3 URIs, and an application
+    whose ``Location`` is a local template as the nested stack it becomes."""
+    resources = template.get("Resources")
+    for body in resources.values() if isinstance(resources, dict) else ():
+        if not isinstance(body, dict) or not isinstance(body.get("Properties"), dict):
+            continue
+        properties = body["Properties"]
+        kind = body.get("Type")
+        key = _LOCAL_ARTIFACTS.get(str(kind))
+        if key and isinstance(properties.get(key), str) and "://" not in properties[key]:
+            properties[key] = f"s3://local-artifact/{properties[key].strip('/') or 'code'}"
+        location = properties.get("Location")
+        if kind == "AWS::Serverless::Application" and isinstance(location, str) and "://" not in location:
+            body["Type"] = "AWS::CloudFormation::Stack"
+            body["Properties"] = {"TemplateURL": location, "Parameters": properties.get("Parameters", {})}
+    return template
 
 
 def _plain(value: Any) -> Any:
