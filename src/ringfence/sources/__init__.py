@@ -7,9 +7,10 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ringfence.model import Estate, InputError, merge
-from ringfence.sources.base import LoadOptions, Source, SourceError
+from ringfence.sources.base import FolderSource, LoadOptions, Source, SourceError
 
 __all__ = ["SOURCES", "LoadOptions", "Source", "SourceError", "load_estate", "settle", "source_for"]
 
@@ -32,15 +33,15 @@ def _load(target: str, options: LoadOptions) -> Estate:
     if "://" in target or not path.is_dir():
         return source_for(target).load(target, options)
     _readable(target)
-    claimed: list[tuple[Source, tuple[Path, ...]]] = []
+    claimed: list[tuple[FolderSource, tuple[Path, ...]]] = []
     taken: set[Path] = set()
     for source in SOURCES:
-        claims = getattr(source, "claims", None)
-        if claims is None:
+        if not hasattr(source, "claims"):
             continue
-        files = tuple(f for f in claims(path) if f not in taken)
+        folder_source = cast(FolderSource, source)
+        files = tuple(f for f in folder_source.claims(path) if f not in taken)
         if files:
-            claimed.append((source, files))
+            claimed.append((folder_source, files))
             taken.update(files)
     if not claimed:
         estate = source_for(target).load(target, options)
@@ -52,7 +53,7 @@ def _load(target: str, options: LoadOptions) -> Estate:
     elif inputs.plans:
         estates.append(PlanSource().load(target, options))
     for source, files in claimed:
-        estates.append(source.load_files(path, files, options))  # type: ignore[attr-defined]
+        estates.append(source.load_files(path, files, options))
     estate = merge(estates)
     if len(estates) > 1:
         # Each source says "nothing read" of its own part; with the others read, that is not this folder's.

@@ -46,7 +46,7 @@ class LoadOptions:
 class Source(Protocol):
     """One kind of input."""
 
-    # "terraform", "terraform-plan", "aws", "snapshot"
+    # "terraform", "terraform-plan", "aws", "snapshot", "cloudformation", "kubernetes"
     @property
     def name(self) -> str: ...
 

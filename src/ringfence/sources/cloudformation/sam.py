@@ -23,7 +23,9 @@ class _OfflinePolicies:
         return {}
 
 
-def translate(template: Map, label: str, collected: Any, region: str, parameters: Mapping[str, Any]) -> Map | None:
+def translate(
+    template: Map, label: str, collected: Any, region: str, parameters: Mapping[str, Any]
+) -> Map | None:
     """The CloudFormation template ``template`` (a SAM template) stands for; None, with the translator's
     messages as errors of ``label``, when SAM refuses it."""
     import boto3
@@ -35,7 +37,9 @@ def translate(template: Map, label: str, collected: Any, region: str, parameters
     ArnGenerator.BOTO_SESSION_REGION_NAME = region
     # A session built with its region set reads no configuration and calls nothing: SAM asks it for the
     # region only.
-    session = boto3.session.Session(region_name=region, aws_access_key_id="none", aws_secret_access_key="none")
+    session = boto3.session.Session(
+        region_name=region, aws_access_key_id="none", aws_secret_access_key="none"
+    )
     translator = Translator(None, Parser(), boto_session=session)
     try:
         out = translator.translate(
