@@ -76,3 +76,12 @@ def test_metadata_suppresses_as_ignore_comments_do() -> None:
         "CfnNagForeignId": None,
         "NotSuppressed": None,
     }
+
+
+def test_a_recorder_with_a_delivery_channel_is_started() -> None:
+    # CloudFormation starts the recorder once a delivery channel exists (Terraform says it with a status).
+    estate = load_estate([str(FIXTURES / "config")])
+    status = estate.get("Recorder.Status")
+    assert status is not None and status.kind == "aws_config_configuration_recorder_status"
+    assert status.get("name") == "default" and status.get("is_enabled") is True
+    assert ("Recorder.Status", "name", "Recorder") in {(r.source, r.kind, r.target) for r in estate.relations}

@@ -84,7 +84,13 @@ class CloudFormationSource:
         from ringfence.sources.arns import most_common_account
         from ringfence.sources.base import account_for
         from ringfence.sources.cloudformation.cdk import stack_names
-        from ringfence.sources.cloudformation.stack import Collected, Stack, read_template, resolve_literals
+        from ringfence.sources.cloudformation.stack import (
+            Collected,
+            Stack,
+            read_template,
+            resolve_literals,
+            started_recorders,
+        )
         from ringfence.sources.terraform.estate import build_estate, partition_of
         from ringfence.sources.terraform.loader import RootLoad
 
@@ -159,7 +165,7 @@ class CloudFormationSource:
                 RootLoad(
                     root=path,
                     label="",  # addresses are prefixed already
-                    resources=tuple(resolve_literals(collected.resources)),
+                    resources=tuple(resolve_literals(started_recorders(collected.resources))),
                     providers=({"__name": "aws", "region": region},),
                     errors=tuple(collected.errors),
                     notes=tuple(dict.fromkeys(collected.notes)),

@@ -385,6 +385,26 @@ def describe_undecided(value: Any) -> str:
 _MAX_PASSES = 8  # references to references to ... a literal
 
 
+def started_recorders(resources: list[Resource]) -> list[Resource]:
+    """AWS Config recorders as CloudFormation leaves them: it starts a recorder as soon as a delivery
+    channel is available (AWS::Config::ConfigurationRecorder), which Terraform writes as a separate status
+    resource; one is added for each recorder of a stack that has a delivery channel."""
+    if not any(r.kind == "aws_config_delivery_channel" for r in resources):
+        return resources
+    started = [
+        dataclasses.replace(
+            r,
+            address=f"{r.address}.Status",
+            kind="aws_config_configuration_recorder_status",
+            attributes={"name": r.attributes.get("name") or Ref(r.address, "name"), "is_enabled": True},
+            annotations=(),
+        )
+        for r in resources
+        if r.kind == "aws_config_configuration_recorder"
+    ]
+    return [*resources, *started]
+
+
 def resolve_literals(resources: list[Resource]) -> list[Resource]:
     """``Fn::GetAtt`` and ``Ref`` of an attribute the template writes as a literal (a subnet's
     ``CidrBlock``, a role's ``RoleName``) read that literal, as Terraform reads ``aws_subnet.app.cidr_block``;

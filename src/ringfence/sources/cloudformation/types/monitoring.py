@@ -154,6 +154,7 @@ TYPES: Mapping[str, Type] = {
             ),
         },
         ref="name",
+        defaults={"name": "default"},  # AWS Config's name when none is given
     ),
     "AWS::Config::DeliveryChannel": Type(
         "aws_config_delivery_channel",
