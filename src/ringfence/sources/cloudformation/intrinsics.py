@@ -12,6 +12,7 @@ functions"; `AWS::NoValue` removes the property or list item that holds it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -421,19 +422,32 @@ def _cidr(scope: Scope, args: Any, line: int | None, depth: int) -> Any:
         if not _decided(value):
             return _unknown_of(value, "Fn::Cidr")
     try:
-        network = ipaddress.ip_network(str(block), strict=False)
         how_many, host_bits = int(count), int(bits)
-    except ValueError:
+    except (TypeError, ValueError):
         raise EvaluationError("Fn::Cidr takes [ip block, count, cidr bits]", line) from None
+    try:
+        return list(_cut(str(block), how_many, host_bits))
+    except ValueError as exc:
+        raise EvaluationError(str(exc), line) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _cut(block: str, how_many: int, host_bits: int) -> tuple[str, ...]:
+    """The first ``how_many`` blocks of ``host_bits`` host bits in ``block`` (a template cuts the same
+    block once per subnet: computed once)."""
+    try:
+        network = ipaddress.ip_network(block, strict=False)
+    except ValueError:
+        raise ValueError("Fn::Cidr takes [ip block, count, cidr bits]") from None
     prefix = network.max_prefixlen - host_bits
     if not network.prefixlen <= prefix <= network.max_prefixlen or not 1 <= how_many <= 256:
-        raise EvaluationError(f"Fn::Cidr cannot cut {how_many} blocks of {host_bits} bits from {block}", line)
-    subnets = []
+        raise ValueError(f"Fn::Cidr cannot cut {how_many} blocks of {host_bits} bits from {block}")
+    subnets: list[str] = []
     for subnet in network.subnets(new_prefix=prefix):
         subnets.append(str(subnet))
         if len(subnets) == how_many:
-            return subnets
-    raise EvaluationError(f"Fn::Cidr: {block} holds fewer than {how_many} blocks of {host_bits} bits", line)
+            return tuple(subnets)
+    raise ValueError(f"Fn::Cidr: {block} holds fewer than {how_many} blocks of {host_bits} bits")
 
 
 def _get_azs(scope: Scope, args: Any, line: int | None, depth: int) -> Any:
