@@ -79,8 +79,12 @@ class Case:
         return f"{self.folder}::{self.name}"
 
 
+# Fixture folders of a source's own tests (tests/sources/<source>/), not of one check.
+SOURCE_FIXTURES = frozenset({"cloudformation", "kubernetes"})
+
+
 def fixture_folders() -> list[Path]:
-    return sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+    return sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name not in SOURCE_FIXTURES)
 
 
 def declared_names(folder: Path) -> dict[str, str]:

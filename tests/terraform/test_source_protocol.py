@@ -67,8 +67,9 @@ def test_an_input_no_source_reads_is_refused_naming_what_is_supported(tmp_path: 
     template.write_text("Resources: {}\n", "utf-8")
     with pytest.raises(SourceError) as refused:
         load_estate([str(template)])
+    # An empty Resources mapping is no template: the message names every kind of input that is read.
     assert "Terraform file" in str(refused.value) and "plan JSON" in str(refused.value)
-    assert "CloudFormation" not in str(refused.value)
+    assert "CloudFormation template" in str(refused.value) and "Kubernetes manifest" in str(refused.value)
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "readme.md").write_text("nothing\n", "utf-8")
     with pytest.raises(SourceError, match="nothing to scan"):

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from ringfence.cli.messages import load_target, say
+from ringfence.cli.messages import PARAMETER_HELP, load_target, say
 
 FORMATS = ("text", "json")
 
@@ -21,8 +21,10 @@ def _fail(message: str, candidates: tuple[str, ...] = ()) -> None:
     raise typer.Exit(2)
 
 
-def _load(path: str, account_id: str | None, var_files: list[str]) -> Any:
-    return load_target(path, account_id, var_files)
+def _load(
+    path: str, account_id: str | None, var_files: list[str], parameters: list[str] | None = None
+) -> Any:
+    return load_target(path, account_id, var_files, parameters)
 
 
 def _parse_context(items: list[str]) -> dict[str, str | list[str]]:
@@ -52,6 +54,7 @@ def can(
     fmt: str = typer.Option("text", "--format", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id"),
     var_file: list[str] = typer.Option([], "--var-file"),
+    parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
     expect: str | None = typer.Option(
         None,
         "--expect",
@@ -75,7 +78,7 @@ def can(
             _fail(f"{option}: {problem}")
     from ringfence.iam.engine import Engine, ResolveError
 
-    estate = _load(path, account_id, var_file)
+    estate = _load(path, account_id, var_file, parameter)
     engine = Engine(estate)
     try:
         answer = engine.ask(principal, action, resource, ctx)
@@ -147,6 +150,7 @@ def escalations(
     fmt: str = typer.Option("text", "--format", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id"),
     var_file: list[str] = typer.Option([], "--var-file"),
+    parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
 ) -> None:
     """Principals that can escalate to administrator, with the steps."""
     if fmt not in FORMATS:
@@ -154,7 +158,7 @@ def escalations(
     from ringfence.iam.engine import Engine
     from ringfence.iam.escalation import find_escalations
 
-    estate = _load(path, account_id, var_file)
+    estate = _load(path, account_id, var_file, parameter)
     paths = find_escalations(Engine(estate))
     if fmt == "json":
         typer.echo(json.dumps({"paths": [p.as_json() for p in paths]}, indent=2))
@@ -175,6 +179,7 @@ def unused(
     fmt: str = typer.Option("text", "--format", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id"),
     var_file: list[str] = typer.Option([], "--var-file"),
+    parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
 ) -> None:
     """What each principal was granted and never used over the logs' period, and the least-privilege
     policy for what it did use."""
@@ -188,7 +193,7 @@ def unused(
     missing = [entry for entry in logs if not Path(entry).exists()]
     if missing:
         _fail(f"--logs {missing[0]}: no such file or folder")
-    estate = _load(path, account_id, var_file)
+    estate = _load(path, account_id, var_file, parameter)
     engine = Engine(estate)
     granted: dict[str, set[str]] = {}
     addresses: dict[str, str] = {}

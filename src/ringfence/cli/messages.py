@@ -21,12 +21,38 @@ def die(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def load_target(path: str, account_id: str | None = None, var_files: list[str] | tuple[str, ...] = ()) -> Any:
-    """The estate at ``path`` for a query command, or the usage-error exit saying why it cannot be read."""
+PARAMETER_HELP = (
+    "CloudFormation: a template parameter's value, K=V (repeatable; AWS::Region=... and AWS::StackName=... "
+    "set those pseudo parameters)."
+)
+
+
+def parameters_of(items: list[str]) -> dict[str, str]:
+    """``--parameter K=V`` values; a usage error (exit 2) for one without ``=``."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise die(f"--parameter {item!r}: expected KEY=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def load_target(
+    path: str,
+    account_id: str | None = None,
+    var_files: list[str] | tuple[str, ...] = (),
+    parameters: list[str] | None = None,
+) -> Any:
+    """The estate at ``path`` for a query command, or the usage-error exit saying why it cannot be read.
+    ``parameters``: CloudFormation ``--parameter K=V`` values."""
     from ringfence.sources import LoadOptions, SourceError, load_estate
 
+    options = LoadOptions(
+        var_files=tuple(var_files), account_id=account_id, parameters=parameters_of(parameters or [])
+    )
     try:
-        return load_estate([path], LoadOptions(var_files=tuple(var_files), account_id=account_id))
+        return load_estate([path], options)
     except SourceError as exc:
         raise die(str(exc)) from None
     except (OSError, ValueError) as exc:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ringfence.cli.messages import die, load_target, say
+from ringfence.cli.messages import PARAMETER_HELP, die, load_target, say
 
 if TYPE_CHECKING:
     from ringfence.network import ReachResult
@@ -31,6 +31,7 @@ def reach(
     output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
     var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
+    parameters: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
     expect: str | None = typer.Option(
         None,
         "--expect",
@@ -55,7 +56,7 @@ def reach(
     from ringfence.network import reach as answer
     from ringfence.suggest import did_you_mean
 
-    estate = load_target(path, account_id, var_files)
+    estate = load_target(path, account_id, var_files, parameters)
     import gc
 
     # The estate lives until exit: spare the collector from rescanning it during the query.

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from ringfence.cli.messages import die, say
+from ringfence.cli.messages import PARAMETER_HELP, die, parameters_of, say
 
 _FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff", "gitlab-sast", "markdown")
 _COMPLIANCE_FORMATS = ("text", "json", "html")
@@ -46,6 +46,11 @@ def scan(
     ),
     account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
     var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
+    parameters: list[str] = typer.Option(
+        [],
+        "--parameter",
+        help=PARAMETER_HELP,
+    ),
     config_file: str | None = typer.Option(None, "--config", help="Configuration file (TOML)."),
     no_cache: bool = typer.Option(
         False, "--no-cache", help="Evaluate everything again (ignore the evaluation cache)."
@@ -86,7 +91,8 @@ def scan(
         "(text, json and html; see docs/compliance.md).",
     ),
 ) -> None:
-    """Scan Terraform, plan JSON, a live AWS account (aws:// or aws://PROFILE) or its snapshot."""
+    """Scan Terraform, plan JSON, CloudFormation, a live AWS account (aws:// or aws://PROFILE) or its
+    snapshot."""
     from ringfence.engine.pipeline import ScanError, ScanOptions
     from ringfence.engine.pipeline import scan as run_scan
 
@@ -98,6 +104,7 @@ def scan(
         raise die(f"--format {output_format!r} is not supported (choose from {', '.join(_FORMATS)})")
     if path_root is not None and not path_root.is_dir():
         raise die(f"--path-root {path_root}: no such folder")
+    given = tuple(parameters_of(parameters).items())
     with _Progress(time.monotonic()) as progress:
         options = ScanOptions(
             var_files=tuple(var_files),
@@ -115,6 +122,7 @@ def scan(
             org_role=org_role,
             regions=tuple(r.strip() for r in (regions or "").split(",") if r.strip()),
             path_root=path_root,
+            parameters=given,
         )
         try:
             outcome = run_scan(paths, options)

@@ -79,6 +79,8 @@ class ScanOptions:
     # Paths in the report are relative to this folder (`--path-root`); None: the git root, else the
     # working folder.
     path_root: Path | None = None
+    # CloudFormation parameter values (--parameter K=V), pseudo parameters (AWS::Region...) included.
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> ScanOutcom
         role_arns=options.role_arns,
         org_role=options.org_role,
         regions=options.regions,
+        parameters=dict(options.parameters),
     )
     root = options.path_root or default_root(list(paths))
     try:

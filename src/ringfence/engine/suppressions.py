@@ -1,4 +1,5 @@
-"""Ignore comments: ringfence's own, and those teams already wrote for Checkov and Trivy/tfsec."""
+"""Ignore comments: ringfence's own, and those teams already wrote for Checkov, Trivy/tfsec and cfn_nag
+(CloudFormation suppressions arrive here as comments of the same forms, from the resource's Metadata)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ringfence.engine.findings import Suppression
 _OWN = re.compile(r"^ringfence:ignore\s+([\w.*-]+)(?:\s+(.*))?$")
 _CHECKOV = re.compile(r"^checkov:skip=([A-Za-z0-9_]+)(?::(.*))?$")
 _TRIVY = re.compile(r"^(trivy|tfsec):ignore:([A-Za-z0-9_-]+)(.*)$")
+_CFN_NAG = re.compile(r"^cfn_nag:suppress=([\w.-]+)(?::(.*))?$")
 
 
 def suppression_for(
@@ -37,5 +39,11 @@ def suppression_for(
             reason = trivy.group(3).strip().lstrip(":").strip()
             foreign = foreign or Suppression(
                 f"{trivy.group(1)}:ignore:{trivy.group(2)}", reason or "no reason given"
+            )
+            continue
+        nag = _CFN_NAG.match(text)
+        if nag and (nag.group(1) == rule_id or rule_id in peers.get(nag.group(1).upper(), ())):
+            foreign = foreign or Suppression(
+                f"cfn_nag:{nag.group(1)}", (nag.group(2) or "").strip() or "no reason given"
             )
     return foreign

@@ -4,22 +4,90 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ringfence.model import Estate, InputError, merge
-from ringfence.sources.base import LoadOptions, Source, SourceError
+from ringfence.sources.base import FolderSource, LoadOptions, Source, SourceError
 
 __all__ = ["SOURCES", "LoadOptions", "Source", "SourceError", "load_estate", "settle", "source_for"]
 
 
 def load_estate(targets: Sequence[str], options: LoadOptions | None = None) -> Estate:
     """Every target (a folder, a file) read by the first source of :data:`SOURCES` that recognises it,
-    as one estate. A target no source recognises, or that cannot be read at all, raises
+    as one estate; a folder by every source that claims some of its files (Terraform, CloudFormation,
+    Kubernetes side by side). A target no source recognises, or that cannot be read at all, raises
     :class:`SourceError`."""
     options = options or LoadOptions()
-    return merge(settle(source_for(target).load(target, options), options) for target in targets)
+    return merge(settle(_load(target, options), options) for target in targets)
+
+
+_NOBODY = "skipped: not CloudFormation, Kubernetes or a Terraform plan"
+_NOT_INPUT = frozenset({"ringfence.yaml", "ringfence.yml", ".pre-commit-config.yaml"})
+
+
+def _load(target: str, options: LoadOptions) -> Estate:
+    path = Path(target)
+    if "://" in target or not path.is_dir():
+        return source_for(target).load(target, options)
+    _readable(target)
+    claimed: list[tuple[FolderSource, tuple[Path, ...]]] = []
+    taken: set[Path] = set()
+    for source in SOURCES:
+        if not hasattr(source, "claims"):
+            continue
+        folder_source = cast(FolderSource, source)
+        files = tuple(f for f in folder_source.claims(path) if f not in taken)
+        if files:
+            claimed.append((folder_source, files))
+            taken.update(files)
+    if not claimed:
+        estate = source_for(target).load(target, options)
+        return _with_skipped(estate, path, taken)
+    estates: list[Estate] = []
+    inputs = inputs_in(path)
+    if inputs.terraform:
+        estates.append(TerraformSource().load(target, options))
+    elif inputs.plans:
+        estates.append(PlanSource().load(target, options))
+    for source, files in claimed:
+        estates.append(source.load_files(path, files, options))
+    estate = merge(estates)
+    if len(estates) > 1:
+        # Each source says "nothing read" of its own part; with the others read, that is not this folder's.
+        errors = tuple(e for e in estate.errors if not (e.path == "." and e.undecided and not e.line))
+        estate = dataclasses.replace(estate, errors=errors if errors or estate.resources else estate.errors)
+    return _with_skipped(dataclasses.replace(estate, root_path=target), path, taken)
+
+
+def _with_skipped(estate: Estate, folder: Path, taken: set[Path]) -> Estate:
+    """The estate with a note for each YAML or JSON file under ``folder`` that no source reads."""
+    from ringfence.sources.terraform.plan import is_plan
+
+    notes: list[str] = []
+    for current, files in walk(folder):
+        for name in files:
+            file = current / name
+            lowered = name.lower()
+            if not lowered.endswith((".yaml", ".yml", ".json", ".template")) or lowered.endswith(".tf.json"):
+                continue
+            if file in taken or name in _NOT_INPUT or (lowered.endswith(".json") and _is_plan(file, is_plan)):
+                continue
+            notes.append(f"{os.path.relpath(file, folder)}: {_NOBODY}")
+    if not notes:
+        return estate
+    return dataclasses.replace(estate, notes=(*estate.notes, *notes))
+
+
+def _is_plan(path: Path, is_plan: Callable[[Path], bool]) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return _PLAN_MARK in head and is_plan(path)
 
 
 def source_for(target: str) -> Source:
@@ -32,15 +100,19 @@ def source_for(target: str) -> Source:
     if "://" in target:
         raise SourceError(
             f"{target}: no source reads {target.split('://', 1)[0]}:// targets "
-            "(supported: Terraform folders and files, Terraform plan JSON)"
+            "(supported: Terraform, CloudFormation and Kubernetes folders and files, Terraform plan JSON, "
+            "aws://)"
         )
     path = Path(target)
     if path.is_dir():
         raise SourceError(
-            f"{target}: nothing to scan: no Terraform files (*.tf, *.tf.json) and no Terraform plan JSON "
-            "(terraform show -json) in it or below it"
+            f"{target}: nothing to scan: no Terraform files (*.tf, *.tf.json), no CloudFormation template, "
+            "no Kubernetes manifest and no Terraform plan JSON (terraform show -json) in it or below it"
         )
-    raise SourceError(f"{target}: not a Terraform file (*.tf, *.tf.json) or Terraform plan JSON")
+    raise SourceError(
+        f"{target}: not a Terraform file (*.tf, *.tf.json), a CloudFormation template, a Kubernetes manifest "
+        "or Terraform plan JSON"
+    )
 
 
 def _readable(target: str) -> None:
@@ -165,14 +237,32 @@ class _Elsewhere:
             raise SourceError(f"{target}: the {self.name} source is not installed")
         return source.load(target, options)
 
+    def claims(self, folder: Path) -> tuple[Path, ...]:
+        """The files of ``folder`` the source reads, when it reads folders side by side with others."""
+        source = self._get()
+        claims = getattr(source, "claims", None)
+        return tuple(claims(folder)) if claims is not None else ()
+
+    def load_files(self, folder: Path, files: Sequence[Path], options: LoadOptions) -> Estate:
+        source = self._get()
+        load_files = getattr(source, "load_files", None)
+        if load_files is None:
+            raise SourceError(f"{folder}: the {self.name} source does not read files side by side")
+        estate: Estate = load_files(folder, files, options)
+        return estate
+
 
 # The registry, in order of precedence: the first source that recognises a target reads it. The plan
-# source comes last: it takes every other `.json` file, to say that it is not a plan.
+# source comes last: it takes every other `.json` file, to say that it is not a plan (a JSON template is
+# CloudFormation's, before it). In a folder, every source with `claims` reads the files it claims, beside
+# the Terraform code.
 SOURCES: tuple[Source, ...] = (
     TerraformSource(),
     # Live AWS accounts (`aws://[PROFILE]`) and the snapshots `scan --snapshot` writes of them.
     _Elsewhere("ringfence.sources.aws", "AwsSource", "aws"),
     _Elsewhere("ringfence.sources.aws", "SnapshotSource", "snapshot"),
+    _Elsewhere("ringfence.sources.cloudformation", "CloudFormationSource", "cloudformation"),
+    _Elsewhere("ringfence.sources.kubernetes", "KubernetesSource", "kubernetes"),
     PlanSource(),
 )
 

@@ -4,13 +4,16 @@ A source is small and explicit: ``recognises(target)`` is a cheap look at the ta
 folder's files, a URL scheme), ``load(target, options)`` reads it. What cannot be read inside the input is
 an :class:`InputError` of the estate and the rest is still read; a target that cannot be read at all raises
 :class:`SourceError`. The registry (:data:`ringfence.sources.SOURCES`) lists the sources in order of
-precedence; :func:`ringfence.sources.load_estate` picks the first that recognises each target.
+precedence; :func:`ringfence.sources.load_estate` picks the first that recognises each target. A source
+may also read its files of a folder side by side with the others (:class:`FolderSource`: ``claims`` and
+``load_files``): a folder mixing Terraform, CloudFormation and Kubernetes is one estate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from ringfence.model import DEFAULT_ACCOUNT_ID, Estate
@@ -36,12 +39,14 @@ class LoadOptions:
     role_arns: tuple[str, ...] = ()
     org_role: str | None = None
     regions: tuple[str, ...] = ()
+    # CloudFormation parameter values (--parameter K=V), pseudo parameters too (AWS::Region, AWS::StackName).
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
 
 class Source(Protocol):
     """One kind of input."""
 
-    # "terraform", "terraform-plan", "aws", "snapshot"
+    # "terraform", "terraform-plan", "aws", "snapshot", "cloudformation", "kubernetes"
     @property
     def name(self) -> str: ...
 
@@ -52,6 +57,19 @@ class Source(Protocol):
 
     def load(self, target: str, options: LoadOptions) -> Estate:
         """``target`` as an estate: its resources, and an error or note for what could not be read."""
+        ...
+
+
+class FolderSource(Source, Protocol):
+    """A source that reads its files of a folder side by side with other sources' (a folder mixing
+    Terraform, CloudFormation templates and Kubernetes manifests)."""
+
+    def claims(self, folder: Path) -> tuple[Path, ...]:
+        """The files under ``folder`` this source reads, by a cheap look at their first bytes."""
+        ...
+
+    def load_files(self, folder: Path, files: Sequence[Path], options: LoadOptions) -> Estate:
+        """``files`` (claimed under ``folder``; provenance paths relative to it) as one estate."""
         ...
 
 

@@ -24,7 +24,17 @@ def partition_of(region: str | None) -> str:
     return "aws"
 
 
-def build_estate(loads: list[RootLoad], root_path: str, account_id: str, notes: Sequence[str] = ()) -> Estate:
+def build_estate(
+    loads: list[RootLoad],
+    root_path: str,
+    account_id: str,
+    notes: Sequence[str] = (),
+    *,
+    generated: Mapping[str, Mapping[str, str]] | None = None,
+) -> Estate:
+    """The estate of every load. ``generated`` holds, by final address, the names AWS (or CloudFormation)
+    generates at creation, spelled as placeholders to build the ARNs with (:mod:`ringfence.sources.arns`)."""
+    generated = generated or {}
     prefixed = len(loads) > 1
     resources: list[Resource] = []
     errors: list[InputError] = []
@@ -50,7 +60,7 @@ def build_estate(loads: list[RootLoad], root_path: str, account_id: str, notes: 
             r,
             arn=synthesize(
                 r.kind,
-                named.naming(r.attributes),
+                {**named.naming(r.attributes), **generated.get(r.address, {})},
                 partition,
                 r.region or region,
                 r.account_id or account_id,
