@@ -21,11 +21,13 @@ from ringfence.checks import (
     identity_posture,
     key_policies,
     live,
+    manifest_secrets,
     messaging,
     monitoring,
     network,
     network_gaps,
     network_hygiene,
+    pod_security,
     resource_policies,
     search,
     secrets,
@@ -76,6 +78,8 @@ CATALOGUE: tuple[Check, ...] = (
     *containers.CHECKS,
     *ecs.CHECKS,
     *serverless.CHECKS,
+    *pod_security.CHECKS,
+    *manifest_secrets.CHECKS,
 )
 
 

@@ -173,6 +173,7 @@ SOURCES: tuple[Source, ...] = (
     # Live AWS accounts (`aws://[PROFILE]`) and the snapshots `scan --snapshot` writes of them.
     _Elsewhere("ringfence.sources.aws", "AwsSource", "aws"),
     _Elsewhere("ringfence.sources.aws", "SnapshotSource", "snapshot"),
+    _Elsewhere("ringfence.sources.kubernetes", "KubernetesSource", "kubernetes"),
     PlanSource(),
 )
 
