@@ -20,6 +20,7 @@ from ringfence.checks import (
     identity,
     identity_posture,
     key_policies,
+    kubernetes_rbac,
     live,
     manifest_secrets,
     messaging,
@@ -41,6 +42,7 @@ from ringfence.checks import (
     transit_services,
     volumes,
     waf,
+    workload_identity,
 )
 from ringfence.checks.base import Check
 
@@ -80,6 +82,8 @@ CATALOGUE: tuple[Check, ...] = (
     *serverless.CHECKS,
     *pod_security.CHECKS,
     *manifest_secrets.CHECKS,
+    *kubernetes_rbac.CHECKS,
+    *workload_identity.CHECKS,
 )
 
 

@@ -36,3 +36,10 @@ class Context:
         from ringfence.iam import Engine
 
         return Engine(self.estate)
+
+    @cached_property
+    def rbac(self) -> Any:
+        """The Kubernetes RBAC of the estate (grants and escalation graph), built on first use."""
+        from ringfence.kubernetes.rbac import Rbac
+
+        return Rbac(self.estate)

@@ -91,13 +91,13 @@ def pod_labels(resource: Resource) -> Mapping[str, str]:
 
 
 def namespace_of(resource: Resource) -> str | None:
-    """The namespace of a namespaced object (the source gave ``default`` when the manifest has none)."""
-    metadata = resource.get("metadata")
-    namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
-    parts = resource.address.rsplit(":", 1)[-1].split("/")
-    if len(parts) == 3:
-        return parts[1]
-    return namespace if isinstance(namespace, str) else None
+    """The namespace of an object as its address says (``Kind/namespace/name``), None when cluster-scoped
+    (``Kind/name``). Names may hold ``:`` but never ``/``; a prefixed address ends the same way."""
+    kind, name = _kind(resource), resource.name
+    head = resource.address[: -len(name) - 1] if resource.address.endswith("/" + name) else ""
+    if head == kind or head.endswith(":" + kind):
+        return None
+    return head.rsplit("/", 1)[-1] if "/" in head else None
 
 
 def service_account_of(resource: Resource) -> str:

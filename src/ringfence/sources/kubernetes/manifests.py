@@ -159,7 +159,33 @@ def _objects(
     if "/" in name or (namespace is not None and "/" in namespace):
         yield line_of(metadata, "name"), f"{kind}: {name!r} is not a valid object name (no '/' allowed)"
         return
-    yield Manifest(kind, api_version, namespace, name, value, value.line, end)
+    manifest = Manifest(kind, api_version, namespace, name, value, value.line, end)
+    refused = _refused(manifest)
+    if refused is not None:
+        yield refused
+    yield manifest
+
+
+_RBAC_GROUP = "rbac.authorization.k8s.io"
+
+
+def _refused(manifest: Manifest) -> tuple[int | None, str] | None:
+    """What the API server refuses in an object it would otherwise read: a binding's roleRef must name
+    the RBAC API group (the object stays in the estate; the RBAC analysis gives it no grant)."""
+    kind, value, address = manifest.kind, manifest.value, manifest.address
+    if kind not in ("RoleBinding", "ClusterRoleBinding"):
+        return None
+    ref = value.get("roleRef")
+    if not isinstance(ref, Map):
+        return line_of(value, "kind"), f"{address}: no roleRef: the API server refuses it, it grants nothing"
+    if ref.get("apiGroup") != _RBAC_GROUP:
+        what = "lacks apiGroup" if "apiGroup" not in ref else f"has apiGroup {ref.get('apiGroup')!r}"
+        return (
+            line_of(ref, "apiGroup") if "apiGroup" in ref else line_of(value, "roleRef"),
+            f"{address}: roleRef {what} (it must be {_RBAC_GROUP}): the API server refuses the binding, "
+            "it grants nothing",
+        )
+    return None
 
 
 def _items(
