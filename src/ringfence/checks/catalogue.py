@@ -28,6 +28,7 @@ from ringfence.checks import (
     network,
     network_gaps,
     network_hygiene,
+    network_policies,
     pod_security,
     resource_policies,
     search,
@@ -83,6 +84,7 @@ CATALOGUE: tuple[Check, ...] = (
     *pod_security.CHECKS,
     *manifest_secrets.CHECKS,
     *kubernetes_rbac.CHECKS,
+    *network_policies.CHECKS,
     *workload_identity.CHECKS,
 )
 

@@ -43,3 +43,10 @@ class Context:
         from ringfence.kubernetes.rbac import Rbac
 
         return Rbac(self.estate)
+
+    @cached_property
+    def network_policies(self) -> Any:
+        """The Kubernetes NetworkPolicies of the estate, read on first use."""
+        from ringfence.kubernetes.policies import NetworkPolicies
+
+        return NetworkPolicies(self.estate)

@@ -62,10 +62,15 @@ def reach(
         raise die(str(exc)) from None
     import gc
 
+    from ringfence.kubernetes.policies import pod_reach
+
     # The estate lives until exit: spare the collector from rescanning it during the query.
     gc.freeze()
+    # Between Kubernetes workloads (or from an IP to one) the NetworkPolicies decide.
+    result = pod_reach(estate, source, target, port, protocol)
     try:
-        result = answer(network_of(estate), source, target, port, protocol)
+        if result is None:
+            result = answer(network_of(estate), source, target, port, protocol)
     except UnresolvedName as exc:
         if exc.candidates:
             listing = "\n".join(f"  {c}" for c in exc.candidates)

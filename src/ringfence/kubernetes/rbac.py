@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ringfence.kubernetes.workloads import namespace_of
+from ringfence.kubernetes.workloads import namespace_of, selects
 from ringfence.model import K8S, Estate, Resource
 
 __all__ = [
@@ -212,29 +212,8 @@ def _rules(role: Resource) -> tuple[Rule, ...]:
 
 
 def _labels_match(selector: Any, labels: Mapping[str, str]) -> bool:
-    if not isinstance(selector, Mapping):
-        return False
-    match = selector.get("matchLabels")
-    expressions = selector.get("matchExpressions")
-    if isinstance(match, Mapping) and any(labels.get(str(k)) != str(v) for k, v in match.items()):
-        return False
-    for expression in expressions if isinstance(expressions, list) else []:
-        if not isinstance(expression, Mapping):
-            return False
-        key, op, values = (
-            str(expression.get("key")),
-            expression.get("operator"),
-            _strings(expression.get("values")),
-        )
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return isinstance(match, Mapping) or bool(expressions)
+    """An aggregation selector selects a ClusterRole; an empty one selects none (it would take every role)."""
+    return isinstance(selector, Mapping) and bool(selector) and selects(selector, labels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ __all__ = [
     "pod_metadata",
     "pod_spec",
     "position",
+    "selects",
     "service_account_of",
 ]
 
@@ -98,6 +99,40 @@ def namespace_of(resource: Resource) -> str | None:
     if head == kind or head.endswith(":" + kind):
         return None
     return head.rsplit("/", 1)[-1] if "/" in head else None
+
+
+def selects(selector: Any, labels: Mapping[str, str]) -> bool:
+    """Does a label selector (``matchLabels``, ``matchExpressions``) select ``labels``? An empty selector
+    selects everything; a selector that is not a mapping selects nothing.
+    https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors"""
+    if selector is None:
+        return False
+    if not isinstance(selector, Mapping):
+        return False
+    match = selector.get("matchLabels")
+    if isinstance(match, Mapping) and any(labels.get(str(k)) != str(v) for k, v in match.items()):
+        return False
+    expressions = selector.get("matchExpressions")
+    for expression in expressions if isinstance(expressions, list) else []:
+        if not isinstance(expression, Mapping):
+            return False
+        key, op = str(expression.get("key")), expression.get("operator")
+        values = (
+            [str(v) for v in expression.get("values") or []]
+            if isinstance(expression.get("values"), list)
+            else []
+        )
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            return False
+    return True
 
 
 def service_account_of(resource: Resource) -> str:
