@@ -37,6 +37,7 @@ bench: dev
 	$(BIN)/python benchmarks/network_bench.py
 	$(BIN)/python benchmarks/logs_bench.py
 	$(BIN)/python benchmarks/cfn_bench.py
+	$(BIN)/python benchmarks/k8s_bench.py
 
 # The long fuzz campaign: the hostile corpus in every output format, the property tests, the soak (docs/reliability.md).
 fuzz: dev

@@ -34,13 +34,13 @@ def checkov_env() -> dict[str, str]:
     return env
 
 
-def checkov_command(path: Path) -> list[str]:
+def checkov_command(path: Path, framework: str = "terraform") -> list[str]:
     return [
         str(CHECKOV),
         "-d",
         str(path),
         "--framework",
-        "terraform",
+        framework,
         "--skip-download",
         "-o",
         "json",

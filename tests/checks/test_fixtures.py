@@ -11,6 +11,9 @@ hold together (an account-level S3 block applies to every bucket of the estate).
 - ``unknown_*``: findings, all ``unknown``.
 - anything else (helper resources): no finding.
 
+A Kubernetes fixture is a folder of manifests: object names cannot hold ``_``, so ``pass-x``, ``fail-x`` and
+``unknown-x`` are cases ``pass_x``, ``fail_x`` and ``unknown_x``.
+
 A resource's name is ``Resource.name`` without its ``[index]``: ``fail_x[0]``, ``fail_x[1]`` and
 ``module.m["a"].aws_kms_key.fail_x`` are all case ``fail_x``. The fixture is the truth: where a check is wrong, its case is marked in KNOWN_BUGS.
 """
@@ -29,7 +32,7 @@ from ringfence.checks.base import Status
 from ringfence.checks.catalogue import by_id
 from ringfence.engine.findings import Finding
 from ringfence.engine.runner import run_checks
-from ringfence.model import Estate, Resource
+from ringfence.model import K8S, Estate, Resource
 from ringfence.sources import load_estate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -88,12 +91,25 @@ def fixture_folders() -> list[Path]:
 
 
 def declared_names(folder: Path) -> dict[str, str]:
-    """Resource labels written in the folder's .tf files (local modules included) -> their kind."""
+    """Resource labels written in the folder's .tf files (local modules included), and object names of its
+    Kubernetes manifests -> their kind."""
+    from ringfence.sources.kubernetes.manifests import read_manifests
+
     found: dict[str, str] = {}
     for file in sorted(folder.rglob("*.tf")):
         for kind, label in _RESOURCE_BLOCK.findall(file.read_text(encoding="utf-8")):
             found[label] = kind
+    for file in sorted((*folder.rglob("*.yaml"), *folder.rglob("*.yml"))):
+        for manifest in read_manifests(file, file.name)[0]:
+            found[_kubernetes_case(manifest.name)] = K8S + manifest.kind
     return found
+
+
+def _kubernetes_case(name: str) -> str:
+    for prefix in PREFIXES:
+        if name.startswith(prefix[:-1] + "-"):
+            return prefix + name[len(prefix) :]
+    return name
 
 
 def _cases() -> Iterator[object]:
@@ -125,6 +141,8 @@ def scan(folder: str) -> Scan:
 
 
 def case_name(resource: Resource) -> str:
+    if resource.kind.startswith(K8S):
+        return _kubernetes_case(resource.name)
     return resource.name.split("[", 1)[0]
 
 

@@ -20,12 +20,16 @@ from ringfence.checks import (
     identity,
     identity_posture,
     key_policies,
+    kubernetes_rbac,
     live,
+    manifest_secrets,
     messaging,
     monitoring,
     network,
     network_gaps,
     network_hygiene,
+    network_policies,
+    pod_security,
     resource_policies,
     search,
     secrets,
@@ -39,6 +43,7 @@ from ringfence.checks import (
     transit_services,
     volumes,
     waf,
+    workload_identity,
 )
 from ringfence.checks.base import Check
 
@@ -76,6 +81,11 @@ CATALOGUE: tuple[Check, ...] = (
     *containers.CHECKS,
     *ecs.CHECKS,
     *serverless.CHECKS,
+    *pod_security.CHECKS,
+    *manifest_secrets.CHECKS,
+    *kubernetes_rbac.CHECKS,
+    *network_policies.CHECKS,
+    *workload_identity.CHECKS,
 )
 
 

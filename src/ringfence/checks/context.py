@@ -36,3 +36,17 @@ class Context:
         from ringfence.iam import Engine
 
         return Engine(self.estate)
+
+    @cached_property
+    def rbac(self) -> Any:
+        """The Kubernetes RBAC of the estate (grants and escalation graph), built on first use."""
+        from ringfence.kubernetes.rbac import Rbac
+
+        return Rbac(self.estate)
+
+    @cached_property
+    def network_policies(self) -> Any:
+        """The Kubernetes NetworkPolicies of the estate, read on first use."""
+        from ringfence.kubernetes.policies import NetworkPolicies
+
+        return NetworkPolicies(self.estate)

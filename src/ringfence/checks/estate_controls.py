@@ -17,7 +17,7 @@ from ringfence.checks.base import Check, Meta, Result, Severity, Status
 from ringfence.checks.context import Context
 from ringfence.iam import managed
 from ringfence.iam.estate_policies import attachments
-from ringfence.model import Provenance, Resource
+from ringfence.model import K8S, Provenance, Resource
 
 
 def account(ctx: Context, account_id: str | None = None) -> Resource:
@@ -49,9 +49,18 @@ def missing(ctx: Context, what: str, kinds: str, account_id: str | None = None) 
     )
 
 
+def configures_aws(ctx: Context) -> bool:
+    """Does the estate configure an AWS account at all? Kubernetes manifests alone do not: nothing is said
+    of the controls an account lacks."""
+    resources = ctx.estate.resources
+    return not resources or any(not r.kind.startswith(K8S) for r in resources)
+
+
 def _contains(what: str, *kinds: str) -> Callable[[Context], Iterable[Result]]:
     def check(ctx: Context) -> Iterable[Result]:
         estate = ctx.estate
+        if not configures_aws(ctx):
+            return
         for account_id in estate.accounts:  # each account of the estate must contain the control
             found = [r for r in estate.of_kind(*kinds) if estate.account_of(r) == account_id]
             if any(r.unevaluated is None for r in found):
@@ -187,6 +196,8 @@ _SUPPORT_POLICY = "AWSSupportAccess"
 
 
 def _support_role(ctx: Context) -> Iterable[Result]:
+    if not configures_aws(ctx):
+        return
     for account_id in ctx.estate.accounts:
         yield from _support_role_of(ctx, account_id)
 

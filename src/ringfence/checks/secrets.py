@@ -8,7 +8,7 @@ from typing import Any
 
 from ringfence.checks.base import Check, Meta, Result, Severity, Status, passed
 from ringfence.checks.context import Context
-from ringfence.model import Redacted, Resource
+from ringfence.model import K8S, Redacted, Resource
 from ringfence.shown import AWS_SECRET_SHAPE, CREDENTIAL_SHAPES, fingerprint
 
 # Attribute names (and environment variable names) whose literal value is a credential.
@@ -34,6 +34,7 @@ _PLACEHOLDER = re.compile(
 _REFERENCE_VALUE = re.compile(
     r"^(?:/[\w./-]*|arn:|ssm:|secretsmanager:|\{\{resolve:|https?://|s3://)", re.IGNORECASE
 )
+_KUBERNETES_SECRET = K8S + "Secret"
 _TEXT_ATTRIBUTES = frozenset({"user_data", "user_data_base64", "command", "inline", "script"})
 
 
@@ -141,6 +142,8 @@ class _Origins:
 def _hardcoded(ctx: Context) -> Iterable[Result]:
     origins = _Origins(ctx.estate.settings)
     for resource in ctx.estate.resources:
+        if resource.kind == _KUBERNETES_SECRET:
+            continue  # every value of it is a secret: k8s.no-literal-secrets-in-manifests reports them
         yield from _in_resource(resource, origins)
     for block in ctx.estate.settings:
         if block.kind.startswith(_CONFIGURATION):

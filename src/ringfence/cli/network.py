@@ -59,10 +59,15 @@ def reach(
     estate = load_target(path, account_id, var_files, parameters)
     import gc
 
+    from ringfence.kubernetes.policies import pod_reach
+
     # The estate lives until exit: spare the collector from rescanning it during the query.
     gc.freeze()
+    # Between Kubernetes workloads (or from an IP to one) the NetworkPolicies decide.
+    result = pod_reach(estate, source, target, port, protocol)
     try:
-        result = answer(network_of(estate), source, target, port, protocol)
+        if result is None:
+            result = answer(network_of(estate), source, target, port, protocol)
     except UnresolvedName as exc:
         if exc.candidates:
             listing = "\n".join(f"  {c}" for c in exc.candidates)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 from ringfence.iam.conditions import RequestContext
 from ringfence.iam.estate_policies import (
     PRINCIPAL_KINDS,
+    SERVICE_ACCOUNT,
     PrincipalPolicies,
+    acting_role,
     holder_for_arn,
     organization_policies,
     principal_policies,
@@ -103,7 +105,11 @@ class Engine:
 
     # -- names ------------------------------------------------------------------------------------------------
     def principals(self) -> list[Resource]:
-        return sorted(self.estate.of_kind(*PRINCIPAL_KINDS), key=lambda r: r.address)
+        """Roles and users, and the Kubernetes service accounts that act as a role of the estate."""
+        accounts = [
+            a for a in self.estate.of_kind(SERVICE_ACCOUNT) if acting_role(self.estate, a) is not None
+        ]
+        return sorted((*self.estate.of_kind(*PRINCIPAL_KINDS), *accounts), key=lambda r: r.address)
 
     def resolve_principal(self, name: str) -> Resource:
         """A role or user; else a group, asked about as a member holding only the group's policies."""
@@ -176,6 +182,9 @@ class Engine:
         return found
 
     def principal_arn(self, principal: Resource) -> str:
+        role = acting_role(self.estate, principal)
+        if role is not None:
+            return self.principal_arn(role)  # a pod's calls are the role's session
         if principal.arn:
             return principal.arn
         kind = {"aws_iam_role": "role", "aws_iam_group": "group"}.get(principal.kind, "user")
@@ -193,11 +202,13 @@ class Engine:
         derived: dict[str, str | tuple[str, ...]] = {
             "aws:principalarn": arn,
             "aws:principalaccount": _account_of(arn) or self.estate.account_of(principal),
-            "aws:principaltype": "AssumedRole" if principal.kind == "aws_iam_role" else "User",
+            "aws:principaltype": "AssumedRole"
+            if principal.kind in ("aws_iam_role", SERVICE_ACCOUNT)
+            else "User",
         }
         if principal.kind == "aws_iam_user":
             derived["aws:username"] = arn.rsplit("/", 1)[-1]
-        for key, value in principal.tags.items():
+        for key, value in (acting_role(self.estate, principal) or principal).tags.items():
             derived[f"aws:principaltag/{key}".lower()] = str(value)
         account = _account_of(resource_arn) or (
             self.estate.account_of(holder) if holder is not None else None
@@ -212,7 +223,7 @@ class Engine:
             values[key.lower()] = given_value if isinstance(given_value, str) else tuple(given_value)
         # What the estate says in full is absent when not listed: the principal's tags (and the resource's
         # when it is in the estate); a role session has no aws:username.
-        absent = {"aws:username"} if principal.kind == "aws_iam_role" else set()
+        absent = {"aws:username"} if principal.kind in ("aws_iam_role", SERVICE_ACCOUNT) else set()
         prefixes = ["aws:principaltag/"] if isinstance(principal.tags, Mapping) else []
         if holder is not None and isinstance(holder.tags, Mapping):
             prefixes.append("aws:resourcetag/")

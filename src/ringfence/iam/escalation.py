@@ -20,7 +20,7 @@ from typing import Any
 from ringfence.iam.analysis import admin_equivalent, policies_admin_equivalent
 from ringfence.iam.conditions import RequestContext
 from ringfence.iam.engine import Engine
-from ringfence.iam.estate_policies import groups_of
+from ringfence.iam.estate_policies import acting_role, groups_of
 from ringfence.iam.evaluator import Request
 from ringfence.iam.policy import Policy
 from ringfence.model import Resource
@@ -273,8 +273,10 @@ def find_escalations(engine: Engine) -> list[Finding]:
         if analysis.admin(who) is True:
             continue
         best: list[Step] | None = None
+        # A Kubernetes service account's paths are its role's: its pods act as the role.
+        acts_as = acting_role(engine.estate, who) or who
         for path in catalogue():
-            for via, asks in analysis.targets(who, path):
+            for via, asks in analysis.targets(acts_as, path):
                 ok = analysis.all_allowed(who, asks)
                 if ok is False:
                     continue

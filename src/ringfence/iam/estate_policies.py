@@ -16,8 +16,11 @@ from ringfence.iam import managed
 from ringfence.iam.policy import Policy, PolicyType, parse_policy
 from ringfence.iam.sourcelines import locate
 from ringfence.model import Estate, Ref, Resource, Unknown, as_list
+from ringfence.model.relations import WORKLOAD_IDENTITY
 
 PRINCIPAL_KINDS = ("aws_iam_role", "aws_iam_user")
+# A Kubernetes service account is a principal when it acts as an IAM role (workload identity).
+SERVICE_ACCOUNT = "k8s:ServiceAccount"
 
 # Resource kind -> (attribute holding its policy, separate policy resources and the relation to the holder).
 RESOURCE_POLICY_HOLDERS: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {
@@ -305,7 +308,23 @@ def identity_policies(estate: Estate) -> Iterator[tuple[Resource, Policy | str]]
                         yield r, got
 
 
+def acting_role(estate: Estate, principal: Resource) -> Resource | None:
+    """The IAM role a Kubernetes service account's pods act as (IRSA or EKS Pod Identity), None for any
+    other principal or a service account linked to no role of the estate."""
+    if principal.kind != SERVICE_ACCOUNT:
+        return None
+    roles = estate.targets(principal, WORKLOAD_IDENTITY)
+    return roles[0] if roles else None
+
+
 def principal_policies(estate: Estate, principal: Resource) -> PrincipalPolicies:
+    if principal.kind == SERVICE_ACCOUNT:
+        # Its pods act with the role's credentials: the role's policies are the service account's.
+        role = acting_role(estate, principal)
+        if role is None:
+            why = f"{principal.address}: linked to no IAM role of the estate (no IRSA annotation or pod identity association naming one)"
+            return PrincipalPolicies((), (), (why,))
+        return principal_policies(estate, role)
     identity: list[Policy] = []
     unreadable: list[str] = []
 

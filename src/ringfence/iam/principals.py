@@ -54,6 +54,10 @@ def parse_principal(value: str) -> RequestPrincipal:
                 return RequestPrincipal(value, "root", account, partition)
             if resource.startswith("user/"):
                 return RequestPrincipal(value, "user", account, partition)
+            if resource.startswith(("oidc-provider/", "saml-provider/")):
+                # A web identity or SAML caller (AssumeRoleWithWebIdentity, AssumeRoleWithSAML): the
+                # identity provider is the principal a trust policy names as Federated.
+                return RequestPrincipal(value, "federated", account, partition)
             if resource.startswith("role/"):
                 name = resource.rsplit("/", 1)[-1]
                 slr = resource.startswith("role/aws-service-role/")

@@ -175,9 +175,10 @@ def merge(estates: Iterable[Estate]) -> Estate:
         return items[0]
     first = items[0]
     accounts = (a for e in items for a in e.accounts)
+    resources = tuple(r for e in items for r in _placed(e, first))
     return Estate(
-        resources=tuple(r for e in items for r in _placed(e, first)),
-        relations=tuple(r for e in items for r in e.relations),
+        resources=resources,
+        relations=_joined(resources, tuple(r for e in items for r in e.relations)),
         account_id=first.account_id,
         partition=first.partition,
         region=first.region,
@@ -189,6 +190,18 @@ def merge(estates: Iterable[Estate]) -> Estate:
         settings=tuple(s for e in items for s in e.settings),
         accounts=tuple(accounts),
     )
+
+
+def _joined(resources: tuple[Resource, ...], relations: tuple[Relation, ...]) -> tuple[Relation, ...]:
+    """The relations of merged estates, with those between resources that different estates hold:
+    Kubernetes service accounts and the IAM roles their pods act as (manifests and the Terraform of the
+    roles are often separate targets)."""
+    from ringfence.model.linker import workload_identity
+
+    if not any(r.kind == "k8s:ServiceAccount" for r in resources):
+        return relations
+    extra = workload_identity(resources, relations) - set(relations)
+    return tuple(sorted({*relations, *extra})) if extra else relations
 
 
 def _placed(estate: Estate, first: Estate) -> Iterator[Resource]:

@@ -19,6 +19,7 @@ from ringfence.model.relations import (
     MAIN_ROUTE_TABLE,
     NETWORK_ACL,
     ROUTE_TABLE,
+    WORKLOAD_IDENTITY,
     Relation,
 )
 from ringfence.model.resource import Resource
@@ -270,6 +271,7 @@ LINKS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "aws_iam_group_membership": {"group": _GROUP, "users": _USER},
     "aws_iam_user_group_membership": {"user": _USER, "groups": _GROUP},
     "aws_iam_instance_profile": {"role": _ROLE},
+    "aws_eks_pod_identity_association": {"role_arn": _ROLE},
     "aws_iam_access_key": {"user": _USER},
     "aws_iam_user_login_profile": {"user": _USER},
     "aws_iam_role": {"permissions_boundary": _POLICY, "managed_policy_arns": _POLICY},
@@ -459,7 +461,58 @@ def link(resources: tuple[Resource, ...]) -> tuple[Relation, ...]:
                 for target in _resolve(value, _BUCKET, identities, r, by_address):
                     out.add(Relation(r.address, CONFIGURES, target))
     out |= _derived(resources, by_address, out)
+    out |= workload_identity(resources, out, identities)
     return tuple(sorted(out))
+
+
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+_SERVICE_ACCOUNT = "k8s:ServiceAccount"
+
+
+def workload_identity(
+    resources: tuple[Resource, ...], relations: Iterable[Relation], identities: _Identities | None = None
+) -> set[Relation]:
+    """Service accounts -> the IAM roles their pods act as: the IRSA annotation's role ARN, and each EKS Pod
+    Identity association naming the service account (by namespace and name). Kubernetes manifests and the
+    Terraform of the role are often scanned as separate targets: :func:`ringfence.sources.load_estate`
+    calls this again over the merged estate. A role ARN matches a role's ARN, else (the account of a
+    Terraform estate may be assumed) a role's name when only one role has it."""
+    identities = identities or _Identities(resources)
+    by_address = {r.address: r for r in resources}
+    out: set[Relation] = set()
+    accounts = {r.address: r for r in resources if r.kind == _SERVICE_ACCOUNT}
+    for r in accounts.values():
+        metadata = r.attributes.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+        arn = annotations.get(IRSA_ANNOTATION) if isinstance(annotations, Mapping) else None
+        if isinstance(arn, str) and arn:
+            for target in _role_by_arn(arn, identities, r, by_address):
+                out.add(Relation(r.address, WORKLOAD_IDENTITY, target))
+    roles_of: dict[str, list[str]] = defaultdict(list)
+    for rel in relations:
+        if rel.kind == "role_arn":
+            roles_of[rel.source].append(rel.target)
+    for r in resources:
+        if r.kind != "aws_eks_pod_identity_association":
+            continue
+        namespace, name = r.attributes.get("namespace"), r.attributes.get("service_account")
+        address = f"ServiceAccount/{namespace}/{name}"
+        roles = roles_of.get(r.address) or []
+        if not roles and isinstance(r.attributes.get("role_arn"), str):
+            roles = _role_by_arn(r.attributes["role_arn"], identities, r, by_address)
+        if address in accounts:
+            out |= {Relation(address, WORKLOAD_IDENTITY, role) for role in roles}
+    return out
+
+
+def _role_by_arn(
+    arn: str, identities: _Identities, owner: Resource, by_address: Mapping[str, Resource]
+) -> list[str]:
+    found = identities.find(_ROLE, arn, owner.root, by_address)
+    if found or ":role/" not in arn:
+        return found
+    named = identities.find(_ROLE, arn.rsplit("/", 1)[-1], owner.root, by_address)
+    return named if len(named) == 1 else []
 
 
 def _resolve(

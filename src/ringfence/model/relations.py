@@ -17,7 +17,10 @@ DEFAULT_NETWORK_ACL = "default_network_acl"  # aws_vpc -> aws_default_network_ac
 DEFAULT_SECURITY_GROUP = "default_security_group"  # aws_vpc -> aws_default_security_group
 ROUTE_TABLE = "route_table"  # aws_subnet -> effective aws_route_table (explicit association or main)
 NETWORK_ACL = "network_acl"  # aws_subnet -> effective network ACL
-CONFIGURES = "configures"  # split bucket resources (aws_s3_bucket_*) -> aws_s3_bucket
+CONFIGURES = "configures"
+# k8s:ServiceAccount -> aws_iam_role its pods act as: the IRSA annotation (eks.amazonaws.com/role-arn) or an
+# EKS Pod Identity association (aws_eks_pod_identity_association) naming the service account.
+WORKLOAD_IDENTITY = "workload_identity"  # split bucket resources (aws_s3_bucket_*) -> aws_s3_bucket
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -15,6 +15,9 @@ from typing import Any, Literal
 from ringfence.model.values import pickled_by_fields
 
 SourceKind = Literal["terraform", "terraform-plan", "cloudformation", "kubernetes", "aws"]
+# Kubernetes objects keep their own vocabulary: kind ``k8s:<Kind>`` (``k8s:Deployment``), attributes as the
+# manifest writes them, address ``Kind/namespace/name`` (``Kind/name`` for cluster-scoped kinds).
+K8S = "k8s:"
 
 
 @pickled_by_fields
@@ -68,7 +71,10 @@ class Resource:
 
     @property
     def name(self) -> str:
-        """The resource's own name: ``module.net.aws_subnet.private["a"]`` -> ``private["a"]``."""
+        """The resource's own name: ``module.net.aws_subnet.private["a"]`` -> ``private["a"]``;
+        ``Deployment/shop/web`` -> ``web``."""
+        if self.kind.startswith(K8S):
+            return self.address.rsplit("/", 1)[-1]
         tail = self.address.rsplit(":", 1)[-1] if "::" not in self.address else self.address
         marker = self.kind + "."
         at = tail.rfind(marker)
