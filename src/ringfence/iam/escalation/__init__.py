@@ -173,7 +173,7 @@ def find_escalations(
     stop = (
         (lambda d, a: reached(d, a) is True) if target.principal is None and target.resource is None else None
     )
-    graph, decider = build(engine, context, stop=stop)
+    graph, decider = build(engine, context, stop=stop, goal=reached)
     g = graph.graph
     goals = {k: reached(decider, a) for k, a in graph.actors.items()}
     sure = {k for k, v in goals.items() if v is True}
@@ -185,6 +185,7 @@ def find_escalations(
     )
     can_reach_sure = _ancestors(allowed, sure)
     can_reach_any = _ancestors(g, sure | maybe)
+    work = _with_sink(g, sure | maybe)
     for source in sources:
         if goals.get(source) is True:
             continue  # there already
@@ -212,7 +213,7 @@ def find_escalations(
                     (*last.decided_by, "end state"),
                 ),
             )
-        alternatives = _alternatives(g, source, sure | maybe, steps)
+        alternatives = _alternatives(g, work, source, steps)
         findings.append(
             Finding(
                 graph.actors[source].principal.address,
@@ -225,14 +226,27 @@ def find_escalations(
     return sorted(findings, key=lambda f: f.principal)
 
 
+_SINK = "\x00goal"
+
+
+def _with_sink(g: Any, goals: set[str]) -> Any:
+    """``g`` with one node every goal leads to."""
+    work = g.copy()
+    work.add_node(_SINK)
+    work.add_edges_from((goal, _SINK) for goal in goals if goal in g)
+    return work
+
+
 def _ancestors(g: Any, goals: set[str]) -> set[str]:
+    """Every node with a path to a goal (one reverse search)."""
     import networkx as nx
 
-    out = set(goals)
-    for node in goals:
-        if node in g:
-            out |= nx.ancestors(g, node)
-    return out
+    work = nx.DiGraph()
+    work.add_edges_from(g.edges())
+    work.add_nodes_from(goals)
+    work.add_node(_SINK)
+    work.add_edges_from((goal, _SINK) for goal in goals)
+    return set(nx.ancestors(work, _SINK)) | set(goals)
 
 
 def _shortest(g: Any, source: str, goals: set[str]) -> list[str] | None:
@@ -268,20 +282,13 @@ def _steps(g: Any, nodes: Sequence[str], *, best: bool) -> tuple[Step, ...]:
     return tuple(_step(g[u][v]["ways"][0]) for u, v in pairwise(nodes))
 
 
-def _alternatives(
-    g: Any, source: str, goals: set[str], first: tuple[Step, ...]
-) -> tuple[tuple[Step, ...], ...]:
+def _alternatives(g: Any, work: Any, source: str, first: tuple[Step, ...]) -> tuple[tuple[Step, ...], ...]:
     """Up to five other distinct paths: other ways along the same nodes, then other node paths."""
     import networkx as nx
 
-    sink = ("ringfence-goal",)
-    work = g.copy()
-    work.add_node(sink)
-    for goal in goals:
-        work.add_edge(goal, sink)
     found: list[tuple[Step, ...]] = []
     seen = {tuple((s.path_id, s.via) for s in first)}
-    for with_sink in islice(nx.shortest_simple_paths(work, source, sink), 12):
+    for with_sink in islice(nx.shortest_simple_paths(work, source, _SINK), 12):
         nodes = with_sink[:-1]
         options: list[list[Way]] = [g[u][v]["ways"] for u, v in pairwise(nodes)]
         for combo in _combinations(options, 6):

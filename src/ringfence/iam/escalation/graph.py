@@ -17,7 +17,7 @@ as the account): :func:`principal_nodes` is where such nodes would be added once
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -45,7 +45,7 @@ from ringfence.model import Resource
 
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 _ANY_POLICY = Policy(
-    "a policy it writes",
+    "an administrator policy",
     (Statement(effect="Allow", actions=("*",), resources=("*",)),),
     policy_type="identity",
 )
@@ -125,6 +125,12 @@ class Decider:
         self._compiled: dict[tuple[str, str], CompiledPolicySet] = {}
         self._may: dict[tuple[str, str], bool] = {}
         self._admin: dict[str, bool | None] = {}
+        self._free: dict[tuple[str, str], bool] = {}
+        self._trusts: dict[str, tuple[CompiledPolicySet, CompiledPolicySet]] = {}
+        self._decided: dict[tuple[str, bool, str, tuple[tuple[str, str], ...]], Decision] = {}
+        self._contexts: dict[
+            tuple[str, bool, str], tuple[dict[str, str | tuple[str, ...]], frozenset[str], tuple[str, ...]]
+        ] = {}
         maybe = engine.undecided_organization_policies
         self._maybe = CompiledPolicySet(maybe, engine.options) if maybe is not None else None
 
@@ -151,6 +157,16 @@ class Decider:
             self._compiled[key] = found
         return found
 
+    def _identity_only(self, actor: Actor) -> CompiledPolicySet:
+        """The actor's identity side alone, asked as if no resource policy had to allow."""
+        key = (actor.key, "\x00identity")
+        found = self._compiled.get(key)
+        if found is None:
+            base = self._set(actor).policies
+            found = CompiledPolicySet(replace(base, resource_policy_required=False), self.engine.options)
+            self._compiled[key] = found
+        return found
+
     def may(self, actor: Actor, action: str) -> bool:
         """Could any Allow of the actor's identity policies match ``action`` at all (a cheap filter)?"""
         key = (actor.key, action)
@@ -165,20 +181,66 @@ class Decider:
             self._may[key] = got
         return got
 
+    def reads(self, actor: Actor, action: str, key: str) -> bool:
+        """Does a statement of the actor's policies that names ``action`` have a condition on ``key``?"""
+        plan = self._set(actor)._plan(action.lower())
+        groups = (plan.identity, *plan.boundary, *plan.scp)
+        return any(c.key.lower() == key for g in groups for cs in g for c in cs.statement.conditions)
+
     def context_for(self, actor: Actor, ask: Ask, holder: Resource | None = None) -> RequestContext:
-        base = self.engine.context_for(actor.principal, ask.resource, holder, {})
-        values: dict[str, str | tuple[str, ...]] = dict(base.values)
-        values.setdefault("aws:requestedregion", self.estate.region)
-        values.update(dict(ask.context))
-        for k, v in self.context.items():
-            values[k] = v if isinstance(v, str) else tuple(v)
-        absent = set(base.absent)
-        if actor.keys and _MFA not in self.context:
-            values.pop(_MFA, None)
-            absent.add(_MFA)
-        return RequestContext(values, complete=False, absent=absent, absent_prefixes=base.absent_prefixes)
+        cache_key = (actor.key, actor.keys, holder.address if holder is not None else "")
+        got = self._contexts.get(cache_key)
+        if got is None:
+            base = self.engine.context_for(actor.principal, "*", holder, {})
+            values: dict[str, str | tuple[str, ...]] = dict(base.values)
+            values.setdefault("aws:requestedregion", self.estate.region)
+            for k, v in self.context.items():
+                values[k] = v if isinstance(v, str) else tuple(v)
+            missing = set(base.absent)
+            if actor.keys and _MFA not in self.context:
+                values.pop(_MFA, None)
+                missing.add(_MFA)
+            got = (values, frozenset(missing), base.absent_prefixes)
+            self._contexts[cache_key] = got
+        values, absent, prefixes = got
+        account = _account_of(ask.resource) or (
+            self.estate.account_of(holder) if holder is not None else None
+        )
+        extra: dict[str, str | tuple[str, ...]] = dict(ask.context)
+        if account and "aws:resourceaccount" not in self.context:
+            extra["aws:resourceaccount"] = account
+        merged = {**values, **extra} if extra else values
+        return RequestContext(merged, complete=False, absent=absent, absent_prefixes=prefixes)
 
     def decide(self, actor: Actor, ask: Ask, *, explain: bool = False) -> Decision:
+        if ask.trust is not None and not explain:
+            return self._assume(actor, ask, ask.trust)
+        if explain:
+            return self._decide(actor, ask, explain=explain)
+        # Where no statement for the action names a resource (or reads a key of it), the decision is the
+        # same for every resource: decided once per actor, action and action-set keys.
+        free = self._free.get((actor.key, ask.action))
+        if free is None:
+            plan = self._set(actor)._plan(ask.action.lower())
+            groups = (plan.identity, *plan.boundary, *plan.scp, plan.rcp)
+            free = all(
+                cs.resource is None and not any("resource" in c.key.lower() for c in cs.statement.conditions)
+                for g in groups
+                for cs in g
+            )
+            self._free[(actor.key, ask.action)] = free
+        if not free:
+            return self._decide(actor, ask)
+        key = (actor.key, actor.keys, ask.action, ask.context)
+        got = self._decided.get(key)
+        if got is None:
+            got = self._decide(actor, ask)
+            self._decided[key] = got
+        return got
+
+    def _decide(
+        self, actor: Actor, ask: Ask, *, explain: bool = False, free_of_resource_policy: bool = False
+    ) -> Decision:
         trust: Policy | None = None
         holder: Resource | None = ask.trust
         if ask.trust is not None:
@@ -186,7 +248,7 @@ class Decider:
             if not isinstance(rp, Policy):
                 return Decision("implicit_deny", None if isinstance(rp, str) else False, unknown=(str(rp),))
             trust = rp
-        compiled = self._set(actor, trust)
+        compiled = self._identity_only(actor) if free_of_resource_policy else self._set(actor, trust)
         request = Request(
             principal=self.engine.principal_arn(actor.principal),
             action=ask.action,
@@ -208,6 +270,56 @@ class Decider:
                 d.decision, None, d.statements, (*d.unknown, *unreadable), d.reasons, d.condition_keys
             )
         return d
+
+    def _assume(self, actor: Actor, ask: Ask, role: Resource) -> Decision:
+        """``sts:AssumeRole`` in the same account, the identity side and the trust decided apart (so the
+        actor's policies are compiled once, not once per role): a trust naming the principal itself is
+        enough alone, one naming the account needs the identity side's allow; a deny anywhere refuses.
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+        """
+        rp = self.engine.resource_policy_of(role)
+        if not isinstance(rp, Policy):
+            return Decision("implicit_deny", None if isinstance(rp, str) else False, unknown=(str(rp),))
+        identity = self._decide(
+            actor, Ask(ask.action, ask.resource, ask.context), free_of_resource_policy=True
+        )
+        if identity.decision == "explicit_deny":
+            return identity
+        alone, admits = self._trust_sets(role, rp)
+        request = Request(
+            principal=self.engine.principal_arn(actor.principal),
+            action=ask.action,
+            resource=ask.resource,
+            resource_account=self.estate.account_of(role),
+            context=self.context_for(actor, ask, role),
+        )
+        direct = alone.decide(request, explain=False)
+        through = admits.decide(request, explain=False)
+        if direct.decision == "explicit_deny" or through.decision == "explicit_deny":
+            return direct if direct.decision == "explicit_deny" else through
+        allowed = _or(direct.allowed, _and(through.allowed, identity.allowed))
+        keys = tuple(
+            dict.fromkeys((*identity.condition_keys, *direct.condition_keys, *through.condition_keys))
+        )
+        unknown = tuple(dict.fromkeys((*identity.unknown, *direct.unknown, *through.unknown)))
+        return Decision(
+            "allow" if allowed else "implicit_deny",
+            allowed,
+            unknown=unknown if allowed is None else (),
+            condition_keys=keys,
+        )
+
+    def _trust_sets(self, role: Resource, trust: Policy) -> tuple[CompiledPolicySet, CompiledPolicySet]:
+        """The trust on its own (what it grants with no identity policy) and with an identity side that
+        allows everything (what it admits at all)."""
+        got = self._trusts.get(role.address)
+        if got is None:
+            options = self.engine.options
+            alone = CompiledPolicySet(PolicySet(resource=trust), options)
+            admits = CompiledPolicySet(PolicySet(identity=(_ANY_POLICY,), resource=trust), options)
+            got = (alone, admits)
+            self._trusts[role.address] = got
+        return got
 
     def all_of(self, actor: Actor, asks: Sequence[Ask]) -> tuple[bool | None, tuple[str, ...]]:
         """Every ask allowed (True), one refused (False), else None with the condition keys that decide."""
@@ -276,8 +388,10 @@ class Decider:
 class Builder:
     """Edges out of each actor, for every documented path."""
 
-    def __init__(self, decider: Decider) -> None:
+    def __init__(self, decider: Decider, worth: Callable[[Actor], bool] | None = None) -> None:
         self.d = decider
+        self._worth_fn = worth
+        self._worth: dict[str, bool] = {}
         self.engine = decider.engine
         self.estate = decider.estate
         self.users = sorted(self.estate.of_kind("aws_iam_user"), key=lambda r: r.address)
@@ -305,12 +419,31 @@ class Builder:
         return f"arn:{partition}:{r.kind.removeprefix('aws_')}:{region}:{account}:{r.name}"
 
     # -- edges ------------------------------------------------------------------------------------------------
+    def moves(self, actor: Actor) -> bool:
+        """Could the actor take any documented step at all (its Allow statements name every action of one)?"""
+        return any(
+            all(self.d.may(actor, a) for a in path.required if a != "sts:AssumeRole") for path in catalogue()
+        )
+
+    def worth(self, target: Actor) -> bool:
+        """Is an edge to ``target`` worth deciding: it is a target, or it can move on (or was given a policy,
+        which may make it either)?"""
+        if target.label:
+            return True
+        got = self._worth.get(target.key)
+        if got is None:
+            got = self.moves(target) or (self._worth_fn(target) if self._worth_fn is not None else True)
+            self._worth[target.key] = got
+        return got
+
     def edges(self, actor: Actor) -> Iterator[tuple[Actor, Way]]:
         for path in catalogue():
             if not all(self.d.may(actor, a) for a in path.required if a != "sts:AssumeRole"):
                 continue
             kind = kind_of(path)
             for target, via, resource, asks in self._candidates(actor, path, kind):
+                if not self.worth(target):
+                    continue
                 ok, keys = self.d.all_of(actor, asks)
                 if ok is False:
                     continue
@@ -332,12 +465,16 @@ class Builder:
         req = path.required
         if kind == "self":
             yield from self._self(actor, path)
-        elif kind == "join" and me.kind == "aws_iam_user":
-            mine = {g.address for g in groups_of(self.estate, me)} | set(actor.groups)
+        elif kind == "join" and me.kind == "aws_iam_user" and not actor.groups:
+            # One group joined per path: a second join only adds to what the first one gave, and every
+            # subset of groups as a node would not end.
+            mine = {g.address for g in groups_of(self.estate, me)}
             for group in self.groups:
                 if group.address in mine:
                     continue
                 policies, unreadable = group_policies(self.estate, group)
+                if not policies and not unreadable:
+                    continue  # joining gives nothing
                 merged = Policy(
                     group.address,
                     tuple(s for p in policies for s in p.statements),
@@ -390,13 +527,16 @@ class Builder:
         customer managed policy of the estate."""
         attach = next((a for a in req if a.startswith("iam:Attach")), None)
         if attach is None:
-            yield _ANY_POLICY, "a policy it writes", ()
+            yield _ANY_POLICY, _ANY_POLICY.name, ()
             return
         admin_ctx = (("iam:policyarn", ADMIN_POLICY_ARN),)
         if self._admin_policy is not None:
-            yield self._admin_policy, ADMIN_POLICY_ARN, admin_ctx
+            # AdministratorAccess allows what a policy it writes would: one end state, one node.
+            yield _ANY_POLICY, _ANY_POLICY.name, admin_ctx
             if self.d.decide(actor, Ask(attach, arn, admin_ctx)).allowed is not False:
                 return
+        if not self.d.reads(actor, attach, "iam:policyarn"):
+            return  # refused whatever the policy: no other policy to try
         from ringfence.iam.estate_policies import policy_of
 
         for r in self._customer:
@@ -593,16 +733,35 @@ class Builder:
         return None
 
 
+def _and(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def _or(a: bool | None, b: bool | None) -> bool | None:
+    if a is True or b is True:
+        return True
+    return None if a is None or b is None else False
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[4].isdigit() else None
+
+
 def build(
     engine: Engine,
     context: Mapping[str, str | Sequence[str]] | None = None,
     *,
     stop: Callable[[Decider, Actor], bool] | None = None,
+    goal: Callable[[Decider, Actor], bool | None] | None = None,
 ) -> tuple[Graph, Decider]:
     """The graph of every node reachable from the estate's principals, breadth first; no edge leaves a
-    node for which ``stop`` holds (a target: nothing beyond it is asked)."""
+    node for which ``stop`` holds (a target: nothing beyond it is asked). An edge to a principal that is not
+    a ``goal`` and can take no documented step leads nowhere and is not decided."""
     decider = Decider(engine, context)
-    builder = Builder(decider)
+    builder = Builder(decider, (lambda a: goal(decider, a) is not False) if goal is not None else None)
     g = nx.DiGraph()
     actors: dict[str, Actor] = {}
     frontier = principal_nodes(engine)
