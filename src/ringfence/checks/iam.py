@@ -229,4 +229,63 @@ TRUST_SCOPED = _estate_check(
     _trust_policies,
 )
 
-CHECKS = (SENSITIVE_WILDCARDS, ALLOW_NOT_ACTION, INLINE_POLICIES, TRUST_SCOPED)
+
+def _position(location: str | None) -> tuple[str, int | None] | None:
+    """``file:line`` as a position."""
+    if not location:
+        return None
+    path, _, line = location.rpartition(":")
+    return (path, int(line)) if path and line.isdigit() else (location, None)
+
+
+def _escalations(ctx: Context) -> Iterable[Result]:
+    from ringfence.iam.escalation import find_escalations
+
+    found = {f.principal: f for f in find_escalations(ctx.iam)}
+    for principal in ctx.iam.principals():
+        f = found.get(principal.address)
+        if f is None:
+            yield passed(principal, "no escalation path to administrator")
+            continue
+        ids = " -> ".join(s.path_id for s in f.steps)
+        vias = " -> ".join(s.via for s in f.steps)
+        at = _position(f.opened_by.location) if f.opened_by is not None else None
+        message = f"{principal.address} can reach {f.reaches} by {ids} (via {vias})"
+        if f.alternatives:
+            message += f"; {len(f.alternatives)} other path(s)"
+        if f.status == "unknown":
+            yield unknown(
+                principal,
+                f"{message}; undecided: it depends on {', '.join(f.decided_by)}",
+                detail=ids,
+                at=at or _at(principal),
+            )
+            continue
+        severity = Severity.CRITICAL if f.reaches == "admin" else Severity.HIGH
+        yield failed(principal, message, detail=ids, severity=severity, at=at or _at(principal))
+
+
+PRIVILEGE_ESCALATION = _estate_check(
+    Meta(
+        rule_id="iam.privilege-escalation",
+        title="No principal can make itself administrator through a documented escalation path",
+        pillar="identity",
+        severity=Severity.CRITICAL,
+        rationale="A principal that may write its own policies, take over another user, pass an administrator "
+        "role to a service or run code in a resource that runs as one becomes administrator in one or more "
+        "steps: its own permissions understate what it can do.",
+        remediation="Remove or scope the permission of the first step (the statement named), or cap the "
+        "principal with a permissions boundary; `ringfence iam escalations` lists every step.",
+        terraform=(
+            'resource "aws_iam_user_policy" "ci" {\n  name = "ci"\n  user = aws_iam_user.ci.name\n'
+            '  policy = jsonencode({\n    Version = "2012-10-17"\n    Statement = [{ Effect = "Allow",\n'
+            '      Action = "iam:PassRole", Resource = aws_iam_role.app.arn,\n'
+            '      Condition = { StringEquals = { "iam:PassedToService" = "lambda.amazonaws.com" } } }]\n'
+            "  })\n}"
+        ),
+        references=("https://pathfinding.cloud",),
+    ),
+    _escalations,
+)
+
+CHECKS = (SENSITIVE_WILDCARDS, ALLOW_NOT_ACTION, INLINE_POLICIES, TRUST_SCOPED, PRIVILEGE_ESCALATION)

@@ -147,30 +147,62 @@ def _can_text(answer: Any, action: str, d: Any, notes: list[str]) -> None:
 
 def escalations(
     path: str = typer.Argument(..., help="Folder or file of the estate."),
+    context: list[str] = typer.Option([], "--context", help="Condition key value, KEY=VALUE (repeatable)."),
+    to: str | None = typer.Option(
+        None,
+        "--to",
+        help="Target: a principal (address, bare name or ARN), or a resource ARN with --action "
+        "(default: administrator).",
+    ),
+    action: str | None = typer.Option(
+        None, "--action", help="With --to RESOURCE: the action to reach it with."
+    ),
     fmt: str = typer.Option("text", "--format", help="text or json."),
     account_id: str | None = typer.Option(None, "--account-id"),
     var_file: list[str] = typer.Option([], "--var-file"),
     parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
 ) -> None:
-    """Principals that can escalate to administrator, with the steps."""
+    """Principals that can escalate to administrator (or reach --to), with the steps of the shortest path."""
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
-    from ringfence.iam.engine import Engine
-    from ringfence.iam.escalation import find_escalations
+    if action is not None and ":" not in action:
+        _fail(f"--action must be service:Action, not {action!r}")
+    if action is not None and to is None:
+        _fail("--action needs --to RESOURCE")
+    ctx = _parse_context(context)
+    from ringfence.iam.engine import Engine, ResolveError
+    from ringfence.iam.escalation import Target, find_escalations
 
     estate = _load(path, account_id, var_file, parameter)
-    paths = find_escalations(Engine(estate))
+    engine = Engine(estate)
+    target = Target()
+    if to is not None:
+        try:
+            if action is not None:
+                arn, holder = engine.resolve_resource(to)
+                target = Target(resource=arn, action=action, holder=holder)
+            else:
+                target = Target(principal=engine.resolve_principal(to).address)
+        except ResolveError as exc:
+            from ringfence.suggest import did_you_mean
+
+            hint = did_you_mean(exc.name, exc.candidates) if exc.name else ""
+            _fail(f"--to: {exc}{hint}", exc.candidates)
+            return
+    paths = find_escalations(engine, context=ctx, target=target)
     if fmt == "json":
         typer.echo(json.dumps({"paths": [p.as_json() for p in paths]}, indent=2))
         return
     if not paths:
-        typer.echo("no escalation path found")
+        typer.echo(f"no path to {target.name} found")
     for p in paths:
-        typer.echo(f"{p.principal} -> {p.reaches}")
+        status = "" if p.status == "allowed" else f" (unknown: decided by {', '.join(p.decided_by)})"
+        typer.echo(f"{p.principal} -> {p.reaches}{status}")
         for step in p.steps:
-            typer.echo(
-                f"  {step.action} via {step.via}" + (f" ({step.status})" if step.status != "allowed" else "")
-            )
+            mark = "" if step.status == "allowed" else " (unknown)"
+            typer.echo(f"  [{step.path_id}] {step.action} via {step.via}{mark}")
+        for alt in p.alternatives:
+            typer.echo("  or: " + " -> ".join(f"[{s.path_id}] via {s.via}" for s in alt))
 
 
 def unused(

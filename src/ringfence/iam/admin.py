@@ -28,6 +28,12 @@ value the estate does not fix (``aws:SecureTransport``, ``aws:RequestedRegion``)
 read, or an SCP attached to an OU the estate does not place could deny it. Conditions on what the estate
 fixes about the principal (its ARN, account, tags, user name) are decided.
 
+**Against the ceiling.** With ``ceiling`` (the escalation analysis asks so), the SCPs and RCPs are the
+ceiling of what anyone in the account can hold: the set is admin-equivalent when it allows every request
+those organisation policies allow at all. A request an SCP denies is outside the question, so an SCP that
+denies ``organizations:LeaveOrganization`` to everyone leaves ``Allow *`` admin-equivalent, and an identity
+deny of an action the SCPs allow still makes the set less than admin.
+
 Outside the question: resource-based policies (the question is what the identity side grants), the rule that
 role trust and KMS key policies must allow explicitly, and requests to other accounts.
 
@@ -62,6 +68,13 @@ from ringfence.iam.evaluator import (
 )
 from ringfence.iam.policy import VERSION_2008, VERSION_2012, Policy, PolicyType, Statement
 
+_EVERYTHING = Policy(
+    "ringfence-ceiling",
+    (Statement(effect="Allow", actions=("*",), resources=("*",)),),
+    VERSION_2012,
+    "identity",
+)
+
 # Beyond this many distinct states the exploration stops and the answer is undecided (None), not a pass.
 MAX_STATES = 200_000
 
@@ -89,6 +102,7 @@ class PermissionSet:
     maybe: PolicySet | None = None  # organisation policies that may apply: only their denies are asked
     unreadable: bool = False
     options: EvalOptions = field(default_factory=EvalOptions)
+    ceiling: bool = False  # measured against what the SCPs and RCPs allow at all (see the module docstring)
 
 
 def permission_set(
@@ -100,6 +114,7 @@ def permission_set(
     *,
     maybe: PolicySet | None = None,
     unreadable: bool = False,
+    ceiling: bool = False,
 ) -> PermissionSet:
     """The canonical form: statements stripped of what does not decide (names, sids, lines), sorted."""
     canonical = PolicySet(
@@ -136,11 +151,19 @@ def permission_set(
             canonical_maybe,
             unreadable,
             options,
+            ceiling,
         )
     # Nothing reads the context: the principal matters only through its account and SCP exemption.
     who = _stand_in(principal)
     return PermissionSet(
-        canonical, who, account, None, maybe=canonical_maybe, unreadable=unreadable, options=options
+        canonical,
+        who,
+        account,
+        None,
+        maybe=canonical_maybe,
+        unreadable=unreadable,
+        options=options,
+        ceiling=ceiling,
     )
 
 
@@ -224,8 +247,18 @@ def _decide(permissions: PermissionSet) -> AdminVerdict:
         absent_prefixes=permissions.absent_prefixes,
     )
 
+    limit: CompiledPolicySet | None = None
+    ps = permissions.policies
+    if permissions.ceiling and (ps.scps or ps.rcps):
+        # What the organisation allows at all: its policies over an identity policy that allows everything.
+        limit = CompiledPolicySet(
+            replace(ps, identity=(_EVERYTHING,), boundary=(), session=()), permissions.options
+        )
+
     def ask(action: str, resource: str) -> bool | None:
         request = Request(permissions.principal, action, resource, permissions.account, context)
+        if limit is not None and limit.decide(request, explain=False).allowed is False:
+            return True  # above the ceiling: nobody in the account holds it
         d: Decision = compiled.decide(request, explain=False)
         if d.decision == "explicit_deny":
             return False
