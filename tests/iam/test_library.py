@@ -372,6 +372,8 @@ def test_the_iam_package_depends_only_on_the_model() -> None:
         bad = {
             m
             for m in names
-            if m.startswith("ringfence.") and not m.startswith(("ringfence.iam", "ringfence.model")) and m != "ringfence.limits"
+            if m.startswith("ringfence.")
+            and not m.startswith(("ringfence.iam", "ringfence.model"))
+            and m != "ringfence.limits"
         }
         assert not bad, f"{path.name} imports {bad}"

@@ -29,7 +29,18 @@ def _scan(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # Paths shown from the scanned folder, as a repository of that layout would show them (the corpus
     # itself sits inside this repository, whose root would otherwise prefix every path).
     return subprocess.run(
-        [sys.executable, "-m", "ringfence", "scan", str(path), "--format", "json", "--path-root", str(path), *args],
+        [
+            sys.executable,
+            "-m",
+            "ringfence",
+            "scan",
+            str(path),
+            "--format",
+            "json",
+            "--path-root",
+            str(path),
+            *args,
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
