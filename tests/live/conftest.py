@@ -88,6 +88,16 @@ def policy(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
+def public_queue(name: str, region: str, sqs: Any = None) -> str:
+    """A queue whose policy lets anyone send to it; its ARN."""
+    sqs = sqs or client("sqs", region)
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": arn}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy(statement)})
+    return arn
+
+
 def findings(estate: Any, *rules: str) -> set[tuple[str, str, str]]:
     """``(rule id, status, resource)`` of every finding of ``rules`` when the estate's checks run."""
     from ringfence.engine.config import Config

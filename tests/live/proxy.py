@@ -4,6 +4,7 @@ instead of forwarding them. It listens on 127.0.0.1 only."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -83,7 +84,9 @@ class Proxy:
                 fault = None
         if fault is not None and fault.kind == "stall":
             time.sleep(self.stall_seconds)
-            return _reply(request, 500, b"")
+            with contextlib.suppress(OSError):  # the client gave up long ago
+                _reply(request, 500, b"")
+            return None
         if fault is not None:
             code, status = (
                 ("ThrottlingException", 400) if fault.kind == "throttle" else ("AccessDeniedException", 403)
