@@ -82,6 +82,23 @@ def client(service: str, region: str = "us-east-1") -> Any:
     return made
 
 
+def client_in(account: str, service: str, region: str = "us-east-1") -> Any:
+    """A boto3 client acting in another moto account (moto keeps one state per account id, entered by
+    assuming a role there)."""
+    import boto3
+
+    got = client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
+    )["Credentials"]
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        region_name=region,
+        aws_access_key_id=got["AccessKeyId"],
+        aws_secret_access_key=got["SecretAccessKey"],
+        aws_session_token=got["SessionToken"],
+    )
+
+
 def policy(*statements: dict[str, Any]) -> str:
     import json
 

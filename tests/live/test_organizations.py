@@ -8,26 +8,11 @@ from typing import Any
 from ringfence.iam.engine import Engine
 from ringfence.iam.escalation import find_escalations
 from ringfence.sources.aws import load_live
-from tests.live.conftest import client, policy
+from tests.live.conftest import client, client_in, policy
 from tests.live.test_faults import Calls, calls  # noqa: F401  (the request log fixture)
 
 MANAGEMENT = "123456789012"
 ALLOW_ALL = policy({"Effect": "Allow", "Action": "*", "Resource": "*"})
-
-
-def _member_client(account: str, service: str) -> Any:
-    import boto3
-
-    got = client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
-    )["Credentials"]
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        region_name="us-east-1",
-        aws_access_key_id=got["AccessKeyId"],
-        aws_secret_access_key=got["SecretAccessKey"],
-        aws_session_token=got["SessionToken"],
-    )
 
 
 def _seed_org() -> dict[str, str]:
@@ -52,7 +37,7 @@ def _seed_org() -> dict[str, str]:
     trust = policy(
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{member}:root"}, "Action": "sts:AssumeRole"}
     )
-    iam = _member_client(member, "iam")
+    iam = client_in(member, "iam")
     iam.create_role(RoleName="admin", AssumeRolePolicyDocument=trust)
     iam.put_role_policy(RoleName="admin", PolicyName="everything", PolicyDocument=ALLOW_ALL)
     home = client("iam")
