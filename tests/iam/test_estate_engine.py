@@ -291,6 +291,76 @@ def test_scp_attached_to_an_unplaced_ou_leaves_allows_undecided() -> None:
     assert any("ou_only" in n for n in org_engine().notes)
 
 
+def test_an_scp_on_the_ou_that_holds_the_account_applies_and_others_do_not(tmp_path: Path) -> None:
+    """An account placed in the tree (aws_organizations_account.parent_id up to the root) gets the SCPs of
+    the OUs on its path, not those of other OUs; one with unknown text leaves allows undecided."""
+    from ringfence.sources import LoadOptions, load_estate
+
+    deny = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"%s","Resource":"*"}]}'
+    (tmp_path / "main.tf").write_text(
+        f"""
+resource "aws_organizations_organization" "org" {{
+  feature_set = "ALL"
+}}
+resource "aws_organizations_organizational_unit" "prod" {{
+  name      = "prod"
+  parent_id = aws_organizations_organization.org.roots[0].id
+}}
+resource "aws_organizations_organizational_unit" "payments" {{
+  name      = "payments"
+  parent_id = aws_organizations_organizational_unit.prod.id
+}}
+resource "aws_organizations_organizational_unit" "sandbox" {{
+  name      = "sandbox"
+  parent_id = aws_organizations_organization.org.roots[0].id
+}}
+resource "aws_organizations_account" "payments" {{
+  name      = "payments"
+  email     = "payments@example.com"
+  parent_id = aws_organizations_organizational_unit.payments.id
+}}
+resource "aws_organizations_policy" "no_iam" {{
+  name    = "no-iam"
+  content = {json.dumps(deny % "iam:*")}
+}}
+resource "aws_organizations_policy_attachment" "prod" {{
+  policy_id = aws_organizations_policy.no_iam.id
+  target_id = aws_organizations_organizational_unit.prod.id
+}}
+resource "aws_organizations_policy" "no_s3" {{
+  name    = "no-s3"
+  content = {json.dumps(deny % "s3:*")}
+}}
+resource "aws_organizations_policy_attachment" "sandbox" {{
+  policy_id = aws_organizations_policy.no_s3.id
+  target_id = aws_organizations_organizational_unit.sandbox.id
+}}
+resource "aws_iam_role" "admin" {{
+  name                = "admin"
+  assume_role_policy  = jsonencode({{ Version = "2012-10-17", Statement = [
+    {{ Effect = "Allow", Principal = {{ Service = "ec2.amazonaws.com" }}, Action = "sts:AssumeRole" }}] }})
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+}}
+""",
+        encoding="utf-8",
+    )
+    estate = load_estate([str(tmp_path)], LoadOptions(account_id=ACCOUNT))
+    # The provider knows the account's id only after apply: say which one it is.
+    import dataclasses
+
+    member = next(iter(estate.of_kind("aws_organizations_account")))
+    placed = dataclasses.replace(member, attributes={**member.attributes, "id": ACCOUNT})
+    estate = dataclasses.replace(
+        estate, resources=tuple(placed if r.address == member.address else r for r in estate.resources)
+    )
+    eng = Engine(estate)
+    assert eng.can("admin", "iam:CreateUser", "*").decision == "explicit_deny"  # prod, above payments
+    assert eng.can("admin", "s3:ListAllMyBuckets", "*").allowed is True  # sandbox is not on the path
+    assert not eng.notes
+    unplaced = Engine(load_estate([str(tmp_path)], LoadOptions(account_id=ACCOUNT)))
+    assert unplaced.can("admin", "s3:ListAllMyBuckets", "*").allowed is None
+
+
 def test_an_action_missing_from_the_catalogue_is_noted_with_the_closest_one() -> None:
     ask = engine().ask
     typo = ask("aws_iam_role.app", "s3:GetObjekt", "arn:aws:s3:::b/k", {"aws:SecureTransport": "true"})

@@ -82,10 +82,37 @@ def client(service: str, region: str = "us-east-1") -> Any:
     return made
 
 
+def client_in(account: str, service: str, region: str = "us-east-1") -> Any:
+    """A boto3 client acting in another moto account (moto keeps one state per account id, entered by
+    assuming a role there)."""
+    import boto3
+
+    got = client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
+    )["Credentials"]
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        region_name=region,
+        aws_access_key_id=got["AccessKeyId"],
+        aws_secret_access_key=got["SecretAccessKey"],
+        aws_session_token=got["SessionToken"],
+    )
+
+
 def policy(*statements: dict[str, Any]) -> str:
     import json
 
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def public_queue(name: str, region: str, sqs: Any = None) -> str:
+    """A queue whose policy lets anyone send to it; its ARN."""
+    sqs = sqs or client("sqs", region)
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": arn}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy(statement)})
+    return arn
 
 
 def findings(estate: Any, *rules: str) -> set[tuple[str, str, str]]:

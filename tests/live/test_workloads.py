@@ -7,7 +7,7 @@ import json
 import zipfile
 
 from ringfence.sources.aws import load_live
-from tests.live.conftest import REGIONS, client, findings, policy
+from tests.live.conftest import REGIONS, client, findings, policy, public_queue
 
 ACCOUNT = "123456789012"
 LEAKED = "AKIA" + "Z7Q3XK2M4B6N8P0R"  # credential-shaped, made up for this test
@@ -36,16 +36,7 @@ def _seed() -> dict[str, str]:
         Environment={"Variables": {"AWS_ACCESS_KEY_ID": LEAKED}},
     )["FunctionArn"]
     sqs = client("sqs", "us-east-1")
-    url = sqs.create_queue(QueueName="fail-public-queue")["QueueUrl"]
-    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sqs.set_queue_attributes(
-        QueueUrl=url,
-        Attributes={
-            "Policy": policy(
-                {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": queue}
-            )
-        },
-    )
+    queue = public_queue("fail-public-queue", "us-east-1", sqs)
     private = sqs.create_queue(QueueName="pass-private-queue")["QueueUrl"]
     private_arn = sqs.get_queue_attributes(QueueUrl=private, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"

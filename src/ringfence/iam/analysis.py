@@ -15,13 +15,14 @@ def admin_verdict(engine: Engine, principal: Resource) -> AdminVerdict:
     and RCPs) allows every action on every resource, as :mod:`ringfence.iam.admin` defines it, with a
     request that is refused (or only conditionally allowed) when it does not."""
     pp = engine.policies_of(principal)
+    org = engine.organization_of(engine.estate.account_of(principal))
     policies = PolicySet(
         identity=pp.identity,
         boundary=pp.boundary,
-        scps=engine.scps,
-        rcps=engine.rcps,
-        management_account=engine.management_account,
-        resource_in_management_account=engine.management_account,
+        scps=org.scps,
+        rcps=org.rcps,
+        management_account=org.management,
+        resource_in_management_account=org.management,
     )
     return decide(
         permission_set(
@@ -30,8 +31,8 @@ def admin_verdict(engine: Engine, principal: Resource) -> AdminVerdict:
             engine.estate.account_of(principal),
             engine.context_for(principal, "*", None, {}),
             engine.options,
-            maybe=engine.undecided_organization_policies,
-            unreadable=bool(pp.unreadable),
+            maybe=org.maybe.policies if org.maybe is not None else None,
+            unreadable=bool(pp.unreadable or (org.unreadable_scps and not org.management)),
         )
     )
 

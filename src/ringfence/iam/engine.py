@@ -60,30 +60,52 @@ class Engine:
         rcps: tuple[tuple[Policy, ...], ...] | None = None,
         management_account: bool = False,
     ) -> None:
-        """``scps``/``rcps``: the organisation path of the estate's account (root first). By default they are
-        read from the estate's ``aws_organizations_policy`` attachments (see
-        :func:`~ringfence.iam.estate_policies.organization_policies`)."""
+        """``scps``/``rcps``: the organisation path of every account (root first). By default each account's
+        are read from the estate's ``aws_organizations_policy`` attachments and OUs (see
+        :func:`~ringfence.iam.estate_policies.organization_policies`): SCPs by the principal's account, RCPs
+        by the resource's."""
         self.estate = estate
         self.options = options or EvalOptions()
-        self.notes: tuple[str, ...] = ()
+        self._given = (scps, rcps, management_account)
+        self._orgs: dict[str, Organization] = {}
+        home = self.organization_of(estate.account_id)
+        self.notes: tuple[str, ...] = home.notes
+        self.scps = home.scps
+        self.rcps = home.rcps
+        self.management_account = home.management
+        self._principal_policies: dict[str, PrincipalPolicies] = {}
+        self._resource_policies: dict[str, Policy | str | None] = {}
+        self._compiled: dict[tuple[str, str | None, str], CompiledPolicySet] = {}
+
+    def organization_of(self, account: str) -> Organization:
+        """The SCPs and RCPs on ``account``'s path, read once per account."""
+        found = self._orgs.get(account)
+        if found is not None:
+            return found
+        scps, rcps, management = self._given
+        notes: tuple[str, ...] = ()
         maybe_scps: tuple[Policy, ...] = ()
         maybe_rcps: tuple[Policy, ...] = ()
+        unreadable_scps: tuple[str, ...] = ()
+        unreadable_rcps: tuple[str, ...] = ()
         if scps is None:
-            org = organization_policies(estate, "SERVICE_CONTROL_POLICY")
-            scps, maybe_scps, self.notes = org.levels, org.unplaced, self.notes + org.notes
+            org = organization_policies(self.estate, "SERVICE_CONTROL_POLICY", account)
+            scps, maybe_scps, notes = org.levels, org.unplaced, notes + org.notes
+            unreadable_scps, management = org.unreadable, management or org.management
         if rcps is None:
-            org = organization_policies(estate, "RESOURCE_CONTROL_POLICY")
-            rcps, maybe_rcps, self.notes = org.levels, org.unplaced, self.notes + org.notes
+            org = organization_policies(self.estate, "RESOURCE_CONTROL_POLICY", account)
+            rcps, maybe_rcps, notes = org.levels, org.unplaced, notes + org.notes
+            unreadable_rcps, management = org.unreadable, management or org.management
         # Organisation policies that may or may not apply (attached to an OU the estate does not place): a
         # request one of them would deny is undecided, not allowed. Only their denies are asked.
-        self._maybe: CompiledPolicySet | None = None
+        maybe: CompiledPolicySet | None = None
         if maybe_scps or maybe_rcps:
             everything = parse_policy(
                 {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
                 name="FullAWSAccess",
                 policy_type="scp",
             )
-            self._maybe = CompiledPolicySet(
+            maybe = CompiledPolicySet(
                 PolicySet(
                     identity=(everything,),
                     scps=((everything, *maybe_scps),) if maybe_scps else (),
@@ -91,17 +113,17 @@ class Engine:
                 ),
                 self.options,
             )
-        self.scps = scps
-        self.rcps = rcps
-        self.management_account = management_account
-        self._principal_policies: dict[str, PrincipalPolicies] = {}
-        self._resource_policies: dict[str, Policy | str | None] = {}
-        self._compiled: dict[tuple[str, str | None], CompiledPolicySet] = {}
+        found = Organization(
+            scps, rcps, management, maybe, tuple(dict.fromkeys(notes)), unreadable_scps, unreadable_rcps
+        )
+        self._orgs[account] = found
+        return found
 
     @property
     def undecided_organization_policies(self) -> PolicySet | None:
         """The SCPs and RCPs attached to OUs the estate does not place (only their denies are asked)."""
-        return self._maybe.policies if self._maybe is not None else None
+        maybe = self.organization_of(self.estate.account_id).maybe
+        return maybe.policies if maybe is not None else None
 
     # -- names ------------------------------------------------------------------------------------------------
     def principals(self) -> list[Resource]:
@@ -160,21 +182,29 @@ class Engine:
             self._resource_policies[holder.address] = resource_policy(self.estate, holder)
         return self._resource_policies[holder.address]
 
-    def compiled(self, principal: Resource, holder: Resource | None) -> CompiledPolicySet:
-        key = (principal.address, holder.address if holder else None)
+    def compiled(
+        self, principal: Resource, holder: Resource | None, resource_account: str | None = None
+    ) -> CompiledPolicySet:
+        """The policies of a request of ``principal`` on ``holder`` (or on a resource of
+        ``resource_account`` the estate does not hold): SCPs of the principal's account, RCPs of the
+        resource's."""
+        mine = self.estate.account_of(principal)
+        theirs = self.estate.account_of(holder) if holder is not None else resource_account or mine
+        key = (principal.address, holder.address if holder else None, theirs)
         found = self._compiled.get(key)
         if found is None:
             pp = self.policies_of(principal)
             rp = self.resource_policy_of(holder) if holder is not None else None
+            own, other = self.organization_of(mine), self.organization_of(theirs)
             found = CompiledPolicySet(
                 PolicySet(
                     identity=pp.identity,
                     boundary=pp.boundary,
                     resource=rp if isinstance(rp, Policy) else None,
-                    scps=self.scps,
-                    rcps=self.rcps,
-                    management_account=self.management_account,
-                    resource_in_management_account=self.management_account,
+                    scps=own.scps,
+                    rcps=other.rcps,
+                    management_account=own.management,
+                    resource_in_management_account=other.management,
                 ),
                 self.options,
             )
@@ -252,27 +282,40 @@ class Engine:
     ) -> Answer:
         who = principal if isinstance(principal, Resource) else self.resolve_principal(principal)
         arn, holder = self.resolve_resource(resource)
-        compiled = self.compiled(who, holder)
+        resource_account = _account_of(arn) or (
+            self.estate.account_of(holder) if holder is not None else self.estate.account_of(who)
+        )
+        compiled = self.compiled(who, holder, resource_account)
         ctx = self.context_for(who, arn, holder, context or {})
         request = Request(
             principal=self.principal_arn(who),
             action=action,
             resource=arn,
-            resource_account=_account_of(arn)
-            or (self.estate.account_of(holder) if holder is not None else self.estate.account_id),
+            resource_account=resource_account,
             context=ctx,
         )
         decision = compiled.decide(request, explain=explain)
-        notes: list[str] = list(self.notes)
+        own = self.organization_of(self.estate.account_of(who))
+        other = self.organization_of(resource_account)
+        notes: list[str] = list(dict.fromkeys((*own.notes, *other.notes)))
         unreadable = list(self.policies_of(who).unreadable)
         rp = self.resource_policy_of(holder) if holder is not None else None
         if isinstance(rp, str):
             unreadable.append(rp)
-        if self._maybe is not None and decision.allowed is True:
-            maybe = self._maybe.decide(request, explain=False)
-            if maybe.decision == "explicit_deny":
+        maybes = [own.maybe] + ([other.maybe] if other is not own else [])
+        for maybe in maybes:
+            if (
+                maybe is not None
+                and decision.allowed is True
+                and maybe.decide(request, explain=False).decision == "explicit_deny"
+            ):
                 why = "an SCP or RCP attached to an OU the estate does not place would deny it"
                 decision = replace(decision, allowed=None, unknown=(*decision.unknown, why))
+        # An SCP or RCP whose text is not known can only take away: an allowed answer is not decided.
+        hidden = [*(() if own.management else own.unreadable_scps)]
+        hidden += [] if other.management else list(other.unreadable_rcps)
+        if hidden and decision.allowed is True:
+            decision = replace(decision, allowed=None, unknown=(*decision.unknown, *dict.fromkeys(hidden)))
         if who.kind == "aws_iam_group":
             notes.append(
                 f"{who.address} is a group, not a principal: this is the answer for a member with only the "
@@ -290,6 +333,19 @@ class Engine:
             # A policy we cannot read could allow or deny anything: the answer is not decided.
             decision = replace(decision, allowed=None, unknown=(*decision.unknown, *unreadable))
         return Answer(who.address, action, arn, decision, tuple(notes))
+
+
+@dataclass(frozen=True)
+class Organization:
+    """The organisation policies on one account's path."""
+
+    scps: tuple[tuple[Policy, ...], ...]
+    rcps: tuple[tuple[Policy, ...], ...]
+    management: bool
+    maybe: CompiledPolicySet | None
+    notes: tuple[str, ...]
+    unreadable_scps: tuple[str, ...]
+    unreadable_rcps: tuple[str, ...]
 
 
 def _account_of(arn: str) -> str | None:

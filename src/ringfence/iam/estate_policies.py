@@ -480,54 +480,128 @@ def holder_for_arn(estate: Estate, arn: str) -> Resource | None:
 
 
 _FULL_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+# The AWS managed policies Organizations attaches to every root, OU and account by default.
+_AWS_MANAGED = {"SERVICE_CONTROL_POLICY": "p-FullAWSAccess", "RESOURCE_CONTROL_POLICY": "p-RCPFullAWSAccess"}
+_ROOT = "root"
 
 
 @dataclass(frozen=True)
 class OrganizationPolicies:
-    levels: tuple[tuple[Policy, ...], ...]  # root first, each with FullAWSAccess
+    levels: tuple[tuple[Policy, ...], ...]  # root first, then each OU on the account's path, then the account
     unplaced: tuple[Policy, ...]  # attached to an OU or account the estate does not place
     notes: tuple[str, ...]
+    # Policies that apply (or may apply) to the account and whose text is not known: what they would deny
+    # is not known, so nothing they cover is allowed for sure.
+    unreadable: tuple[str, ...] = ()
+    # The account is the organisation's management account: SCPs and RCPs do not apply to it.
+    management: bool = False
 
 
-def organization_policies(estate: Estate, policy_type: str) -> OrganizationPolicies:
-    """SCPs (``SERVICE_CONTROL_POLICY``) or RCPs (``RESOURCE_CONTROL_POLICY``) that apply to the estate's
-    account, as levels (organisation root, then the account), with notes on what could not be placed.
+def _org_node(estate: Estate, holder: Resource, attribute: str) -> str | None:
+    """Where ``holder.attribute`` points in the organisation: ``root``, an OU (its address, or its id when
+    the estate does not hold it), an account id, or None when it is not known."""
+    for t in estate.targets(holder, attribute):
+        if t.kind == "aws_organizations_organization":
+            return _ROOT
+        if t.kind == "aws_organizations_organizational_unit":
+            return t.address
+        if t.kind == "aws_organizations_account":
+            ident = t.get("id")
+            return ident if isinstance(ident, str) else t.address
+    value = holder.get(attribute)
+    if not isinstance(value, str) or not value:
+        return None
+    if value.startswith("r-"):
+        return _ROOT
+    if value.startswith("ou-"):
+        for ou in estate.having("aws_organizations_organizational_unit", "id", [value]):
+            return ou.address
+    return value
 
-    AWS attaches ``FullAWSAccess`` (``RCPFullAWSAccess``) to every level by default; it is assumed present at
-    each level that has a policy in the estate. A policy attached to an organisational unit is not applied:
-    the estate does not say which OU the account is in: it is returned as ``unplaced`` (with a note), and the
-    engine leaves undecided what it would deny."""
-    root: list[Policy] = []
-    account: list[Policy] = []
+
+def _org_path(estate: Estate, account: str) -> tuple[str, ...] | None:
+    """The OUs between the organisation root and ``account`` (root side first), or None when the estate does
+    not place the account in the organisation's tree."""
+    placed = [
+        a
+        for a in estate.of_kind("aws_organizations_account")
+        if a.get("id") == account or a.get("account_id") == account
+    ]
+    if len(placed) != 1:
+        return None
+    path: list[str] = []
+    node = _org_node(estate, placed[0], "parent_id")
+    while node != _ROOT:
+        ou = estate.get(node) if node is not None else None
+        if ou is None or ou.kind != "aws_organizations_organizational_unit" or ou.address in path:
+            return None
+        path.insert(0, ou.address)
+        node = _org_node(estate, ou, "parent_id")
+    return tuple(path)
+
+
+def organization_policies(
+    estate: Estate, policy_type: str, account_id: str | None = None
+) -> OrganizationPolicies:
+    """SCPs (``SERVICE_CONTROL_POLICY``) or RCPs (``RESOURCE_CONTROL_POLICY``) that apply to ``account_id``
+    (the estate's account by default), as levels (organisation root, each OU on the account's path, the
+    account), with notes on what could not be placed.
+
+    AWS attaches ``FullAWSAccess`` (``RCPFullAWSAccess``) to every level by default. When the estate holds
+    that AWS managed policy (a live organisation read in full) its attachments are taken as read; otherwise
+    it is assumed present at each level that has a policy in the estate. A policy attached to an OU applies
+    when the estate places the account in the tree (``aws_organizations_account.parent_id`` up to the root)
+    and the OU is on its path; when the account is not placed, it is returned as ``unplaced`` (with a note),
+    and the engine leaves undecided what it would deny. A policy whose text is not known and that applies or
+    may apply is ``unreadable``. SCPs do not apply to the organisation's management account, nor RCPs to
+    its resources."""
+    account = account_id or estate.account_id
+    path = _org_path(estate, account)
+    places = (_ROOT, *(path or ()), account)
+    levels: dict[str, list[Policy]] = {}
     unplaced: list[Policy] = []
     notes: list[str] = []
+    unreadable: list[str] = []
     kind: PolicyType = "scp" if policy_type == "SERVICE_CONTROL_POLICY" else "rcp"
+    managed = _AWS_MANAGED.get(policy_type, "")
+    complete = any(
+        p.get("id") == managed and (p.get("type") or "SERVICE_CONTROL_POLICY") == policy_type
+        for p in estate.of_kind("aws_organizations_policy")
+    )
     for att in estate.of_kind("aws_organizations_policy_attachment"):
         holders = [t for t in estate.targets(att, "policy_id") if t.kind == "aws_organizations_policy"]
         for holder in holders:
             if (holder.get("type") or "SERVICE_CONTROL_POLICY") != policy_type:
                 continue
+            node = _org_node(estate, att, "target_id")
+            if node in (_ROOT, account):
+                place: str | None = node
+            elif node is not None and path is not None and node in path:
+                place = node
+            elif path is not None and node is not None:
+                continue  # another OU or account of a tree the estate knows: it does not apply here
+            else:
+                place = None
             got = policy_of(holder, "content", name=holder.address, policy_type=kind, root=estate.root_path)
             if not isinstance(got, Policy):
-                notes.append(got or f"{holder.address}: no content")
+                reason = got or f"{holder.address}: no content"
+                notes.append(reason)
+                unreadable.append(reason)
                 continue
-            target_id = att.get("target_id")
-            targets = estate.targets(att, "target_id")
-            target_kinds = {t.kind for t in targets}
-            target_accounts = {
-                t.get("id") or t.get("account_id") for t in targets if t.kind == "aws_organizations_account"
-            }
-            if "aws_organizations_organization" in target_kinds or (
-                isinstance(target_id, str) and target_id.startswith("r-")
-            ):
-                root.append(got)
-            elif target_id == estate.account_id or estate.account_id in target_accounts:
-                account.append(got)
+            if place is not None:
+                levels.setdefault(place, []).append(got)
             else:
                 unplaced.append(got)
                 notes.append(
                     f"{att.address}: {holder.address} is attached to an OU or account the estate does not place"
                 )
     full = parse_policy(_FULL_ACCESS, name="FullAWSAccess", policy_type=kind)
-    levels = tuple((full, *level) for level in (root, account) if level)
-    return OrganizationPolicies(levels, tuple(unplaced), tuple(notes))
+    assumed = () if complete else (full,)
+    found = tuple((*assumed, *levels[p]) for p in places if p in levels)
+    if complete:
+        # Every level holds its own attachments; one with none (not even the AWS managed policy) denies all.
+        found = tuple(tuple(levels.get(p, ())) for p in places) if path is not None else found
+    management = any(
+        org.get("master_account_id") == account for org in estate.of_kind("aws_organizations_organization")
+    )
+    return OrganizationPolicies(found, tuple(unplaced), tuple(notes), tuple(unreadable), management)

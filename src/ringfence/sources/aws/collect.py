@@ -11,6 +11,7 @@ from typing import Any
 
 from ringfence.model import Estate, InputError, Ref, Resource
 from ringfence.model.linker import LINKS, link
+from ringfence.sources.aws.collectors import organizations
 from ringfence.sources.aws.collectors.base import Collector, Problems, Reader
 from ringfence.sources.aws.session import WORKERS, Account
 
@@ -58,6 +59,7 @@ def collect(
             if progress is not None:
                 progress(done, len(tasks))
     resources = _unique(r for i in range(len(tasks)) for r in results[i])
+    resources, found = organizations.settle(resources, (*errors, *problems.errors()))
     resources = _referenced(resources)
     first = accounts[0][0]
     regions = sorted({region for _, rs in accounts for region in rs})
@@ -72,7 +74,7 @@ def collect(
         partition=first.partition,
         region=home,
         notes=notes,
-        errors=(*errors, *problems.errors()),
+        errors=found,
         root_path="",
         accounts=tuple(a.account_id for a, _ in accounts),
         collected_at=collected_at.isoformat(),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ringfence.sources.aws.collectors import detective, ec2, iam, kms, s3, workloads
+from ringfence.sources.aws.collectors import detective, ec2, iam, kms, organizations, s3, workloads
 from ringfence.sources.aws.collectors.base import Collector
 
 COLLECTORS: tuple[Collector, ...] = (
     iam.COLLECTOR,
+    organizations.COLLECTOR,
     s3.COLLECTOR,
     ec2.COLLECTOR,
     kms.COLLECTOR,

@@ -46,6 +46,7 @@ ABSENT = frozenset(
         "OwnershipControlsNotFoundError",
         "ObjectLockConfigurationNotFoundError",
         "NoSuchTagSet",
+        "AWSOrganizationsNotInUseException",  # the account is in no organisation
     }
 )
 _DENIED = frozenset(

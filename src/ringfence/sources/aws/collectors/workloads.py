@@ -1,6 +1,8 @@
-"""Workloads and their edges in one region: ELBv2 load balancers and listeners, RDS instances, Lambda
+"""Workloads and their edges in one region: ELBv2 load balancers (with their attributes), listeners, rules,
+target groups and registered targets, RDS instances, Aurora clusters and their members, instance and cluster
+snapshots (encryption, who may restore them), Lambda
 functions (configuration, resource policy, function URL), SQS queues, SNS topics, Secrets Manager secrets
-(metadata and resource policy only: never a value), WAFv2 web ACLs, CloudWatch Logs groups and metric
+(metadata and resource policy only: never a value), WAFv2 web ACLs and what they protect, CloudWatch Logs groups and metric
 filters, CloudWatch alarms.
 
 A Lambda function's environment variables are configuration and are collected like Terraform holds them:
@@ -21,9 +23,70 @@ def _items(found: list[Any] | Unknown) -> list[Mapping[str, Any]]:
     return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else []
 
 
+# describe_load_balancer_attributes keys -> the provider's aws_lb arguments.
+_LB_ATTRIBUTES = {
+    "deletion_protection.enabled": "enable_deletion_protection",
+    "routing.http.drop_invalid_header_fields.enabled": "drop_invalid_header_fields",
+    "routing.http.desync_mitigation_mode": "desync_mitigation_mode",
+    "idle_timeout.timeout_seconds": "idle_timeout",
+    "routing.http2.enabled": "enable_http2",
+    "load_balancing.cross_zone.enabled": "enable_cross_zone_load_balancing",
+}
+
+
+def _setting(value: Any) -> Any:
+    """An ELBv2 attribute value (always text) in the provider's type."""
+    if value in ("true", "false"):
+        return value == "true"
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+def _lb_attributes(reader: Reader, arn: str) -> dict[str, Any]:
+    got = reader.call("elbv2", "describe_load_balancer_attributes", LoadBalancerArn=arn)
+    if isinstance(got, Unknown):
+        return {**dict.fromkeys(_LB_ATTRIBUTES.values(), got), "access_logs": got}
+    found = {str(a.get("Key")): a.get("Value") for a in (got or {}).get("Attributes") or []}
+    out: dict[str, Any] = {name: _setting(found[key]) for key, name in _LB_ATTRIBUTES.items() if key in found}
+    if "access_logs.s3.enabled" in found:
+        out["access_logs"] = [
+            {
+                "enabled": found.get("access_logs.s3.enabled") == "true",
+                "bucket": found.get("access_logs.s3.bucket") or None,
+                "prefix": found.get("access_logs.s3.prefix") or None,
+            }
+        ]
+    return out
+
+
+def _actions(items: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """A listener's or rule's actions in the provider's ``default_action`` / ``action`` shape."""
+    actions = []
+    for action in items or []:
+        redirect = action.get("RedirectConfig") or {}
+        actions.append(
+            {
+                "type": action.get("Type"),
+                "target_group_arn": action.get("TargetGroupArn"),
+                "redirect": [
+                    {
+                        "protocol": redirect.get("Protocol"),
+                        "port": redirect.get("Port"),
+                        "status_code": redirect.get("StatusCode"),
+                    }
+                ]
+                if redirect
+                else [],
+            }
+        )
+    return actions
+
+
 def load_balancers(reader: Reader) -> Iterable[Resource]:
     for lb in _items(reader.pages("elbv2", "describe_load_balancers", "LoadBalancers")):
         arn = str(lb["LoadBalancerArn"])
+        settings = _lb_attributes(reader, arn)
         yield reader.resource(
             "aws_lb",
             arn,
@@ -39,30 +102,13 @@ def load_balancers(reader: Reader) -> Iterable[Resource]:
                 "security_groups": list(lb.get("SecurityGroups") or []),
                 "dns_name": lb.get("DNSName"),
                 "vpc_id": lb.get("VpcId"),
+                **settings,
             },
             call="elasticloadbalancing:DescribeLoadBalancers",
             arn=arn,
         )
         for listener in _items(reader.pages("elbv2", "describe_listeners", "Listeners", LoadBalancerArn=arn)):
             larn = str(listener["ListenerArn"])
-            actions = []
-            for action in listener.get("DefaultActions") or []:
-                redirect = action.get("RedirectConfig") or {}
-                actions.append(
-                    {
-                        "type": action.get("Type"),
-                        "target_group_arn": action.get("TargetGroupArn"),
-                        "redirect": [
-                            {
-                                "protocol": redirect.get("Protocol"),
-                                "port": redirect.get("Port"),
-                                "status_code": redirect.get("StatusCode"),
-                            }
-                        ]
-                        if redirect
-                        else [],
-                    }
-                )
             yield reader.resource(
                 "aws_lb_listener",
                 larn,
@@ -75,10 +121,79 @@ def load_balancers(reader: Reader) -> Iterable[Resource]:
                     "certificate_arn": next(
                         (c.get("CertificateArn") for c in listener.get("Certificates") or []), None
                     ),
-                    "default_action": actions,
+                    "default_action": _actions(listener.get("DefaultActions")),
                 },
                 call="elasticloadbalancing:DescribeListeners",
                 arn=larn,
+            )
+            for rule in _items(reader.pages("elbv2", "describe_rules", "Rules", ListenerArn=larn)):
+                if rule.get("IsDefault"):
+                    continue  # the listener's default action, read above
+                rarn = str(rule["RuleArn"])
+                yield reader.resource(
+                    "aws_lb_listener_rule",
+                    rarn,
+                    {
+                        "arn": rarn,
+                        "listener_arn": larn,
+                        "priority": _setting(rule.get("Priority")),
+                        "action": _actions(rule.get("Actions")),
+                        "condition": [
+                            {"field": c.get("Field"), "values": list(c.get("Values") or [])}
+                            for c in rule.get("Conditions") or []
+                        ],
+                    },
+                    call="elasticloadbalancing:DescribeRules",
+                    arn=rarn,
+                )
+    yield from target_groups(reader)
+
+
+def target_groups(reader: Reader) -> Iterable[Resource]:
+    """Target groups and their registered targets (aws_lb_target_group_attachment, one per target)."""
+    for tg in _items(reader.pages("elbv2", "describe_target_groups", "TargetGroups")):
+        arn = str(tg["TargetGroupArn"])
+        yield reader.resource(
+            "aws_lb_target_group",
+            arn,
+            {
+                "name": tg.get("TargetGroupName"),
+                "arn": arn,
+                "port": tg.get("Port"),
+                "protocol": tg.get("Protocol"),
+                "target_type": tg.get("TargetType", "instance"),
+                "vpc_id": tg.get("VpcId"),
+                "load_balancer_arns": list(tg.get("LoadBalancerArns") or []),
+                "health_check": [
+                    {
+                        "enabled": bool(tg.get("HealthCheckEnabled", True)),
+                        "protocol": tg.get("HealthCheckProtocol"),
+                        "port": tg.get("HealthCheckPort"),
+                        "path": tg.get("HealthCheckPath"),
+                    }
+                ],
+            },
+            call="elasticloadbalancing:DescribeTargetGroups",
+            arn=arn,
+        )
+        health = reader.call("elbv2", "describe_target_health", TargetGroupArn=arn)
+        if isinstance(health, Unknown):
+            # Which targets it sends to is not known.
+            yield reader.resource(
+                "aws_lb_target_group_attachment",
+                f"aws_lb_target_group_attachment:{reader.account_id}:{reader.region}:{tg.get('TargetGroupName')}:unknown",
+                {"target_group_arn": arn, "target_id": health},
+                call="elasticloadbalancing:DescribeTargetHealth",
+            )
+            continue
+        for found in (health or {}).get("TargetHealthDescriptions") or []:
+            target = found.get("Target") or {}
+            ident = str(target.get("Id"))
+            yield reader.resource(
+                "aws_lb_target_group_attachment",
+                f"aws_lb_target_group_attachment:{reader.account_id}:{reader.region}:{tg.get('TargetGroupName')}:{ident}:{target.get('Port')}",
+                {"target_group_arn": arn, "target_id": ident, "port": target.get("Port")},
+                call="elasticloadbalancing:DescribeTargetHealth",
             )
 
 
@@ -86,8 +201,10 @@ def databases(reader: Reader) -> Iterable[Resource]:
     for db in _items(reader.pages("rds", "describe_db_instances", "DBInstances")):
         arn = str(db["DBInstanceArn"])
         group = db.get("DBSubnetGroup") or {}
+        # A member of an Aurora cluster is what Terraform declares as aws_rds_cluster_instance.
+        kind = "aws_rds_cluster_instance" if db.get("DBClusterIdentifier") else "aws_db_instance"
         yield reader.resource(
-            "aws_db_instance",
+            kind,
             arn,
             {
                 "identifier": db.get("DBInstanceIdentifier"),
@@ -118,6 +235,106 @@ def databases(reader: Reader) -> Iterable[Resource]:
             arn=arn,
             tags=tags_of(db.get("TagList")),
         )
+    yield from clusters(reader)
+    yield from db_snapshots(reader)
+
+
+def clusters(reader: Reader) -> Iterable[Resource]:
+    for cluster in _items(reader.pages("rds", "describe_db_clusters", "DBClusters")):
+        arn = str(cluster["DBClusterArn"])
+        yield reader.resource(
+            "aws_rds_cluster",
+            arn,
+            {
+                "cluster_identifier": cluster.get("DBClusterIdentifier"),
+                "arn": arn,
+                "engine": cluster.get("Engine"),
+                "engine_version": cluster.get("EngineVersion"),
+                "engine_mode": cluster.get("EngineMode", "provisioned"),
+                "storage_encrypted": bool(cluster.get("StorageEncrypted")),
+                "kms_key_id": cluster.get("KmsKeyId"),
+                "deletion_protection": bool(cluster.get("DeletionProtection")),
+                "iam_database_authentication_enabled": bool(cluster.get("IAMDatabaseAuthenticationEnabled")),
+                "backup_retention_period": cluster.get("BackupRetentionPeriod"),
+                "enabled_cloudwatch_logs_exports": list(cluster.get("EnabledCloudwatchLogsExports") or []),
+                "db_subnet_group_name": cluster.get("DBSubnetGroup"),
+                "vpc_security_group_ids": [
+                    g.get("VpcSecurityGroupId") for g in cluster.get("VpcSecurityGroups") or []
+                ],
+                "port": cluster.get("Port"),
+                "cluster_members": [
+                    m.get("DBInstanceIdentifier") for m in cluster.get("DBClusterMembers") or []
+                ],
+            },
+            call="rds:DescribeDBClusters",
+            arn=arn,
+            tags=tags_of(cluster.get("TagList")),
+        )
+
+
+def _shared(reader: Reader, method: str, key: str, **params: Any) -> Any:
+    """Who may restore a manual snapshot (its ``restore`` attribute): account ids, ``all`` for everyone."""
+    got = reader.call("rds", method, **params)
+    if isinstance(got, Unknown):
+        return got
+    result = (got or {}).get(key) or {}
+    return sorted(
+        str(v)
+        for a in result.get("DBSnapshotAttributes") or result.get("DBClusterSnapshotAttributes") or []
+        if a.get("AttributeName") == "restore"
+        for v in a.get("AttributeValues") or []
+    )
+
+
+# (kind, list call, list key, describe-attributes call, its result key, id field, id parameter, the
+# provider's attribute names for: id, arn, source, encryption)
+_SNAPSHOTS = (
+    (
+        "aws_db_snapshot",
+        ("describe_db_snapshots", "DBSnapshots", "rds:DescribeDBSnapshots"),
+        ("describe_db_snapshot_attributes", "DBSnapshotAttributesResult"),
+        ("DBSnapshotIdentifier", "DBSnapshotArn", "DBInstanceIdentifier", "Encrypted"),
+        ("db_snapshot_identifier", "db_snapshot_arn", "db_instance_identifier", "encrypted"),
+    ),
+    (
+        "aws_db_cluster_snapshot",
+        ("describe_db_cluster_snapshots", "DBClusterSnapshots", "rds:DescribeDBClusterSnapshots"),
+        ("describe_db_cluster_snapshot_attributes", "DBClusterSnapshotAttributesResult"),
+        ("DBClusterSnapshotIdentifier", "DBClusterSnapshotArn", "DBClusterIdentifier", "StorageEncrypted"),
+        (
+            "db_cluster_snapshot_identifier",
+            "db_cluster_snapshot_arn",
+            "db_cluster_identifier",
+            "storage_encrypted",
+        ),
+    ),
+)
+
+
+def db_snapshots(reader: Reader) -> Iterable[Resource]:
+    """Snapshots of instances and of clusters: encryption, and for manual ones who may restore them."""
+    for kind, (lister, key, call), (describer, result), api, names in _SNAPSHOTS:
+        for snap in _items(reader.pages("rds", lister, key)):
+            arn = str(snap[api[1]])
+            ident = str(snap.get(api[0]))
+            manual = snap.get("SnapshotType", "manual") == "manual"
+            shared = _shared(reader, describer, result, **{api[0]: ident}) if manual else []
+            yield reader.resource(
+                kind,
+                arn,
+                {
+                    names[0]: ident,
+                    names[1]: arn,
+                    names[2]: snap.get(api[2]),
+                    names[3]: bool(snap.get(api[3])),
+                    "kms_key_id": snap.get("KmsKeyId"),
+                    "snapshot_type": snap.get("SnapshotType"),
+                    "shared_accounts": shared,
+                },
+                call=call,
+                arn=arn,
+                tags=tags_of(snap.get("TagList")),
+            )
 
 
 def _permissions(reader: Reader, function: str, name: str, policy: Any) -> Iterable[Resource]:
@@ -298,6 +515,30 @@ def web_acls(reader: Reader) -> Iterable[Resource]:
                 call="wafv2:ListWebACLs",
                 arn=arn,
             )
+            if scope == "REGIONAL":
+                yield from _associations(reader, arn, str(acl.get("Name")))
+
+
+# What a regional web ACL can protect that the checks ask about.
+_PROTECTED = ("APPLICATION_LOAD_BALANCER", "API_GATEWAY")
+
+
+def _associations(reader: Reader, acl: str, name: str) -> Iterable[Resource]:
+    """aws_wafv2_web_acl_association, one per resource the web ACL protects; when the listing cannot be
+    read, one whose resource is unknown, so the checks that look for an association say unknown."""
+    for resource_type in _PROTECTED:
+        found = reader.call("wafv2", "list_resources_for_web_acl", WebACLArn=acl, ResourceType=resource_type)
+        arns: list[Any] = (
+            [found] if isinstance(found, Unknown) else list((found or {}).get("ResourceArns") or [])
+        )
+        for protected in arns:
+            suffix = "unknown" if isinstance(protected, Unknown) else protected
+            yield reader.resource(
+                "aws_wafv2_web_acl_association",
+                f"aws_wafv2_web_acl_association:{reader.account_id}:{reader.region}:{name}:{resource_type}:{suffix}",
+                {"web_acl_arn": acl, "resource_arn": protected},
+                call="wafv2:ListResourcesForWebACL",
+            )
 
 
 def logs(reader: Reader) -> Iterable[Resource]:
@@ -356,11 +597,30 @@ def logs(reader: Reader) -> Iterable[Resource]:
 
 ELBV2 = Collector(
     "elbv2",
-    ("elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners"),
+    (
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeRules",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+    ),
     "regional",
     load_balancers,
 )
-RDS = Collector("rds", ("rds:DescribeDBInstances",), "regional", databases)
+RDS = Collector(
+    "rds",
+    (
+        "rds:DescribeDBInstances",
+        "rds:DescribeDBClusters",
+        "rds:DescribeDBSnapshots",
+        "rds:DescribeDBSnapshotAttributes",
+        "rds:DescribeDBClusterSnapshots",
+        "rds:DescribeDBClusterSnapshotAttributes",
+    ),
+    "regional",
+    databases,
+)
 LAMBDA = Collector(
     "lambda",
     ("lambda:ListFunctions", "lambda:GetPolicy", "lambda:GetFunctionUrlConfig"),
@@ -372,7 +632,7 @@ SNS = Collector("sns", ("sns:ListTopics", "sns:GetTopicAttributes"), "regional",
 SECRETS = Collector(
     "secretsmanager", ("secretsmanager:ListSecrets", "secretsmanager:GetResourcePolicy"), "regional", secrets
 )
-WAF = Collector("wafv2", ("wafv2:ListWebACLs",), "regional", web_acls)
+WAF = Collector("wafv2", ("wafv2:ListWebACLs", "wafv2:ListResourcesForWebACL"), "regional", web_acls)
 LOGS = Collector(
     "logs",
     ("logs:DescribeLogGroups", "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarms"),
