@@ -245,15 +245,17 @@ class _Proof:
             callers.extend(smt.Caller(account, "arn", arn=arn) for arn in arns)
         self.callers = callers
         services = _services(policy, resource_arn)
-        actions = smt.action_classes([policy], services)
+        typed = resource_arn is not None
+        actions = smt.action_classes([policy], services, by_resource_type=typed)
         if not actions:
-            actions = smt.action_classes([policy])
+            actions = smt.action_classes([policy], by_resource_type=typed)
         self.enc: Encoding = smt.Encoding(
             [policy],
             actions=actions,
             callers=callers,
             partition=partition,
             resource_domain=self._resource_domain(),
+            resource_arn=resource_arn,
             accounts=[
                 *smt.account_candidates([policy], self.literal_accounts),
                 *sorted(a for a in self.literal_accounts if a != owner),

@@ -38,7 +38,14 @@ from typing import Literal, cast
 import z3
 
 from ringfence.iam import patterns
-from ringfence.iam.catalogue import all_actions, service_actions, service_keys
+from ringfence.iam.catalogue import (
+    action_info,
+    all_actions,
+    arn_template_regex,
+    resource_types,
+    service_actions,
+    service_keys,
+)
 from ringfence.iam.conditions import (
     NEGATED,
     OperatorError,
@@ -224,7 +231,11 @@ def _variables_in(statement: Statement) -> Iterable[str]:
 
 
 def action_classes(
-    policies: Sequence[Policy], services: Iterable[str] | None = None, extra: Iterable[str] = ()
+    policies: Sequence[Policy],
+    services: Iterable[str] | None = None,
+    extra: Iterable[str] = (),
+    *,
+    by_resource_type: bool = False,
 ) -> list[str]:
     """One action (lower case) per class of actions that no action pattern of ``policies`` tells apart,
     among the catalogue's actions (of ``services`` when given) and the actions the policies spell out."""
@@ -262,11 +273,54 @@ def action_classes(
                 candidates.add(f"{other}:{sorted(service_actions(other))[0]}")
         candidates |= literal
     matchers = [patterns.glob_matcher(p) for p in pats]
-    classes: dict[tuple[bool, ...], str] = {}
+    classes: dict[tuple[object, ...], str] = {}
     for action in sorted(candidates):
-        signature = tuple(m(action) for m in matchers)
+        # With ``by_resource_type``, actions the patterns cannot tell apart are one class only if they take
+        # the same resources: a request is for a resource of its action's type (s3:GetObject an object,
+        # s3:GetBucketAcl a bucket), which the encoding then holds (Encoding.resource_fits_action).
+        kinds = resource_templates(action) if by_resource_type else None
+        signature = (*(m(action) for m in matchers), kinds)
         classes.setdefault(signature, action)
     return sorted(classes.values())
+
+
+def resource_templates(action: str) -> tuple[str, ...] | None:
+    """The ARN templates of the resource types ``action`` takes (empty: only ``*``); None for an action
+    the catalogue does not know (its resource is not constrained)."""
+    info = action_info(action)
+    if info is None:
+        return None
+    if not any(info.resource_types):
+        return ()
+    types = resource_types(info.service)
+    found = {types[n.lower()][0] for n in info.resource_types if n and types.get(n.lower(), ("", ()))[0]}
+    return tuple(sorted(found)) if found else None
+
+
+def _printable() -> z3.ReRef:
+    return z3.Range(" ", "\U0002ffff")
+
+
+def _name_char() -> z3.ReRef:
+    """A character of a name segment of an ARN: not a separator (``:`` or ``/``), not a control character."""
+    return z3.Union(z3.Range(" ", "."), z3.Range("0", "9"), z3.Range(";", "\U0002ffff"))
+
+
+def template_re(template: str) -> z3.ReRef:
+    """An ARN template of the catalogue as the ARNs it stands for: each ``${Name}`` a non-empty segment
+    without separators; an object key, a relative or resource id, or a path, any text without control
+    characters."""
+    parts: list[z3.ReRef] = []
+    pos = 0
+    for m in re.finditer(r"\$\{[^}]*\}", template):
+        if template[pos : m.start()]:
+            parts.append(z3.Re(template[pos : m.start()]))
+        wide = m.group(0) in ("${ObjectName}", "${RelativeId}", "${ResourceId}") or "Path" in m.group(0)
+        parts.append(z3.Plus(_printable() if wide else _name_char()))
+        pos = m.end()
+    if template[pos:]:
+        parts.append(z3.Re(template[pos:]))
+    return _seq(parts)
 
 
 class Encoding:
@@ -281,6 +335,7 @@ class Encoding:
         partition: str = "aws",
         resource_domain: z3.BoolRef | None = None,
         accounts: Sequence[str] = (),
+        resource_arn: str | None = None,
     ) -> None:
         if not actions:
             raise Unsupported("no action is in question")
@@ -288,6 +343,7 @@ class Encoding:
         self.actions = tuple(actions)
         self.callers = tuple(callers)
         self.partition = partition
+        self.resource_arn = resource_arn  # the one resource (and what is under it) requests are for
         self.action = z3.Int("action")
         self.who = z3.Int("who")
         self.resource = z3.String("resource")
@@ -305,6 +361,7 @@ class Encoding:
         ]
         if resource_domain is not None:
             self.domain.append(resource_domain)
+        self.domain.append(self.typed_resources())
         self._caller_domain(accounts)
 
     # -- declarations ---------------------------------------------------------------------------------------
@@ -402,6 +459,49 @@ class Encoding:
 
     def key(self, key: str) -> KeyVars | None:
         return self.keys.get(key.lower())
+
+    def resource_fits_action(self) -> z3.BoolRef:
+        """The request's resource is one its action takes: an ARN of one of the action's resource types,
+        or ``*`` for an action that takes no resource (an action the catalogue does not know: any).
+
+        With the resource known (``resource_arn``: a resource policy's own resource, and for a bucket its
+        objects), which action takes it is decided here, once per action class, and the solver only
+        chooses among them."""
+        out = []
+        for i, action in enumerate(self.actions):
+            templates = resource_templates(action)
+            if templates is None:
+                continue
+            if self.resource_arn is not None:
+                out.append(z3.Implies(self.action == i, self._fits_known(templates)))
+                continue
+            if not templates:
+                out.append(z3.Implies(self.action == i, self.resource == z3.StringVal("*")))
+                continue
+            fits = [
+                z3.InRe(self.resource, template_re(t.replace("${Partition}", self.partition)))
+                for t in templates
+            ]
+            out.append(z3.Implies(self.action == i, z3.Or(*fits)))
+        return z3.And(*out) if out else z3.BoolVal(True)
+
+    def typed_resources(self) -> z3.BoolRef:
+        """:meth:`resource_fits_action` where it is cheap to hold: the resource is known (a resource
+        policy's own). A free resource string stays free (any ARN the policies' patterns admit)."""
+        return self.resource_fits_action() if self.resource_arn is not None else z3.BoolVal(True)
+
+    def _fits_known(self, templates: tuple[str, ...]) -> z3.BoolRef:
+        """The resource is ``resource_arn`` itself, or something under it (``arn/...``), as far as one of
+        ``templates`` takes it."""
+        arn = self.resource_arn or ""
+        regexes = [arn_template_regex(t.replace("${Partition}", self.partition)) for t in templates]
+        options = []
+        if any(r.fullmatch(arn) for r in regexes):
+            options.append(self.resource == z3.StringVal(arn))
+        if any(r.fullmatch(arn + "/x") for r in regexes):
+            below = z3.StringVal(arn + "/")
+            options.append(z3.And(z3.PrefixOf(below, self.resource), z3.Length(self.resource) > len(arn) + 1))
+        return z3.Or(*options) if options else z3.BoolVal(False)
 
     # -- terms of the caller ----------------------------------------------------------------------------
     def caller_arn(self, i: int) -> z3.SeqRef | None:
