@@ -627,3 +627,19 @@ resource "aws_cognito_user_pool" "cognito_user_pool_threat_protection_enforced" 
     advanced_security_mode = "AUDIT"
   }
 }
+
+# A role for Kubernetes pods (IRSA) whose trust pins the audience but not the service account: every pod
+# of the cluster can take it.
+resource "aws_iam_role" "iam_irsa_trust_pins_service_account" {
+  count = var.iam_irsa_trust_pins_service_account ? 1 : 0
+  name  = "cluster-reports"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/7E3F1A2B4C5D6E7F8091" }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = { StringEquals = { "oidc.eks.us-east-1.amazonaws.com/id/7E3F1A2B4C5D6E7F8091:aud" = "sts.amazonaws.com" } }
+    }]
+  })
+}

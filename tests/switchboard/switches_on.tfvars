@@ -66,6 +66,7 @@ iam_pass_role_scoped                              = true
 iam_password_policy_min_length_14                 = true
 iam_password_policy_prevents_reuse                = true
 iam_trust_policy_scoped                           = true
+iam_irsa_trust_pins_service_account               = true
 identity_admin_policy_on_workload                 = true
 identity_long_lived_access_key                    = true
 identity_policy_attached_to_user                  = true

@@ -720,3 +720,8 @@ variable "waf_load_balancer_protected" {
   type    = bool
   default = false
 }
+
+variable "iam_irsa_trust_pins_service_account" {
+  type    = bool
+  default = false
+}

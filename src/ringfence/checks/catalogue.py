@@ -34,6 +34,7 @@ from ringfence.checks import (
     search,
     secrets,
     serverless,
+    service_account_tokens,
     service_exposure,
     service_logging,
     snapshots,
@@ -85,6 +86,7 @@ CATALOGUE: tuple[Check, ...] = (
     *manifest_secrets.CHECKS,
     *kubernetes_rbac.CHECKS,
     *network_policies.CHECKS,
+    *service_account_tokens.CHECKS,
     *workload_identity.CHECKS,
 )
 
