@@ -53,3 +53,28 @@ def test_the_text_report_says_how_to_fix_each_rule_once() -> None:
     rules = [line.split(":", 1)[0] for line in lines]
     assert "rds.storage-encrypted" in rules
     assert len(rules) == len(set(rules))
+
+
+def test_every_option_of_every_command_says_what_it_is() -> None:
+    import typer
+
+    from ringfence.cli.app import app
+
+    silent = []
+
+    def walk(command: object, path: list[str]) -> None:
+        subs = getattr(command, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                walk(sub, [*path, name])
+            return
+        for param in getattr(command, "params", []):
+            if (
+                param.param_type_name == "option"
+                and param.name != "help"
+                and not getattr(param, "help", None)
+            ):
+                silent.append((" ".join(path), param.opts[0]))
+
+    walk(typer.main.get_command(app), [])
+    assert not silent

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from ringfence.cli.messages import die, load_target
+from ringfence.cli.messages import ACCOUNT_ID_HELP, PARAMETER_HELP, VAR_FILE_HELP, die, load_target
 
 
 def register(app: typer.Typer) -> None:
@@ -16,8 +16,9 @@ def register(app: typer.Typer) -> None:
 def access(
     path: str = typer.Argument(..., help="Folder or file of the estate."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
-    account_id: str | None = typer.Option(None, "--account-id"),
-    var_file: list[str] = typer.Option([], "--var-file"),
+    account_id: str | None = typer.Option(None, "--account-id", help=ACCOUNT_ID_HELP),
+    var_file: list[str] = typer.Option([], "--var-file", help=VAR_FILE_HELP),
+    parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
     trusted_account: list[str] = typer.Option(
         [], "--trusted-account", help="An account that may be granted access (repeatable)."
     ),
@@ -30,7 +31,7 @@ def access(
 
     if fmt not in ("text", "json"):
         raise die(f"--format must be one of text, json, not {fmt!r}")
-    estate = load_target(path, account_id, var_file)
+    estate = load_target(path, account_id, var_file, parameter)
     ctx = Context(estate, trusted_accounts=trusted_account)
     entries = estate_access(ctx)
     errors = [

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from ringfence.cli.messages import PARAMETER_HELP, load_target, say
+from ringfence.cli.messages import ACCOUNT_ID_HELP, PARAMETER_HELP, VAR_FILE_HELP, load_target, say
 
 FORMATS = ("text", "json")
 
@@ -52,8 +52,8 @@ def can(
     resource: str = typer.Option(..., "--resource", help="ARN, address or bare name of the resource."),
     context: list[str] = typer.Option([], "--context", help="Condition key value, KEY=VALUE (repeatable)."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
-    account_id: str | None = typer.Option(None, "--account-id"),
-    var_file: list[str] = typer.Option([], "--var-file"),
+    account_id: str | None = typer.Option(None, "--account-id", help=ACCOUNT_ID_HELP),
+    var_file: list[str] = typer.Option([], "--var-file", help=VAR_FILE_HELP),
     parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
     expect: str | None = typer.Option(
         None,
@@ -158,8 +158,8 @@ def escalations(
         None, "--action", help="With --to RESOURCE: the action to reach it with."
     ),
     fmt: str = typer.Option("text", "--format", help="text or json."),
-    account_id: str | None = typer.Option(None, "--account-id"),
-    var_file: list[str] = typer.Option([], "--var-file"),
+    account_id: str | None = typer.Option(None, "--account-id", help=ACCOUNT_ID_HELP),
+    var_file: list[str] = typer.Option([], "--var-file", help=VAR_FILE_HELP),
     parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
 ) -> None:
     """Principals that can escalate to administrator (or reach --to), with the steps of the shortest path."""
@@ -209,8 +209,8 @@ def unused(
     path: str = typer.Argument(..., help="Folder or file of the estate."),
     logs: list[str] = typer.Option(..., "--logs", help="CloudTrail files or folders (repeatable)."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
-    account_id: str | None = typer.Option(None, "--account-id"),
-    var_file: list[str] = typer.Option([], "--var-file"),
+    account_id: str | None = typer.Option(None, "--account-id", help=ACCOUNT_ID_HELP),
+    var_file: list[str] = typer.Option([], "--var-file", help=VAR_FILE_HELP),
     parameter: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
 ) -> None:
     """What each principal was granted and never used over the logs' period, and the least-privilege
@@ -293,7 +293,9 @@ def refresh(
     output: str | None = typer.Option(
         None, "--output", help="Write the snapshot here (default: the package)."
     ),
-    profile: str | None = typer.Option(None, "--profile"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="The AWS profile to read the managed policies with."
+    ),
 ) -> None:
     """Rebuild the AWS managed-policy snapshot from a live account (iam:GetAccountAuthorizationDetails)."""
     from botocore.exceptions import BotoCoreError, ClientError

@@ -16,7 +16,7 @@ from typing import Any
 
 import typer
 
-from ringfence.cli.messages import die, load_target, say
+from ringfence.cli.messages import ACCOUNT_ID_HELP, VAR_FILE_HELP, die, load_target, say
 
 FORMATS = ("text", "json")
 
@@ -25,8 +25,8 @@ def compare(
     old: str = typer.Argument(..., help="The policy or estate before: a JSON policy, a folder, or REV:PATH."),
     new: str = typer.Argument(..., help="The policy or estate after: a JSON policy, a folder, or REV:PATH."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
-    account_id: str | None = typer.Option(None, "--account-id"),
-    var_file: list[str] = typer.Option([], "--var-file"),
+    account_id: str | None = typer.Option(None, "--account-id", help=ACCOUNT_ID_HELP),
+    var_file: list[str] = typer.Option([], "--var-file", help=VAR_FILE_HELP),
     expect: str | None = typer.Option(
         None,
         "--expect",
@@ -79,8 +79,8 @@ def check_not_granted(
     action: list[str] = typer.Option(..., "--action", help="An action or pattern (repeatable): s3:Delete*."),
     resource: list[str] = typer.Option([], "--resource", help="An ARN or ARN pattern (repeatable)."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
-    account_id: str | None = typer.Option(None, "--account-id"),
-    var_file: list[str] = typer.Option([], "--var-file"),
+    account_id: str | None = typer.Option(None, "--account-id", help=ACCOUNT_ID_HELP),
+    var_file: list[str] = typer.Option([], "--var-file", help=VAR_FILE_HELP),
     expect: str | None = typer.Option(
         None,
         "--expect",

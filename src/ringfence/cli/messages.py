@@ -21,6 +21,8 @@ def die(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+ACCOUNT_ID_HELP = "AWS account id of the estate (else taken from the ARNs in the code, else 123456789012)."
+VAR_FILE_HELP = "Terraform variable file, read after terraform.tfvars and *.auto.tfvars (repeatable)."
 PARAMETER_HELP = (
     "CloudFormation: a template parameter's value, K=V (repeatable; AWS::Region=... and AWS::StackName=... "
     "set those pseudo parameters)."

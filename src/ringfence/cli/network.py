@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ringfence.cli.messages import PARAMETER_HELP, die, load_target, say
+from ringfence.cli.messages import ACCOUNT_ID_HELP, PARAMETER_HELP, VAR_FILE_HELP, die, load_target, say
 
 if TYPE_CHECKING:
     from ringfence.network import ReachResult
@@ -29,8 +29,8 @@ def reach(
     port: int | None = typer.Option(None, "--port", help="Destination port (ignored for icmp and all)."),
     protocol: str = typer.Option("tcp", "--protocol", help="tcp, udp, icmp or all."),
     output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
-    account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
-    var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
+    account_id: str | None = typer.Option(None, "--account-id", help=ACCOUNT_ID_HELP),
+    var_files: list[str] = typer.Option([], "--var-file", help=VAR_FILE_HELP),
     parameters: list[str] = typer.Option([], "--parameter", help=PARAMETER_HELP),
     expect: str | None = typer.Option(
         None,

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from ringfence.cli.messages import PARAMETER_HELP, die, parameters_of, say
+from ringfence.cli.messages import ACCOUNT_ID_HELP, PARAMETER_HELP, VAR_FILE_HELP, die, parameters_of, say
 
 _FORMATS = ("text", "json", "sarif", "junit", "html", "ocsf", "asff", "gitlab-sast", "markdown")
 _COMPLIANCE_FORMATS = ("text", "json", "html")
@@ -44,8 +44,8 @@ def scan(
     baseline: Path | None = typer.Option(
         None, "--baseline", help="An earlier json report: its findings do not fail."
     ),
-    account_id: str | None = typer.Option(None, "--account-id", help="AWS account id of the estate."),
-    var_files: list[str] = typer.Option([], "--var-file", help="Terraform variable files."),
+    account_id: str | None = typer.Option(None, "--account-id", help=ACCOUNT_ID_HELP),
+    var_files: list[str] = typer.Option([], "--var-file", help=VAR_FILE_HELP),
     parameters: list[str] = typer.Option(
         [],
         "--parameter",
