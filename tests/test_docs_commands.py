@@ -5,6 +5,7 @@ the README's and the examples' plain code blocks (no placeholders) are run too, 
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -77,8 +78,10 @@ def _plain_commands() -> list[Shown]:
     return found
 
 
-def _run(command: str) -> subprocess.CompletedProcess[str]:
-    argv = shlex.split(command)
+def _run(command: str, scratch: Path) -> subprocess.CompletedProcess[str]:
+    """``command`` run from the repository's root; the files it writes under /tmp go to ``scratch``, so
+    runs never share state (a log store, a report)."""
+    argv = [a.replace("/tmp/", f"{scratch}/") for a in shlex.split(command)]
     assert argv[0] == "ringfence"
     return subprocess.run(
         [sys.executable, "-m", "ringfence", *argv[1:]],
@@ -87,6 +90,7 @@ def _run(command: str) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         check=False,
         timeout=600,
+        env={**os.environ, "RINGFENCE_CACHE_DIR": str(scratch / "cache")},
     )
 
 
@@ -97,10 +101,11 @@ def test_the_guide_shows_commands() -> None:
 
 
 @pytest.mark.parametrize("shown", _guide_runs(), ids=lambda s: f"{s.page}:{s.line}")
-def test_a_guide_command_gives_what_the_guide_shows(shown: Shown) -> None:
-    done = _run(shown.command)
+def test_a_guide_command_gives_what_the_guide_shows(shown: Shown, tmp_path: Path) -> None:
+    done = _run(shown.command, tmp_path)
     assert done.returncode == shown.exit_code, (shown.command, done.returncode, done.stderr[-2000:])
-    lines = [line.strip() for line in (done.stdout + "\n" + done.stderr).splitlines()]
+    output = (done.stdout + "\n" + done.stderr).replace(f"{tmp_path}/", "/tmp/")
+    lines = [line.strip() for line in output.splitlines()]
     for expected in shown.expected:
         assert any(expected in line for line in lines), (
             f"{shown.page}:{shown.line}: {shown.command!r} does not print {expected!r}"
@@ -108,7 +113,7 @@ def test_a_guide_command_gives_what_the_guide_shows(shown: Shown) -> None:
 
 
 @pytest.mark.parametrize("shown", _plain_commands(), ids=lambda s: f"{s.page}:{s.line}")
-def test_a_concrete_command_of_the_readme_answers(shown: Shown) -> None:
-    done = _run(shown.command)
+def test_a_concrete_command_of_the_readme_answers(shown: Shown, tmp_path: Path) -> None:
+    done = _run(shown.command, tmp_path)
     assert done.returncode in (0, 1), (shown.command, done.stderr[-2000:])
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
