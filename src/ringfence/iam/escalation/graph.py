@@ -377,18 +377,21 @@ class Decider:
         engine = self.engine
         identity = (*pp.identity, *actor.extra)
         allows = [s for p in identity for s in p.statements if s.effect == "Allow"]
-        if not pp.unreadable and not any(s.not_action or any(a.startswith("*") for a in s.actions) for s in allows):
+        if not pp.unreadable and not any(
+            s.not_action or any(a.startswith("*") for a in s.actions) for s in allows
+        ):
             # Every Allow names its services: a service none names is refused (see ringfence.iam.admin).
             self._admin[actor.key] = False
             return False
         everything = any(
-            s.actions == ("*",) and s.resources == ("*",) and not s.conditions and not s.not_action for s in allows
+            s.actions == ("*",) and s.resources == ("*",) and not s.conditions and not s.not_action
+            for s in allows
         )
         denies = any(s.effect == "Deny" for p in identity for s in p.statements)
-        if everything and not denies and not pp.boundary and not pp.unreadable:
-            if not engine.scps and not engine.rcps and engine.undecided_organization_policies is None:
-                self._admin[actor.key] = True
-                return True
+        unlimited = not (pp.boundary or pp.unreadable or engine.scps or engine.rcps)
+        if everything and not denies and unlimited and engine.undecided_organization_policies is None:
+            self._admin[actor.key] = True
+            return True
         ctx = self.context_for(actor, Ask("*", "*"))
         verdict = decide_admin(
             permission_set(
