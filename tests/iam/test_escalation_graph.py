@@ -17,7 +17,7 @@ from ringfence.iam.escalation import Finding, Target, catalogue, find_escalation
 from ringfence.iam.escalation.paths import NOT_EXPRESSIBLE
 from ringfence.model import Estate
 
-FIXTURES = Path(__file__).parent / "fixtures" / "escalation"
+FIXTURES = Path(__file__).parent / "fixtures" / "escalation-graph"
 ACCOUNT = "123456789012"
 runner = CliRunner()
 
