@@ -191,8 +191,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     from ringfence.iam.engine import Engine
-    from ringfence.iam.escalation import find_escalations
-    from ringfence.iam.escalation.graph import build
+    from ringfence.iam.escalation import analyse
     from ringfence.sources import LoadOptions, load_estate
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -205,13 +204,12 @@ def main() -> None:
             f"load (not timed below): {time.perf_counter() - started:.1f} s, {len(estate.resources)} resources"
         )
     cpu = time.process_time()
-    findings = find_escalations(Engine(estate))
+    findings, graph = analyse(Engine(estate))
     seconds = time.process_time() - cpu
-    graph, _ = build(Engine(estate))
     statuses = Counter(f.status for f in findings)
     lengths = Counter(len(f.steps) for f in findings)
     print(
-        f"escalation analysis: {seconds:.1f} CPU s; graph of the analysis' search space: "
+        f"escalation analysis: {seconds:.1f} CPU s; graph searched: "
         f"{graph.graph.number_of_nodes()} nodes, {graph.graph.number_of_edges()} edges "
         f"({sum(len(d['ways']) for _, _, d in graph.graph.edges(data=True))} edge kinds)"
     )

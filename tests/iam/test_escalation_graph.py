@@ -17,7 +17,7 @@ from ringfence.iam.escalation import Finding, Target, catalogue, find_escalation
 from ringfence.iam.escalation.paths import NOT_EXPRESSIBLE
 from ringfence.model import Estate
 
-FIXTURES = Path(__file__).parent / "fixtures" / "escalation"
+FIXTURES = Path(__file__).parent / "fixtures" / "escalation-graph"
 ACCOUNT = "123456789012"
 runner = CliRunner()
 
@@ -187,3 +187,13 @@ def test_cli_context_and_targets() -> None:
     assert paths["aws_iam_user.start_two"]["steps"][-1]["path_id"] == "iam-005"
     result = runner.invoke(app, [*base, "--to", "nobody_at_all"])
     assert result.exit_code == 2
+
+
+def test_the_search_asks_for_no_spelling_suggestions(monkeypatch: pytest.MonkeyPatch) -> None:
+    import difflib
+
+    def refuse(*args: object, **kwargs: object) -> list[str]:
+        raise AssertionError("a spelling suggestion on the search's path")
+
+    monkeypatch.setattr(difflib, "get_close_matches", refuse)
+    assert find_escalations(Engine(estate("chains")))

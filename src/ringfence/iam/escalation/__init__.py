@@ -161,6 +161,16 @@ def find_escalations(
     target: Target | None = None,
 ) -> list[Finding]:
     """One finding per principal that can reach the target (admin by default) and is not there already."""
+    return analyse(engine, context=context, target=target)[0]
+
+
+def analyse(
+    engine: Engine,
+    *,
+    context: Mapping[str, str | Sequence[str]] | None = None,
+    target: Target | None = None,
+) -> tuple[list[Finding], Graph]:
+    """The findings and the graph they were searched in."""
     target = target or Target()
     memo: dict[str, bool | None] = {}
 
@@ -223,7 +233,7 @@ def find_escalations(
                 _opened_by(decider, graph, g, nodes),
             )
         )
-    return sorted(findings, key=lambda f: f.principal)
+    return sorted(findings, key=lambda f: f.principal), graph
 
 
 _SINK = "\x00goal"

@@ -50,6 +50,7 @@ _ANY_POLICY = Policy(
     policy_type="identity",
 )
 _MFA = "aws:multifactorauthpresent"
+_OPEN = RequestContext({}, complete=False)
 # Attacker-chosen resources are tried under at most this many names taken from the policies.
 _MAX_CHOSEN = 8
 
@@ -321,10 +322,23 @@ class Decider:
             self._trusts[role.address] = got
         return got
 
+    def could(self, actor: Actor, ask: Ask) -> bool:
+        """Does an Allow of the actor's identity policies name this action and this resource (a cheap
+        filter before the decision; conditions and variables are left to it)?"""
+        plan = self._set(actor)._plan(ask.action.lower())
+        for cs in plan.identity:
+            if cs.deny:
+                continue
+            if cs.resource is None or cs.resource(ask.resource, _OPEN) is not False:
+                return True
+        return False
+
     def all_of(self, actor: Actor, asks: Sequence[Ask]) -> tuple[bool | None, tuple[str, ...]]:
         """Every ask allowed (True), one refused (False), else None with the condition keys that decide."""
         keys: list[str] = []
         result: bool | None = True
+        if not all(ask.trust is not None or self.could(actor, ask) for ask in asks):
+            return False, ()
         for ask in asks:
             d = self.decide(actor, ask)
             if d.allowed is False:
@@ -361,6 +375,23 @@ class Decider:
             return got
         pp = self.engine.policies_of(actor.principal)
         engine = self.engine
+        identity = (*pp.identity, *actor.extra)
+        allows = [s for p in identity for s in p.statements if s.effect == "Allow"]
+        if not pp.unreadable and not any(
+            s.not_action or any(a.startswith("*") for a in s.actions) for s in allows
+        ):
+            # Every Allow names its services: a service none names is refused (see ringfence.iam.admin).
+            self._admin[actor.key] = False
+            return False
+        everything = any(
+            s.actions == ("*",) and s.resources == ("*",) and not s.conditions and not s.not_action
+            for s in allows
+        )
+        denies = any(s.effect == "Deny" for p in identity for s in p.statements)
+        unlimited = not (pp.boundary or pp.unreadable or engine.scps or engine.rcps)
+        if everything and not denies and unlimited and engine.undecided_organization_policies is None:
+            self._admin[actor.key] = True
+            return True
         ctx = self.context_for(actor, Ask("*", "*"))
         verdict = decide_admin(
             permission_set(
@@ -397,7 +428,10 @@ class Builder:
         self.users = sorted(self.estate.of_kind("aws_iam_user"), key=lambda r: r.address)
         self.roles = sorted(self.estate.of_kind("aws_iam_role"), key=lambda r: r.address)
         self.groups = sorted(self.estate.of_kind("aws_iam_group"), key=lambda r: r.address)
-        self._trusted: dict[tuple[str, str], bool] = {}
+        self._trusted: dict[tuple[str, str], bool | None] = {}
+        self._index: dict[str, Resource] | None = None
+        self._direct: dict[str, list[Resource]] | None = None
+        self._anyone: list[Resource] = []
         self._runs_as: list[tuple[Resource, Resource]] | None = None
         self._admin_policy = managed.get(ADMIN_POLICY_ARN)
         self._customer = sorted(self.estate.of_kind("aws_iam_policy"), key=lambda r: r.address)
@@ -469,7 +503,7 @@ class Builder:
             # One group joined per path: a second join only adds to what the first one gave, and every
             # subset of groups as a node would not end.
             mine = {g.address for g in groups_of(self.estate, me)}
-            for group in self.groups:
+            for group in self.pool(actor, req[0], self.groups):
                 if group.address in mine:
                     continue
                 policies, unreadable = group_policies(self.estate, group)
@@ -490,7 +524,7 @@ class Builder:
                     [Ask(a, arn) for a in req],
                 )
         elif kind in ("user", "user+policy"):
-            for user in self.users:
+            for user in self.pool(actor, req[-1], self.users):
                 if user.address == me.address:
                     continue
                 arn = self.arn(user)
@@ -503,12 +537,12 @@ class Builder:
                     asks = [Ask(a, arn, ctx if a.startswith("iam:Attach") else ()) for a in req]
                     yield target, user.address, arn, asks
         elif kind == "assume":
-            for role in self.roles:
+            for role in self.assumable(actor):
                 if role.address != me.address and self._trusts(role, actor):
                     arn = self.arn(role)
                     yield Actor(role), role.address, arn, [Ask("sts:AssumeRole", arn, trust=role)]
         elif kind == "trust":
-            for role in self.roles:
+            for role in self.pool(actor, req[0], self.roles):
                 if role.address != me.address:
                     arn = self.arn(role)
                     yield Actor(role), role.address, arn, [Ask(a, arn) for a in req]
@@ -588,7 +622,12 @@ class Builder:
     def _role_policy(self, actor: Actor, path: EscalationPath) -> Iterator[tuple[Actor, str, str, list[Ask]]]:
         req = path.required
         modify = req[0]
-        for role in self.roles:
+        roles = (
+            self.assumable(actor)
+            if "sts:AssumeRole" in req
+            else self.pool(actor, "iam:UpdateAssumeRolePolicy", self.roles)
+        )
+        for role in roles:
             if role.address == actor.principal.address:
                 continue
             arn = self.arn(role)
@@ -612,7 +651,7 @@ class Builder:
         service = service_of(path)
         others = [a for a in path.required if a != "iam:PassRole"]
         region, account = self.estate.region, self.estate.account_id
-        for role in self.roles:
+        for role in self.pool(actor, "iam:PassRole", self.roles):
             if role.address == actor.principal.address or not self._trusts_service(role, service):
                 continue
             arn = self.arn(role)
@@ -645,6 +684,57 @@ class Builder:
                     asks.append(Ask(action, arn))
             yield Actor(role), f"{resource.address} (runs as {role.address})", arn, asks
 
+    # -- candidate targets ------------------------------------------------------------------------------------
+    def pool(self, actor: Actor, action: str, pool: Sequence[Resource]) -> Sequence[Resource]:
+        """The members of ``pool`` an Allow of the actor's identity policies may name for ``action``: looked up
+        by ARN when every such statement names literal ARNs, else all of them (the decision filters)."""
+        plan = self.d._set(actor)._plan(action.lower())
+        literal: set[str] = set()
+        for cs in plan.identity:
+            if cs.deny:
+                continue
+            st = cs.statement
+            if cs.resource is None or st.not_resource or st.resources is None:
+                return pool
+            for r in st.resources:
+                if any(ch in r for ch in "*?$"):
+                    return pool
+                literal.add(r)
+        if self._index is None:
+            self._index = {self.arn(r): r for r in (*self.users, *self.roles, *self.groups)}
+        found = {self._index[a].address: self._index[a] for a in literal if a in self._index}
+        return [r for r in pool if r.address in found]
+
+    def assumable(self, actor: Actor) -> list[Resource]:
+        """Roles the actor may assume as far as the cheap filters tell: those its identity policies may name
+        for sts:AssumeRole, and those whose trust names it (or everyone) directly."""
+        if self._direct is None:
+            direct: dict[str, list[Resource]] = {}
+            anyone: list[Resource] = []
+            for role in self.roles:
+                trust = self.engine.resource_policy_of(role)
+                if not isinstance(trust, Policy):
+                    if isinstance(trust, str):
+                        anyone.append(role)
+                    continue
+                for st in trust.statements:
+                    if st.effect != "Allow" or st.principals is None:
+                        continue
+                    if st.not_principal:
+                        anyone.append(role)
+                        continue
+                    for e in st.principals:
+                        if e.kind == "*" or (e.kind == "AWS" and e.value == "*"):
+                            anyone.append(role)
+                        elif e.kind == "AWS":
+                            direct.setdefault(e.value, []).append(role)
+            self._direct, self._anyone = direct, anyone
+        arn = self.engine.principal_arn(actor.principal)
+        out = {r.address: r for r in self.pool(actor, "sts:AssumeRole", self.roles)}
+        for r in (*self._direct.get(arn, ()), *self._anyone):
+            out[r.address] = r
+        return [out[k] for k in sorted(out)]
+
     # -- the estate's facts -----------------------------------------------------------------------------------
     def _customer_policies_of(self, actor: Actor) -> list[Resource]:
         """The customer managed policies the actor holds (directly or through its groups)."""
@@ -656,7 +746,8 @@ class Builder:
         return [found[k] for k in sorted(found)]
 
     def _trusts(self, role: Resource, actor: Actor) -> bool:
-        """Could the role's trust admit the actor's principal (a cheap filter; the evaluator decides)?"""
+        """Could the role's trust admit the actor (a cheap filter; the evaluator decides)? A trust that names
+        only the account admits it only where its identity policies allow sts:AssumeRole on the role."""
         key = (role.address, actor.principal.address)
         got = self._trusted.get(key)
         if got is None:
@@ -664,14 +755,19 @@ class Builder:
             got = isinstance(trust, str)  # unreadable: asked, and the evaluator says unknown
             if isinstance(trust, Policy):
                 who = parse_principal(self.engine.principal_arn(actor.principal))
-                got = any(
-                    s.effect == "Allow"
-                    and s.principals is not None
-                    and (s.not_principal or any(match_entry(e, who) is not None for e in s.principals))
+                kinds = {
+                    "star" if s.not_principal else match_entry(e, who)
                     for s in trust.statements
-                )
+                    if s.effect == "Allow" and s.principals is not None
+                    for e in (s.principals if not s.not_principal else s.principals[:1])
+                } - {None}
+                got = bool(kinds)
+                if kinds == {"account"}:
+                    got = None  # decided per actor below
             self._trusted[key] = got
-        return got
+        if got is None:
+            return self.d.could(actor, Ask("sts:AssumeRole", self.arn(role)))
+        return bool(got)
 
     def _trusts_service(self, role: Resource, service: str) -> bool:
         key = (role.address, service)
@@ -756,6 +852,7 @@ def build(
     *,
     stop: Callable[[Decider, Actor], bool] | None = None,
     goal: Callable[[Decider, Actor], bool | None] | None = None,
+    enough: int = 6,
 ) -> tuple[Graph, Decider]:
     """The graph of every node reachable from the estate's principals, breadth first; no edge leaves a
     node for which ``stop`` holds (a target: nothing beyond it is asked). An edge to a principal that is not
@@ -774,7 +871,14 @@ def build(
         for actor in frontier:
             if stop is not None and stop(decider, actor):
                 continue
+            direct = 0
             for target, way in builder.edges(actor):
+                if goal is not None and way.status == "allowed" and goal(decider, target) is True:
+                    direct += 1
+                    if direct > enough:
+                        # Its shortest path is one step, and enough others are known: more edges out of
+                        # it would only give longer paths to whoever passes through it.
+                        break
                 if target.key not in actors:
                     actors[target.key] = target
                     g.add_node(target.key)
