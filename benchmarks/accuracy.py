@@ -32,6 +32,7 @@ from bench_common import (
 FIXTURES = BENCH / "accuracy"
 LABELS = FIXTURES / "labels.yaml"
 DECIDED = ("fail", "exposed", "latent")
+PILLARS = ("identity", "network", "encryption", "monitoring", "secrets", "workload")
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,77 @@ def checkov_findings(out: Path) -> tuple[list[Finding] | None, str]:
     ], ""
 
 
+def pillar_of(case: dict[str, object]) -> str:
+    pillar = str(case.get("pillar", ""))
+    if pillar not in PILLARS:
+        raise SystemExit(
+            f"{LABELS}: case {case.get('id')} has pillar {pillar!r}, not one of {', '.join(PILLARS)}"
+        )
+    return pillar
+
+
+def _ratio(tool_score: Score | None, numerator: str, *denominator: str) -> str:
+    if tool_score is None:
+        return "not measured"
+    total = sum(tool_score.counts[k] for k in denominator)
+    return f"{tool_score.counts[numerator] / total:.0%}" if total else "-"
+
+
+def _at_or_above(rf: Score | None, ck: Score | None) -> str:
+    """Whether ringfence's recall and precision are both at least Checkov's (on the cases each has in scope)."""
+    if rf is None or ck is None:
+        return "not measured"
+
+    def value(s: Score, numerator: str, *denominator: str) -> float | None:
+        total = sum(s.counts[k] for k in denominator)
+        return s.counts[numerator] / total if total else None
+
+    worse = []
+    for name, args in (("recall", ("tp", "must")), ("precision", ("tp", "tp", "fp"))):
+        mine, theirs = value(rf, *args), value(ck, *args)
+        if theirs is not None and (mine is None or mine < theirs):
+            worse.append(name)
+    return "yes" if not worse else "no: " + ", ".join(worse) + " below Checkov's"
+
+
+def per_pillar(cases: list[dict[str, object]], found: dict[str, list[Finding] | None]) -> str:
+    """Recall and precision pillar by pillar, for both tools (Checkov on the cases in its scope), and the totals."""
+    lines = [
+        "| pillar | cases | ringfence recall | ringfence precision | cases in Checkov's scope | Checkov recall "
+        "| Checkov precision | ringfence at or above Checkov |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    groups = [(p, [c for c in cases if pillar_of(c) == p]) for p in PILLARS] + [("**total**", cases)]
+    for name, group in groups:
+        rf_found, ck_found = found["ringfence"], found["checkov"]
+        rf = score("ringfence", group, rf_found) if rf_found is not None else None
+        ck = score("checkov", group, ck_found) if ck_found is not None else None
+        in_scope = str(len(group) - len(ck.out_of_scope)) if ck is not None else "not measured"
+        lines.append(
+            f"| {name} | {len(group)} | {_ratio(rf, 'tp', 'must')} | {_ratio(rf, 'tp', 'tp', 'fp')} | {in_scope} "
+            f"| {_ratio(ck, 'tp', 'must')} | {_ratio(ck, 'tp', 'tp', 'fp')} | {_at_or_above(rf, ck)} |"
+        )
+    return "\n".join(lines)
+
+
+def disagreements(cases: list[dict[str, object]], rf: Score | None, ck: Score | None) -> list[str]:
+    """Cases in both tools' scope on which one tool is right and the other is not, or both wrong differently."""
+    if rf is None or ck is None:
+        return []
+    out = []
+    for case in cases:
+        name = str(case["id"])
+        if name in ck.out_of_scope or name in rf.out_of_scope:
+            continue
+        mine, theirs = rf.problems.get(name), ck.problems.get(name)
+        if bool(mine) != bool(theirs):
+            out.append(
+                f"`{name}` ({pillar_of(case)}): ringfence {'; '.join(mine) if mine else '✓'}"
+                f" / Checkov {'; '.join(theirs) if theirs else '✓'}"
+            )
+    return out
+
+
 def render(cases: list[dict[str, object]], scores: dict[str, Score | None], notes: dict[str, str]) -> str:
     rf, ck = scores["ringfence"], scores["checkov"]
 
@@ -175,11 +247,7 @@ def render(cases: list[dict[str, object]], scores: dict[str, Score | None], note
     def count(tool_score: Score | None, *keys: str) -> str:
         return "not measured" if tool_score is None else str(sum(tool_score.counts[k] for k in keys))
 
-    def ratio(tool_score: Score | None, numerator: str, *denominator: str) -> str:
-        if tool_score is None:
-            return "not measured"
-        total = sum(tool_score.counts[k] for k in denominator)
-        return f"{tool_score.counts[numerator] / total:.0%}" if total else "-"
+    ratio = _ratio
 
     lines = [
         f"Fixtures: `benchmarks/accuracy/` ({len(cases)} labelled cases), truth in `benchmarks/accuracy/labels.yaml`.",
@@ -201,12 +269,12 @@ def render(cases: list[dict[str, object]], scores: dict[str, Score | None], note
         "",
         "Case by case (✓: every must found with the right status, no must-not reported):",
         "",
-        "| case | ringfence | Checkov |",
-        "|---|---|---|",
+        "| case | pillar | ringfence | Checkov |",
+        "|---|---|---|---|",
     ]
     for case in cases:
         name = str(case["id"])
-        lines.append(f"| `{name}` | {cell(rf, name)} | {cell(ck, name)} |")
+        lines.append(f"| `{name}` | {pillar_of(case)} | {cell(rf, name)} | {cell(ck, name)} |")
     extra = [text for text in notes.values() if text]
     if extra:
         lines += ["", *extra]
@@ -225,7 +293,14 @@ def run_accuracy(write: bool = True) -> str:
     ck, notes["checkov"] = checkov_findings(CORPUS / "accuracy-checkov.json")
     scores["ringfence"] = score("ringfence", cases, rf) if rf is not None else None
     scores["checkov"] = score("checkov", cases, ck) if ck is not None else None
-    text = render(cases, scores, notes)
+    text = (
+        "By pillar (recall: true positives / must; precision: true positives / (true + false positives)):\n\n"
+    )
+    text += per_pillar(cases, {"ringfence": rf, "checkov": ck}) + "\n\nTotals:\n\n"
+    text += render(cases, scores, notes)
+    split = disagreements(cases, scores["ringfence"], scores["checkov"])
+    text += f"\n\nDisagreements (cases in both tools' scope where exactly one is right; {len(split)}):\n"
+    text += "".join(f"\n- {line}" for line in split) if split else "\n- none"
     for tool, found in (("ringfence", rf), ("Checkov", ck)):
         if found is None:
             continue
