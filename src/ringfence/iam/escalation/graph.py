@@ -37,7 +37,7 @@ from ringfence.iam.escalation.paths import (
     kind_of,
     service_of,
 )
-from ringfence.iam.estate_policies import group_policies, groups_of
+from ringfence.iam.estate_policies import SERVICE_ACCOUNT, acting_role, group_policies, groups_of
 from ringfence.iam.evaluator import CompiledPolicySet, Decision, PolicySet, Request
 from ringfence.iam.policy import Policy, Statement
 from ringfence.iam.principals import match_entry, parse_principal
@@ -866,6 +866,20 @@ def build(
         actors[a.key] = a
         g.add_node(a.key)
     seen = set(actors)
+    for actor in frontier:
+        # A Kubernetes service account's pods hold its role's credentials: every path of the role is theirs.
+        role = (
+            acting_role(engine.estate, actor.principal) if actor.principal.kind == SERVICE_ACCOUNT else None
+        )
+        if role is not None and role.address in actors:
+            way = Way(
+                "workload-identity",
+                "sts:AssumeRoleWithWebIdentity",
+                role.address,
+                role.arn or role.address,
+                "allowed",
+            )
+            g.add_edge(actor.key, role.address, ways=[way])
     while frontier:
         following: list[Actor] = []
         for actor in frontier:
