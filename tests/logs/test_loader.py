@@ -54,19 +54,22 @@ def _query(store: Store, sql: str) -> list[tuple[object, ...]]:
         eng.close()
 
 
-def test_gzipped_records_in_s3_layout_are_partitioned(tmp_path: Path) -> None:
+def test_gzipped_records_in_s3_layout_are_stored_with_their_account_region_and_day(tmp_path: Path) -> None:
     _aws_layout(tmp_path / "logs", "a.json.gz", [_event(1), _event(2)])
     store = Store(tmp_path / "store")
     res = ingest([tmp_path / "logs"], store)
     assert res.errors == () and res.files == 1
-    parts = sorted(p.relative_to(store.root).parts[:4] for p in store.root.rglob("*.parquet"))
-    assert parts == [("cloudtrail", "account=111122223333", "region=eu-west-1", "day=2026-11-02")]
+    # No folder per partition: the table's files sit directly in its folder.
+    parts = {p.relative_to(store.root).parts[:-1] for p in store.root.rglob("*.parquet")}
+    assert parts == {("cloudtrail",)}
     rows = _query(
-        store, "SELECT event_id, user_arn, json_extract_string(request_parameters, '$.name') FROM cloudtrail"
+        store,
+        "SELECT event_id, user_arn, json_extract_string(request_parameters, '$.name'), account, region, day "
+        "FROM cloudtrail",
     )
     assert sorted(rows) == [
-        ("e-1", "arn:aws:iam::111122223333:user/a", "t"),
-        ("e-2", "arn:aws:iam::111122223333:user/a", "t"),
+        ("e-1", "arn:aws:iam::111122223333:user/a", "t", "111122223333", "eu-west-1", "2026-11-02"),
+        ("e-2", "arn:aws:iam::111122223333:user/a", "t", "111122223333", "eu-west-1", "2026-11-02"),
     ]
 
 

@@ -109,6 +109,7 @@ class DuckDBEngine:
     def open(self, store: Store, window: Window) -> None:
         import duckdb
 
+        store.check_layout()
         con = db.connect()
         con.execute("SET parquet_metadata_cache = true")
         # Memory kept between statements rather than handed back and faulted in again: 7 % off the whole
@@ -173,7 +174,7 @@ class DuckDBEngine:
         store = self._store
         if store is None or not store.has_table("cloudtrail"):
             return "main.cloudtrail"
-        every = sorted(store.table_dir("cloudtrail").rglob("*.parquet"))
+        every = store.files("cloudtrail")
         hot = hot_files(every, store.load_manifest().tiers, group.names, group.conditions)
         if hot is None:
             return "main.cloudtrail"
@@ -234,10 +235,7 @@ def _view_sql(table: str, files: str | None, window: Window) -> str:
         source = empty_select(columns, "JSON")
     else:
         names = ", ".join(f'"{c.name}"' for c in columns)
-        source = (
-            f"SELECT {names} FROM read_parquet({files}, hive_partitioning = true, "
-            "hive_types_autocast = false, union_by_name = true)"
-        )
+        source = f"SELECT {names} FROM read_parquet({files}, hive_partitioning = false, union_by_name = true)"
     return f"SELECT *, {extra} FROM ({source}) s WHERE {window.where(time_col)}"
 
 

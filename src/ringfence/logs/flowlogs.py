@@ -17,7 +17,7 @@ from ringfence.logs.discover import Kind
 from ringfence.logs.reading import TextStream, lines
 from ringfence.logs.schema import FLOW_DEFAULT_FORMAT, FLOW_FIELDS, flow_column
 from ringfence.logs.sqltext import quote
-from ringfence.logs.store import LoadError, publish
+from ringfence.logs.store import ROW_GROUP, LoadError, publish
 
 if TYPE_CHECKING:
     import duckdb
@@ -80,12 +80,17 @@ class FlowLogLoader:
         self._n += 1
         staging = self.out_dir.parent / ".staging" / f"f{self.batch_id}_{self._n}"
         shutil.rmtree(staging, ignore_errors=True)
-        staging.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir(parents=True)
+        target = staging / f"f{self.batch_id}_{self._n}.parquet"
         try:
             self.con.execute(
-                f"COPY ({select}) TO {quote(staging)} (FORMAT parquet, COMPRESSION zstd, "
-                f"PARTITION_BY (account, region, day), FILENAME_PATTERN 'f{self.batch_id}_{self._n}_{{uuid}}')"
+                f"COPY ({select}) TO {quote(target)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
             )
+            (rows,) = self.con.execute(
+                f"SELECT num_rows FROM parquet_file_metadata({quote(target)})"
+            ).fetchone() or (0,)
+            if not rows:  # nothing of the file was read: no empty file in the store
+                target.unlink()
         except Exception:
             shutil.rmtree(staging, ignore_errors=True)
             raise

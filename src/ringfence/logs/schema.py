@@ -98,9 +98,9 @@ CLOUDTRAIL: tuple[Column, ...] = (
     Column("resources", "JSON", "resources", "resources list as JSON text"),
     Column("tls_details", "JSON", "tlsDetails", "TLS details as JSON text"),
     Column("source_file", "VARCHAR", "-", "the log file the event was read from"),
-    Column("account", "VARCHAR", "recipientAccountId", "partition: account (else userIdentity.accountId)"),
-    Column("region", "VARCHAR", "awsRegion", "partition: region"),
-    Column("day", "VARCHAR", "eventTime", "partition: YYYY-MM-DD (UTC)"),
+    Column("account", "VARCHAR", "recipientAccountId", "account (else userIdentity.accountId)"),
+    Column("region", "VARCHAR", "awsRegion", "region"),
+    Column("day", "VARCHAR", "eventTime", "YYYY-MM-DD (UTC)"),
 )
 
 # VPC Flow Logs, versions 2 to 8: every field AWS documents, by its header name. The store keeps all of
@@ -187,7 +187,7 @@ FLOW_DEFAULT_FORMAT: tuple[str, ...] = (
 
 def flow_column(field: str) -> str:
     """The store's column for a flow log field: dashes become underscores, and `region` is `aws_region`
-    (as in CloudTrail) so that it does not collide with the `region` partition."""
+    (as in CloudTrail) so that it does not collide with the `region` column."""
     return "aws_region" if field == "region" else field.replace("-", "_")
 
 
@@ -196,9 +196,9 @@ FLOWLOGS: tuple[Column, ...] = (
     Column("start_time", "TIMESTAMP", "start", "start as a UTC timestamp"),
     Column("record_ref", "VARCHAR", "-", "<file>:<line> of the record"),
     Column("source_file", "VARCHAR", "-", "the log file the record was read from"),
-    Column("account", "VARCHAR", "account-id", "partition: account"),
-    Column("region", "VARCHAR", "region", "partition: region ('unknown' when the format has none)"),
-    Column("day", "VARCHAR", "start", "partition: YYYY-MM-DD (UTC)"),
+    Column("account", "VARCHAR", "account-id", "account"),
+    Column("region", "VARCHAR", "region", "region ('unknown' when the format has none)"),
+    Column("day", "VARCHAR", "start", "YYYY-MM-DD (UTC)"),
 )
 
 

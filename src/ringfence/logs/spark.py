@@ -56,6 +56,7 @@ class SparkEngine:
         self._views: list[str] = []
 
     def open(self, store: Store, window: Window) -> None:
+        store.check_layout()
         spark = get_session(self.master)
         for table, (columns, extra, time_col) in VIEWS.items():
             raw = f"ringfence_{table}_raw"

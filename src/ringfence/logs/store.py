@@ -1,13 +1,20 @@
-"""The local log store: Parquet partitioned by account, region and day, plus a manifest of the files
-already ingested (so a second run over the same archive only reads what is new).
+"""The local log store: Parquet files, a few per ingest batch whatever the number of accounts, regions
+and days the batch holds, plus a manifest of the files already ingested (so a second run over the same
+archive only reads what is new).
 
 Layout::
 
-    <store>/cloudtrail/account=<id>/region=<r>/day=<YYYY-MM-DD>/<batch>_<uuid>.<h|c>-<tier>.parquet
-    <store>/flowlogs/account=<id>/region=<r>/day=<YYYY-MM-DD>/<batch>_<uuid>.parquet
+    <store>/cloudtrail/<batch>_<n>_<i>.<h|c>-<tier>.parquet
+    <store>/flowlogs/f<batch>_<n>.parquet
     <store>/manifest.json
 
-CloudTrail files are hot (`h`: rows the shipped catalogue can read) or cold (`c`), see tiers.py.
+`account`, `region` and `day` are columns of every row. Rows are in row groups of 16,384, in the order of
+the log files read (path order: in the S3 layout, account, region, day), so that a query on a time window
+or an account reads only the row groups whose statistics (min/max) can hold its rows. CloudTrail files are hot (`h`: rows the shipped catalogue can
+read) or cold (`c`), see tiers.py.
+
+Stores written before this layout kept one folder per account, region and day (`account=<id>/...`): such a
+store is refused with a StoreError that says to convert the logs again.
 """
 
 from __future__ import annotations
@@ -18,7 +25,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ringfence.logs.tiers import PARTITION as TIER_PARTITION
 from ringfence.logs.tiers import Tier
 
 if TYPE_CHECKING:
@@ -26,6 +32,11 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 TABLES = ("cloudtrail", "flowlogs")
+SCHEMA = "ringfence.logstore/2"
+# Rows per Parquet row group: the unit that a query's filters skip by its statistics.
+ROW_GROUP = 16384
+# The folder of the first partition level of the earlier layout (one folder per account, region and day).
+_OLD_PARTITION = "account="
 
 
 class StoreError(ValueError):
@@ -78,21 +89,14 @@ class Manifest:
         return entry.size == st.st_size and entry.mtime_ns == st.st_mtime_ns
 
 
-def publish(staging: Path, dest: Path, tier_key: str | None = None) -> None:
-    """Moves the Parquet files written under `staging` into `dest`, keeping their partition folders, then
-    removes `staging`. Written beside the table first so that a COPY that fails half-way leaves nothing.
-    A `tier=h|c` folder (see tiers.py) becomes the file name's `.h-<key>`/`.c-<key>` ending instead."""
+def publish(staging: Path, dest: Path) -> None:
+    """Moves the Parquet files written in `staging` into `dest`, then removes `staging`. Written beside the
+    table first so that a batch that fails half-way leaves nothing."""
     import shutil
 
-    for f in sorted(staging.rglob("*.parquet")):
-        parts = list(f.relative_to(staging).parts)
-        tier = [p for p in parts[:-1] if p.startswith(f"{TIER_PARTITION}=")]
-        if tier and tier_key is not None:
-            parts.remove(tier[0])
-            parts[-1] = f"{f.stem}.{tier[0].split('=', 1)[1]}-{tier_key}.parquet"
-        target = dest.joinpath(*parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(f, target)
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in sorted(staging.glob("*.parquet")):
+        os.replace(f, dest / f.name)
     shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -106,18 +110,39 @@ class Store:
         return self.root / table
 
     def has_table(self, table: str) -> bool:
+        return bool(self.files(table))
+
+    def files(self, table: str) -> list[Path]:
+        """The table's Parquet files, in name order."""
         d = self.table_dir(table)
-        return d.is_dir() and any(d.rglob("*.parquet"))
+        return sorted(d.glob("*.parquet")) if d.is_dir() else []
 
     def parquet_glob(self, table: str) -> str:
-        return str(self.table_dir(table) / "**" / "*.parquet")
+        return str(self.table_dir(table) / "*.parquet")
 
     @staticmethod
     def is_store(path: Path) -> bool:
         return (path / MANIFEST).is_file()
 
+    def check_layout(self) -> None:
+        """Raises StoreError for a store written in the earlier layout (one folder per account, region and
+        day), whose files this version does not read: its logs are converted again instead."""
+        for table in TABLES:
+            d = self.table_dir(table)
+            try:
+                old = d.is_dir() and any(p.name.startswith(_OLD_PARTITION) for p in d.iterdir())
+            except OSError as exc:
+                raise StoreError(f"{d}: unreadable ({exc.strerror or exc})") from None
+            if old:
+                raise StoreError(
+                    f"{self.root}: written by an earlier version of ringfence, in one folder per account, "
+                    "region and day, which this version does not read; remove the store folder, or give "
+                    "another --store, to convert the logs again"
+                )
+
     def load_manifest(self) -> Manifest:
         p = self.root / MANIFEST
+        self.check_layout()
         if not p.is_file():
             return Manifest()
         try:
@@ -157,7 +182,7 @@ class Store:
     def save_manifest(self, manifest: Manifest) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         data = {
-            "schema": "ringfence.logstore/1",
+            "schema": SCHEMA,
             "files": {
                 name: {**asdict(e), "errors": [asdict(x) for x in e.errors]}
                 for name, e in sorted(manifest.files.items())
@@ -205,5 +230,7 @@ def _drop_rows(store: Store, sources: set[str], con: duckdb.DuckDBPyConnection) 
             if not left:
                 f.unlink()
                 continue
-            con.execute(f"COPY ({rest}) TO {quote(tmp)} (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(
+                f"COPY ({rest}) TO {quote(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
+            )
             os.replace(tmp, f)

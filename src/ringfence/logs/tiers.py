@@ -3,8 +3,8 @@
 Every detection reads few of the events (about 6 % of a real account's): its relaxed WHERE clause, as
 prefilter.py computes it, admits only some event names, root or denied calls, odd user agents. Ingest
 evaluates the disjunction of those conditions for the shipped catalogue on every row and writes the rows it
-admits to hot files (`<name>.h-<key>.parquet`), the others to cold ones (`<name>.c-<key>.parquet`), in the
-same account/region/day folders. `<key>` names the tier, whose pieces (event names and conditions) the
+admits to hot files (`<name>.h-<key>.parquet`), the others to cold ones (`<name>.c-<key>.parquet`), one of
+each per batch. `<key>` names the tier, whose pieces (event names and conditions) the
 manifest keeps.
 
 Detections then read only the hot files, when every CloudTrail file of the store carries a tier whose
@@ -26,8 +26,6 @@ from pathlib import Path
 
 # A tiered file's name ends in `.h-<key>.parquet` (hot) or `.c-<key>.parquet` (cold).
 FILE_TIER = re.compile(r"\.([hc])-([0-9a-f]{16})\.parquet$")
-# The partition level that COPY writes the tier to, folded into the file name by `store.publish`.
-PARTITION = "tier"
 # Ingest computes the lower-case form of a column the split condition lowers as this prefix + its name.
 LOWERED = "ringfence_lc_"
 
