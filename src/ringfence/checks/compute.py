@@ -20,12 +20,59 @@ def first_block(resource: Resource, name: str) -> dict[str, Any] | Unknown | Non
     return blocks[0] if blocks else None
 
 
+def _launch_template(instance: Resource, ctx: Context) -> Resource | Unknown | None:
+    """The launch template an instance is launched from: None when it names none, Unknown when the one
+    it names is not in the estate."""
+    if instance.kind != "aws_instance":
+        return None
+    block = first_block(instance, "launch_template")
+    if block is None:
+        return None
+    template = ctx.estate.target(instance, "launch_template.id") or ctx.estate.target(
+        instance, "launch_template.name"
+    )
+    if template is not None:
+        return template
+    named = block.get("id") if isinstance(block, dict) else None
+    named = named or (block.get("name") if isinstance(block, dict) else None)
+    return Unknown(f"its launch template {named or '(not known before apply)'} is not in the estate")
+
+
 def _imdsv2(resource: Resource, ctx: Context) -> Iterable[Result]:
     options = first_block(resource, "metadata_options")
     if isinstance(options, Unknown):
         yield unknown(resource, f"metadata_options is not known: {options.reason}")
         return
     options = options or {}
+    if options.get("http_tokens") is None and options.get("http_endpoint") is None:
+        # What the instance does not set itself, its launch template decides (RunInstances takes the
+        # template's MetadataOptions unless the request gives its own).
+        template = _launch_template(resource, ctx)
+        if isinstance(template, Unknown):
+            yield unknown(resource, f"metadata_options is not set on the instance and {template.reason}")
+            return
+        if template is not None:
+            inherited = first_block(template, "metadata_options")
+            if isinstance(inherited, Unknown):
+                yield unknown(
+                    resource, f"{template.address} metadata_options is not known: {inherited.reason}"
+                )
+                return
+            tokens = (inherited or {}).get("http_tokens")
+            if isinstance(tokens, str) and tokens.lower() == "required":
+                yield passed(resource, f"its launch template {template.address} requires session tokens")
+                return
+            if isinstance(tokens, Unknown):
+                yield unknown(
+                    resource, f"{template.address} metadata_options.http_tokens is not known: {tokens.reason}"
+                )
+                return
+            endpoint = (inherited or {}).get("http_endpoint")
+            if isinstance(endpoint, str) and endpoint.lower() == "disabled":
+                yield passed(
+                    resource, f"its launch template {template.address} switches the metadata service off"
+                )
+                return
     endpoint = options.get("http_endpoint")
     if isinstance(endpoint, str) and endpoint.lower() == "disabled":
         yield passed(resource, "the instance metadata service is switched off")

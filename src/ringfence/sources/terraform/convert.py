@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,8 @@ def convert(
             for key, value in block.items()
             if key not in ("__tfmeta", "id") and key not in _META_ARGS
         }
+        if "launch_template" in attributes:
+            _launch_template_ids(attributes, text, _module_prefix(address), addresses)
         if may_fall_back(text):
             _fallbacks(attributes, block, text, guess, unset, _module_prefix(address))
         unread_here = unread.get(_module_prefix(address))
@@ -393,6 +395,35 @@ class _Spellings:
         if last < len(value):
             parts.append(value[last:])
         return parts
+
+
+_LAUNCH_TEMPLATE_BLOCK = re.compile(r"\blaunch_template\s*\{([^{}]*)\}")
+_BLOCK_ID = re.compile(r"^\s*id\s*=\s*(.+?)\s*$", re.MULTILINE)
+_REFERENCE = re.compile(r"^([A-Za-z][\w-]*)\.([A-Za-z_][\w-]*)\.(id|name|arn)$")
+
+
+def _launch_template_ids(
+    attributes: dict[str, Any], text: str, prefix: str, addresses: Collection[str]
+) -> None:
+    """tfparse writes its own block id over a nested block's ``id`` attribute, so ``launch_template { id
+    = ... }`` comes out without it: read it again from the block's text (a reference to a template of
+    the estate, a literal id, or unknown)."""
+    blocks = attributes.get("launch_template")
+    items = blocks if isinstance(blocks, list) else [blocks]
+    written = [_BLOCK_ID.search(body) for body in _LAUNCH_TEMPLATE_BLOCK.findall(text)]
+    for item, found in zip(items, written, strict=False):
+        if not isinstance(item, dict) or "id" in item or found is None:
+            continue
+        expression = found.group(1).split("#", 1)[0].strip()
+        if len(expression) >= 2 and expression[0] == expression[-1] == '"' and "${" not in expression:
+            item["id"] = expression[1:-1]
+            continue
+        ref = _REFERENCE.match(expression)
+        target = f"{prefix}{ref.group(1)}.{ref.group(2)}" if ref else None
+        if ref is not None and target is not None and target in addresses:
+            item["id"] = Ref(target, ref.group(3))
+        else:
+            item["id"] = Unknown(f"launch_template.id = {expression} is not known before apply")
 
 
 # tfparse's spelling of an S3 bucket's ARN, whatever the provider's partition.
