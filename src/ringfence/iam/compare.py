@@ -19,11 +19,11 @@ full, when the encoding cannot express a part exactly, or when the solver gives 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from ringfence.iam.access import _ACCOUNT, _ALLOW_ALL
 from ringfence.iam.evaluator import CompiledPolicySet, PolicySet
 from ringfence.iam.policy import Policy, Statement, parse_policy
 from ringfence.iam.principals import parse_principal
@@ -35,14 +35,9 @@ if TYPE_CHECKING:
 Verdict = Literal["more-access", "no-new-access", "granted", "not-granted", "unknown"]
 
 _TIMEOUT_MS = 10_000.0
-_ACCOUNT = re.compile(r"^\d{12}$")
 # The account a resource is taken to be in when confirming an example against a resource policy: named
 # nowhere, so the caller is always outside it and the resource policy alone decides.
 _RESOURCE_ACCOUNT = "000000000000"
-_ALLOW_ALL = parse_policy(
-    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
-    name="(the caller's own identity policy: allows everything)",
-)
 
 
 @dataclass(frozen=True)

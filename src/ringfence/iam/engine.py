@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from ringfence.iam.conditions import RequestContext
 from ringfence.iam.estate_policies import (
     PRINCIPAL_KINDS,
-    SERVICE_ACCOUNT,
     PrincipalPolicies,
     acting_role,
     holder_for_arn,
@@ -25,6 +24,7 @@ from ringfence.iam.estate_policies import (
 from ringfence.iam.evaluator import CompiledPolicySet, Decision, EvalOptions, PolicySet, Request
 from ringfence.iam.policy import Policy, parse_policy
 from ringfence.model import Estate, Resource
+from ringfence.model.relations import SERVICE_ACCOUNT
 
 
 class ResolveError(LookupError):

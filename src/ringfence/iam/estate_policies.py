@@ -16,11 +16,10 @@ from ringfence.iam import managed
 from ringfence.iam.policy import Policy, PolicyType, parse_policy
 from ringfence.iam.sourcelines import locate
 from ringfence.model import Estate, Ref, Resource, Unknown, as_list
-from ringfence.model.relations import WORKLOAD_IDENTITY
+from ringfence.model.relations import SERVICE_ACCOUNT, WORKLOAD_IDENTITY
 
 PRINCIPAL_KINDS = ("aws_iam_role", "aws_iam_user")
 # A Kubernetes service account is a principal when it acts as an IAM role (workload identity).
-SERVICE_ACCOUNT = "k8s:ServiceAccount"
 
 # Resource kind -> (attribute holding its policy, separate policy resources and the relation to the holder).
 RESOURCE_POLICY_HOLDERS: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {

@@ -25,11 +25,10 @@ from typing import Literal
 
 from ringfence.model import Estate, Resource
 from ringfence.model.linker import IRSA_ANNOTATION
-from ringfence.model.relations import WORKLOAD_IDENTITY
+from ringfence.model.relations import SERVICE_ACCOUNT, WORKLOAD_IDENTITY
 
 __all__ = ["Admission", "TrustScope", "admits", "oidc_issuers", "trust_scope", "workload_roles"]
 
-_SERVICE_ACCOUNT = "k8s:ServiceAccount"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 # Names no cluster gives a service account: a probe the trust policy can only admit by not pinning it.
 _PROBE_NAMESPACE = "ringfence-probe-namespace"
@@ -40,7 +39,7 @@ def workload_roles(estate: Estate) -> Mapping[str, str]:
     """Service account address -> the IAM role its pods act as: the role's address when the estate holds it,
     else the annotation's ARN."""
     out: dict[str, str] = {}
-    for account in estate.of_kind(_SERVICE_ACCOUNT):
+    for account in estate.of_kind(SERVICE_ACCOUNT):
         roles = estate.targets(account, WORKLOAD_IDENTITY)
         if roles:
             out[account.address] = roles[0].address

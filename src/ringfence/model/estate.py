@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from ringfence.model.relations import Relation
+from ringfence.model.relations import SERVICE_ACCOUNT, Relation
 from ringfence.model.resource import Resource
 from ringfence.model.values import as_list
 
@@ -198,7 +198,7 @@ def _joined(resources: tuple[Resource, ...], relations: tuple[Relation, ...]) ->
     roles are often separate targets)."""
     from ringfence.model.linker import workload_identity
 
-    if not any(r.kind == "k8s:ServiceAccount" for r in resources):
+    if not any(r.kind == SERVICE_ACCOUNT for r in resources):
         return relations
     extra = workload_identity(resources, relations) - set(relations)
     return tuple(sorted({*relations, *extra})) if extra else relations

@@ -19,6 +19,7 @@ from ringfence.model.relations import (
     MAIN_ROUTE_TABLE,
     NETWORK_ACL,
     ROUTE_TABLE,
+    SERVICE_ACCOUNT,
     WORKLOAD_IDENTITY,
     Relation,
 )
@@ -466,7 +467,6 @@ def link(resources: tuple[Resource, ...]) -> tuple[Relation, ...]:
 
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-_SERVICE_ACCOUNT = "k8s:ServiceAccount"
 
 
 def workload_identity(
@@ -480,7 +480,7 @@ def workload_identity(
     identities = identities or _Identities(resources)
     by_address = {r.address: r for r in resources}
     out: set[Relation] = set()
-    accounts = {r.address: r for r in resources if r.kind == _SERVICE_ACCOUNT}
+    accounts = {r.address: r for r in resources if r.kind == SERVICE_ACCOUNT}
     for r in accounts.values():
         metadata = r.attributes.get("metadata")
         annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None

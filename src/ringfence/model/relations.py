@@ -20,6 +20,8 @@ NETWORK_ACL = "network_acl"  # aws_subnet -> effective network ACL
 CONFIGURES = "configures"
 # k8s:ServiceAccount -> aws_iam_role its pods act as: the IRSA annotation (eks.amazonaws.com/role-arn) or an
 # EKS Pod Identity association (aws_eks_pod_identity_association) naming the service account.
+# The kind of a Kubernetes service account: it acts with an IAM role through workload identity.
+SERVICE_ACCOUNT = "k8s:ServiceAccount"
 WORKLOAD_IDENTITY = "workload_identity"  # split bucket resources (aws_s3_bucket_*) -> aws_s3_bucket
 
 

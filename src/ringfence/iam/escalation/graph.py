@@ -37,11 +37,12 @@ from ringfence.iam.escalation.paths import (
     kind_of,
     service_of,
 )
-from ringfence.iam.estate_policies import SERVICE_ACCOUNT, acting_role, group_policies, groups_of
+from ringfence.iam.estate_policies import acting_role, group_policies, groups_of
 from ringfence.iam.evaluator import CompiledPolicySet, Decision, PolicySet, Request
 from ringfence.iam.policy import Policy, Statement
 from ringfence.iam.principals import match_entry, parse_principal
 from ringfence.model import Resource
+from ringfence.model.relations import SERVICE_ACCOUNT
 
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 _ANY_POLICY = Policy(
